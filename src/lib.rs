@@ -1,0 +1,20 @@
+//! # respec
+//!
+//! A Redis client whose command layer is generated from the server's own
+//! command specs.
+//!
+//! # Layout
+//!
+//! - [`resp`]: the RESP2/RESP3 engine. Frames, an incremental zero-copy
+//!   parser and the command encoder. Pure: no I/O.
+//! - [`connection`]: the sans-I/O connection core (handshake, request queue,
+//!   push routing) and its two drivers, tokio and `std::net`.
+//! - [`error`]: the client's error type.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod error;
+pub mod resp;
+
+pub use error::{Error, ErrorKind, Result};
+pub use resp::Frame;

@@ -1,0 +1,220 @@
+//! Writing commands: RESP arrays of bulk strings, straight into an output buffer.
+//!
+//! A client sends every command as `*<argc>\r\n` followed by one bulk string
+//! (`$<len>\r\n<bytes>\r\n`) per argument. [`ToArg`] writes one argument's
+//! bulk string directly into the destination buffer, so encoding a command
+//! costs no intermediate allocation.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// A value that can be sent as one command argument.
+///
+/// Strings and byte slices are sent as they are; integers and floats in their
+/// shortest decimal form, as the server parses them.
+pub trait ToArg {
+    /// Appends this argument as one RESP bulk string (`$<len>\r\n<bytes>\r\n`).
+    fn write_arg(&self, out: &mut BytesMut);
+}
+
+/// Writes the `*<argc>\r\n` header of a command of `argc` arguments.
+#[inline]
+pub fn write_array_header(out: &mut BytesMut, argc: usize) {
+    out.put_u8(b'*');
+    put_decimal(out, argc as i64);
+    out.put_slice(b"\r\n");
+}
+
+/// Writes `bytes` as one bulk string.
+#[inline]
+pub fn write_bulk(out: &mut BytesMut, bytes: &[u8]) {
+    out.reserve(bytes.len() + 16);
+    out.put_u8(b'$');
+    put_decimal(out, bytes.len() as i64);
+    out.put_slice(b"\r\n");
+    out.put_slice(bytes);
+    out.put_slice(b"\r\n");
+}
+
+/// Writes a whole command: the array header and one bulk string per argument.
+pub fn write_command<A: ToArg + ?Sized>(out: &mut BytesMut, args: &[&A]) {
+    write_array_header(out, args.len());
+    for a in args {
+        a.write_arg(out);
+    }
+}
+
+/// Appends the decimal digits of `n` (with a leading `-` when negative).
+#[inline]
+pub fn put_decimal(out: &mut BytesMut, n: i64) {
+    let mut buf = [0u8; 20];
+    let digits = format_decimal(n.unsigned_abs(), &mut buf);
+    if n < 0 {
+        out.put_u8(b'-');
+    }
+    out.put_slice(digits);
+}
+
+/// Formats `n` right-aligned into `buf` and returns the digits.
+#[inline]
+fn format_decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// Appends a double the way the server reads one: `inf`, `-inf`, `nan`, or the
+/// shortest decimal that round-trips.
+pub fn put_double(out: &mut BytesMut, d: f64) {
+    if d.is_nan() {
+        out.put_slice(b"nan");
+    } else if d.is_infinite() {
+        out.put_slice(if d > 0.0 { b"inf" } else { b"-inf" });
+    } else {
+        use std::fmt::Write;
+        let mut s = String::with_capacity(24);
+        let _ = write!(s, "{d}");
+        out.put_slice(s.as_bytes());
+    }
+}
+
+impl ToArg for [u8] {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self)
+    }
+}
+
+impl<const N: usize> ToArg for [u8; N] {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self)
+    }
+}
+
+impl ToArg for str {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self.as_bytes())
+    }
+}
+
+impl ToArg for String {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self.as_bytes())
+    }
+}
+
+impl ToArg for Vec<u8> {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self)
+    }
+}
+
+impl ToArg for Bytes {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self)
+    }
+}
+
+impl ToArg for std::borrow::Cow<'_, str> {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self.as_bytes())
+    }
+}
+
+impl ToArg for std::borrow::Cow<'_, [u8]> {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, self)
+    }
+}
+
+impl<T: ToArg + ?Sized> ToArg for &T {
+    #[inline]
+    fn write_arg(&self, out: &mut BytesMut) {
+        (**self).write_arg(out)
+    }
+}
+
+macro_rules! int_arg {
+    ($($t:ty),*) => {$(
+        impl ToArg for $t {
+            #[inline]
+            fn write_arg(&self, out: &mut BytesMut) {
+                let mut buf = [0u8; 20];
+                #[allow(unused_comparisons)]
+                let negative = *self < 0;
+                let digits = format_decimal((*self as i128).unsigned_abs() as u64, &mut buf);
+                let len = digits.len() + negative as usize;
+                out.reserve(len + 8);
+                out.put_u8(b'$');
+                put_decimal(out, len as i64);
+                out.put_slice(b"\r\n");
+                if negative {
+                    out.put_u8(b'-');
+                }
+                out.put_slice(digits);
+                out.put_slice(b"\r\n");
+            }
+        }
+    )*};
+}
+int_arg!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl ToArg for f64 {
+    fn write_arg(&self, out: &mut BytesMut) {
+        let mut tmp = BytesMut::with_capacity(24);
+        put_double(&mut tmp, *self);
+        write_bulk(out, &tmp)
+    }
+}
+
+impl ToArg for f32 {
+    fn write_arg(&self, out: &mut BytesMut) {
+        (*self as f64).write_arg(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc<A: ToArg + ?Sized>(a: &A) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        a.write_arg(&mut out);
+        out.to_vec()
+    }
+
+    #[test]
+    fn integers_are_decimal_bulk_strings() {
+        assert_eq!(enc(&0i64), b"$1\r\n0\r\n");
+        assert_eq!(enc(&-12i32), b"$3\r\n-12\r\n");
+        assert_eq!(enc(&i64::MIN), b"$20\r\n-9223372036854775808\r\n");
+        assert_eq!(enc(&u64::MAX), b"$20\r\n18446744073709551615\r\n");
+    }
+
+    #[test]
+    fn doubles_use_the_servers_spelling() {
+        assert_eq!(enc(&1.5f64), b"$3\r\n1.5\r\n");
+        assert_eq!(enc(&f64::INFINITY), b"$3\r\ninf\r\n");
+        assert_eq!(enc(&f64::NEG_INFINITY), b"$4\r\n-inf\r\n");
+    }
+
+    #[test]
+    fn whole_command() {
+        let mut out = BytesMut::new();
+        write_command::<str>(&mut out, &["SET", "k", "v"]);
+        assert_eq!(&out[..], b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    }
+}

@@ -1,0 +1,1 @@
+//! Maintainer tools for respec (binaries `dump`, `diff`, `gen`).
