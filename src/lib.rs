@@ -9,12 +9,15 @@
 //!   parser and the command encoder. Pure: no I/O.
 //! - [`connection`]: the sans-I/O connection core (handshake, request queue,
 //!   push routing) and its two drivers, tokio and `std::net`.
+//! - [`cmd`]: command values ([`Command`], the untyped [`Cmd`]).
 //! - [`error`]: the client's error type.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod cmd;
 pub mod error;
 pub mod resp;
 
+pub use cmd::{cmd, Cmd, Command};
 pub use error::{Error, ErrorKind, Result};
 pub use resp::Frame;

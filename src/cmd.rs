@@ -1,0 +1,162 @@
+//! Command values: what every executor sends.
+//!
+//! A command is a value that encodes itself; it knows nothing of
+//! connections. The generated command layer implements [`Command`] for one
+//! type per server command; [`Cmd`] is the untyped form for anything else
+//! (a command newer than the specs, a module command, a test).
+
+use bytes::{Bytes, BytesMut};
+
+use crate::resp::encode::{write_array_header, ToArg};
+
+/// A value that can be sent to the server as one command.
+pub trait Command {
+    /// The command's name as the server spells it, with its subcommand when
+    /// it has one (`"GET"`, `"CLIENT KILL"`). Used in error messages.
+    fn name(&self) -> &str;
+
+    /// Writes the whole command (the array header and every argument) to `out`.
+    fn encode(&self, out: &mut BytesMut);
+
+    /// The oldest server version that understands this command with the
+    /// arguments it carries, as `(major, minor, patch)`; `None` when unknown.
+    fn required_version(&self) -> Option<(u16, u16, u16)> {
+        None
+    }
+}
+
+/// An untyped command: a name and its arguments, encoded as they are added.
+///
+/// ```
+/// use respec::Cmd;
+///
+/// let mut cmd = Cmd::new("SET");
+/// cmd.arg("key").arg(42).arg("EX").arg(60);
+/// assert_eq!(cmd.argc(), 5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Cmd {
+    name: String,
+    /// The arguments, each already written as a RESP bulk string.
+    body: BytesMut,
+    argc: usize,
+}
+
+impl Cmd {
+    /// A command whose first argument is `name` (for example `"GET"`).
+    pub fn new(name: &str) -> Self {
+        let mut cmd = Cmd {
+            name: name.to_ascii_uppercase(),
+            body: BytesMut::with_capacity(64),
+            argc: 0,
+        };
+        cmd.arg(name);
+        cmd
+    }
+
+    /// Builds a command from a whole argument list, the name first.
+    ///
+    /// Returns `None` for an empty list.
+    pub fn from_args<I>(args: I) -> Option<Self>
+    where
+        I: IntoIterator,
+        I::Item: ToArg,
+    {
+        let mut it = args.into_iter();
+        let first = it.next()?;
+        let mut body = BytesMut::with_capacity(64);
+        first.write_arg(&mut body);
+        let name = name_of(&body);
+        let mut cmd = Cmd {
+            name,
+            body,
+            argc: 1,
+        };
+        for a in it {
+            cmd.arg(a);
+        }
+        Some(cmd)
+    }
+
+    /// Appends one argument.
+    pub fn arg(&mut self, arg: impl ToArg) -> &mut Self {
+        arg.write_arg(&mut self.body);
+        self.argc += 1;
+        self
+    }
+
+    /// Appends every argument of `args`.
+    pub fn args<I>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator,
+        I::Item: ToArg,
+    {
+        for a in args {
+            self.arg(a);
+        }
+        self
+    }
+
+    /// The number of arguments, the name included.
+    pub fn argc(&self) -> usize {
+        self.argc
+    }
+
+    /// The whole command in wire form.
+    pub fn to_bytes(&self) -> Bytes {
+        let mut out = BytesMut::with_capacity(self.body.len() + 16);
+        self.encode(&mut out);
+        out.freeze()
+    }
+}
+
+/// The upper-cased text of the first bulk string in `body` (the name).
+fn name_of(body: &[u8]) -> String {
+    let start = body.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let end = body.len().saturating_sub(2).max(start);
+    String::from_utf8_lossy(&body[start..end]).to_ascii_uppercase()
+}
+
+impl Command for Cmd {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn encode(&self, out: &mut BytesMut) {
+        write_array_header(out, self.argc);
+        out.extend_from_slice(&self.body);
+    }
+}
+
+impl<C: Command + ?Sized> Command for &C {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn encode(&self, out: &mut BytesMut) {
+        (**self).encode(out)
+    }
+    fn required_version(&self) -> Option<(u16, u16, u16)> {
+        (**self).required_version()
+    }
+}
+
+/// Shorthand for [`Cmd::new`].
+pub fn cmd(name: &str) -> Cmd {
+    Cmd::new(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_name_and_arguments() {
+        let mut c = cmd("get");
+        c.arg("k");
+        assert_eq!(c.name(), "GET");
+        assert_eq!(&c.to_bytes()[..], b"*2\r\n$3\r\nget\r\n$1\r\nk\r\n");
+        let c = Cmd::from_args(["client", "id"]).unwrap();
+        assert_eq!(c.name(), "CLIENT");
+        assert_eq!(c.argc(), 2);
+    }
+}
