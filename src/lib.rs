@@ -10,12 +10,14 @@
 //! - [`connection`]: the sans-I/O connection core (handshake, request queue,
 //!   push routing) and its two drivers, tokio and `std::net`.
 //! - [`cmd`]: command values ([`Command`], the untyped [`Cmd`]).
+//! - [`executor`]: what generated command methods need from a client.
 //! - [`error`]: the client's error type.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cmd;
 pub mod error;
+pub mod executor;
 pub mod resp;
 
 pub use cmd::{cmd, Cmd, Command};
