@@ -82,16 +82,25 @@ impl Error {
     /// Builds the error for a server error reply (`-ERR ...` or `!...`).
     pub fn from_server_reply(message: &[u8]) -> Self {
         let message = String::from_utf8_lossy(message).into_owned();
-        let code = message
-            .split(' ')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let code = message.split(' ').next().unwrap_or_default().to_string();
         Error {
             inner: Box::new(Inner {
                 kind: ErrorKind::Server { code, message },
                 command: None,
                 detail: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// A copy of this error without its source, for reporting one failure
+    /// to every request it affects.
+    pub(crate) fn duplicate(&self) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind: self.inner.kind.clone(),
+                command: self.inner.command.clone(),
+                detail: self.inner.detail.clone(),
                 source: None,
             }),
         }

@@ -11,15 +11,20 @@
 //!   push routing) and its two drivers, tokio and `std::net`.
 //! - [`cmd`]: command values ([`Command`], the untyped [`Cmd`]).
 //! - [`executor`]: what generated command methods need from a client.
+//! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
 //! - [`error`]: the client's error type.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod blocking;
+mod client;
 pub mod cmd;
+pub mod connection;
 pub mod error;
 pub mod executor;
 pub mod resp;
 
+pub use client::Client;
 pub use cmd::{cmd, Cmd, Command};
 pub use error::{Error, ErrorKind, Result};
 pub use resp::Frame;

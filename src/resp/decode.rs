@@ -202,7 +202,10 @@ impl Scan<'_> {
     /// Finds the line starting at `start`: returns the offset of its `\r`.
     fn line(&mut self, start: usize) -> Step {
         let limit = self.limits.max_line_len;
-        let window_end = self.buf.len().min(start.saturating_add(limit).saturating_add(1));
+        let window_end = self
+            .buf
+            .len()
+            .min(start.saturating_add(limit).saturating_add(1));
         let window = self.buf.get(start..window_end).unwrap_or(&[]);
         match window.iter().position(|&b| b == b'\r') {
             Some(i) => {
@@ -626,7 +629,12 @@ pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
         "inf" | "+inf" => Some(f64::INFINITY),
         "-inf" => Some(f64::NEG_INFINITY),
         "nan" | "-nan" => Some(f64::NAN),
-        _ if s.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) => s.parse().ok(),
+        _ if s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>
+        {
+            s.parse().ok()
+        }
         _ => None,
     }
 }

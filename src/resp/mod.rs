@@ -8,8 +8,8 @@ mod decode;
 pub mod encode;
 mod frame;
 
-pub use decode::{Decoder, Limits, ProtocolError, ProtocolErrorKind};
 #[allow(unused_imports)]
 pub(crate) use decode::{parse_double, parse_i64};
+pub use decode::{Decoder, Limits, ProtocolError, ProtocolErrorKind};
 pub use encode::ToArg;
 pub use frame::Frame;

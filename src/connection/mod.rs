@@ -1,0 +1,25 @@
+//! Connections: settings, the handshake, and the two drivers.
+//!
+//! - [`ConnectionConfig`] holds everything needed to connect, parsed from a
+//!   `redis://`, `rediss://` or `unix://` URL or built field by field.
+//! - [`handshake`] is the sans-I/O handshake (HELLO with AUTH and SETNAME,
+//!   the RESP2 fallback, SELECT, CLIENT SETINFO).
+//! - [`Incoming`] is the read side: bytes, the decoder, and routing of each
+//!   frame to the waiting request or, for RESP3 push frames, aside.
+//! - [`Connection`] is the tokio driver: one socket multiplexed among many
+//!   tasks with automatic pipelining. [`sync::Connection`] is the
+//!   `std::net` driver for blocking use.
+
+mod aio;
+mod config;
+pub mod handshake;
+mod incoming;
+pub mod sync;
+#[cfg(feature = "tls")]
+mod tls;
+
+pub(crate) use aio::check_required;
+pub use aio::{Connection, ResponseFuture};
+pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig};
+pub use handshake::ServerInfo;
+pub use incoming::{Incoming, Routed};

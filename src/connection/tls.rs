@@ -1,0 +1,133 @@
+//! TLS client configuration with rustls.
+
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+use super::config::TlsConfig;
+use crate::error::{Error, ErrorKind, Result};
+
+fn tls_err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Tls, msg)
+}
+
+fn read_pem(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| tls_err(format!("cannot read {}: {e}", path.display())))
+}
+
+fn certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>> {
+    let pem = read_pem(path)?;
+    let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            tls_err(format!(
+                "invalid certificate PEM in {}: {e}",
+                path.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(tls_err(format!("no certificate in {}", path.display())));
+    }
+    Ok(certs)
+}
+
+/// Builds the rustls client configuration for these settings.
+pub(crate) fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_err(e.to_string()))?;
+    let builder = if cfg.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        match &cfg.ca_cert {
+            Some(path) => {
+                for cert in certs(path)? {
+                    roots
+                        .add(cert)
+                        .map_err(|e| tls_err(format!("bad CA certificate: {e}")))?;
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        builder.with_root_certificates(roots)
+    };
+    let config = match (&cfg.client_cert, &cfg.client_key) {
+        (Some(cert), Some(key)) => {
+            let chain = certs(cert)?;
+            let pem = read_pem(key)?;
+            let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut pem.as_slice())
+                .map_err(|e| tls_err(format!("invalid key PEM: {e}")))?
+                .ok_or_else(|| tls_err("no private key in the key file"))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| tls_err(format!("client certificate rejected: {e}")))?
+        }
+        (None, None) => builder.with_no_client_auth(),
+        _ => {
+            return Err(tls_err(
+                "a client certificate needs both a cert and a key file",
+            ))
+        }
+    };
+    Ok(Arc::new(config))
+}
+
+/// The name the server's certificate is checked against.
+pub(crate) fn server_name(cfg: &TlsConfig, host: &str) -> Result<ServerName<'static>> {
+    let name = cfg.server_name.as_deref().unwrap_or(host);
+    ServerName::try_from(name.to_string())
+        .map_err(|_| tls_err(format!("`{name}` is not a valid TLS server name")))
+}
+
+/// Accepts any certificate (the `insecure` setting), still checking signatures.
+#[derive(Debug)]
+struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
