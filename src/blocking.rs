@@ -7,6 +7,7 @@ use crate::connection::sync::Connection;
 use crate::connection::{ConnectionConfig, ServerInfo};
 use crate::error::Result;
 use crate::executor::BlockingExecutor;
+use crate::reply::FromResp;
 use crate::resp::Frame;
 
 /// A blocking client over one `std::net` connection.
@@ -73,6 +74,13 @@ impl Client {
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
         self.with_connection(|c| c.send(cmd))
             .map_err(|e| e.for_command(cmd.name()))
+    }
+
+    /// Sends any command and converts its reply to `T` (any [`FromResp`]
+    /// type). Conversion errors name the command.
+    pub fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
+        let frame = self.execute(cmd)?;
+        T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
     }
 
     /// Sends the commands in one write and returns every reply in order,

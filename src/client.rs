@@ -8,6 +8,7 @@ use crate::cmd::Command;
 use crate::connection::{check_required, Connection, ConnectionConfig, ResponseFuture, ServerInfo};
 use crate::error::Result;
 use crate::executor::AsyncExecutor;
+use crate::reply::FromResp;
 
 /// An async client: cheap to clone, one multiplexed connection shared by all
 /// clones and tasks, with automatic pipelining.
@@ -122,6 +123,21 @@ impl Client {
             check_required(required, &name, conn.server_info())?;
             conn.send_encoded(bytes, 1, true).await
         })
+    }
+}
+
+impl Client {
+    /// Sends any command and converts its reply to `T` (any [`FromResp`]
+    /// type). Conversion errors name the command.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// let n: i64 = client.query(&respec::Cmd::from_args(["INCR", "hits"]).unwrap()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
+        let frame = self.execute(cmd).await?;
+        T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`cmd`]: command values ([`Command`], the untyped [`Cmd`]).
 //! - [`executor`]: what generated command methods need from a client.
 //! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
+//! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
 //! - [`error`]: the client's error type.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -22,9 +23,11 @@ pub mod cmd;
 pub mod connection;
 pub mod error;
 pub mod executor;
+pub mod reply;
 pub mod resp;
 
 pub use client::Client;
 pub use cmd::{cmd, Cmd, Command};
 pub use error::{Error, ErrorKind, Result};
+pub use reply::FromResp;
 pub use resp::Frame;

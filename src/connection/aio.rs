@@ -650,6 +650,13 @@ impl Driver {
         }
     }
 
+    /// True when no caller still waits for any reply owed to us.
+    fn nobody_waits(&self) -> bool {
+        self.waiters
+            .iter()
+            .all(|w| w.tx.as_ref().is_none_or(|tx| tx.is_closed()))
+    }
+
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         let took = self.take_requests(cx);
         let wrote = self.write(cx)?;
@@ -671,8 +678,8 @@ impl Future for Driver {
                     return Poll::Ready(());
                 }
                 Ok(progress) => {
-                    if !this.rx_open && this.waiters.is_empty() && this.out.is_empty() {
-                        // Every handle is gone and nothing is owed: close.
+                    if !this.rx_open && this.out.is_empty() && this.nobody_waits() {
+                        // Every handle is gone and no one waits for a reply: close.
                         let _ = Pin::new(&mut this.io).poll_shutdown(cx);
                         return Poll::Ready(());
                     }

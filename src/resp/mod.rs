@@ -8,7 +8,6 @@ mod decode;
 pub mod encode;
 mod frame;
 
-#[allow(unused_imports)]
 pub(crate) use decode::{parse_double, parse_i64};
 pub use decode::{Decoder, Limits, ProtocolError, ProtocolErrorKind};
 pub use encode::ToArg;
