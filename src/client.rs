@@ -1,14 +1,21 @@
 //! The async client.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::BytesMut;
 
-use crate::cmd::Command;
-use crate::connection::{check_required, Connection, ConnectionConfig, ResponseFuture, ServerInfo};
-use crate::error::Result;
+use crate::cmd::{Cmd, Command};
+use crate::connection::{
+    check_required, Connection, ConnectionConfig, Protocol, ResponseFuture, ServerInfo, TlsConfig,
+};
+use crate::error::{Error, ErrorKind, Result};
 use crate::executor::AsyncExecutor;
+use crate::pipeline::Pipeline;
+use crate::pool::{Pool, PoolConfig, PooledConnection};
 use crate::reply::FromResp;
+use crate::resp::{Frame, Limits, ToArg};
 
 /// An async client: cheap to clone, one multiplexed connection shared by all
 /// clones and tasks, with automatic pipelining.
@@ -18,6 +25,10 @@ use crate::reply::FromResp;
 /// a connection drops fail at once with an error for which
 /// [`Error::is_connection_dropped`](crate::Error::is_connection_dropped) is
 /// true; they are never silently resent.
+///
+/// Blocking commands ([`Command::is_blocking`]) and `WATCH` transactions
+/// ([`Client::transaction`]) run on connections of their own, taken from a
+/// [`Pool`], so they never stall the shared connection.
 ///
 /// ```no_run
 /// # async fn demo() -> respec::Result<()> {
@@ -37,31 +48,135 @@ struct Shared {
     current: Mutex<Option<Connection>>,
     /// Held while connecting, so concurrent first commands open one socket.
     connecting: tokio::sync::Mutex<()>,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("config", &self.shared.config)
+            .field("pool", &self.shared.pool)
             .finish()
+    }
+}
+
+/// Builds a [`Client`] from a URL plus explicit settings.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = respec::Client::builder("redis://127.0.0.1:6379")?
+///     .db(2)
+///     .client_name("billing")
+///     .response_timeout(Duration::from_secs(2))
+///     .pool_size(8)
+///     .build();
+/// assert_eq!(client.config().db, 2);
+/// # Ok::<(), respec::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: ConnectionConfig,
+    pool: PoolConfig,
+}
+
+impl ClientBuilder {
+    /// Starts from a parsed configuration.
+    pub fn from_config(config: ConnectionConfig) -> Self {
+        ClientBuilder {
+            config,
+            pool: PoolConfig::default(),
+        }
+    }
+
+    /// The protocol to ask for.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.config.protocol = protocol;
+        self
+    }
+
+    /// The database selected on every connection.
+    pub fn db(mut self, db: i64) -> Self {
+        self.config.db = db;
+        self
+    }
+
+    /// The name every connection gives itself.
+    pub fn client_name(mut self, name: impl Into<String>) -> Self {
+        self.config.client_name = Some(name.into());
+        self
+    }
+
+    /// Credentials (`username` `None`: the `default` user).
+    pub fn auth(mut self, username: Option<&str>, password: impl Into<String>) -> Self {
+        self.config.username = username.map(str::to_string);
+        self.config.password = Some(password.into());
+        self
+    }
+
+    /// Bound on connecting plus the handshake.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.config.connect_timeout = Some(t);
+        self
+    }
+
+    /// Bound on waiting for each reply (not applied to blocking commands).
+    pub fn response_timeout(mut self, t: Duration) -> Self {
+        self.config.response_timeout = Some(t);
+        self
+    }
+
+    /// Parser limits for replies.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// TLS settings.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = Some(tls);
+        self
+    }
+
+    /// The most dedicated connections open at once.
+    pub fn pool_size(mut self, n: usize) -> Self {
+        self.pool.max_size = n;
+        self
+    }
+
+    /// All pool limits at once.
+    pub fn pool(mut self, pool: PoolConfig) -> Self {
+        self.pool = pool;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Client {
+        Client {
+            shared: Arc::new(Shared {
+                pool: Pool::new(self.config.clone(), self.pool),
+                config: self.config,
+                current: Mutex::new(None),
+                connecting: tokio::sync::Mutex::new(()),
+            }),
+        }
     }
 }
 
 impl Client {
     /// A client for the server at `url` (see [`ConnectionConfig::from_url`]).
     pub fn open(url: &str) -> Result<Self> {
-        Ok(Self::with_config(ConnectionConfig::from_url(url)?))
+        Ok(Self::builder(url)?.build())
     }
 
-    /// A client with explicit settings.
+    /// A builder starting from `url`.
+    pub fn builder(url: &str) -> Result<ClientBuilder> {
+        Ok(ClientBuilder::from_config(ConnectionConfig::from_url(url)?))
+    }
+
+    /// A client with explicit settings and the default pool.
     pub fn with_config(config: ConnectionConfig) -> Self {
-        Client {
-            shared: Arc::new(Shared {
-                config,
-                current: Mutex::new(None),
-                connecting: tokio::sync::Mutex::new(()),
-            }),
-        }
+        ClientBuilder::from_config(config).build()
     }
 
     /// The client's settings.
@@ -69,16 +184,17 @@ impl Client {
         &self.shared.config
     }
 
+    /// The pool of dedicated connections.
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.shared.pool
+    }
+
     fn live(&self) -> Option<Connection> {
-        let guard = self
-            .shared
-            .current
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let guard = self.shared.current.lock().unwrap_or_else(|p| p.into_inner());
         guard.as_ref().filter(|c| !c.is_closed()).cloned()
     }
 
-    /// The live connection, connecting first if there is none.
+    /// The live shared connection, connecting first if there is none.
     pub async fn connection(&self) -> Result<Connection> {
         if let Some(c) = self.live() {
             return Ok(c);
@@ -88,12 +204,18 @@ impl Client {
             return Ok(c);
         }
         let conn = Connection::connect(&self.shared.config).await?;
-        *self
-            .shared
-            .current
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
+        *self.shared.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
+    }
+
+    /// A connection of its own from the pool, returned when dropped.
+    pub async fn dedicated(&self) -> Result<PooledConnection> {
+        self.shared.pool.get().await
+    }
+
+    /// A new pub/sub subscriber with this client's settings.
+    pub async fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
+        crate::pubsub::Subscriber::connect(&self.shared.config).await
     }
 
     /// What the server reported during the handshake (connects if needed).
@@ -104,29 +226,34 @@ impl Client {
     /// Sends any command and resolves to its reply frame; an error reply is
     /// an `Err` naming the command.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
-        if let Some(conn) = self.live() {
-            return conn.send(cmd);
+        if !cmd.is_blocking() {
+            if let Some(conn) = self.live() {
+                return conn.send(cmd);
+            }
         }
-        // Slow path: connect first. The command is encoded now, since the
-        // future must not borrow it.
+        // Slow path: connect first, or take a dedicated connection for a
+        // blocking command. The command is encoded now, since the future
+        // must not borrow it.
         let mut out = BytesMut::with_capacity(64);
         cmd.encode(&mut out);
         let bytes = out.freeze();
         let name = cmd.name().to_string();
         let required = cmd.required_version();
         let this = self.clone();
+        if cmd.is_blocking() {
+            return ResponseFuture::boxed(async move {
+                let conn = this.dedicated().await.map_err(|e| e.for_command(name.clone()))?;
+                check_required(required, &name, conn.server_info())?;
+                conn.send_encoded(bytes, 1, false).await
+            });
+        }
         ResponseFuture::boxed(async move {
-            let conn = this
-                .connection()
-                .await
-                .map_err(|e| e.for_command(name.clone()))?;
+            let conn = this.connection().await.map_err(|e| e.for_command(name.clone()))?;
             check_required(required, &name, conn.server_info())?;
             conn.send_encoded(bytes, 1, true).await
         })
     }
-}
 
-impl Client {
     /// Sends any command and converts its reply to `T` (any [`FromResp`]
     /// type). Conversion errors name the command.
     ///
@@ -139,6 +266,99 @@ impl Client {
         let frame = self.execute(cmd).await?;
         T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
     }
+
+    /// Sends a pipeline's commands as one request.
+    pub(crate) async fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        let conn = self.connection().await?;
+        run_pipeline_on(&conn, pipe).await
+    }
+
+    /// Runs an optimistic `WATCH` transaction, retrying on conflict.
+    ///
+    /// On a dedicated connection, `WATCH`es `keys`, then calls `build` with
+    /// that connection so it can read current values, and runs the atomic
+    /// [`Pipeline`] it returns. When a watched key changed in between, `EXEC`
+    /// runs nothing and the whole cycle starts again, at most `max_attempts`
+    /// times; after that the error's kind is
+    /// [`ErrorKind::TransactionAborted`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::{Cmd, Pipeline};
+    ///
+    /// let (n,): (i64,) = client
+    ///     .transaction(&["counter"], 100, |conn| async move {
+    ///         let current: Option<i64> = respec::FromResp::from_resp(
+    ///             conn.send(&Cmd::from_args(["GET", "counter"]).unwrap()).await?,
+    ///         )?;
+    ///         let mut tx = Pipeline::atomic();
+    ///         tx.add(Cmd::from_args(["SET", "counter"]).unwrap().arg(current.unwrap_or(0) * 2).clone());
+    ///         tx.add(Cmd::from_args(["GET", "counter"]).unwrap());
+    ///         Ok(tx)
+    ///     })
+    ///     .await
+    ///     .map(|((), n): ((), i64)| (n,))?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction<K, F, Fut, T>(&self, keys: &[K], max_attempts: usize, mut build: F) -> Result<T>
+    where
+        K: ToArg,
+        F: FnMut(Connection) -> Fut,
+        Fut: Future<Output = Result<Pipeline>>,
+        T: FromResp,
+    {
+        let mut conn = self.dedicated().await?;
+        let mut watch = Cmd::new("WATCH");
+        watch.args(keys);
+        for _ in 0..max_attempts.max(1) {
+            conn.send(&watch).await?;
+            let pipe = match build(Connection::clone(&conn)).await {
+                Ok(mut pipe) => {
+                    pipe.make_atomic();
+                    pipe
+                }
+                Err(e) => {
+                    if conn.send(&Cmd::new("UNWATCH")).await.is_err() {
+                        conn.discard();
+                    }
+                    return Err(e);
+                }
+            };
+            match run_pipeline_on(&conn, &pipe).await {
+                Ok(results) => return pipe.convert(results),
+                Err(e) if e.kind() == &ErrorKind::TransactionAborted => continue,
+                Err(e) => {
+                    conn.discard();
+                    return Err(e);
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorKind::TransactionAborted,
+            format!("watched keys kept changing; gave up after {max_attempts} attempts"),
+        )
+        .for_command("EXEC"))
+    }
+}
+
+/// Sends a pipeline's commands as one request on `conn`.
+pub(crate) async fn run_pipeline_on(conn: &Connection, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+    if pipe.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_required(pipe.required_version(), "pipeline", conn.server_info())?;
+    if let Some(exists) = pipe.script_check() {
+        for script in pipe.missing_scripts(conn.send(&exists).await?)? {
+            conn.send(&script.load_command()).await?;
+        }
+    }
+    let (bytes, replies) = pipe.encoded();
+    let frame = conn.send_encoded(bytes, replies, true).await?;
+    let items = match frame {
+        Frame::Array(items) if replies > 1 => items,
+        single => vec![single],
+    };
+    pipe.split(items)
 }
 
 impl AsyncExecutor for Client {
@@ -153,6 +373,10 @@ impl AsyncExecutor for Connection {
     type Future<'a> = ResponseFuture;
 
     fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
-        self.send(cmd)
+        if cmd.is_blocking() {
+            self.send_untimed(cmd)
+        } else {
+            self.send(cmd)
+        }
     }
 }

@@ -23,6 +23,13 @@ pub trait Command {
     fn required_version(&self) -> Option<(u16, u16, u16)> {
         None
     }
+
+    /// True for commands that may block the connection waiting for data
+    /// (`BLPOP`, `XREAD ... BLOCK`, `WAIT`): the client runs them on a
+    /// dedicated connection, without the response timeout.
+    fn is_blocking(&self) -> bool {
+        false
+    }
 }
 
 /// An untyped command: a name and its arguments, encoded as they are added.
@@ -40,6 +47,7 @@ pub struct Cmd {
     /// The arguments, each already written as a RESP bulk string.
     body: BytesMut,
     argc: usize,
+    blocking: bool,
 }
 
 impl Cmd {
@@ -49,6 +57,7 @@ impl Cmd {
             name: name.to_ascii_uppercase(),
             body: BytesMut::with_capacity(64),
             argc: 0,
+            blocking: false,
         };
         cmd.arg(name);
         cmd
@@ -71,6 +80,7 @@ impl Cmd {
             name,
             body,
             argc: 1,
+            blocking: false,
         };
         for a in it {
             cmd.arg(a);
@@ -93,6 +103,31 @@ impl Cmd {
     {
         for a in args {
             self.arg(a);
+        }
+        self
+    }
+
+    /// Marks the command as blocking (see [`Command::is_blocking`]), so the
+    /// client runs it on a dedicated connection.
+    pub fn set_blocking(&mut self, blocking: bool) -> &mut Self {
+        self.blocking = blocking;
+        self
+    }
+
+    /// Appends every argument of `other` except its first (its name).
+    pub fn append_args_of(&mut self, other: &Cmd) -> &mut Self {
+        // Skip the first bulk string: `$<len>\r\n<bytes>\r\n`.
+        let body = &other.body[..];
+        if let Some(nl) = body.iter().position(|&b| b == b'\n') {
+            let len: usize = std::str::from_utf8(&body[1..nl - 1])
+                .ok()
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            let rest = nl + 1 + len + 2;
+            if rest <= body.len() {
+                self.body.extend_from_slice(&body[rest..]);
+                self.argc += other.argc - 1;
+            }
         }
         self
     }
@@ -126,6 +161,10 @@ impl Command for Cmd {
         write_array_header(out, self.argc);
         out.extend_from_slice(&self.body);
     }
+
+    fn is_blocking(&self) -> bool {
+        self.blocking
+    }
 }
 
 impl<C: Command + ?Sized> Command for &C {
@@ -137,6 +176,9 @@ impl<C: Command + ?Sized> Command for &C {
     }
     fn required_version(&self) -> Option<(u16, u16, u16)> {
         (**self).required_version()
+    }
+    fn is_blocking(&self) -> bool {
+        (**self).is_blocking()
     }
 }
 

@@ -54,6 +54,8 @@ pub enum ErrorKind {
     Unsupported,
     /// TLS setup or handshake failed.
     Tls,
+    /// `EXEC` ran nothing because a watched key changed.
+    TransactionAborted,
 }
 
 impl Error {
@@ -187,6 +189,7 @@ impl fmt::Display for Error {
                     ErrorKind::Conversion => "unexpected reply",
                     ErrorKind::Unsupported => "not supported by the server",
                     ErrorKind::Tls => "TLS error",
+                    ErrorKind::TransactionAborted => "transaction aborted",
                     ErrorKind::Server { .. } => unreachable!("handled above"),
                 };
                 f.write_str(what)?;

@@ -12,7 +12,11 @@
 //! - [`cmd`]: command values ([`Command`], the untyped [`Cmd`]).
 //! - [`executor`]: what generated command methods need from a client.
 //! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
+//! - [`pipeline`]: pipelines and MULTI/EXEC transactions.
+//! - [`pool`]: dedicated connections for blocking commands and `WATCH`.
+//! - [`pubsub`]: publish/subscribe.
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
+//! - [`script`]: Lua scripts run by digest with transparent loading.
 //! - [`error`]: the client's error type.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -23,11 +27,16 @@ pub mod cmd;
 pub mod connection;
 pub mod error;
 pub mod executor;
+pub mod pipeline;
+pub mod pool;
+pub mod pubsub;
 pub mod reply;
 pub mod resp;
+pub mod script;
 
-pub use client::Client;
+pub use client::{Client, ClientBuilder};
 pub use cmd::{cmd, Cmd, Command};
 pub use error::{Error, ErrorKind, Result};
+pub use pipeline::Pipeline;
 pub use reply::FromResp;
 pub use resp::Frame;

@@ -213,6 +213,22 @@ impl Connection {
     pub async fn connect_with_pushes(
         cfg: &ConnectionConfig,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
+        Self::connect_inner(cfg, false).await
+    }
+
+    /// A connection for pub/sub: like [`connect_with_pushes`](Self::connect_with_pushes),
+    /// and on RESP2, where messages and subscription confirmations arrive as
+    /// ordinary arrays, those arrays are routed to the push channel too.
+    pub async fn connect_subscriber(
+        cfg: &ConnectionConfig,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
+        Self::connect_inner(cfg, true).await
+    }
+
+    async fn connect_inner(
+        cfg: &ConnectionConfig,
+        subscriber: bool,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
         let setup = async {
             let mut stream = open_stream(cfg).await?;
             let (info, incoming) = handshake(&mut stream, cfg).await?;
@@ -243,6 +259,7 @@ impl Connection {
                 .response_timeout
                 .map(|_| Box::pin(tokio::time::sleep(Duration::ZERO))),
             timer_at: None,
+            resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
         };
         tokio::spawn(driver);
         Ok((
@@ -288,12 +305,14 @@ impl Connection {
 
     /// Sends bytes holding `replies` encoded commands. With one reply, an
     /// error reply becomes `Err`; with several, the future resolves to an
-    /// array of every reply, error replies included as frames.
+    /// array of every reply, error replies included as frames. With zero
+    /// (commands answered by push frames, such as `SUBSCRIBE` on RESP3), it
+    /// resolves to `Null` once the bytes are queued for writing.
     pub fn send_encoded(&self, bytes: Bytes, replies: usize, timed: bool) -> ResponseFuture {
         let (tx, rx) = oneshot::channel();
         let request = Request {
             bytes: bytes.clone(),
-            replies: replies.max(1),
+            replies,
             timed,
             tx,
         };
@@ -402,6 +421,18 @@ fn is_container(name: &str) -> bool {
     )
 }
 
+/// True for the arrays a RESP2 subscriber receives out of band.
+fn is_pubsub_array(frame: &Frame) -> bool {
+    let Frame::Array(items) = frame else { return false };
+    matches!(
+        items.first().and_then(Frame::as_bytes),
+        Some(
+            b"message" | b"pmessage" | b"smessage" | b"subscribe" | b"psubscribe" | b"ssubscribe"
+                | b"unsubscribe" | b"punsubscribe" | b"sunsubscribe"
+        )
+    )
+}
+
 /// The future of one request's reply.
 #[must_use = "a response future does nothing unless awaited"]
 pub struct ResponseFuture {
@@ -475,6 +506,8 @@ struct Driver {
     timeout: Option<Duration>,
     timer: Option<Pin<Box<Sleep>>>,
     timer_at: Option<Instant>,
+    /// RESP2 subscriber: pub/sub arrays are pushes.
+    resp2_pubsub: bool,
 }
 
 impl Driver {
@@ -489,6 +522,11 @@ impl Driver {
                         continue; // the caller gave up before it was sent
                     }
                     self.out.extend_from_slice(&req.bytes);
+                    if req.replies == 0 {
+                        // Answered out of band (SUBSCRIBE and friends).
+                        let _ = req.tx.send(Ok(Frame::Null));
+                        continue;
+                    }
                     let deadline = match (req.timed, self.timeout) {
                         (true, Some(t)) => Some(Instant::now() + t),
                         _ => None,
@@ -565,6 +603,11 @@ impl Driver {
         let frame = match routed {
             Routed::Push(frame) => {
                 let _ = self.pushes.send(frame);
+                return Ok(());
+            }
+            Routed::Reply(frame) if self.resp2_pubsub && is_pubsub_array(&frame) => {
+                let Frame::Array(items) = frame else { return Ok(()) };
+                let _ = self.pushes.send(Frame::Push(items));
                 return Ok(());
             }
             Routed::Reply(frame) => frame,

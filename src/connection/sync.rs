@@ -304,6 +304,15 @@ impl Connection {
         (0..cmds.len()).map(|_| self.read_reply()).collect()
     }
 
+    /// Sends already-encoded commands and reads `replies` replies, error
+    /// replies included as frames.
+    pub fn send_raw(&mut self, bytes: &[u8], replies: usize) -> Result<Vec<Frame>> {
+        self.check()?;
+        self.out.extend_from_slice(bytes);
+        self.flush()?;
+        (0..replies).map(|_| self.read_reply()).collect()
+    }
+
     /// Writes a command without waiting for its reply (for commands whose
     /// answers come as push frames, such as `SUBSCRIBE` on RESP3).
     pub fn write_command<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<()> {

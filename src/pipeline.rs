@@ -1,0 +1,257 @@
+//! Pipelines and MULTI/EXEC transactions.
+//!
+//! A [`Pipeline`] collects command values and sends them in one write; the
+//! replies come back in order, and each command's error is reported for
+//! that command alone. A [`Pipeline::atomic`] pipeline wraps the commands in
+//! `MULTI`/`EXEC`, so the server runs them as one transaction.
+//!
+//! Both run on the async client (over its shared connection: the commands of
+//! one pipeline are written together, so other tasks' commands never land
+//! between `MULTI` and `EXEC`) and on the blocking client.
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! use respec::{Cmd, Pipeline};
+//!
+//! let mut pipe = Pipeline::new();
+//! pipe.add(Cmd::from_args(["SET", "a", "1"]).unwrap())
+//!     .add(Cmd::from_args(["INCR", "a"]).unwrap())
+//!     .add(Cmd::from_args(["GET", "a"]).unwrap());
+//! let ((), n, text): ((), i64, String) = pipe.query(&client).await?;
+//! assert_eq!((n, text.as_str()), (2, "2"));
+//! # Ok(()) }
+//! ```
+
+use bytes::{Bytes, BytesMut};
+
+use crate::cmd::{Cmd, Command};
+use crate::error::{Error, ErrorKind, Result};
+use crate::reply::FromResp;
+use crate::resp::Frame;
+
+/// Commands sent together, optionally as one MULTI/EXEC transaction.
+#[derive(Clone, Debug, Default)]
+pub struct Pipeline {
+    buf: BytesMut,
+    names: Vec<String>,
+    required: Option<(u16, u16, u16)>,
+    atomic: bool,
+    /// Scripts run by digest, loaded before the pipeline is sent.
+    scripts: Vec<crate::script::Script>,
+}
+
+impl Pipeline {
+    /// An empty, non-transactional pipeline.
+    pub fn new() -> Self {
+        Pipeline::default()
+    }
+
+    /// An empty pipeline whose commands run inside `MULTI`/`EXEC`.
+    pub fn atomic() -> Self {
+        Pipeline {
+            atomic: true,
+            ..Pipeline::default()
+        }
+    }
+
+    /// Makes the pipeline run inside `MULTI`/`EXEC`.
+    pub fn make_atomic(&mut self) -> &mut Self {
+        self.atomic = true;
+        self
+    }
+
+    /// Whether the commands run as one transaction.
+    pub fn is_atomic(&self) -> bool {
+        self.atomic
+    }
+
+    /// Appends a command (any [`Command`]: a generated command value or a
+    /// [`Cmd`]).
+    pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
+        cmd.encode(&mut self.buf);
+        self.names.push(cmd.name().to_string());
+        self.required = self.required.max(cmd.required_version());
+        self
+    }
+
+    /// Appends a script invocation, sent as `EVALSHA`. The script is loaded
+    /// first if the server does not have it.
+    pub fn add_script(&mut self, invocation: &crate::script::Invocation) -> &mut Self {
+        if !self.scripts.contains(invocation.script()) {
+            self.scripts.push(invocation.script().clone());
+        }
+        self.add(invocation.evalsha_command())
+    }
+
+    /// `SCRIPT EXISTS` for every script, and the loads for those missing.
+    pub(crate) fn script_check(&self) -> Option<Cmd> {
+        if self.scripts.is_empty() {
+            return None;
+        }
+        let mut exists = Cmd::new("SCRIPT");
+        exists.arg("EXISTS");
+        for s in &self.scripts {
+            exists.arg(s.sha());
+        }
+        Some(exists)
+    }
+
+    /// The scripts missing according to a `SCRIPT EXISTS` reply.
+    pub(crate) fn missing_scripts(&self, exists: Frame) -> Result<Vec<&crate::script::Script>> {
+        let flags: Vec<bool> = FromResp::from_resp(exists)?;
+        Ok(self
+            .scripts
+            .iter()
+            .zip(flags)
+            .filter(|(_, present)| !present)
+            .map(|(s, _)| s)
+            .collect())
+    }
+
+    /// The number of commands added.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when no command was added.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Removes every command, keeping the buffer's memory.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.names.clear();
+        self.required = None;
+        self.scripts.clear();
+    }
+
+    /// The newest server version any command needs.
+    pub(crate) fn required_version(&self) -> Option<(u16, u16, u16)> {
+        self.required
+    }
+
+    /// The wire bytes and how many replies they produce.
+    pub(crate) fn encoded(&self) -> (Bytes, usize) {
+        if !self.atomic {
+            return (Bytes::copy_from_slice(&self.buf), self.names.len());
+        }
+        let mut out = BytesMut::with_capacity(self.buf.len() + 32);
+        Cmd::new("MULTI").encode(&mut out);
+        out.extend_from_slice(&self.buf);
+        Cmd::new("EXEC").encode(&mut out);
+        (out.freeze(), self.names.len() + 2)
+    }
+
+    /// Turns the raw replies into one result per command.
+    pub(crate) fn split(&self, replies: Vec<Frame>) -> Result<Vec<Result<Frame>>> {
+        let replies = if self.atomic {
+            self.unwrap_exec(replies)?
+        } else {
+            replies
+        };
+        if replies.len() != self.names.len() {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!("{} replies for {} pipelined commands", replies.len(), self.names.len()),
+            ));
+        }
+        Ok(replies
+            .into_iter()
+            .zip(&self.names)
+            .map(|(frame, name)| match frame.error_message() {
+                Some(m) => Err(Error::from_server_reply(m).for_command(name.clone())),
+                None => Ok(frame),
+            })
+            .collect())
+    }
+
+    /// `OK, QUEUED..., [replies]` -> the replies, or the reason EXEC failed.
+    fn unwrap_exec(&self, mut replies: Vec<Frame>) -> Result<Vec<Frame>> {
+        let exec = replies.pop().unwrap_or(Frame::Null);
+        if let Some(m) = replies.first().and_then(Frame::error_message) {
+            return Err(Error::from_server_reply(m).for_command("MULTI"));
+        }
+        // A command rejected while queueing (syntax, arity, unknown command)
+        // makes the server discard the whole transaction: name the culprit.
+        for (i, (queued, name)) in replies.iter().skip(1).zip(&self.names).enumerate() {
+            if let Some(m) = queued.error_message() {
+                let reason = String::from_utf8_lossy(m);
+                return Err(Error::new(
+                    ErrorKind::Server {
+                        code: "EXECABORT".into(),
+                        message: format!(
+                            "EXECABORT transaction discarded: command #{} ({name}) was rejected: {reason}",
+                            i + 1
+                        ),
+                    },
+                    "",
+                )
+                .for_command("EXEC"));
+            }
+        }
+        match exec {
+            Frame::Array(items) => Ok(items),
+            Frame::Null => Err(Error::new(
+                ErrorKind::TransactionAborted,
+                "a watched key changed, so EXEC ran nothing",
+            )
+            .for_command("EXEC")),
+            other => match other.error_message() {
+                Some(m) => Err(Error::from_server_reply(m).for_command("EXEC")),
+                None => Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("EXEC answered with a {}", other.kind()),
+                )),
+            },
+        }
+    }
+
+    /// Converts the per-command results to `T`, which is usually a tuple
+    /// with one element per command (or a `Vec`). An error reply fails the
+    /// whole conversion with that command's error, unless the element type
+    /// is a `Result` that holds it.
+    pub(crate) fn convert<T: FromResp>(&self, results: Vec<Result<Frame>>) -> Result<T> {
+        let mut frames = Vec::with_capacity(results.len());
+        let mut first_error = None;
+        for r in results {
+            match r {
+                Ok(f) => frames.push(f),
+                Err(e) => {
+                    frames.push(Frame::Error(Bytes::from(
+                        match e.kind() {
+                            ErrorKind::Server { message, .. } => message.clone(),
+                            _ => e.to_string(),
+                        },
+                    )));
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        T::from_resp(Frame::Array(frames)).map_err(|e| match first_error {
+            Some(cmd_err) if e.is_server_error() => cmd_err,
+            _ => e.for_command(if self.atomic { "EXEC" } else { "pipeline" }),
+        })
+    }
+
+    /// Sends the pipeline on the async client; one result per command.
+    pub async fn execute(&self, client: &crate::Client) -> Result<Vec<Result<Frame>>> {
+        client.run_pipeline(self).await
+    }
+
+    /// Sends the pipeline on the async client and converts the replies to
+    /// `T` (see the module docs).
+    pub async fn query<T: FromResp>(&self, client: &crate::Client) -> Result<T> {
+        self.convert(self.execute(client).await?)
+    }
+
+    /// Sends the pipeline on the blocking client; one result per command.
+    pub fn execute_blocking(&self, client: &crate::blocking::Client) -> Result<Vec<Result<Frame>>> {
+        client.run_pipeline(self)
+    }
+
+    /// Sends the pipeline on the blocking client and converts the replies.
+    pub fn query_blocking<T: FromResp>(&self, client: &crate::blocking::Client) -> Result<T> {
+        self.convert(self.execute_blocking(client)?)
+    }
+}

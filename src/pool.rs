@@ -1,0 +1,166 @@
+//! A pool of dedicated connections.
+//!
+//! Most commands share the client's one multiplexed connection. Some need a
+//! connection of their own for a while: blocking commands (`BLPOP`,
+//! `XREAD ... BLOCK`, `WAIT`) would stall everyone queued behind them, and
+//! `WATCH` puts per-connection state on the server. The client takes those
+//! from this pool.
+//!
+//! The pool holds at most [`PoolConfig::max_size`] connections, checked out
+//! or idle. A checkout waits at most [`PoolConfig::wait_timeout`] for one to
+//! become free. On checkout, a closed connection is dropped and one idle for
+//! longer than [`PoolConfig::health_check_after`] must answer `PING` first.
+
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::cmd::Cmd;
+use crate::connection::{Connection, ConnectionConfig};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Limits of the dedicated-connection pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The most connections open at once (checked out plus idle).
+    pub max_size: usize,
+    /// How long a checkout waits for a free connection (`None`: forever).
+    pub wait_timeout: Option<Duration>,
+    /// Idle connections older than this are pinged before reuse.
+    pub health_check_after: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            max_size: 16,
+            wait_timeout: Some(Duration::from_secs(10)),
+            health_check_after: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A pool of dedicated connections to one server.
+pub struct Pool {
+    config: ConnectionConfig,
+    limits: PoolConfig,
+    idle: Mutex<Vec<(Connection, Instant)>>,
+    permits: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("limits", &self.limits)
+            .field("idle", &self.idle_count())
+            .finish()
+    }
+}
+
+impl Pool {
+    /// A pool for the given server settings and limits. Opens nothing yet.
+    pub fn new(config: ConnectionConfig, limits: PoolConfig) -> Arc<Self> {
+        Arc::new(Pool {
+            permits: Arc::new(Semaphore::new(limits.max_size.max(1))),
+            config,
+            limits,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The pool's limits.
+    pub fn limits(&self) -> &PoolConfig {
+        &self.limits
+    }
+
+    /// Idle connections waiting for reuse.
+    pub fn idle_count(&self) -> usize {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Checks out a connection: an idle healthy one, or a new one.
+    pub async fn get(self: &Arc<Self>) -> Result<PooledConnection> {
+        let acquire = self.permits.clone().acquire_owned();
+        let permit = match self.limits.wait_timeout {
+            Some(t) => tokio::time::timeout(t, acquire).await.map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "no pooled connection became free within {t:?} (pool size {})",
+                        self.limits.max_size
+                    ),
+                )
+            })?,
+            None => acquire.await,
+        }
+        .map_err(|_| Error::new(ErrorKind::ConnectionClosed, "the pool is closed"))?;
+        loop {
+            let candidate = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let Some((conn, since)) = candidate else { break };
+            if conn.is_closed() {
+                continue;
+            }
+            if since.elapsed() >= self.limits.health_check_after
+                && conn.send(&Cmd::new("PING")).await.is_err()
+            {
+                continue;
+            }
+            return Ok(self.wrap(conn, permit));
+        }
+        let conn = Connection::connect(&self.config).await?;
+        Ok(self.wrap(conn, permit))
+    }
+
+    fn wrap(self: &Arc<Self>, conn: Connection, permit: OwnedSemaphorePermit) -> PooledConnection {
+        PooledConnection {
+            conn,
+            pool: self.clone(),
+            _permit: permit,
+            reuse: true,
+        }
+    }
+}
+
+/// A connection checked out of the [`Pool`]; it goes back when dropped.
+pub struct PooledConnection {
+    conn: Connection,
+    pool: Arc<Pool>,
+    _permit: OwnedSemaphorePermit,
+    reuse: bool,
+}
+
+impl PooledConnection {
+    /// Closes the connection instead of returning it to the pool (for a
+    /// connection left in a state the next user must not inherit).
+    pub fn discard(&mut self) {
+        self.reuse = false;
+    }
+}
+
+impl std::fmt::Debug for PooledConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PooledConnection").field("conn", &self.conn).finish()
+    }
+}
+
+impl Deref for PooledConnection {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if self.reuse && !self.conn.is_closed() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((self.conn.clone(), Instant::now()));
+        }
+    }
+}

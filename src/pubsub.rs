@@ -1,0 +1,461 @@
+//! Publish/subscribe.
+//!
+//! A [`Subscriber`] owns a connection of its own. It subscribes to channels
+//! (`SUBSCRIBE`), patterns (`PSUBSCRIBE`) and shard channels
+//! (`SSUBSCRIBE`), and hands out [`Message`]s with
+//! [`Subscriber::next_message`], as an async [`Stream`](futures_core::Stream)
+//! ([`Subscriber::into_stream`]), or, on the blocking side, as an `Iterator`
+//! ([`crate::blocking::Subscriber`]).
+//!
+//! On RESP3 the messages are push frames, so the same connection still
+//! answers ordinary commands ([`Subscriber::execute`]). On RESP2 the
+//! connection may only send subscription commands and `PING`.
+//!
+//! If the connection drops, the subscriber reconnects with backoff and
+//! subscribes again to everything it was subscribed to; messages published
+//! while it was away are lost, as pub/sub is fire-and-forget.
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! let mut sub = respec::pubsub::Subscriber::connect(client.config()).await?;
+//! sub.subscribe(["news"]).await?;
+//! let msg = sub.next_message().await?;
+//! println!("{}: {}", msg.channel_str(), String::from_utf8_lossy(&msg.payload));
+//! # Ok(()) }
+//! ```
+
+use std::collections::{BTreeSet, VecDeque};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::cmd::Cmd;
+use crate::connection::{Connection, ConnectionConfig, Protocol};
+use crate::error::{Error, ErrorKind, Result};
+use crate::reply::FromResp;
+use crate::resp::Frame;
+
+/// Which subscription delivered a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// A `SUBSCRIBE` channel.
+    Channel,
+    /// A `PSUBSCRIBE` pattern.
+    Pattern,
+    /// An `SSUBSCRIBE` shard channel.
+    Shard,
+}
+
+/// One published message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Which kind of subscription delivered it.
+    pub kind: MessageKind,
+    /// The channel it was published to.
+    pub channel: Bytes,
+    /// The pattern that matched, for pattern subscriptions.
+    pub pattern: Option<Bytes>,
+    /// The published payload.
+    pub payload: Bytes,
+}
+
+impl Message {
+    /// The channel name as text (lossy for non-UTF-8 names).
+    pub fn channel_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.channel)
+    }
+
+    /// The payload converted to `T`.
+    pub fn payload_as<T: FromResp>(&self) -> Result<T> {
+        T::from_resp(Frame::BulkString(self.payload.clone()))
+    }
+
+    /// Reads a push frame: `message`, `pmessage` or `smessage`; `None` for
+    /// subscription confirmations and anything else.
+    pub fn from_push(frame: &Frame) -> Option<Message> {
+        let items = match frame {
+            Frame::Push(items) | Frame::Array(items) => items,
+            _ => return None,
+        };
+        let s = |i: usize| match items.get(i) {
+            Some(Frame::BulkString(b)) | Some(Frame::SimpleString(b)) => Some(b.clone()),
+            _ => None,
+        };
+        match items.first()?.as_bytes()? {
+            b"message" => Some(Message {
+                kind: MessageKind::Channel,
+                channel: s(1)?,
+                pattern: None,
+                payload: s(2)?,
+            }),
+            b"smessage" => Some(Message {
+                kind: MessageKind::Shard,
+                channel: s(1)?,
+                pattern: None,
+                payload: s(2)?,
+            }),
+            b"pmessage" => Some(Message {
+                kind: MessageKind::Pattern,
+                pattern: Some(s(1)?),
+                channel: s(2)?,
+                payload: s(3)?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Subscriptions kept so they can be renewed after a reconnect.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Subscriptions {
+    pub channels: BTreeSet<Bytes>,
+    pub patterns: BTreeSet<Bytes>,
+    pub shards: BTreeSet<Bytes>,
+}
+
+impl Subscriptions {
+    fn set(&mut self, verb: &str) -> &mut BTreeSet<Bytes> {
+        match verb {
+            "PSUBSCRIBE" | "PUNSUBSCRIBE" => &mut self.patterns,
+            "SSUBSCRIBE" | "SUNSUBSCRIBE" => &mut self.shards,
+            _ => &mut self.channels,
+        }
+    }
+
+    /// Records a (un)subscription.
+    pub fn apply(&mut self, verb: &str, names: &[Bytes]) {
+        let set = self.set(verb);
+        if verb.contains("UNSUB") {
+            if names.is_empty() {
+                set.clear();
+            }
+            for n in names {
+                set.remove(n);
+            }
+        } else {
+            set.extend(names.iter().cloned());
+        }
+    }
+
+    /// The commands that renew every subscription.
+    pub fn renewals(&self) -> Vec<(&'static str, Vec<Bytes>)> {
+        [("SUBSCRIBE", &self.channels), ("PSUBSCRIBE", &self.patterns), ("SSUBSCRIBE", &self.shards)]
+            .into_iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(verb, s)| (verb, s.iter().cloned().collect()))
+            .collect()
+    }
+}
+
+/// The confirmation kind a subscription verb produces.
+fn confirmation(verb: &str) -> &'static [u8] {
+    match verb {
+        "SUBSCRIBE" => b"subscribe",
+        "PSUBSCRIBE" => b"psubscribe",
+        "SSUBSCRIBE" => b"ssubscribe",
+        "UNSUBSCRIBE" => b"unsubscribe",
+        "PUNSUBSCRIBE" => b"punsubscribe",
+        _ => b"sunsubscribe",
+    }
+}
+
+/// A pub/sub connection (see the module docs).
+pub struct Subscriber {
+    config: ConnectionConfig,
+    conn: Connection,
+    pushes: mpsc::UnboundedReceiver<Frame>,
+    subs: Subscriptions,
+    /// Messages that arrived while waiting for a confirmation.
+    queued: VecDeque<Message>,
+    /// How long to keep trying to reconnect before giving up.
+    reconnect_for: Duration,
+}
+
+impl std::fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscriber").field("subscriptions", &self.subs).finish()
+    }
+}
+
+impl Subscriber {
+    /// Opens a subscriber connection with these settings.
+    pub async fn connect(config: &ConnectionConfig) -> Result<Self> {
+        let (conn, pushes) = Connection::connect_subscriber(config).await?;
+        Ok(Subscriber {
+            config: config.clone(),
+            conn,
+            pushes,
+            subs: Subscriptions::default(),
+            queued: VecDeque::new(),
+            reconnect_for: Duration::from_secs(30),
+        })
+    }
+
+    /// How long [`next_message`](Self::next_message) keeps reconnecting
+    /// after the connection drops before it returns the error (default 30 s).
+    pub fn set_reconnect_timeout(&mut self, t: Duration) {
+        self.reconnect_for = t;
+    }
+
+    /// Subscribes to channels.
+    pub async fn subscribe<I, S>(&mut self, channels: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.change("SUBSCRIBE", names(channels)).await
+    }
+
+    /// Subscribes to glob-style patterns.
+    pub async fn psubscribe<I, S>(&mut self, patterns: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.change("PSUBSCRIBE", names(patterns)).await
+    }
+
+    /// Subscribes to shard channels (Redis 7.0 and later).
+    pub async fn ssubscribe<I, S>(&mut self, channels: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.change("SSUBSCRIBE", names(channels)).await
+    }
+
+    /// Unsubscribes from channels (all of them when `channels` is empty).
+    pub async fn unsubscribe<I, S>(&mut self, channels: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.change("UNSUBSCRIBE", names(channels)).await
+    }
+
+    /// Unsubscribes from patterns (all of them when `patterns` is empty).
+    pub async fn punsubscribe<I, S>(&mut self, patterns: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.change("PUNSUBSCRIBE", names(patterns)).await
+    }
+
+    /// Unsubscribes from shard channels (all of them when empty).
+    pub async fn sunsubscribe<I, S>(&mut self, channels: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.change("SUNSUBSCRIBE", names(channels)).await
+    }
+
+    /// The channels, patterns and shard channels currently subscribed.
+    pub fn subscriptions(&self) -> (Vec<Bytes>, Vec<Bytes>, Vec<Bytes>) {
+        (
+            self.subs.channels.iter().cloned().collect(),
+            self.subs.patterns.iter().cloned().collect(),
+            self.subs.shards.iter().cloned().collect(),
+        )
+    }
+
+    /// Sends an ordinary command on the subscriber's connection. RESP3
+    /// connections accept any command; RESP2 ones only `PING` and the
+    /// subscription commands.
+    pub async fn execute(&self, cmd: &Cmd) -> Result<Frame> {
+        self.conn.send(cmd).await
+    }
+
+    async fn change(&mut self, verb: &'static str, names: Vec<Bytes>) -> Result<()> {
+        let unsubscribe_all = names.is_empty() && verb.contains("UNSUB");
+        if names.is_empty() && !unsubscribe_all {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!("{verb} needs at least one channel or pattern"),
+            )
+            .for_command(verb));
+        }
+        let expected = if unsubscribe_all {
+            // The server confirms each one it drops, or once with none left.
+            match verb {
+                "UNSUBSCRIBE" => self.subs.channels.len().max(1),
+                "PUNSUBSCRIBE" => self.subs.patterns.len().max(1),
+                _ => self.subs.shards.len().max(1),
+            }
+        } else {
+            names.len()
+        };
+        self.send_change(verb, &names, expected).await?;
+        self.subs.apply(verb, &names);
+        Ok(())
+    }
+
+    /// Sends a subscription command and waits for its confirmations,
+    /// queueing any message that arrives meanwhile.
+    async fn send_change(&mut self, verb: &'static str, names: &[Bytes], expected: usize) -> Result<()> {
+        let mut cmd = Cmd::new(verb);
+        for n in names {
+            cmd.arg(n);
+        }
+        let mut bytes = bytes::BytesMut::new();
+        crate::Command::encode(&cmd, &mut bytes);
+        self.conn.send_encoded(bytes.freeze(), 0, false).await?;
+        let want = confirmation(verb);
+        let mut seen = 0;
+        let deadline = self.config.response_timeout.unwrap_or(Duration::from_secs(30));
+        while seen < expected {
+            let frame = tokio::time::timeout(deadline, self.pushes.recv())
+                .await
+                .map_err(|_| {
+                    Error::new(ErrorKind::Timeout, format!("no {verb} confirmation within {deadline:?}"))
+                        .for_command(verb)
+                })?
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::ConnectionClosed, "the connection closed").for_command(verb)
+                })?;
+            if let Some(m) = Message::from_push(&frame) {
+                self.queued.push_back(m);
+                continue;
+            }
+            if let Frame::Push(items) = &frame {
+                if items.first().and_then(Frame::as_bytes) == Some(want) {
+                    seen += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the next message. When the connection drops, reconnects
+    /// (with backoff, for at most the reconnect timeout) and subscribes
+    /// again before waiting on.
+    pub async fn next_message(&mut self) -> Result<Message> {
+        loop {
+            if let Some(m) = self.queued.pop_front() {
+                return Ok(m);
+            }
+            match self.pushes.recv().await {
+                Some(frame) => {
+                    if let Some(m) = Message::from_push(&frame) {
+                        return Ok(m);
+                    }
+                }
+                None => self.reconnect().await?,
+            }
+        }
+    }
+
+    /// Reconnects with exponential backoff and renews every subscription.
+    async fn reconnect(&mut self) -> Result<()> {
+        let started = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(20);
+        loop {
+            match self.try_reconnect().await {
+                Ok(()) => return Ok(()),
+                Err(e) if started.elapsed() + delay > self.reconnect_for => {
+                    return Err(Error::new(
+                        e.kind().clone(),
+                        format!("the subscriber could not reconnect within {:?}: {e}", self.reconnect_for),
+                    ))
+                }
+                Err(_) => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
+    async fn try_reconnect(&mut self) -> Result<()> {
+        let (conn, pushes) = Connection::connect_subscriber(&self.config).await?;
+        self.conn = conn;
+        self.pushes = pushes;
+        for (verb, names) in self.subs.renewals() {
+            let n = names.len();
+            self.send_change(verb, &names, n).await?;
+        }
+        Ok(())
+    }
+
+    /// The subscriber as a stream of messages; an item is `Err` only when
+    /// reconnecting failed, after which the stream ends.
+    pub fn into_stream(self) -> MessageStream {
+        MessageStream {
+            inner: Box::pin(futures_stream(self)),
+        }
+    }
+
+    /// Which protocol the subscriber's connection speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.conn.server_info().protocol
+    }
+}
+
+fn names<I, S>(items: I) -> Vec<Bytes>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    items.into_iter().map(|s| Bytes::copy_from_slice(s.as_ref())).collect()
+}
+
+type BoxedNext = Pin<Box<dyn std::future::Future<Output = (Option<Result<Message>>, Option<Subscriber>)> + Send>>;
+
+/// Drives one `next_message` at a time, handing the subscriber back.
+fn futures_stream(sub: Subscriber) -> StreamState {
+    StreamState::Idle(Some(sub))
+}
+
+enum StreamState {
+    Idle(Option<Subscriber>),
+    Waiting(BoxedNext),
+    Done,
+}
+
+/// A [`Subscriber`] as a [`Stream`](futures_core::Stream) of messages.
+pub struct MessageStream {
+    inner: Pin<Box<StreamState>>,
+}
+
+impl std::fmt::Debug for MessageStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MessageStream")
+    }
+}
+
+impl futures_core::Stream for MessageStream {
+    type Item = Result<Message>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let state = self.inner.as_mut().get_mut();
+        loop {
+            match state {
+                StreamState::Idle(sub) => {
+                    let Some(mut sub) = sub.take() else {
+                        *state = StreamState::Done;
+                        continue;
+                    };
+                    *state = StreamState::Waiting(Box::pin(async move {
+                        match sub.next_message().await {
+                            Ok(m) => (Some(Ok(m)), Some(sub)),
+                            Err(e) => (Some(Err(e)), None),
+                        }
+                    }));
+                }
+                StreamState::Waiting(fut) => {
+                    let (item, sub) = std::task::ready!(fut.as_mut().poll(cx));
+                    *state = match sub {
+                        Some(s) => StreamState::Idle(Some(s)),
+                        None => StreamState::Done,
+                    };
+                    return Poll::Ready(item);
+                }
+                StreamState::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
