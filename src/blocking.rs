@@ -6,13 +6,13 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::cmd::{Cmd, Command};
-use crate::error::{Error, ErrorKind};
-use crate::pubsub::{Message, Subscriptions};
 use crate::connection::sync::Connection;
 use crate::connection::{ConnectionConfig, ServerInfo};
 use crate::error::Result;
+use crate::error::{Error, ErrorKind};
 use crate::executor::BlockingExecutor;
 use crate::pipeline::Pipeline;
+use crate::pubsub::{Message, Subscriptions};
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
@@ -31,6 +31,9 @@ use crate::resp::Frame;
 pub struct Client {
     config: ConnectionConfig,
     conn: Mutex<Option<Connection>>,
+    /// Idle connections for blocking commands (`BLPOP`, `XREAD BLOCK`), so
+    /// that one thread waiting on one never holds up the others.
+    spare: Mutex<Vec<Connection>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -52,6 +55,7 @@ impl Client {
         Client {
             config,
             conn: Mutex::new(None),
+            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -77,9 +81,33 @@ impl Client {
 
     /// Sends any command and returns its reply frame; an error reply is an
     /// `Err` naming the command.
+    ///
+    /// A blocking command (`BLPOP`, `XREAD ... BLOCK`, `WAIT`) runs on a
+    /// connection of its own, without the response timeout, so other threads
+    /// using this client are not held up.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        if cmd.is_blocking() {
+            return self.execute_dedicated(cmd);
+        }
         self.with_connection(|c| c.send(cmd))
             .map_err(|e| e.for_command(cmd.name()))
+    }
+
+    fn execute_dedicated<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        let spare = self.spare.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match spare {
+            Some(c) if !c.is_broken() => c,
+            _ => Connection::connect(&self.config).map_err(|e| e.for_command(cmd.name()))?,
+        };
+        let r = conn.send_untimed(cmd);
+        if !conn.is_broken() {
+            let mut spare = self.spare.lock().unwrap_or_else(|p| p.into_inner());
+            // Keep a few for the next blocking command; close the rest.
+            if spare.len() < 4 {
+                spare.push(conn);
+            }
+        }
+        r
     }
 
     /// Sends any command and converts its reply to `T` (any [`FromResp`]
@@ -104,7 +132,11 @@ impl Client {
         }
         let (bytes, replies) = pipe.encoded();
         let frames = self.with_connection(|c| {
-            crate::connection::check_required(pipe.required_version(), "pipeline", c.server_info())?;
+            crate::connection::check_required(
+                pipe.required_version(),
+                "pipeline",
+                c.server_info(),
+            )?;
             if let Some(exists) = pipe.script_check() {
                 for script in pipe.missing_scripts(c.send(&exists)?)? {
                     c.send(&script.load_command())?;
@@ -148,7 +180,9 @@ pub struct Subscriber {
 
 impl std::fmt::Debug for Subscriber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscriber").field("subscriptions", &self.subs).finish()
+        f.debug_struct("Subscriber")
+            .field("subscriptions", &self.subs)
+            .finish()
     }
 }
 
@@ -185,36 +219,61 @@ impl Subscriber {
     }
 
     /// Subscribes to channels.
-    pub fn subscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&mut self, channels: I) -> Result<()> {
+    pub fn subscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        channels: I,
+    ) -> Result<()> {
         self.change("SUBSCRIBE", channels)
     }
 
     /// Subscribes to glob-style patterns.
-    pub fn psubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&mut self, patterns: I) -> Result<()> {
+    pub fn psubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        patterns: I,
+    ) -> Result<()> {
         self.change("PSUBSCRIBE", patterns)
     }
 
     /// Subscribes to shard channels.
-    pub fn ssubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&mut self, channels: I) -> Result<()> {
+    pub fn ssubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        channels: I,
+    ) -> Result<()> {
         self.change("SSUBSCRIBE", channels)
     }
 
     /// Unsubscribes from channels (all when empty).
-    pub fn unsubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&mut self, channels: I) -> Result<()> {
+    pub fn unsubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        channels: I,
+    ) -> Result<()> {
         self.change("UNSUBSCRIBE", channels)
     }
 
     /// Unsubscribes from patterns (all when empty).
-    pub fn punsubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&mut self, patterns: I) -> Result<()> {
+    pub fn punsubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        patterns: I,
+    ) -> Result<()> {
         self.change("PUNSUBSCRIBE", patterns)
     }
 
-    fn change<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(&mut self, verb: &'static str, items: I) -> Result<()> {
-        let names: Vec<Bytes> = items.into_iter().map(|s| Bytes::copy_from_slice(s.as_ref())).collect();
+    fn change<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        verb: &'static str,
+        items: I,
+    ) -> Result<()> {
+        let names: Vec<Bytes> = items
+            .into_iter()
+            .map(|s| Bytes::copy_from_slice(s.as_ref()))
+            .collect();
         let unsubscribe_all = names.is_empty() && verb.contains("UNSUB");
         if names.is_empty() && !unsubscribe_all {
-            return Err(Error::new(ErrorKind::InvalidConfig, format!("{verb} needs at least one channel or pattern"))
-                .for_command(verb));
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!("{verb} needs at least one channel or pattern"),
+            )
+            .for_command(verb));
         }
         let expected = if unsubscribe_all {
             match verb {
@@ -237,10 +296,17 @@ impl Subscriber {
         self.conn.write_command(&cmd)?;
         let want = verb.to_ascii_lowercase();
         let mut seen = 0;
-        let wait = self.config.response_timeout.unwrap_or(Duration::from_secs(30));
+        let wait = self
+            .config
+            .response_timeout
+            .unwrap_or(Duration::from_secs(30));
         while seen < expected {
             let frame = self.conn.read_frame(Some(wait))?.ok_or_else(|| {
-                Error::new(ErrorKind::Timeout, format!("no {verb} confirmation within {wait:?}")).for_command(verb)
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!("no {verb} confirmation within {wait:?}"),
+                )
+                .for_command(verb)
             })?;
             if let Some(m) = Message::from_push(&frame) {
                 self.queued.push_back(m);
@@ -264,7 +330,10 @@ impl Subscriber {
             if let Some(m) = self.queued.pop_front() {
                 return Ok(m);
             }
-            match self.conn.read_frame(self.read_timeout.or(Some(Duration::from_secs(3600)))) {
+            match self
+                .conn
+                .read_frame(self.read_timeout.or(Some(Duration::from_secs(3600))))
+            {
                 Ok(Some(frame)) => {
                     if let Some(m) = Message::from_push(&frame) {
                         return Ok(m);
@@ -272,7 +341,10 @@ impl Subscriber {
                 }
                 Ok(None) => {
                     if self.read_timeout.is_some() {
-                        return Err(Error::new(ErrorKind::Timeout, "no message within the read timeout"));
+                        return Err(Error::new(
+                            ErrorKind::Timeout,
+                            "no message within the read timeout",
+                        ));
                     }
                 }
                 Err(e) if e.is_connection_dropped() => self.reconnect()?,
@@ -298,7 +370,10 @@ impl Subscriber {
                 Err(e) if started.elapsed() + delay > self.reconnect_for => {
                     return Err(Error::new(
                         e.kind().clone(),
-                        format!("the subscriber could not reconnect within {:?}: {e}", self.reconnect_for),
+                        format!(
+                            "the subscriber could not reconnect within {:?}: {e}",
+                            self.reconnect_for
+                        ),
                     ))
                 }
                 Err(_) => {

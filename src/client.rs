@@ -190,7 +190,11 @@ impl Client {
     }
 
     fn live(&self) -> Option<Connection> {
-        let guard = self.shared.current.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = self
+            .shared
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         guard.as_ref().filter(|c| !c.is_closed()).cloned()
     }
 
@@ -204,7 +208,11 @@ impl Client {
             return Ok(c);
         }
         let conn = Connection::connect(&self.shared.config).await?;
-        *self.shared.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
+        *self
+            .shared
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(conn.clone());
         Ok(conn)
     }
 
@@ -242,13 +250,19 @@ impl Client {
         let this = self.clone();
         if cmd.is_blocking() {
             return ResponseFuture::boxed(async move {
-                let conn = this.dedicated().await.map_err(|e| e.for_command(name.clone()))?;
+                let conn = this
+                    .dedicated()
+                    .await
+                    .map_err(|e| e.for_command(name.clone()))?;
                 check_required(required, &name, conn.server_info())?;
                 conn.send_encoded(bytes, 1, false).await
             });
         }
         ResponseFuture::boxed(async move {
-            let conn = this.connection().await.map_err(|e| e.for_command(name.clone()))?;
+            let conn = this
+                .connection()
+                .await
+                .map_err(|e| e.for_command(name.clone()))?;
             check_required(required, &name, conn.server_info())?;
             conn.send_encoded(bytes, 1, true).await
         })
@@ -300,7 +314,12 @@ impl Client {
     ///     .map(|((), n): ((), i64)| (n,))?;
     /// # Ok(()) }
     /// ```
-    pub async fn transaction<K, F, Fut, T>(&self, keys: &[K], max_attempts: usize, mut build: F) -> Result<T>
+    pub async fn transaction<K, F, Fut, T>(
+        &self,
+        keys: &[K],
+        max_attempts: usize,
+        mut build: F,
+    ) -> Result<T>
     where
         K: ToArg,
         F: FnMut(Connection) -> Fut,
@@ -342,7 +361,10 @@ impl Client {
 }
 
 /// Sends a pipeline's commands as one request on `conn`.
-pub(crate) async fn run_pipeline_on(conn: &Connection, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+pub(crate) async fn run_pipeline_on(
+    conn: &Connection,
+    pipe: &Pipeline,
+) -> Result<Vec<Result<Frame>>> {
     if pipe.is_empty() {
         return Ok(Vec::new());
     }

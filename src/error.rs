@@ -48,6 +48,9 @@ pub enum ErrorKind {
     ConnectionClosed,
     /// The URL or a configuration value is invalid.
     InvalidConfig,
+    /// A command's arguments are invalid (for example an empty list where
+    /// the command needs at least one key); nothing was sent.
+    InvalidInput,
     /// A reply could not be converted to the requested type.
     Conversion,
     /// The command or an argument is newer than the connected server.
@@ -186,11 +189,12 @@ impl fmt::Display for Error {
                     ErrorKind::Auth => "authentication failed",
                     ErrorKind::ConnectionClosed => "connection closed",
                     ErrorKind::InvalidConfig => "invalid configuration",
+                    ErrorKind::InvalidInput => "invalid arguments",
                     ErrorKind::Conversion => "unexpected reply",
                     ErrorKind::Unsupported => "not supported by the server",
                     ErrorKind::Tls => "TLS error",
                     ErrorKind::TransactionAborted => "transaction aborted",
-                    ErrorKind::Server { .. } => unreachable!("handled above"),
+                    ErrorKind::Server { .. } => "server error",
                 };
                 f.write_str(what)?;
                 if let Some(d) = &self.inner.detail {
@@ -225,6 +229,16 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl Error {
+    /// An I/O error met while connecting to `addr`.
+    pub(crate) fn connect(addr: impl std::fmt::Display, e: std::io::Error) -> Self {
+        let mut err = Error::from(e);
+        let detail = err.inner.detail.take().unwrap_or_default();
+        err.inner.detail = Some(format!("could not connect to {addr}: {detail}"));
+        err
     }
 }
 

@@ -14,8 +14,9 @@
 //! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
 //! - [`pipeline`]: pipelines and MULTI/EXEC transactions.
 //! - [`pool`]: dedicated connections for blocking commands and `WATCH`.
-//! - [`pubsub`]: publish/subscribe.
+//! - [`pubsub`]: publish and subscribe.
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
+//! - [`scan`]: `SCAN`, `HSCAN`, `SSCAN`, `ZSCAN` as streams and iterators.
 //! - [`script`]: Lua scripts run by digest with transparent loading.
 //! - [`error`]: the client's error type.
 #![deny(missing_docs)]
@@ -32,6 +33,7 @@ pub mod pool;
 pub mod pubsub;
 pub mod reply;
 pub mod resp;
+pub mod scan;
 pub mod script;
 
 pub use client::{Client, ClientBuilder};

@@ -153,7 +153,11 @@ impl Pipeline {
         if replies.len() != self.names.len() {
             return Err(Error::new(
                 ErrorKind::Protocol,
-                format!("{} replies for {} pipelined commands", replies.len(), self.names.len()),
+                format!(
+                    "{} replies for {} pipelined commands",
+                    replies.len(),
+                    self.names.len()
+                ),
             ));
         }
         Ok(replies
@@ -218,12 +222,10 @@ impl Pipeline {
             match r {
                 Ok(f) => frames.push(f),
                 Err(e) => {
-                    frames.push(Frame::Error(Bytes::from(
-                        match e.kind() {
-                            ErrorKind::Server { message, .. } => message.clone(),
-                            _ => e.to_string(),
-                        },
-                    )));
+                    frames.push(Frame::Error(Bytes::from(match e.kind() {
+                        ErrorKind::Server { message, .. } => message.clone(),
+                        _ => e.to_string(),
+                    })));
                     first_error.get_or_insert(e);
                 }
             }

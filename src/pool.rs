@@ -98,7 +98,9 @@ impl Pool {
         .map_err(|_| Error::new(ErrorKind::ConnectionClosed, "the pool is closed"))?;
         loop {
             let candidate = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let Some((conn, since)) = candidate else { break };
+            let Some((conn, since)) = candidate else {
+                break;
+            };
             if conn.is_closed() {
                 continue;
             }
@@ -141,7 +143,9 @@ impl PooledConnection {
 
 impl std::fmt::Debug for PooledConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PooledConnection").field("conn", &self.conn).finish()
+        f.debug_struct("PooledConnection")
+            .field("conn", &self.conn)
+            .finish()
     }
 }
 

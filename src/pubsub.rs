@@ -142,11 +142,15 @@ impl Subscriptions {
 
     /// The commands that renew every subscription.
     pub fn renewals(&self) -> Vec<(&'static str, Vec<Bytes>)> {
-        [("SUBSCRIBE", &self.channels), ("PSUBSCRIBE", &self.patterns), ("SSUBSCRIBE", &self.shards)]
-            .into_iter()
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(verb, s)| (verb, s.iter().cloned().collect()))
-            .collect()
+        [
+            ("SUBSCRIBE", &self.channels),
+            ("PSUBSCRIBE", &self.patterns),
+            ("SSUBSCRIBE", &self.shards),
+        ]
+        .into_iter()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(verb, s)| (verb, s.iter().cloned().collect()))
+        .collect()
     }
 }
 
@@ -176,7 +180,9 @@ pub struct Subscriber {
 
 impl std::fmt::Debug for Subscriber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscriber").field("subscriptions", &self.subs).finish()
+        f.debug_struct("Subscriber")
+            .field("subscriptions", &self.subs)
+            .finish()
     }
 }
 
@@ -296,7 +302,12 @@ impl Subscriber {
 
     /// Sends a subscription command and waits for its confirmations,
     /// queueing any message that arrives meanwhile.
-    async fn send_change(&mut self, verb: &'static str, names: &[Bytes], expected: usize) -> Result<()> {
+    async fn send_change(
+        &mut self,
+        verb: &'static str,
+        names: &[Bytes],
+        expected: usize,
+    ) -> Result<()> {
         let mut cmd = Cmd::new(verb);
         for n in names {
             cmd.arg(n);
@@ -306,16 +317,23 @@ impl Subscriber {
         self.conn.send_encoded(bytes.freeze(), 0, false).await?;
         let want = confirmation(verb);
         let mut seen = 0;
-        let deadline = self.config.response_timeout.unwrap_or(Duration::from_secs(30));
+        let deadline = self
+            .config
+            .response_timeout
+            .unwrap_or(Duration::from_secs(30));
         while seen < expected {
             let frame = tokio::time::timeout(deadline, self.pushes.recv())
                 .await
                 .map_err(|_| {
-                    Error::new(ErrorKind::Timeout, format!("no {verb} confirmation within {deadline:?}"))
-                        .for_command(verb)
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!("no {verb} confirmation within {deadline:?}"),
+                    )
+                    .for_command(verb)
                 })?
                 .ok_or_else(|| {
-                    Error::new(ErrorKind::ConnectionClosed, "the connection closed").for_command(verb)
+                    Error::new(ErrorKind::ConnectionClosed, "the connection closed")
+                        .for_command(verb)
                 })?;
             if let Some(m) = Message::from_push(&frame) {
                 self.queued.push_back(m);
@@ -359,7 +377,10 @@ impl Subscriber {
                 Err(e) if started.elapsed() + delay > self.reconnect_for => {
                     return Err(Error::new(
                         e.kind().clone(),
-                        format!("the subscriber could not reconnect within {:?}: {e}", self.reconnect_for),
+                        format!(
+                            "the subscriber could not reconnect within {:?}: {e}",
+                            self.reconnect_for
+                        ),
                     ))
                 }
                 Err(_) => {
@@ -400,18 +421,25 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<[u8]>,
 {
-    items.into_iter().map(|s| Bytes::copy_from_slice(s.as_ref())).collect()
+    items
+        .into_iter()
+        .map(|s| Bytes::copy_from_slice(s.as_ref()))
+        .collect()
 }
 
-type BoxedNext = Pin<Box<dyn std::future::Future<Output = (Option<Result<Message>>, Option<Subscriber>)> + Send>>;
+type BoxedNext = Pin<
+    Box<
+        dyn std::future::Future<Output = (Option<Result<Message>>, Option<Box<Subscriber>>)> + Send,
+    >,
+>;
 
 /// Drives one `next_message` at a time, handing the subscriber back.
 fn futures_stream(sub: Subscriber) -> StreamState {
-    StreamState::Idle(Some(sub))
+    StreamState::Idle(Some(Box::new(sub)))
 }
 
 enum StreamState {
-    Idle(Option<Subscriber>),
+    Idle(Option<Box<Subscriber>>),
     Waiting(BoxedNext),
     Done,
 }

@@ -3,6 +3,8 @@
 //! socket, TLS), multiplexing, push routing, every RESP3 type a real server
 //! sends, pipelined requests and response timeouts.
 
+#![allow(clippy::approx_constant)] // DEBUG PROTOCOL double answers 3.141
+
 mod support;
 
 use std::time::Duration;
@@ -16,7 +18,11 @@ fn cmd(args: &[&str]) -> Cmd {
 }
 
 fn text(f: &Frame) -> String {
-    String::from_utf8_lossy(f.as_bytes().unwrap_or_else(|| panic!("not a string: {f:?}"))).into_owned()
+    String::from_utf8_lossy(
+        f.as_bytes()
+            .unwrap_or_else(|| panic!("not a string: {f:?}")),
+    )
+    .into_owned()
 }
 
 /// The value of `field=` in a CLIENT INFO line.
@@ -45,9 +51,20 @@ async fn handshake_in_both_protocols_on_every_server() {
             let info = client.server_info().await.unwrap();
             assert_eq!(info.version, expected_version(kind), "{kind:?}");
             assert_eq!(info.protocol, proto);
-            assert_eq!(info.server, if kind == Kind::Valkey { "valkey" } else { "redis" });
+            assert_eq!(
+                info.server,
+                if kind == Kind::Valkey {
+                    "valkey"
+                } else {
+                    "redis"
+                }
+            );
             let line = text(&client.execute(&cmd(&["CLIENT", "INFO"])).await.unwrap());
-            assert_eq!(client_field(&line, "resp").as_deref(), Some(n), "{kind:?}: {line}");
+            assert_eq!(
+                client_field(&line, "resp").as_deref(),
+                Some(n),
+                "{kind:?}: {line}"
+            );
             assert_eq!(client_field(&line, "db").as_deref(), Some("3"));
             assert_eq!(client_field(&line, "name"), Some(format!("hs-{n}")));
             // CLIENT SETINFO exists from Redis 7.2 (and in every Valkey).
@@ -81,25 +98,48 @@ async fn passwords_and_acl_users() {
             .start();
         let port = server.port();
         for proto in ["2", "3"] {
-            let ok = respec::Client::open(&format!("redis://:s3cret@127.0.0.1:{port}?protocol={proto}")).unwrap();
+            let ok = respec::Client::open(&format!(
+                "redis://:s3cret@127.0.0.1:{port}?protocol={proto}"
+            ))
+            .unwrap();
             let who = ok.execute(&cmd(&["ACL", "WHOAMI"])).await.unwrap();
             assert_eq!(text(&who), "default");
 
-            let alice = respec::Client::open(&format!("redis://alice:wonder@127.0.0.1:{port}?protocol={proto}")).unwrap();
-            assert_eq!(text(&alice.execute(&cmd(&["ACL", "WHOAMI"])).await.unwrap()), "alice");
+            let alice = respec::Client::open(&format!(
+                "redis://alice:wonder@127.0.0.1:{port}?protocol={proto}"
+            ))
+            .unwrap();
+            assert_eq!(
+                text(&alice.execute(&cmd(&["ACL", "WHOAMI"])).await.unwrap()),
+                "alice"
+            );
 
-            let bad = respec::Client::open(&format!("redis://:nope@127.0.0.1:{port}?protocol={proto}")).unwrap();
+            let bad =
+                respec::Client::open(&format!("redis://:nope@127.0.0.1:{port}?protocol={proto}"))
+                    .unwrap();
             let e = bad.execute(&cmd(&["PING"])).await.unwrap_err();
             assert_eq!(e.kind(), &ErrorKind::Auth, "{kind:?}: {e}");
 
-            let none = respec::Client::open(&format!("redis://127.0.0.1:{port}?protocol={proto}")).unwrap();
+            let none = respec::Client::open(&format!("redis://127.0.0.1:{port}?protocol={proto}"))
+                .unwrap();
             let e = none.execute(&cmd(&["PING"])).await.unwrap_err();
             assert_eq!(e.kind(), &ErrorKind::Auth, "{kind:?}: {e}");
 
-            let blocking = respec::blocking::Client::open(&format!("redis://alice:wonder@127.0.0.1:{port}?protocol={proto}")).unwrap();
-            assert_eq!(text(&blocking.execute(&cmd(&["ACL", "WHOAMI"])).unwrap()), "alice");
-            let blocking_bad = respec::blocking::Client::open(&format!("redis://alice:x@127.0.0.1:{port}")).unwrap();
-            assert_eq!(blocking_bad.execute(&cmd(&["PING"])).unwrap_err().kind(), &ErrorKind::Auth);
+            let blocking = respec::blocking::Client::open(&format!(
+                "redis://alice:wonder@127.0.0.1:{port}?protocol={proto}"
+            ))
+            .unwrap();
+            assert_eq!(
+                text(&blocking.execute(&cmd(&["ACL", "WHOAMI"])).unwrap()),
+                "alice"
+            );
+            let blocking_bad =
+                respec::blocking::Client::open(&format!("redis://alice:x@127.0.0.1:{port}"))
+                    .unwrap();
+            assert_eq!(
+                blocking_bad.execute(&cmd(&["PING"])).unwrap_err().kind(),
+                &ErrorKind::Auth
+            );
         }
     }
 }
@@ -117,13 +157,19 @@ async fn selecting_a_missing_database_fails_clearly() {
 async fn unix_socket_urls() {
     let server = Server::builder(Kind::Redis).unix_socket().start();
     let path = server.unix_path().display().to_string();
-    for url in [format!("unix://{path}?db=2"), format!("redis+unix://{path}?db=2&protocol=2")] {
+    for url in [
+        format!("unix://{path}?db=2"),
+        format!("redis+unix://{path}?db=2&protocol=2"),
+    ] {
         let client = respec::Client::open(&url).unwrap();
         let line = text(&client.execute(&cmd(&["CLIENT", "INFO"])).await.unwrap());
         assert_eq!(client_field(&line, "db").as_deref(), Some("2"), "{url}");
         let blocking = respec::blocking::Client::open(&url).unwrap();
         blocking.execute(&cmd(&["SET", "via-unix", "yes"])).unwrap();
-        assert_eq!(text(&client.execute(&cmd(&["GET", "via-unix"])).await.unwrap()), "yes");
+        assert_eq!(
+            text(&client.execute(&cmd(&["GET", "via-unix"])).await.unwrap()),
+            "yes"
+        );
     }
 }
 
@@ -141,18 +187,27 @@ async fn tls_with_ca_client_certificates_and_insecure() {
         assert_eq!(pong, Frame::SimpleString("PONG".into()));
         let blocking = respec::blocking::Client::open(&format!("{good}&protocol={proto}")).unwrap();
         blocking.execute(&cmd(&["SET", "tls", "on"])).unwrap();
-        assert_eq!(text(&blocking.execute(&cmd(&["GET", "tls"])).unwrap()), "on");
+        assert_eq!(
+            text(&blocking.execute(&cmd(&["GET", "tls"])).unwrap()),
+            "on"
+        );
     }
     // Certificate checks off: no CA needed (the server still wants a client cert).
     let insecure = format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}#insecure");
     let client = respec::Client::open(&insecure).unwrap();
-    assert_eq!(client.execute(&cmd(&["PING"])).await.unwrap(), Frame::SimpleString("PONG".into()));
+    assert_eq!(
+        client.execute(&cmd(&["PING"])).await.unwrap(),
+        Frame::SimpleString("PONG".into())
+    );
 
     // Without our CA the server's certificate is rejected.
-    let client = respec::Client::open(&format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}")).unwrap();
+    let client =
+        respec::Client::open(&format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}")).unwrap();
     let e = client.execute(&cmd(&["PING"])).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
-    let blocking = respec::blocking::Client::open(&format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}")).unwrap();
+    let blocking =
+        respec::blocking::Client::open(&format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}"))
+            .unwrap();
     let e = blocking.execute(&cmd(&["PING"])).unwrap_err();
     assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
 
@@ -184,7 +239,10 @@ async fn many_tasks_share_one_socket() {
         t.await.unwrap();
     }
     let list = text(&client.execute(&cmd(&["CLIENT", "LIST"])).await.unwrap());
-    let ours = list.lines().filter(|l| client_field(l, "name").as_deref() == Some("shared")).count();
+    let ours = list
+        .lines()
+        .filter(|l| client_field(l, "name").as_deref() == Some("shared"))
+        .count();
     assert_eq!(ours, 1, "{list}");
     let dbsize = client.execute(&cmd(&["DBSIZE"])).await.unwrap();
     assert_eq!(dbsize, Frame::Integer(50 * 200));
@@ -196,9 +254,14 @@ async fn push_frames_are_routed_apart_from_replies() {
         let server = support::server(kind);
         let cfg = ConnectionConfig::from_url(&server.url()).unwrap();
         let (conn, mut pushes) = Connection::connect_with_pushes(&cfg).await.unwrap();
-        conn.send(&cmd(&["CLIENT", "TRACKING", "ON"])).await.unwrap();
+        conn.send(&cmd(&["CLIENT", "TRACKING", "ON"]))
+            .await
+            .unwrap();
         conn.send(&cmd(&["SET", "tracked", "1"])).await.unwrap();
-        assert_eq!(text(&conn.send(&cmd(&["GET", "tracked"])).await.unwrap()), "1");
+        assert_eq!(
+            text(&conn.send(&cmd(&["GET", "tracked"])).await.unwrap()),
+            "1"
+        );
 
         let other = respec::Client::open(&server.url()).unwrap();
         other.execute(&cmd(&["SET", "tracked", "2"])).await.unwrap();
@@ -206,22 +269,41 @@ async fn push_frames_are_routed_apart_from_replies() {
             .await
             .expect("no invalidation within 5 s")
             .expect("push channel closed");
-        let Frame::Push(items) = push else { panic!("{push:?}") };
+        let Frame::Push(items) = push else {
+            panic!("{push:?}")
+        };
         assert_eq!(text(&items[0]), "invalidate");
-        assert_eq!(items[1], Frame::Array(vec![Frame::BulkString("tracked".into())]));
+        assert_eq!(
+            items[1],
+            Frame::Array(vec![Frame::BulkString("tracked".into())])
+        );
         // Replies keep flowing in order around the push.
-        assert_eq!(text(&conn.send(&cmd(&["GET", "tracked"])).await.unwrap()), "2");
+        assert_eq!(
+            text(&conn.send(&cmd(&["GET", "tracked"])).await.unwrap()),
+            "2"
+        );
 
         // The blocking driver keeps pushes aside for next_push.
         let mut sync_conn = sync::Connection::connect(&cfg).unwrap();
         sync_conn.send(&cmd(&["CLIENT", "TRACKING", "ON"])).unwrap();
         sync_conn.send(&cmd(&["GET", "tracked"])).unwrap();
         other.execute(&cmd(&["DEL", "tracked"])).await.unwrap();
-        let push = sync_conn.next_push(Duration::from_secs(5)).unwrap().expect("no push");
-        let Frame::Push(items) = push else { panic!("{push:?}") };
+        let push = sync_conn
+            .next_push(Duration::from_secs(5))
+            .unwrap()
+            .expect("no push");
+        let Frame::Push(items) = push else {
+            panic!("{push:?}")
+        };
         assert_eq!(text(&items[0]), "invalidate");
-        assert_eq!(sync_conn.next_push(Duration::from_millis(100)).unwrap(), None);
-        assert_eq!(sync_conn.send(&cmd(&["PING"])).unwrap(), Frame::SimpleString("PONG".into()));
+        assert_eq!(
+            sync_conn.next_push(Duration::from_millis(100)).unwrap(),
+            None
+        );
+        assert_eq!(
+            sync_conn.send(&cmd(&["PING"])).unwrap(),
+            Frame::SimpleString("PONG".into())
+        );
     }
 }
 
@@ -229,10 +311,15 @@ async fn push_frames_are_routed_apart_from_replies() {
 #[tokio::test]
 async fn every_resp3_type_from_a_real_server() {
     for kind in [Kind::Redis, Kind::Valkey] {
-        let server = Server::builder(kind).arg("--enable-debug-command", "yes").start();
+        let server = Server::builder(kind)
+            .arg("--enable-debug-command", "yes")
+            .start();
         let client = respec::Client::open(&server.url()).unwrap();
         let debug = |t: &'static str| client.execute(&cmd(&["DEBUG", "PROTOCOL", t]));
-        assert_eq!(debug("string").await.unwrap(), Frame::BulkString("Hello World".into()));
+        assert_eq!(
+            debug("string").await.unwrap(),
+            Frame::BulkString("Hello World".into())
+        );
         assert_eq!(debug("integer").await.unwrap(), Frame::Integer(12345));
         assert_eq!(debug("double").await.unwrap(), Frame::Double(3.141));
         assert_eq!(
@@ -242,11 +329,19 @@ async fn every_resp3_type_from_a_real_server() {
         assert_eq!(debug("null").await.unwrap(), Frame::Null);
         assert_eq!(
             debug("array").await.unwrap(),
-            Frame::Array(vec![Frame::Integer(0), Frame::Integer(1), Frame::Integer(2)])
+            Frame::Array(vec![
+                Frame::Integer(0),
+                Frame::Integer(1),
+                Frame::Integer(2)
+            ])
         );
         assert_eq!(
             debug("set").await.unwrap(),
-            Frame::Set(vec![Frame::Integer(0), Frame::Integer(1), Frame::Integer(2)])
+            Frame::Set(vec![
+                Frame::Integer(0),
+                Frame::Integer(1),
+                Frame::Integer(2)
+            ])
         );
         assert_eq!(
             debug("map").await.unwrap(),
@@ -266,12 +361,18 @@ async fn every_resp3_type_from_a_real_server() {
             other => panic!("{other:?}"),
         }
         // The attribute annotates the reply; the reply is what the caller gets.
-        assert_eq!(debug("attrib").await.unwrap(), Frame::BulkString("Some real reply following the attribute".into()));
+        assert_eq!(
+            debug("attrib").await.unwrap(),
+            Frame::BulkString("Some real reply following the attribute".into())
+        );
         // RESP2 forms of the same values.
         let resp2 = respec::Client::open(&format!("{}?protocol=2", server.url())).unwrap();
         let r2 = |t: &'static str| resp2.execute(&cmd(&["DEBUG", "PROTOCOL", t]));
         assert_eq!(r2("null").await.unwrap(), Frame::Null);
-        assert_eq!(r2("double").await.unwrap(), Frame::BulkString("3.141".into()));
+        assert_eq!(
+            r2("double").await.unwrap(),
+            Frame::BulkString("3.141".into())
+        );
         assert_eq!(r2("true").await.unwrap(), Frame::Integer(1));
         assert_eq!(
             r2("map").await.unwrap(),
@@ -285,9 +386,21 @@ async fn every_resp3_type_from_a_real_server() {
             ])
         );
         // Infinite doubles.
-        client.execute(&cmd(&["ZADD", "z", "inf", "top", "-inf", "bottom"])).await.unwrap();
-        assert_eq!(client.execute(&cmd(&["ZSCORE", "z", "top"])).await.unwrap(), Frame::Double(f64::INFINITY));
-        assert_eq!(client.execute(&cmd(&["ZSCORE", "z", "bottom"])).await.unwrap(), Frame::Double(f64::NEG_INFINITY));
+        client
+            .execute(&cmd(&["ZADD", "z", "inf", "top", "-inf", "bottom"]))
+            .await
+            .unwrap();
+        assert_eq!(
+            client.execute(&cmd(&["ZSCORE", "z", "top"])).await.unwrap(),
+            Frame::Double(f64::INFINITY)
+        );
+        assert_eq!(
+            client
+                .execute(&cmd(&["ZSCORE", "z", "bottom"]))
+                .await
+                .unwrap(),
+            Frame::Double(f64::NEG_INFINITY)
+        );
     }
 }
 
@@ -302,14 +415,20 @@ async fn raw_pipelined_request_keeps_per_command_errors() {
     cmd(&["LPUSH", "p", "x"]).encode(&mut bytes);
     cmd(&["INCR", "p"]).encode(&mut bytes);
     let reply = conn.send_encoded(bytes.freeze(), 3, true).await.unwrap();
-    let Frame::Array(items) = reply else { panic!("{reply:?}") };
+    let Frame::Array(items) = reply else {
+        panic!("{reply:?}")
+    };
     assert_eq!(items[0], Frame::SimpleString("OK".into()));
     assert!(items[1].error_message().unwrap().starts_with(b"WRONGTYPE"));
     assert_eq!(items[2], Frame::Integer(2));
 
     let blocking = respec::blocking::Client::open(&server.url()).unwrap();
     let replies = blocking
-        .pipeline(&[cmd(&["INCR", "p"]), cmd(&["HSET", "p", "f", "v"]), cmd(&["GET", "p"])])
+        .pipeline(&[
+            cmd(&["INCR", "p"]),
+            cmd(&["HSET", "p", "f", "v"]),
+            cmd(&["GET", "p"]),
+        ])
         .unwrap();
     assert_eq!(replies[0], Frame::Integer(3));
     assert!(replies[1].is_error());
@@ -321,22 +440,36 @@ async fn server_errors_name_the_command() {
     let server = support::server(Kind::Redis);
     let client = respec::Client::open(&server.url()).unwrap();
     client.execute(&cmd(&["SET", "s", "x"])).await.unwrap();
-    let e = client.execute(&cmd(&["LPUSH", "s", "y"])).await.unwrap_err();
+    let e = client
+        .execute(&cmd(&["LPUSH", "s", "y"]))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("WRONGTYPE"));
     assert_eq!(e.command(), Some("LPUSH"));
     assert!(e.is_server_error());
-    let e = client.execute(&cmd(&["CLIENT", "NOSUCH"])).await.unwrap_err();
+    let e = client
+        .execute(&cmd(&["CLIENT", "NOSUCH"]))
+        .await
+        .unwrap_err();
     assert_eq!(e.command(), Some("CLIENT NOSUCH"));
     assert_eq!(e.code(), Some("ERR"));
     // The connection is still fine after error replies.
-    assert_eq!(client.execute(&cmd(&["PING"])).await.unwrap(), Frame::SimpleString("PONG".into()));
+    assert_eq!(
+        client.execute(&cmd(&["PING"])).await.unwrap(),
+        Frame::SimpleString("PONG".into())
+    );
 }
 
 #[tokio::test]
 async fn response_timeout_keeps_later_replies_in_step() {
-    let server = Server::builder(Kind::Redis).arg("--enable-debug-command", "yes").start();
+    let server = Server::builder(Kind::Redis)
+        .arg("--enable-debug-command", "yes")
+        .start();
     let client = respec::Client::open(&format!("{}?socket_timeout=0.2", server.url())).unwrap();
-    let e = client.execute(&cmd(&["DEBUG", "SLEEP", "0.6"])).await.unwrap_err();
+    let e = client
+        .execute(&cmd(&["DEBUG", "SLEEP", "0.6"]))
+        .await
+        .unwrap_err();
     assert!(e.is_timeout(), "{e}");
     assert_eq!(e.command(), Some("DEBUG"));
     // The late +OK of DEBUG SLEEP must not be taken for this reply.
@@ -345,11 +478,17 @@ async fn response_timeout_keeps_later_replies_in_step() {
     assert_eq!(r, Frame::BulkString("after".into()));
 
     // Blocking: a timeout breaks the connection; the client reconnects.
-    let blocking = respec::blocking::Client::open(&format!("{}?socket_timeout=0.2", server.url())).unwrap();
-    let e = blocking.execute(&cmd(&["DEBUG", "SLEEP", "0.6"])).unwrap_err();
+    let blocking =
+        respec::blocking::Client::open(&format!("{}?socket_timeout=0.2", server.url())).unwrap();
+    let e = blocking
+        .execute(&cmd(&["DEBUG", "SLEEP", "0.6"]))
+        .unwrap_err();
     assert!(e.is_timeout(), "{e}");
     std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(blocking.execute(&cmd(&["ECHO", "again"])).unwrap(), Frame::BulkString("again".into()));
+    assert_eq!(
+        blocking.execute(&cmd(&["ECHO", "again"])).unwrap(),
+        Frame::BulkString("again".into())
+    );
 }
 
 #[tokio::test]
@@ -357,11 +496,16 @@ async fn reconnects_on_the_next_command_after_a_restart() {
     let mut server = support::server(Kind::Redis);
     let client = respec::Client::open(&server.url()).unwrap();
     let blocking = respec::blocking::Client::open(&server.url()).unwrap();
-    assert_eq!(client.execute(&cmd(&["PING"])).await.unwrap(), Frame::SimpleString("PONG".into()));
+    assert_eq!(
+        client.execute(&cmd(&["PING"])).await.unwrap(),
+        Frame::SimpleString("PONG".into())
+    );
     blocking.execute(&cmd(&["PING"])).unwrap();
     server.restart();
     // The first command may see the old socket die; it must fail fast, not hang.
-    let first = tokio::time::timeout(Duration::from_secs(5), client.execute(&cmd(&["PING"]))).await.expect("hung");
+    let first = tokio::time::timeout(Duration::from_secs(5), client.execute(&cmd(&["PING"])))
+        .await
+        .expect("hung");
     if let Err(e) = &first {
         assert!(e.is_connection_dropped(), "{e}");
     }
@@ -370,5 +514,8 @@ async fn reconnects_on_the_next_command_after_a_restart() {
     if let Err(e) = blocking.execute(&cmd(&["PING"])) {
         assert!(e.is_connection_dropped(), "{e}");
     }
-    assert_eq!(blocking.execute(&cmd(&["PING"])).unwrap(), Frame::SimpleString("PONG".into()));
+    assert_eq!(
+        blocking.execute(&cmd(&["PING"])).unwrap(),
+        Frame::SimpleString("PONG".into())
+    );
 }

@@ -98,7 +98,7 @@ async fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
         Addr::Tcp { host, port } => {
             let tcp = TcpStream::connect((host.as_str(), *port))
                 .await
-                .map_err(|e| Error::from(e).for_command(format!("connect to {}", cfg.addr)))?;
+                .map_err(|e| Error::connect(&cfg.addr, e))?;
             tcp.set_nodelay(true)?;
             match &cfg.tls {
                 None => Ok(Stream::Tcp(tcp)),
@@ -123,11 +123,11 @@ async fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
                 )),
             }
         }
-        Addr::Unix(path) => {
-            Ok(Stream::Unix(UnixStream::connect(path).await.map_err(
-                |e| Error::from(e).for_command(format!("connect to {}", cfg.addr)),
-            )?))
-        }
+        Addr::Unix(path) => Ok(Stream::Unix(
+            UnixStream::connect(path)
+                .await
+                .map_err(|e| Error::connect(&cfg.addr, e))?,
+        )),
     }
 }
 
@@ -144,7 +144,7 @@ async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(Serve
             out.clear();
         }
         let frame = loop {
-            if let Some(routed) = incoming.next()? {
+            if let Some(routed) = incoming.next_frame()? {
                 match routed {
                     Routed::Reply(f) => break f,
                     Routed::Push(_) => continue,
@@ -423,12 +423,21 @@ fn is_container(name: &str) -> bool {
 
 /// True for the arrays a RESP2 subscriber receives out of band.
 fn is_pubsub_array(frame: &Frame) -> bool {
-    let Frame::Array(items) = frame else { return false };
+    let Frame::Array(items) = frame else {
+        return false;
+    };
     matches!(
         items.first().and_then(Frame::as_bytes),
         Some(
-            b"message" | b"pmessage" | b"smessage" | b"subscribe" | b"psubscribe" | b"ssubscribe"
-                | b"unsubscribe" | b"punsubscribe" | b"sunsubscribe"
+            b"message"
+                | b"pmessage"
+                | b"smessage"
+                | b"subscribe"
+                | b"psubscribe"
+                | b"ssubscribe"
+                | b"unsubscribe"
+                | b"punsubscribe"
+                | b"sunsubscribe"
         )
     )
 }
@@ -589,7 +598,7 @@ impl Driver {
                 }
                 Poll::Ready(Ok(_)) => {
                     got = true;
-                    while let Some(routed) = self.incoming.next()? {
+                    while let Some(routed) = self.incoming.next_frame()? {
                         self.dispatch(routed)?;
                     }
                 }
@@ -606,7 +615,9 @@ impl Driver {
                 return Ok(());
             }
             Routed::Reply(frame) if self.resp2_pubsub && is_pubsub_array(&frame) => {
-                let Frame::Array(items) = frame else { return Ok(()) };
+                let Frame::Array(items) = frame else {
+                    return Ok(());
+                };
                 let _ = self.pushes.send(Frame::Push(items));
                 return Ok(());
             }

