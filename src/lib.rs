@@ -9,7 +9,7 @@
 //!   parser and the command encoder. Pure: no I/O.
 //! - [`connection`]: the sans-I/O connection core (handshake, request queue,
 //!   push routing) and its two drivers, tokio and `std::net`.
-//! - [`cmd`]: command values ([`Command`], the untyped [`Cmd`]).
+//! - [`cmd`](mod@cmd): command values ([`Command`], the untyped [`Cmd`]).
 //! - [`executor`]: what generated command methods need from a client.
 //! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
 //! - [`pipeline`]: pipelines and MULTI/EXEC transactions.
