@@ -54,7 +54,7 @@ pub fn servers_dir() -> PathBuf {
     }
 }
 
-fn require(path: PathBuf, what: &str) -> PathBuf {
+pub fn require(path: PathBuf, what: &str) -> PathBuf {
     if !path.exists() {
         panic!(
             "{what} is not installed (looked for {}); install the test servers with `{INSTALL}`",
