@@ -43,7 +43,9 @@ pub trait Command {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Cmd {
-    name: String,
+    /// The upper-cased name, when the name as written is not upper case
+    /// already (otherwise it is read from `body`, saving an allocation).
+    name: Option<String>,
     /// The arguments, each already written as a RESP bulk string.
     body: BytesMut,
     argc: usize,
@@ -53,8 +55,10 @@ pub struct Cmd {
 impl Cmd {
     /// A command whose first argument is `name` (for example `"GET"`).
     pub fn new(name: &str) -> Self {
+        let upper = name.bytes().all(|b| !b.is_ascii_lowercase())
+            && std::str::from_utf8(name.as_bytes()).is_ok();
         let mut cmd = Cmd {
-            name: name.to_ascii_uppercase(),
+            name: (!upper).then(|| name.to_ascii_uppercase()),
             body: BytesMut::with_capacity(64),
             argc: 0,
             blocking: false,
@@ -75,7 +79,9 @@ impl Cmd {
         let first = it.next()?;
         let mut body = BytesMut::with_capacity(64);
         first.write_arg(&mut body);
-        let name = name_of(&body);
+        let raw = first_arg(&body);
+        let upper = std::str::from_utf8(raw).is_ok() && !raw.iter().any(u8::is_ascii_lowercase);
+        let name = (!upper).then(|| name_of(&body));
         let mut cmd = Cmd {
             name,
             body,
@@ -145,6 +151,17 @@ impl Cmd {
     }
 }
 
+/// The bytes of the first bulk string in `body`.
+fn first_arg(body: &[u8]) -> &[u8] {
+    let start = body.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let end = body.len().saturating_sub(2).max(start);
+    let len = std::str::from_utf8(body.get(1..start.saturating_sub(2)).unwrap_or_default())
+        .ok()
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(end - start);
+    &body[start..(start + len).min(end)]
+}
+
 /// The upper-cased text of the first bulk string in `body` (the name).
 fn name_of(body: &[u8]) -> String {
     let start = body.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -154,7 +171,11 @@ fn name_of(body: &[u8]) -> String {
 
 impl Command for Cmd {
     fn name(&self) -> &str {
-        &self.name
+        match &self.name {
+            Some(n) => n,
+            // Checked to be UTF-8 without lower-case letters when built.
+            None => std::str::from_utf8(first_arg(&self.body)).unwrap_or_default(),
+        }
     }
 
     fn encode(&self, out: &mut BytesMut) {

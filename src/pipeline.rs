@@ -33,7 +33,9 @@ use crate::resp::Frame;
 #[derive(Clone, Debug, Default)]
 pub struct Pipeline {
     buf: BytesMut,
-    names: Vec<String>,
+    /// Every command's name, one after another, and where each ends.
+    names: String,
+    name_ends: Vec<u32>,
     required: Option<(u16, u16, u16)>,
     atomic: bool,
     /// Scripts run by digest, loaded before the pipeline is sent.
@@ -69,7 +71,8 @@ impl Pipeline {
     /// [`Cmd`]).
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
         cmd.encode(&mut self.buf);
-        self.names.push(cmd.name().to_string());
+        self.names.push_str(cmd.name());
+        self.name_ends.push(self.names.len() as u32);
         self.required = self.required.max(cmd.required_version());
         self
     }
@@ -110,18 +113,29 @@ impl Pipeline {
 
     /// The number of commands added.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.name_ends.len()
     }
 
     /// True when no command was added.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.name_ends.is_empty()
+    }
+
+    /// The names of the commands, in order.
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.name_ends.iter().map(move |&end| {
+            let name = &self.names[start..end as usize];
+            start = end as usize;
+            name
+        })
     }
 
     /// Removes every command, keeping the buffer's memory.
     pub fn clear(&mut self) {
         self.buf.clear();
         self.names.clear();
+        self.name_ends.clear();
         self.required = None;
         self.scripts.clear();
     }
@@ -134,13 +148,13 @@ impl Pipeline {
     /// The wire bytes and how many replies they produce.
     pub(crate) fn encoded(&self) -> (Bytes, usize) {
         if !self.atomic {
-            return (Bytes::copy_from_slice(&self.buf), self.names.len());
+            return (Bytes::copy_from_slice(&self.buf), self.len());
         }
         let mut out = BytesMut::with_capacity(self.buf.len() + 32);
         Cmd::new("MULTI").encode(&mut out);
         out.extend_from_slice(&self.buf);
         Cmd::new("EXEC").encode(&mut out);
-        (out.freeze(), self.names.len() + 2)
+        (out.freeze(), self.len() + 2)
     }
 
     /// Turns the raw replies into one result per command.
@@ -150,21 +164,21 @@ impl Pipeline {
         } else {
             replies
         };
-        if replies.len() != self.names.len() {
+        if replies.len() != self.len() {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 format!(
                     "{} replies for {} pipelined commands",
                     replies.len(),
-                    self.names.len()
+                    self.len()
                 ),
             ));
         }
         Ok(replies
             .into_iter()
-            .zip(&self.names)
+            .zip(self.names())
             .map(|(frame, name)| match frame.error_message() {
-                Some(m) => Err(Error::from_server_reply(m).for_command(name.clone())),
+                Some(m) => Err(Error::from_server_reply(m).for_command(name)),
                 None => Ok(frame),
             })
             .collect())
@@ -178,7 +192,7 @@ impl Pipeline {
         }
         // A command rejected while queueing (syntax, arity, unknown command)
         // makes the server discard the whole transaction: name the culprit.
-        for (i, (queued, name)) in replies.iter().skip(1).zip(&self.names).enumerate() {
+        for (i, (queued, name)) in replies.iter().skip(1).zip(self.names()).enumerate() {
             if let Some(m) = queued.error_message() {
                 let reason = String::from_utf8_lossy(m);
                 return Err(Error::new(

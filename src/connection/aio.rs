@@ -164,9 +164,63 @@ async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(Serve
     }
 }
 
+/// Encoded request bytes. Small commands (a `GET`, an `INCR`) travel inline,
+/// so sending one allocates nothing but its reply channel.
+pub(crate) enum Payload {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Shared(Bytes),
+}
+
+const INLINE: usize = 80;
+
+impl std::ops::Deref for Payload {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Payload::Inline { len, buf } => &buf[..*len as usize],
+            Payload::Shared(b) => b,
+        }
+    }
+}
+
+thread_local! {
+    /// Where commands are encoded before they are sent.
+    static SCRATCH: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::with_capacity(256));
+}
+
+impl Payload {
+    fn encode<C: Command + ?Sized>(cmd: &C) -> Payload {
+        SCRATCH.with(|scratch| {
+            let Ok(mut out) = scratch.try_borrow_mut() else {
+                // Re-entered (an encoder that sends?): use a buffer of its own.
+                let mut out = BytesMut::new();
+                cmd.encode(&mut out);
+                return Payload::Shared(out.freeze());
+            };
+            out.clear();
+            cmd.encode(&mut out);
+            if out.len() <= INLINE {
+                let mut buf = [0u8; INLINE];
+                buf[..out.len()].copy_from_slice(&out);
+                Payload::Inline {
+                    len: out.len() as u8,
+                    buf,
+                }
+            } else {
+                let bytes = Bytes::copy_from_slice(&out);
+                if out.capacity() > 64 * 1024 {
+                    // Don't keep a huge scratch buffer after one big command.
+                    *out = BytesMut::with_capacity(256);
+                }
+                Payload::Shared(bytes)
+            }
+        })
+    }
+}
+
 /// One request to the driver: encoded commands and who waits for the replies.
 pub(crate) struct Request {
-    bytes: Bytes,
+    bytes: Payload,
     /// How many replies the bytes produce (more than one for a pipeline).
     replies: usize,
     /// Whether the response timeout applies (not for blocking commands).
@@ -176,6 +230,9 @@ pub(crate) struct Request {
 
 struct Waiter {
     tx: Option<oneshot::Sender<Result<Frame>>>,
+    /// The encoded request (moved here, not copied), to name the command in
+    /// an error.
+    request: Payload,
     deadline: Option<Instant>,
     /// Replies still due, and those collected so far for a pipeline.
     due: usize,
@@ -287,9 +344,7 @@ impl Connection {
         if let Err(e) = check_version(cmd, &self.info) {
             return ResponseFuture::ready(Err(e));
         }
-        let mut out = BytesMut::with_capacity(64);
-        cmd.encode(&mut out);
-        self.send_encoded(out.freeze(), 1, true)
+        self.send_payload(Payload::encode(cmd), 1, true)
     }
 
     /// Sends a command without the response timeout (for blocking commands
@@ -298,9 +353,7 @@ impl Connection {
         if let Err(e) = check_version(cmd, &self.info) {
             return ResponseFuture::ready(Err(e));
         }
-        let mut out = BytesMut::with_capacity(64);
-        cmd.encode(&mut out);
-        self.send_encoded(out.freeze(), 1, false)
+        self.send_payload(Payload::encode(cmd), 1, false)
     }
 
     /// Sends bytes holding `replies` encoded commands. With one reply, an
@@ -309,18 +362,24 @@ impl Connection {
     /// (commands answered by push frames, such as `SUBSCRIBE` on RESP3), it
     /// resolves to `Null` once the bytes are queued for writing.
     pub fn send_encoded(&self, bytes: Bytes, replies: usize, timed: bool) -> ResponseFuture {
+        self.send_payload(Payload::Shared(bytes), replies, timed)
+    }
+
+    fn send_payload(&self, bytes: Payload, replies: usize, timed: bool) -> ResponseFuture {
         let (tx, rx) = oneshot::channel();
         let request = Request {
-            bytes: bytes.clone(),
+            bytes,
             replies,
             timed,
             tx,
         };
         match self.tx.send(request) {
             Ok(()) => ResponseFuture {
-                state: State::Waiting { rx, request: bytes },
+                state: State::Waiting { rx },
             },
-            Err(_) => ResponseFuture::ready(Err(closed_error().for_command(name_of(&bytes)))),
+            Err(mpsc::error::SendError(req)) => {
+                ResponseFuture::ready(Err(closed_error().for_command(name_of(&req.bytes))))
+            }
         }
     }
 }
@@ -450,11 +509,9 @@ pub struct ResponseFuture {
 
 enum State {
     Ready(Option<Result<Frame>>),
+    /// Errors sent by the driver already name the command.
     Waiting {
         rx: oneshot::Receiver<Result<Frame>>,
-        /// The encoded request, kept (by reference count) to name the command
-        /// in an error.
-        request: Bytes,
     },
     Boxed(Pin<Box<dyn Future<Output = Result<Frame>> + Send>>),
 }
@@ -490,13 +547,10 @@ impl Future for ResponseFuture {
                     "response already taken",
                 ))
             })),
-            State::Waiting { rx, request } => {
-                let result = match ready!(Pin::new(rx).poll(cx)) {
-                    Ok(r) => r,
-                    Err(_) => Err(closed_error()),
-                };
-                Poll::Ready(result.map_err(|e| e.for_command(name_of(request))))
-            }
+            State::Waiting { rx } => Poll::Ready(match ready!(Pin::new(rx).poll(cx)) {
+                Ok(r) => r,
+                Err(_) => Err(closed_error()),
+            }),
             State::Boxed(f) => f.as_mut().poll(cx),
         }
     }
@@ -542,6 +596,7 @@ impl Driver {
                     };
                     self.waiters.push_back(Waiter {
                         tx: Some(req.tx),
+                        request: req.bytes,
                         deadline,
                         due: req.replies,
                         collected: Vec::new(),
@@ -644,7 +699,7 @@ impl Driver {
             }
         } else if let Some(tx) = waiter.tx.take() {
             let _ = tx.send(match frame.error_message() {
-                Some(m) => Err(Error::from_server_reply(m)),
+                Some(m) => Err(Error::from_server_reply(m).for_command(name_of(&waiter.request))),
                 None => Ok(frame),
             });
         }
@@ -667,7 +722,8 @@ impl Driver {
                         let _ = tx.send(Err(Error::new(
                             ErrorKind::Timeout,
                             format!("no reply within {t:?}"),
-                        )));
+                        )
+                        .for_command(name_of(&w.request))));
                     }
                     w.deadline = None;
                 }
@@ -695,12 +751,14 @@ impl Driver {
     fn fail(&mut self, err: Error) {
         for w in self.waiters.drain(..) {
             if let Some(tx) = w.tx {
-                let _ = tx.send(Err(err.duplicate()));
+                let _ = tx.send(Err(err.duplicate().for_command(name_of(&w.request))));
             }
         }
         self.rx.close();
         while let Ok(req) = self.rx.try_recv() {
-            let _ = req.tx.send(Err(err.duplicate()));
+            let _ = req
+                .tx
+                .send(Err(err.duplicate().for_command(name_of(&req.bytes))));
         }
     }
 
