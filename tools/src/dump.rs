@@ -14,7 +14,7 @@ pub fn dump(url: &str, modules: bool) -> Result<Value, String> {
         .execute(&Cmd::from_args(["COMMAND", "INFO"]).unwrap())
         .map_err(|e| e.to_string())?;
     let mut docs = match to_json(docs) {
-        Value::Object(m) => m,
+        Value::Object(m) => lowercase_names(m),
         other => return Err(format!("COMMAND DOCS: expected a map, got {other}")),
     };
     let infos = match info {
@@ -31,9 +31,28 @@ pub fn dump(url: &str, modules: bool) -> Result<Value, String> {
     }
     let kept: Map<String, Value> = docs
         .into_iter()
-        .filter(|(_, v)| (v.get("group").and_then(Value::as_str) == Some("module")) == modules)
+        // Module commands say `group: module`, or (built-in modules such as
+        // vector sets) have no docs at all, only COMMAND INFO.
+        .filter(|(_, v)| {
+            let group = v.get("group").and_then(Value::as_str);
+            matches!(group, None | Some("module")) == modules
+        })
         .collect();
     Ok(Value::Object(kept))
+}
+
+/// Command names in lower case, as `COMMAND INFO` gives them (module
+/// commands come upper-cased from `COMMAND DOCS`).
+fn lowercase_names(docs: Map<String, Value>) -> Map<String, Value> {
+    docs.into_iter()
+        .map(|(name, mut v)| {
+            if let Some(Value::Object(subs)) = v.get_mut("subcommands") {
+                let lowered = lowercase_names(std::mem::take(subs));
+                *subs = lowered;
+            }
+            (name.to_lowercase(), v)
+        })
+        .collect()
 }
 
 /// Merges one `COMMAND INFO` entry (and its subcommands) into the docs.
