@@ -127,6 +127,7 @@ impl Client {
 impl Client {
     /// Sends a pipeline's commands in one write.
     pub(crate) fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        pipe.validate()?;
         if pipe.is_empty() {
             return Ok(Vec::new());
         }

@@ -234,6 +234,9 @@ impl Client {
     /// Sends any command and resolves to its reply frame; an error reply is
     /// an `Err` naming the command.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        if let Err(e) = cmd.check() {
+            return ResponseFuture::ready(Err(e));
+        }
         if !cmd.is_blocking() {
             if let Some(conn) = self.live() {
                 return conn.send(cmd);
@@ -365,6 +368,7 @@ pub(crate) async fn run_pipeline_on(
     conn: &Connection,
     pipe: &Pipeline,
 ) -> Result<Vec<Result<Frame>>> {
+    pipe.validate()?;
     if pipe.is_empty() {
         return Ok(Vec::new());
     }

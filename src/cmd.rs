@@ -30,6 +30,12 @@ pub trait Command {
     fn is_blocking(&self) -> bool {
         false
     }
+
+    /// Checks the arguments before anything is sent (for example that a
+    /// list the command needs at least one element of is not empty).
+    fn check(&self) -> crate::Result<()> {
+        Ok(())
+    }
 }
 
 /// An untyped command: a name and its arguments, encoded as they are added.
@@ -200,6 +206,9 @@ impl<C: Command + ?Sized> Command for &C {
     }
     fn is_blocking(&self) -> bool {
         (**self).is_blocking()
+    }
+    fn check(&self) -> crate::Result<()> {
+        (**self).check()
     }
 }
 

@@ -19,7 +19,7 @@ use crate::{Command, Frame, Result};
 /// An executor that sends commands and resolves their replies asynchronously.
 pub trait AsyncExecutor {
     /// The future of one command's reply.
-    type Future<'a>: Future<Output = Result<Frame>> + Send + 'a
+    type Future<'a>: Future<Output = Result<Frame>> + Send + Unpin + 'a
     where
         Self: 'a;
 

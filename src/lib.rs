@@ -9,6 +9,8 @@
 //!   parser and the command encoder. Pure: no I/O.
 //! - [`connection`]: the sans-I/O connection core (handshake, request queue,
 //!   push routing) and its two drivers, tokio and `std::net`.
+//! - [`commands`]: every server command, generated from its spec, one
+//!   module per command group.
 //! - [`cmd`](mod@cmd): command values ([`Command`], the untyped [`Cmd`]).
 //! - [`executor`]: what generated command methods need from a client.
 //! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
@@ -25,6 +27,7 @@
 pub mod blocking;
 mod client;
 pub mod cmd;
+pub mod commands;
 pub mod connection;
 pub mod error;
 pub mod executor;
@@ -37,8 +40,21 @@ pub mod scan;
 pub mod script;
 
 pub use client::{Client, ClientBuilder};
+pub use commands::GeneratedCommand;
 pub use cmd::{cmd, Cmd, Command};
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::Pipeline;
 pub use reply::FromResp;
 pub use resp::Frame;
+
+/// Everything needed to call the generated command methods:
+/// `use respec::prelude::*;`.
+pub mod prelude {
+    pub use crate::commands::support::Executor;
+    pub use crate::commands::{
+        BitmapCommands, ClusterCommands, ConnectionCommands, GenericCommands, GeoCommands, HashCommands,
+        HyperloglogCommands, ListCommands, PubsubCommands, ScriptingCommands, ServerCommands, SetCommands,
+        SortedSetCommands, StreamCommands, StringCommands, TransactionsCommands,
+    };
+    pub use crate::{Client, Cmd, Command, Frame, FromResp, GeneratedCommand, Pipeline, Result};
+}

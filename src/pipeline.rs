@@ -29,6 +29,16 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
+/// An invalid command's error, kept until the pipeline runs.
+#[derive(Debug)]
+struct Invalid(Error);
+
+impl Clone for Invalid {
+    fn clone(&self) -> Self {
+        Invalid(self.0.duplicate())
+    }
+}
+
 /// Commands sent together, optionally as one MULTI/EXEC transaction.
 #[derive(Clone, Debug, Default)]
 pub struct Pipeline {
@@ -38,6 +48,9 @@ pub struct Pipeline {
     name_ends: Vec<u32>,
     required: Option<(u16, u16, u16)>,
     atomic: bool,
+    /// The first command whose arguments were invalid: the pipeline is not
+    /// sent, and this is the error.
+    invalid: Option<Invalid>,
     /// Scripts run by digest, loaded before the pipeline is sent.
     scripts: Vec<crate::script::Script>,
 }
@@ -70,6 +83,9 @@ impl Pipeline {
     /// Appends a command (any [`Command`]: a generated command value or a
     /// [`Cmd`]).
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
+        if let Err(e) = cmd.check() {
+            self.invalid.get_or_insert(Invalid(e));
+        }
         cmd.encode(&mut self.buf);
         self.names.push_str(cmd.name());
         self.name_ends.push(self.names.len() as u32);
@@ -138,6 +154,15 @@ impl Pipeline {
         self.name_ends.clear();
         self.required = None;
         self.scripts.clear();
+        self.invalid = None;
+    }
+
+    /// The error of the first command added with invalid arguments.
+    pub(crate) fn validate(&self) -> Result<()> {
+        match &self.invalid {
+            Some(Invalid(e)) => Err(e.duplicate()),
+            None => Ok(()),
+        }
     }
 
     /// The newest server version any command needs.

@@ -1,5 +1,219 @@
 //! Code generator for respec: reads the command specs in `commands-spec/`
 //! and renders the typed command layer.
 //!
-//! This crate is a build dependency of `respec` and is used by its `build.rs`.
+//! The pipeline: [`spec`] (the files' serde model) -> [`fixups`] (named
+//! corrections of upstream quirks) -> [`emit`] (one struct per command,
+//! enums for `oneof` arguments, a trait per group) -> prettyplease. The
+//! build script of `respec` calls [`generate`]; the `gen` tool writes the
+//! same files into a folder for review.
 #![deny(missing_docs)]
+
+pub mod docs;
+pub mod emit;
+pub mod fixups;
+pub mod naming;
+pub mod spec;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use quote::{format_ident, quote};
+
+use spec::{CommandDoc, SpecFile};
+
+/// Which server's specs to generate from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `commands-spec/redis/core.json`.
+    Redis,
+    /// `commands-spec/valkey/core.json`.
+    Valkey,
+}
+
+/// One generated file: its name and its formatted source.
+#[derive(Debug, Clone)]
+pub struct GeneratedFile {
+    /// The file name (`string.rs`, `groups.rs`).
+    pub name: String,
+    /// The formatted source.
+    pub source: String,
+}
+
+/// Every callable command in a spec file: subcommands replace their
+/// container. Sorted by name.
+pub fn callable(spec: &SpecFile) -> Vec<emit::Cmd<'_>> {
+    let mut out = Vec::new();
+    for (name, doc) in spec {
+        if doc.subcommands.is_empty() {
+            out.push(emit::Cmd { key: name.clone(), doc });
+        } else {
+            for (sub, sdoc) in &doc.subcommands {
+                out.push(emit::Cmd { key: sub.clone(), doc: sdoc });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+/// Reads, fixes and loads the core spec of `flavor` from `spec_dir`.
+pub fn load_core(spec_dir: &Path, flavor: Flavor) -> Result<SpecFile, String> {
+    let file = match flavor {
+        Flavor::Redis => spec_dir.join("redis/core.json"),
+        Flavor::Valkey => spec_dir.join("valkey/core.json"),
+    };
+    let mut spec = spec::load(&file)?;
+    fixups::apply(&mut spec, flavor)?;
+    Ok(spec)
+}
+
+/// What a group's module is called and how it is introduced.
+fn group_title(group: &str) -> String {
+    match group {
+        "string" => "Strings".into(),
+        "hash" => "Hashes".into(),
+        "list" => "Lists".into(),
+        "set" => "Sets".into(),
+        "sorted-set" => "Sorted sets".into(),
+        "stream" => "Streams".into(),
+        "generic" => "Keys (generic commands)".into(),
+        "server" => "Server administration".into(),
+        "connection" => "Connection management".into(),
+        "cluster" => "Cluster management".into(),
+        "scripting" => "Scripting and functions".into(),
+        "pubsub" => "Publish/subscribe".into(),
+        "transactions" => "Transactions".into(),
+        "geo" => "Geospatial indexes".into(),
+        "hyperloglog" => "HyperLogLog".into(),
+        "bitmap" => "Bitmaps".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Renders the command layer for a spec set.
+pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, String> {
+    let mut groups: BTreeMap<String, Vec<emit::Cmd<'_>>> = BTreeMap::new();
+    for cmd in callable(spec) {
+        let group = cmd.doc.group.clone().unwrap_or_else(|| "generic".into());
+        groups.entry(group).or_default().push(cmd);
+    }
+    let mut files = Vec::new();
+    let mut mods = Vec::new();
+    let mut table = Vec::new();
+    for (group, cmds) in &groups {
+        let module = naming::group_module(group);
+        let trait_name = format_ident!("{}Commands", naming::pascal(group));
+        let mut m = emit::Module::default();
+        let mut items = Vec::new();
+        let mut methods = Vec::new();
+        let mut frees = Vec::new();
+        for cmd in cmds {
+            let (i, method, free) = emit::command(&mut m, cmd);
+            items.push(i);
+            methods.push(method);
+            frees.push(free);
+            let spec_static = format_ident!("{}_SPEC", cmd.fn_name().trim_end_matches('_').to_ascii_uppercase());
+            let module_id = format_ident!("{}", module);
+            table.push(quote!(&#module_id::#spec_static));
+        }
+        let enums = &m.items;
+        let trait_doc = format!(
+            "The {} commands, on every client and connection ([`Executor`]). Each method returns the command \
+             value: await it (async), `.run()` it (blocking), or chain its builder methods first.",
+            group
+        );
+        let file = quote! {
+            use std::future::IntoFuture;
+            use std::marker::PhantomData;
+
+            use bytes::BytesMut;
+
+            use crate::commands::support::*;
+            use crate::executor::{AsyncExecutor, BlockingExecutor};
+            use crate::resp::encode::ToArg;
+            use crate::{Command, Frame, FromResp, Result};
+
+            #[doc = #trait_doc]
+            pub trait #trait_name: Executor {
+                #(#methods)*
+            }
+
+            impl<T: Executor + ?Sized> #trait_name for T {}
+
+            #(#frees)*
+
+            #(#items)*
+
+            #(#enums)*
+        };
+        let source = format(&file.to_string(), &format!("{module}.rs"))?;
+        let header = format!(
+            "// Generated by respec-codegen from the {} `{group}` command group. Do not edit.\n\n",
+            match flavor {
+                Flavor::Redis => "Redis",
+                Flavor::Valkey => "Valkey",
+            }
+        );
+        files.push(GeneratedFile { name: format!("{module}.rs"), source: header + &source });
+
+        let title = group_title(group);
+        let list: Vec<String> = cmds
+            .iter()
+            .map(|c| format!("- [`{}`]: `{}`", c.type_name(), c.server_name()))
+            .collect();
+        let mod_doc = format!(
+            "# {title}\n\nThe `{group}` group: {} commands, as methods of [`{trait_name}`] and as free \
+             functions for pipelines.\n\n{}",
+            cmds.len(),
+            list.join("\n")
+        );
+        let module_id = format_ident!("{}", module);
+        let path = format!("/commands/{module}.rs");
+        mods.push(quote! {
+            #[doc = #mod_doc]
+            #[allow(deprecated)]
+            pub mod #module_id {
+                include!(concat!(env!("OUT_DIR"), #path));
+            }
+            #[allow(deprecated)]
+            pub use #module_id::*;
+        });
+    }
+    let n = table.len();
+    let groups_file = quote! {
+        #(#mods)*
+
+        /// The spec facts of every generated command, sorted by name.
+        #[allow(deprecated)]
+        pub static ALL: [&CommandSpec; #n] = [#(#table),*];
+    };
+    files.push(GeneratedFile { name: "groups.rs".into(), source: format(&groups_file.to_string(), "groups.rs")? });
+    Ok(files)
+}
+
+fn format(source: &str, what: &str) -> Result<String, String> {
+    let file = syn::parse_file(source).map_err(|e| format!("generated {what} does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Writes the generated files into `dir`.
+pub fn write_all(files: &[GeneratedFile], dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for f in files {
+        let path = dir.join(&f.name);
+        // Leave an unchanged file alone, so its timestamp stays.
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(f.source.as_str()) {
+            continue;
+        }
+        std::fs::write(&path, &f.source).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The doc of a command by its spec name (`client|kill`), for tests.
+pub fn find<'a>(spec: &'a SpecFile, key: &str) -> Option<&'a CommandDoc> {
+    match key.split_once('|') {
+        None => spec.get(key),
+        Some((c, _)) => spec.get(c)?.subcommands.get(key),
+    }
+}

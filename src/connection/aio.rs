@@ -397,6 +397,7 @@ const SPEC_SERVER: &str = if cfg!(feature = "valkey") {
 
 /// Refuses, without sending it, a command newer than the connected server.
 pub(crate) fn check_version<C: Command + ?Sized>(cmd: &C, info: &ServerInfo) -> Result<()> {
+    cmd.check()?;
     check_required(cmd.required_version(), cmd.name(), info)
 }
 

@@ -1,0 +1,666 @@
+//! Rendering commands as Rust: one struct per command with its builder
+//! methods, enums for `oneof` arguments, a trait per command group, and the
+//! spec facts as statics.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::docs;
+use crate::naming::{method_name, pascal, snake, RESERVED_METHODS};
+use crate::spec::{parse_version, ArgDoc, CommandDoc};
+
+/// A command ready to render: its spec name and docs.
+#[derive(Debug, Clone)]
+pub struct Cmd<'a> {
+    /// `set`, `client|kill`.
+    pub key: String,
+    /// The docs.
+    pub doc: &'a CommandDoc,
+}
+
+impl Cmd<'_> {
+    /// `SET`, `CLIENT KILL`.
+    pub fn server_name(&self) -> String {
+        self.key.replace('|', " ").to_ascii_uppercase()
+    }
+    /// `Set`, `ClientKill`.
+    pub fn type_name(&self) -> String {
+        pascal(&self.key)
+    }
+    /// `set`, `client_kill`.
+    pub fn fn_name(&self) -> String {
+        snake(&self.key)
+    }
+}
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+fn version_tokens(v: &str) -> Option<TokenStream> {
+    parse_version(v).map(|(a, b, c)| quote!((#a, #b, #c)))
+}
+
+/// How a value is held: in a constructor or builder parameter (where string
+/// arguments are `impl ToArg`), or owned inside a generated enum or tuple.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ctx {
+    Param,
+    Owned,
+}
+
+/// Per-module state: enum definitions and the names already used.
+#[derive(Default)]
+pub struct Module {
+    /// Rendered items (enums) beside the commands.
+    pub items: Vec<TokenStream>,
+    used_types: BTreeSet<String>,
+}
+
+impl Module {
+    fn unique_type(&mut self, want: String) -> String {
+        let mut name = want.clone();
+        let mut n = 2;
+        while !self.used_types.insert(name.clone()) {
+            name = format!("{want}{n}");
+            n += 1;
+        }
+        name
+    }
+}
+
+/// A child of a block as it appears in a tuple: its type, and whether it
+/// has a slot (required pure tokens have none: they are always written).
+struct Field {
+    ty: TokenStream,
+    has_value: bool,
+}
+
+fn scalar_ty(arg: &ArgDoc, ctx: Ctx) -> TokenStream {
+    match arg.ty.as_str() {
+        "integer" | "unix-time" => quote!(i64),
+        "double" => quote!(f64),
+        _ => match ctx {
+            Ctx::Param => quote!(impl ToArg),
+            Ctx::Owned => quote!(Value),
+        },
+    }
+}
+
+/// The type of one value of `arg` (ignoring `optional`; `multiple` gives a
+/// sequence). Generates enums for `oneof`s as needed.
+fn value_ty(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStream {
+    let one = match arg.ty.as_str() {
+        "oneof" => {
+            let name = oneof_enum(m, owner, arg);
+            let id = ident(&name);
+            quote!(#id)
+        }
+        "block" => {
+            let fields = block_fields(m, owner, arg, ctx);
+            let tys: Vec<_> = fields.iter().filter(|f| f.has_value).map(|f| f.ty.clone()).collect();
+            if tys.len() == 1 {
+                tys[0].clone()
+            } else {
+                quote!((#(#tys),*))
+            }
+        }
+        "pure-token" => quote!(bool),
+        _ => scalar_ty(arg, ctx),
+    };
+    if arg.multiple() {
+        match ctx {
+            Ctx::Param => quote!(impl IntoIterator<Item = #one>),
+            Ctx::Owned => quote!(Vec<#one>),
+        }
+    } else {
+        one
+    }
+}
+
+/// The tuple fields of a block.
+fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Field> {
+    block
+        .arguments
+        .iter()
+        .map(|c| {
+            if c.ty == "pure-token" && !c.multiple() {
+                return Field { ty: quote!(bool), has_value: c.optional() };
+            }
+            // Optional strings are owned even in parameters, so `None` needs
+            // no type annotation.
+            let inner_ctx = if c.optional() { Ctx::Owned } else { ctx };
+            let t = value_ty(m, &format!("{owner}{}", pascal(&block.name)), c, inner_ctx);
+            let ty = if c.optional() { quote!(Option<#t>) } else { t };
+            Field { ty, has_value: true }
+        })
+        .collect()
+}
+
+/// Code writing `arg` (with its token) from the value in `v`, into the
+/// `ArgWriter` named `w`. `v` is an expression of the argument's value type
+/// (by value; references are taken as needed).
+fn write_arg(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> TokenStream {
+    let token = arg.token.as_deref();
+    if arg.ty == "pure-token" && !arg.multiple() {
+        let t = token.unwrap_or(&arg.name);
+        return quote!(w.token(#t););
+    }
+    let each = |m: &mut Module, x: TokenStream| write_value(m, owner, arg, x);
+    if arg.multiple() {
+        let body = each(m, quote!(item));
+        match token {
+            Some(t) if arg.multiple_token() => quote! {
+                for item in #v { w.token(#t); #body }
+            },
+            Some(t) => quote! {
+                w.token(#t);
+                for item in #v { #body }
+            },
+            None => quote! {
+                for item in #v { #body }
+            },
+        }
+    } else {
+        let body = each(m, v);
+        match token {
+            Some(t) => quote!(w.token(#t); #body),
+            None => body,
+        }
+    }
+}
+
+/// Code writing one value of `arg` without its token.
+fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> TokenStream {
+    match arg.ty.as_str() {
+        "oneof" => quote!(w.value(&#v);),
+        "pure-token" => {
+            let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
+            quote!(if *::std::borrow::Borrow::<bool>::borrow(&#v) { w.token(#t); })
+        }
+        "block" => {
+            let fields: Vec<usize> =
+                (0..arg.arguments.len()).filter(|&i| !(arg.arguments[i].ty == "pure-token" && !arg.arguments[i].multiple() && !arg.arguments[i].optional())).collect();
+            let names: Vec<Ident> = fields.iter().map(|i| format_ident!("f{}", i)).collect();
+            let bind = if names.len() == 1 {
+                let n = &names[0];
+                quote!(let #n = #v;)
+            } else {
+                quote!(let (#(#names),*) = #v;)
+            };
+            let mut body = TokenStream::new();
+            for (i, c) in arg.arguments.iter().enumerate() {
+                let inner_owner = format!("{owner}{}", pascal(&arg.name));
+                if c.ty == "pure-token" && !c.multiple() {
+                    let t = c.token.clone().unwrap_or_else(|| c.name.clone());
+                    if c.optional() {
+                        let n = format_ident!("f{}", i);
+                        body.extend(quote!(if *::std::borrow::Borrow::<bool>::borrow(&#n) { w.token(#t); }));
+                    } else {
+                        body.extend(quote!(w.token(#t);));
+                    }
+                    continue;
+                }
+                let n = format_ident!("f{}", i);
+                if c.optional() {
+                    let inner = write_arg(m, &inner_owner, c, quote!(x));
+                    body.extend(quote!(if let Some(x) = #n { #inner }));
+                } else {
+                    body.extend(write_arg(m, &inner_owner, c, quote!(#n)));
+                }
+            }
+            quote!({ #bind #body })
+        }
+        _ => quote!(w.arg(&#v);),
+    }
+}
+
+/// Generates (once) the enum for a `oneof` argument; returns its name.
+fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
+    let name = m.unique_type(format!("{owner}{}", pascal(&arg.name)));
+    let id = ident(&name);
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    let mut since_arms = Vec::new();
+    let mut used = BTreeSet::new();
+    for c in &arg.arguments {
+        let mut vname = pascal(&c.name);
+        while !used.insert(vname.clone()) {
+            vname.push('_');
+        }
+        let v = ident(&vname);
+        let doc = docs::arg_line(c);
+        if c.ty == "pure-token" && !c.multiple() {
+            variants.push(quote!(#[doc = #doc] #v));
+            let t = c.token.clone().unwrap_or_else(|| c.name.clone());
+            arms.push(quote!(Self::#v => { w.token(#t); }));
+        } else {
+            let ty = value_ty(m, &name, c, Ctx::Owned);
+            variants.push(quote!(#[doc = #doc] #v(#ty)));
+            let write = write_arg(m, &name, c, quote!(x));
+            arms.push(quote!(Self::#v(x) => { #write }));
+        }
+        if let Some(s) = c.since.as_deref().and_then(version_tokens) {
+            let pat = if c.ty == "pure-token" && !c.multiple() { quote!(Self::#v) } else { quote!(Self::#v(..)) };
+            since_arms.push(quote!(#pat => Some(#s),));
+        }
+    }
+    let since_fn = if since_arms.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn since(&self) -> Option<Version> {
+                #[allow(unreachable_patterns)]
+                match self { #(#since_arms)* _ => None }
+            }
+        }
+    };
+    let doc = format!("One of the choices of the `{}` argument.", arg.name);
+    m.items.push(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #id { #(#variants,)* }
+
+        impl WriteArgs for #id {
+            #[allow(unused_variables, clippy::needless_borrow)]
+            fn write_args(&self, w: &mut ArgWriter<'_>) {
+                match self { #(#arms)* }
+            }
+            #since_fn
+        }
+    });
+    name
+}
+
+/// One parameter of a constructor or builder: name, type, and how to pass
+/// the value to the writer.
+struct Param {
+    name: Ident,
+    ty: TokenStream,
+}
+
+/// Renders one command: its struct, constructor, builders and trait impls.
+/// Returns (items, trait method, free function).
+pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, TokenStream) {
+    let doc = cmd.doc;
+    let ty_name = cmd.type_name();
+    m.used_types.insert(ty_name.clone());
+    let ty = ident(&ty_name);
+    let fn_name = ident(&cmd.fn_name());
+    let server_name = cmd.server_name();
+    let name_parts: Vec<String> = server_name.split(' ').map(str::to_string).collect();
+    let n_slots = doc.arguments.len();
+    let spec_static = format_ident!("{}_SPEC", cmd.fn_name().trim_end_matches('_').to_ascii_uppercase());
+
+    // Constructor parameters: the required top-level arguments.
+    let mut ctor_params: Vec<Param> = Vec::new();
+    let mut ctor_body = TokenStream::new();
+    let mut builders = TokenStream::new();
+    let mut methods: BTreeSet<String> = RESERVED_METHODS.iter().map(|s| s.to_string()).collect();
+    let mut param_names: BTreeSet<String> = BTreeSet::new();
+
+    for (slot, arg) in doc.arguments.iter().enumerate() {
+        if !arg.optional() {
+            if arg.ty == "pure-token" && !arg.multiple() {
+                let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
+                ctor_body.extend(quote!(args_.set(#slot, |w| { w.token(#t); });));
+                continue;
+            }
+            let mut pname = snake(&arg.name);
+            while !param_names.insert(pname.clone()) {
+                pname.push('_');
+            }
+            let pid = ident(&pname);
+            if arg.ty == "block" && !arg.multiple() {
+                // A required single block: its fields as one tuple parameter.
+                let t = value_ty(m, &ty_name, arg, Ctx::Param);
+                let write = write_value(m, &ty_name, arg, quote!(#pid));
+                let write = match &arg.token {
+                    Some(tok) => quote!(w.token(#tok); #write),
+                    None => write,
+                };
+                ctor_params.push(Param { name: pid.clone(), ty: t });
+                ctor_body.extend(quote!(args_.set(#slot, |w| { #write });));
+                continue;
+            }
+            let t = value_ty(m, &ty_name, arg, Ctx::Param);
+            ctor_params.push(Param { name: pid.clone(), ty: t });
+            if arg.multiple() {
+                let each = write_value(m, &ty_name, arg, quote!(item));
+                let head = match (&arg.token, arg.multiple_token()) {
+                    (Some(tok), false) => quote!(w.token(#tok);),
+                    _ => quote!(),
+                };
+                let per = match (&arg.token, arg.multiple_token()) {
+                    (Some(tok), true) => quote!(w.token(#tok);),
+                    _ => quote!(),
+                };
+                let msg = format!("`{}` needs at least one `{}`", server_name, arg.name);
+                ctor_body.extend(quote! {
+                    let mut count_ = 0usize;
+                    args_.set(#slot, |w| {
+                        #head
+                        for item in #pid { #per #each count_ += 1; }
+                    });
+                    if count_ == 0 { args_.fail(#msg); }
+                });
+            } else {
+                let write = write_arg(m, &ty_name, arg, quote!(#pid));
+                ctor_body.extend(quote!(args_.set(#slot, |w| { #write });));
+            }
+            continue;
+        }
+
+        // Optional arguments: builder methods.
+        let since = arg.since.as_deref().and_then(version_tokens).map(|s| quote!(self.args.since(#s);));
+        let arg_doc = docs::arg_line(arg);
+        let mut claim = |want: String, prefix: &str| -> Ident {
+            let mut name = want.clone();
+            if methods.contains(&name) {
+                name = format!("{}_{}", snake(prefix), want);
+            }
+            while methods.contains(&name) {
+                name.push_str("_arg");
+            }
+            methods.insert(name.clone());
+            ident(&name)
+        };
+        match arg.ty.as_str() {
+            "oneof" if !arg.multiple() => {
+                let enum_name = oneof_enum(m, &ty_name, arg);
+                let eid = ident(&enum_name);
+                let setter = claim(snake(&arg.name), &arg.name);
+                let tok = arg.token.clone();
+                let write_tok = tok.map(|t| quote!(w.token(#t);)).unwrap_or_default();
+                let setter_doc = format!("{arg_doc}\n\nSets it from a [`{enum_name}`] value; the shorthand methods set one choice each.");
+                builders.extend(quote! {
+                    #[doc = #setter_doc]
+                    pub fn #setter(mut self, value: #eid) -> Self {
+                        #since
+                        if let Some(v) = value.since() { self.args.since(v); }
+                        self.args.set(#slot, |w| { #write_tok w.value(&value); });
+                        self
+                    }
+                });
+                // Shorthands, one per choice.
+                for c in &arg.arguments {
+                    let vname = ident(&pascal(&c.name));
+                    let short = claim(method_name(c.token.as_deref(), &c.name), &arg.name);
+                    let cdoc = docs::arg_line(c);
+                    if c.ty == "pure-token" && !c.multiple() {
+                        builders.extend(quote! {
+                            #[doc = #cdoc]
+                            pub fn #short(self) -> Self { self.#setter(#eid::#vname) }
+                        });
+                    } else if c.ty == "block" && !c.multiple() {
+                        let fields = block_fields(m, &enum_name, c, Ctx::Owned);
+                        let names: Vec<Ident> = (0..fields.len()).filter(|&i| fields[i].has_value).map(|i| snake_field(c, i)).collect();
+                        let tys: Vec<TokenStream> = fields.iter().filter(|f| f.has_value).map(|f| f.ty.clone()).collect();
+                        let val = if names.len() == 1 { quote!(#(#names)*) } else { quote!((#(#names),*)) };
+                        builders.extend(quote! {
+                            #[doc = #cdoc]
+                            pub fn #short(self, #(#names: #tys),*) -> Self { self.#setter(#eid::#vname(#val)) }
+                        });
+                    } else {
+                        let owned = value_ty(m, &enum_name, c, Ctx::Owned);
+                        let (pty, conv) = shorthand_param(c, owned);
+                        let p = ident(&snake(&c.name));
+                        builders.extend(quote! {
+                            #[doc = #cdoc]
+                            pub fn #short(self, #p: #pty) -> Self { self.#setter(#eid::#vname(#conv)) }
+                        });
+                    }
+                }
+            }
+            "pure-token" if !arg.multiple() => {
+                let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
+                let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
+                builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    pub fn #name(mut self) -> Self {
+                        #since
+                        self.args.set(#slot, |w| { w.token(#t); });
+                        self
+                    }
+                });
+            }
+            "block" if !arg.multiple() => {
+                let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
+                let fields = block_fields(m, &ty_name, arg, Ctx::Param);
+                let names: Vec<Ident> = (0..fields.len()).filter(|&i| fields[i].has_value).map(|i| snake_field(arg, i)).collect();
+                let tys: Vec<TokenStream> = fields.iter().filter(|f| f.has_value).map(|f| f.ty.clone()).collect();
+                let val = if names.len() == 1 { quote!(#(#names)*) } else { quote!((#(#names),*)) };
+                let write = write_value(m, &ty_name, arg, quote!(value));
+                let write_tok = arg.token.clone().map(|t| quote!(w.token(#t);)).unwrap_or_default();
+                builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    #[allow(clippy::too_many_arguments)]
+                    pub fn #name(mut self, #(#names: #tys),*) -> Self {
+                        #since
+                        let value = #val;
+                        self.args.set(#slot, |w| { #write_tok #write });
+                        self
+                    }
+                });
+            }
+            _ => {
+                let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
+                let t = value_ty(m, &ty_name, arg, Ctx::Param);
+                let p = ident(&snake(&arg.name));
+                let write = write_arg(m, &ty_name, arg, quote!(#p));
+                builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    pub fn #name(mut self, #p: #t) -> Self {
+                        #since
+                        self.args.set(#slot, |w| { #write });
+                        self
+                    }
+                });
+            }
+        }
+    }
+
+    let params: Vec<TokenStream> = ctor_params.iter().map(|p| {
+        let (n, t) = (&p.name, &p.ty);
+        quote!(#n: #t)
+    }).collect();
+    let param_names_ts: Vec<&Ident> = ctor_params.iter().map(|p| &p.name).collect();
+    let blocking = doc.flags.iter().any(|f| f == "blocking");
+    let since = doc.since.as_deref().and_then(version_tokens).unwrap_or(quote!((1, 0, 0)));
+    let struct_doc = docs::command_doc(cmd);
+    let deprecated = docs::deprecation(cmd);
+    let alias = server_name.clone();
+    let n_slots_lit = n_slots;
+    let spec = spec_tokens(cmd, &spec_static, since.clone());
+    let fn_doc = format!("`{server_name}`: {} See [`{ty_name}`].", docs::clean(doc.summary.as_deref().unwrap_or("")));
+    let ctor_doc = format!("A detached `{server_name}` command, for pipelines and transactions.");
+
+    let items = quote! {
+        #[doc = #struct_doc]
+        #[doc(alias = #alias)]
+        #deprecated
+        #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
+        #[derive(Debug, Clone)]
+        pub struct #ty<E = (), R = Frame> {
+            exec: E,
+            args: Args<#n_slots_lit>,
+            reply: PhantomData<fn() -> R>,
+        }
+
+        #spec
+
+        impl #ty {
+            #[doc = #ctor_doc]
+            pub fn new(#(#params),*) -> Self {
+                Self::with_executor((), #(#param_names_ts),*)
+            }
+        }
+
+        impl<E> #ty<E> {
+            #[doc(hidden)]
+            #[allow(unused_mut, clippy::needless_borrow)]
+            pub fn with_executor(exec: E, #(#params),*) -> Self {
+                let mut args_ = Args::new();
+                #ctor_body
+                #ty { exec, args: args_, reply: PhantomData }
+            }
+        }
+
+        #[allow(clippy::needless_borrow, clippy::too_many_arguments)]
+        impl<E, R> #ty<E, R> {
+            #builders
+
+            /// Reads the reply as `T` instead of the declared reply type.
+            pub fn reply<T: FromResp>(self) -> #ty<E, T> {
+                #ty { exec: self.exec, args: self.args, reply: PhantomData }
+            }
+        }
+
+        impl<E, R> Command for #ty<E, R> {
+            fn name(&self) -> &str { #server_name }
+            fn encode(&self, out: &mut BytesMut) { self.args.encode(&[#(#name_parts),*], out) }
+            fn required_version(&self) -> Option<Version> { Some(#spec_static.since).max(self.args.required()) }
+            fn is_blocking(&self) -> bool { #blocking }
+            fn check(&self) -> Result<()> {
+                match self.args.error() {
+                    Some(m) => Err(input_error(#server_name, m)),
+                    None => Ok(()),
+                }
+            }
+        }
+
+        impl<E, R> GeneratedCommand for #ty<E, R> {
+            const SPEC: &'static CommandSpec = &#spec_static;
+        }
+
+        impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for #ty<&'a C, R> {
+            type Output = Result<R>;
+            type IntoFuture = CommandFuture<C::Future<'a>, R>;
+            fn into_future(self) -> Self::IntoFuture {
+                CommandFuture::new(self.exec.execute(&self), #server_name)
+            }
+        }
+
+        impl<'a, C: BlockingExecutor, R: FromResp> #ty<&'a C, R> {
+            /// Sends the command and waits for its reply.
+            pub fn run(self) -> Result<R> {
+                let frame = self.exec.execute(&self)?;
+                R::from_resp(frame).map_err(|e| e.for_command(#server_name))
+            }
+        }
+    };
+    let method = quote! {
+        #[doc = #fn_doc]
+        #[doc(alias = #alias)]
+        #deprecated
+        fn #fn_name(&self, #(#params),*) -> #ty<&Self> {
+            #ty::with_executor(self, #(#param_names_ts),*)
+        }
+    };
+    let free = quote! {
+        #[doc = #fn_doc]
+        #[doc(alias = #alias)]
+        #deprecated
+        pub fn #fn_name(#(#params),*) -> #ty {
+            #ty::new(#(#param_names_ts),*)
+        }
+    };
+    (items, method, free)
+}
+
+fn snake_field(block: &ArgDoc, i: usize) -> Ident {
+    let mut seen = BTreeMap::new();
+    let mut name = String::new();
+    for (j, c) in block.arguments.iter().enumerate() {
+        let base = snake(&c.name);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        if j == i {
+            name = if *n > 1 { format!("{base}{n}") } else { base };
+        }
+    }
+    ident(&name)
+}
+
+/// A shorthand parameter for a scalar or sequence choice: its type and the
+/// conversion to the owned value.
+fn shorthand_param(c: &ArgDoc, owned: TokenStream) -> (TokenStream, TokenStream) {
+    let p = ident(&snake(&c.name));
+    let scalar_string = !matches!(c.ty.as_str(), "integer" | "unix-time" | "double" | "oneof" | "block" | "pure-token");
+    match (c.multiple(), scalar_string) {
+        (false, true) => (quote!(impl Into<Value>), quote!(#p.into())),
+        (true, true) => (quote!(impl IntoIterator<Item = impl Into<Value>>), quote!(#p.into_iter().map(Into::into).collect())),
+        (true, false) => {
+            let _ = owned;
+            let inner = match c.ty.as_str() {
+                "double" => quote!(f64),
+                _ => quote!(i64),
+            };
+            (quote!(impl IntoIterator<Item = #inner>), quote!(#p.into_iter().collect()))
+        }
+        (false, false) => (owned, quote!(#p)),
+    }
+}
+
+fn strs(items: &[String]) -> TokenStream {
+    quote!(&[#(#items),*])
+}
+
+fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
+    let d = cmd.doc;
+    let server_name = cmd.server_name();
+    let group = d.group.clone().unwrap_or_default();
+    let arity = d.arity;
+    let flags = strs(&d.flags);
+    let acl = strs(&d.acl_categories);
+    let tips = strs(&d.tips);
+    let mut specs = Vec::new();
+    for ks in &d.key_specs {
+        let num = |m: &BTreeMap<String, serde_json::Value>, k: &str| m.get(k).and_then(|v| v.as_i64()).unwrap_or(0);
+        let begin = match ks.begin_search.ty.as_str() {
+            "index" => {
+                let i = num(&ks.begin_search.spec, "index") as usize;
+                quote!(BeginSearch::Index(#i))
+            }
+            "keyword" => {
+                let kw = ks.begin_search.spec.get("keyword").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let from = num(&ks.begin_search.spec, "startfrom");
+                quote!(BeginSearch::Keyword { keyword: #kw, start_from: #from })
+            }
+            _ => quote!(BeginSearch::Unknown),
+        };
+        let find = match ks.find_keys.ty.as_str() {
+            "range" => {
+                let last = num(&ks.find_keys.spec, "lastkey");
+                let step = num(&ks.find_keys.spec, "keystep") as usize;
+                let limit = num(&ks.find_keys.spec, "limit") as usize;
+                quote!(FindKeys::Range { last_key: #last, step: #step, limit: #limit })
+            }
+            "keynum" => {
+                let idx = num(&ks.find_keys.spec, "keynumidx") as usize;
+                let first = num(&ks.find_keys.spec, "firstkey") as usize;
+                let step = num(&ks.find_keys.spec, "keystep") as usize;
+                quote!(FindKeys::KeyNum { key_num_idx: #idx, first_key: #first, step: #step })
+            }
+            _ => quote!(FindKeys::Unknown),
+        };
+        let kflags = strs(&ks.flags);
+        specs.push(quote!(KeySpec { begin: #begin, find: #find, flags: #kflags }));
+    }
+    let doc = format!("The spec facts of `{server_name}`.");
+    quote! {
+        #[doc = #doc]
+        pub static #name: CommandSpec = CommandSpec {
+            name: #server_name,
+            group: #group,
+            since: #since,
+            arity: #arity,
+            flags: #flags,
+            acl_categories: #acl,
+            tips: #tips,
+            key_specs: &[#(#specs),*],
+        };
+    }
+}

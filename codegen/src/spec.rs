@@ -1,0 +1,123 @@
+//! The spec files' shape: `COMMAND DOCS` with `COMMAND INFO` merged in, as
+//! the `dump` tool writes them.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One command (or subcommand) as the server describes it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct CommandDoc {
+    /// One line on what it does.
+    pub summary: Option<String>,
+    /// The version that introduced it.
+    pub since: Option<String>,
+    /// Its group (`string`, `sorted-set`, ...).
+    pub group: Option<String>,
+    /// Time complexity.
+    pub complexity: Option<String>,
+    /// `deprecated`, `syscmd`.
+    pub doc_flags: Vec<String>,
+    /// When it was deprecated.
+    pub deprecated_since: Option<String>,
+    /// What replaces it.
+    pub replaced_by: Option<String>,
+    /// `(version, change)` pairs.
+    pub history: Vec<(String, String)>,
+    /// The argument tree.
+    pub arguments: Vec<ArgDoc>,
+    /// Subcommands, keyed `container|sub`.
+    pub subcommands: BTreeMap<String, CommandDoc>,
+    /// Arity (negative: at least).
+    pub arity: i64,
+    /// Command flags.
+    pub flags: Vec<String>,
+    /// ACL categories.
+    pub acl_categories: Vec<String>,
+    /// Request/response policy tips.
+    pub tips: Vec<String>,
+    /// Key specs.
+    pub key_specs: Vec<KeySpecDoc>,
+}
+
+/// One argument (possibly a `oneof` or `block` with children).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ArgDoc {
+    /// Its name.
+    pub name: String,
+    /// `key`, `string`, `integer`, `double`, `pattern`, `unix-time`,
+    /// `pure-token`, `oneof`, `block`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The keyword before it.
+    pub token: Option<String>,
+    /// Short description.
+    pub summary: Option<String>,
+    /// The version that introduced it.
+    pub since: Option<String>,
+    /// `optional`, `multiple`, `multiple_token`.
+    pub flags: Vec<String>,
+    /// When it was deprecated.
+    pub deprecated_since: Option<String>,
+    /// How the docs show it.
+    pub display_text: Option<String>,
+    /// Which key spec it belongs to.
+    pub key_spec_index: Option<usize>,
+    /// Children of a `oneof` or `block`.
+    pub arguments: Vec<ArgDoc>,
+}
+
+impl ArgDoc {
+    /// Whether the argument may be left out.
+    pub fn optional(&self) -> bool {
+        self.flags.iter().any(|f| f == "optional")
+    }
+    /// Whether the argument repeats.
+    pub fn multiple(&self) -> bool {
+        self.flags.iter().any(|f| f == "multiple")
+    }
+    /// Whether the token repeats before each element.
+    pub fn multiple_token(&self) -> bool {
+        self.flags.iter().any(|f| f == "multiple_token")
+    }
+}
+
+/// A key spec as `COMMAND INFO` gives it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct KeySpecDoc {
+    /// Where the search begins.
+    pub begin_search: SearchDoc,
+    /// How keys are found.
+    pub find_keys: SearchDoc,
+    /// Key-spec flags.
+    pub flags: Vec<String>,
+}
+
+/// `{type, spec}` of a key-spec part.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct SearchDoc {
+    /// `index`, `keyword`, `range`, `keynum`, `unknown`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The numbers and keyword of the part.
+    pub spec: BTreeMap<String, serde_json::Value>,
+}
+
+/// A spec file: commands by lower-case name.
+pub type SpecFile = BTreeMap<String, CommandDoc>;
+
+/// Reads a spec file.
+pub fn load(path: &std::path::Path) -> Result<SpecFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `"6.2.0"` -> `(6, 2, 0)`.
+pub fn parse_version(v: &str) -> Option<(u16, u16, u16)> {
+    let mut it = v.split('.').map(|p| p.parse::<u16>().ok());
+    Some((it.next()??, it.next().flatten().unwrap_or(0), it.next().flatten().unwrap_or(0)))
+}

@@ -1,0 +1,443 @@
+//! What the generated command types are built from.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::reply::FromResp;
+use crate::resp::encode::{write_array_header, write_bulk, ToArg};
+use crate::resp::Frame;
+
+/// A server version, `(major, minor, patch)`.
+pub type Version = (u16, u16, u16);
+
+/// The facts the server's spec gives about one command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// The name as the server spells it (`"CLIENT KILL"`).
+    pub name: &'static str,
+    /// The group (`"string"`, `"sorted-set"`, ...).
+    pub group: &'static str,
+    /// The version that introduced the command.
+    pub since: Version,
+    /// The arity: positive for exactly that many arguments (the name
+    /// included), negative for at least that many.
+    pub arity: i64,
+    /// Command flags (`"readonly"`, `"write"`, `"blocking"`, `"noscript"`, ...).
+    pub flags: &'static [&'static str],
+    /// ACL categories (`"@read"`, `"@string"`, ...).
+    pub acl_categories: &'static [&'static str],
+    /// Request and response policy tips (`"request_policy:all_shards"`, ...).
+    pub tips: &'static [&'static str],
+    /// Where the keys are in the arguments.
+    pub key_specs: &'static [KeySpec],
+}
+
+impl CommandSpec {
+    /// Whether the spec lists `flag` (`"readonly"`, `"write"`, ...).
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
+
+    /// The request policy tip (`"all_shards"`, `"multi_shard"`, ...), if any.
+    pub fn request_policy(&self) -> Option<&'static str> {
+        self.tips.iter().find_map(|t| t.strip_prefix("request_policy:"))
+    }
+
+    /// The response policy tip (`"all_succeeded"`, `"agg_sum"`, ...), if any.
+    pub fn response_policy(&self) -> Option<&'static str> {
+        self.tips.iter().find_map(|t| t.strip_prefix("response_policy:"))
+    }
+}
+
+/// One key specification: where a search for keys begins and how the keys
+/// are found from there (the server's own key-spec model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// Where to start.
+    pub begin: BeginSearch,
+    /// How to find the keys.
+    pub find: FindKeys,
+    /// The key-spec flags (`"RW"`, `"access"`, ...).
+    pub flags: &'static [&'static str],
+}
+
+/// Where a key search starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BeginSearch {
+    /// At this argument index (the name is index 0).
+    Index(usize),
+    /// After this keyword, searched from `start_from` (negative: from the end).
+    Keyword {
+        /// The keyword.
+        keyword: &'static str,
+        /// Where to start looking for it.
+        start_from: i64,
+    },
+    /// Not described by the spec.
+    Unknown,
+}
+
+/// How keys are found from the start of the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindKeys {
+    /// A range: the last key (relative; negative counts from the end), the
+    /// step between keys, and a limit dividing the remaining arguments.
+    Range {
+        /// Last key, relative to the start (-1: the last argument).
+        last_key: i64,
+        /// Distance between keys.
+        step: usize,
+        /// When last_key is -1: 0 for all, 2 for half of the rest, ...
+        limit: usize,
+    },
+    /// An argument holds the number of keys.
+    KeyNum {
+        /// Where the count is, relative to the start.
+        key_num_idx: usize,
+        /// Where the first key is, relative to the start.
+        first_key: usize,
+        /// Distance between keys.
+        step: usize,
+    },
+    /// Not described by the spec.
+    Unknown,
+}
+
+/// The positions of the keys in `args` (the whole command, name first),
+/// found the way the server's `COMMAND GETKEYS` finds them.
+pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let start = match spec.begin {
+            BeginSearch::Index(i) => i,
+            BeginSearch::Keyword { keyword, start_from } => {
+                let n = args.len() as i64;
+                let found = if start_from >= 0 {
+                    (start_from..n).find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
+                } else {
+                    (1..=n + start_from).rev().find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
+                };
+                match found {
+                    Some(i) => i as usize + 1,
+                    None => continue,
+                }
+            }
+            BeginSearch::Unknown => continue,
+        };
+        if start >= args.len() {
+            continue;
+        }
+        match spec.find {
+            FindKeys::Range { last_key, step, limit } => {
+                let last = if last_key >= 0 {
+                    start + last_key as usize
+                } else if limit > 1 && last_key == -1 {
+                    start + (args.len() - start) / limit - 1
+                } else {
+                    (args.len() as i64 + last_key) as usize
+                };
+                let step = step.max(1);
+                let mut i = start;
+                while i <= last && i < args.len() {
+                    out.push(i);
+                    i += step;
+                }
+            }
+            FindKeys::KeyNum { key_num_idx, first_key, step } => {
+                let Some(n) = args
+                    .get(start + key_num_idx)
+                    .and_then(|a| std::str::from_utf8(a).ok())
+                    .and_then(|s| s.parse::<usize>().ok())
+                else {
+                    continue;
+                };
+                let first = start + first_key;
+                let step = step.max(1);
+                for k in 0..n {
+                    let i = first + k * step;
+                    if i < args.len() {
+                        out.push(i);
+                    }
+                }
+            }
+            FindKeys::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Splits an encoded command (`*N` then bulk strings) into its arguments.
+pub fn split_encoded(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = match bytes.iter().position(|&b| b == b'\n') {
+        Some(nl) => &bytes[nl + 1..],
+        None => return out,
+    };
+    while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        let len: usize = match std::str::from_utf8(&rest[1..nl.saturating_sub(1)]).ok().and_then(|l| l.parse().ok()) {
+            Some(l) => l,
+            None => break,
+        };
+        let start = nl + 1;
+        if start + len > rest.len() {
+            break;
+        }
+        out.push(&rest[start..start + len]);
+        rest = &rest[(start + len + 2).min(rest.len())..];
+    }
+    out
+}
+
+/// A string argument held by value, for arguments nested in generated enums
+/// and tuples. Anything that converts into bytes converts into it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Value(pub Bytes);
+
+impl ToArg for Value {
+    fn write_arg(&self, out: &mut BytesMut) {
+        write_bulk(out, &self.0)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value(Bytes::from(s))
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Value(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+impl From<&[u8]> for Value {
+    fn from(s: &[u8]) -> Self {
+        Value(Bytes::copy_from_slice(s))
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(s: Vec<u8>) -> Self {
+        Value(Bytes::from(s))
+    }
+}
+impl From<Bytes> for Value {
+    fn from(s: Bytes) -> Self {
+        Value(s)
+    }
+}
+macro_rules! value_from_number {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Self {
+                Value(Bytes::from(n.to_string()))
+            }
+        }
+    )*};
+}
+value_from_number!(i8, i16, i32, i64, u8, u16, u32, u64, usize, isize, f32, f64);
+
+/// Arguments of generated enums and tuples: they write themselves.
+pub trait WriteArgs {
+    /// Appends the arguments; returns how many.
+    fn write_args(&self, w: &mut ArgWriter<'_>);
+
+    /// The oldest server version that understands this value.
+    fn since(&self) -> Option<Version> {
+        None
+    }
+}
+
+impl<T: WriteArgs + ?Sized> WriteArgs for &T {
+    fn write_args(&self, w: &mut ArgWriter<'_>) {
+        (**self).write_args(w)
+    }
+    fn since(&self) -> Option<Version> {
+        (**self).since()
+    }
+}
+
+/// Writes arguments into one argument slot of a command.
+#[derive(Debug)]
+pub struct ArgWriter<'a> {
+    buf: &'a mut BytesMut,
+    argc: u32,
+}
+
+impl ArgWriter<'_> {
+    /// One argument.
+    #[inline]
+    pub fn arg<A: ToArg + ?Sized>(&mut self, a: &A) -> &mut Self {
+        a.write_arg(self.buf);
+        self.argc += 1;
+        self
+    }
+
+    /// A keyword token.
+    #[inline]
+    pub fn token(&mut self, t: &'static str) -> &mut Self {
+        write_bulk(self.buf, t.as_bytes());
+        self.argc += 1;
+        self
+    }
+
+    /// A generated enum or tuple value.
+    #[inline]
+    pub fn value<W: WriteArgs + ?Sized>(&mut self, v: &W) -> &mut Self {
+        v.write_args(self);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+    argc: u32,
+}
+
+/// The arguments of one command, held in argument-slot order of the spec
+/// whatever order the builder methods were called in. `N` is the number of
+/// top-level arguments in the spec.
+#[derive(Debug, Clone)]
+pub struct Args<const N: usize> {
+    buf: BytesMut,
+    spans: [Span; N],
+    required: Option<Version>,
+    error: Option<&'static str>,
+}
+
+impl<const N: usize> Default for Args<N> {
+    fn default() -> Self {
+        Args { buf: BytesMut::new(), spans: [Span::default(); N], required: None, error: None }
+    }
+}
+
+impl<const N: usize> Args<N> {
+    /// No arguments yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets argument slot `slot` (replacing what it held).
+    #[inline]
+    pub fn set(&mut self, slot: usize, write: impl FnOnce(&mut ArgWriter<'_>)) {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(64);
+        }
+        let start = self.buf.len() as u32;
+        let mut w = ArgWriter { buf: &mut self.buf, argc: 0 };
+        write(&mut w);
+        let argc = w.argc;
+        self.spans[slot] = Span { start, end: self.buf.len() as u32, argc };
+    }
+
+    /// Records that the arguments used need at least `v`.
+    #[inline]
+    pub fn since(&mut self, v: Version) {
+        self.required = self.required.max(Some(v));
+    }
+
+    /// Records an input error, reported (with nothing sent) when the
+    /// command runs.
+    pub fn fail(&mut self, message: &'static str) {
+        self.error.get_or_insert(message);
+    }
+
+    /// The newest server version the arguments used need.
+    pub fn required(&self) -> Option<Version> {
+        self.required
+    }
+
+    /// The first input error, if any.
+    pub fn error(&self) -> Option<&'static str> {
+        self.error
+    }
+
+    /// Writes the command: its name tokens, then every slot in spec order.
+    pub fn encode(&self, name: &[&str], out: &mut BytesMut) {
+        let argc: u32 = self.spans.iter().map(|s| s.argc).sum();
+        write_array_header(out, name.len() + argc as usize);
+        for n in name {
+            write_bulk(out, n.as_bytes());
+        }
+        for s in &self.spans {
+            out.extend_from_slice(&self.buf[s.start as usize..s.end as usize]);
+        }
+    }
+}
+
+/// What every generated command type implements beside [`Command`](crate::Command).
+pub trait GeneratedCommand: crate::Command {
+    /// The spec facts of the command.
+    const SPEC: &'static CommandSpec;
+
+    /// The keys this command touches, found from its arguments with the
+    /// spec's key specs (as the server's `COMMAND GETKEYS` does).
+    fn keys(&self) -> Vec<Bytes> {
+        let mut out = BytesMut::new();
+        self.encode(&mut out);
+        let args = split_encoded(&out);
+        key_positions(Self::SPEC.key_specs, &args)
+            .into_iter()
+            .map(|i| Bytes::copy_from_slice(args[i]))
+            .collect()
+    }
+}
+
+/// The error for a command whose arguments were invalid.
+pub fn input_error(name: &str, message: &str) -> Error {
+    Error::new(ErrorKind::InvalidInput, message.to_string()).for_command(name.to_string())
+}
+
+/// The future of a generated command on an async executor: the executor's
+/// reply future, with the reply converted to `R`.
+#[must_use = "a command future does nothing unless awaited"]
+pub struct CommandFuture<F, R> {
+    inner: F,
+    name: &'static str,
+    _reply: PhantomData<fn() -> R>,
+}
+
+impl<F, R> CommandFuture<F, R> {
+    /// Wraps a reply future.
+    pub fn new(inner: F, name: &'static str) -> Self {
+        CommandFuture { inner, name, _reply: PhantomData }
+    }
+}
+
+impl<F: std::fmt::Debug, R> std::fmt::Debug for CommandFuture<F, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandFuture").field("command", &self.name).finish()
+    }
+}
+
+impl<F, R> std::future::Future for CommandFuture<F, R>
+where
+    F: std::future::Future<Output = Result<Frame>> + Unpin,
+    R: FromResp,
+{
+    type Output = Result<R>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R>> {
+        let frame = ready!(Pin::new(&mut self.inner).poll(cx));
+        let name = self.name;
+        Poll::Ready(frame.and_then(|f| R::from_resp(f).map_err(|e| e.for_command(name))))
+    }
+}
+
+/// Marks the types the generated command methods are available on: the
+/// clients and connections (see the command-group traits in
+/// [`commands`](crate::commands)).
+pub trait Executor {}
+
+impl Executor for crate::Client {}
+impl Executor for crate::blocking::Client {}
+impl Executor for crate::connection::Connection {}
