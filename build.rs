@@ -1,16 +1,24 @@
 //! Generates the typed command layer from `commands-spec/` into `OUT_DIR`.
 //!
-//! The `valkey` feature picks the Valkey specs; the default is Redis.
+//! `RESPEC_SERVER=valkey` in the environment of the build picks the Valkey
+//! specs; the default (or `RESPEC_SERVER=redis`) is Redis. It is a build
+//! setting rather than a cargo feature because it replaces the command set
+//! instead of adding to it.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("commands");
-    let flavor = if std::env::var_os("CARGO_FEATURE_VALKEY").is_some() {
-        respec_codegen::Flavor::Valkey
-    } else {
-        respec_codegen::Flavor::Redis
+    println!("cargo:rerun-if-env-changed=RESPEC_SERVER");
+    println!("cargo::rustc-check-cfg=cfg(respec_valkey)");
+    let flavor = match std::env::var("RESPEC_SERVER").as_deref() {
+        Err(_) | Ok("") | Ok("redis") => respec_codegen::Flavor::Redis,
+        Ok("valkey") => {
+            println!("cargo:rustc-cfg=respec_valkey");
+            respec_codegen::Flavor::Valkey
+        }
+        Ok(other) => panic!("RESPEC_SERVER={other}: expected `redis` or `valkey`"),
     };
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=commands-spec");

@@ -40,8 +40,8 @@ pub mod scan;
 pub mod script;
 
 pub use client::{Client, ClientBuilder};
-pub use commands::GeneratedCommand;
 pub use cmd::{cmd, Cmd, Command};
+pub use commands::GeneratedCommand;
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::Pipeline;
 pub use reply::FromResp;
@@ -52,9 +52,10 @@ pub use resp::Frame;
 pub mod prelude {
     pub use crate::commands::support::Executor;
     pub use crate::commands::{
-        BitmapCommands, ClusterCommands, ConnectionCommands, GenericCommands, GeoCommands, HashCommands,
-        HyperloglogCommands, ListCommands, PubsubCommands, ScriptingCommands, ServerCommands, SetCommands,
-        SortedSetCommands, StreamCommands, StringCommands, TransactionsCommands,
+        BitmapCommands, ClusterCommands, ConnectionCommands, GenericCommands, GeoCommands,
+        HashCommands, HyperloglogCommands, ListCommands, PubsubCommands, ScriptingCommands,
+        ServerCommands, SetCommands, SortedSetCommands, StreamCommands, StringCommands,
+        TransactionsCommands,
     };
     pub use crate::{Client, Cmd, Command, Frame, FromResp, GeneratedCommand, Pipeline, Result};
 }

@@ -60,7 +60,11 @@ pub fn syntax(arg: &ArgDoc) -> String {
         "oneof" => {
             let parts: Vec<String> = arg.arguments.iter().map(syntax).collect();
             let inner = parts.join(" | ");
-            let inner = if arg.optional() { inner } else { format!("<{inner}>") };
+            let inner = if arg.optional() {
+                inner
+            } else {
+                format!("<{inner}>")
+            };
             match &arg.token {
                 Some(t) => format!("{t} {inner}"),
                 None => inner,
@@ -110,7 +114,9 @@ pub fn arg_line(arg: &ArgDoc) -> String {
 pub fn command_doc(cmd: &Cmd<'_>) -> String {
     let d = cmd.doc;
     let mut s = String::new();
-    s.push_str(&clean(d.summary.as_deref().unwrap_or("(no summary in the spec)")));
+    s.push_str(&clean(
+        d.summary.as_deref().unwrap_or("(no summary in the spec)"),
+    ));
     s.push_str("\n\n```text\n");
     s.push_str(&cmd.server_name());
     for a in &d.arguments {

@@ -57,9 +57,21 @@ pub struct Module {
     /// Rendered items (enums) beside the commands.
     pub items: Vec<TokenStream>,
     used_types: BTreeSet<String>,
+    /// Enums already generated, by owner and argument name.
+    enums: BTreeMap<String, String>,
+    /// The module path of the generated file, for samples (`string`).
+    pub module: String,
 }
 
 impl Module {
+    /// A module whose generated file is `respec::commands::<name>`.
+    pub fn new(name: &str) -> Self {
+        Module {
+            module: name.to_string(),
+            ..Module::default()
+        }
+    }
+
     fn unique_type(&mut self, want: String) -> String {
         let mut name = want.clone();
         let mut n = 2;
@@ -100,7 +112,11 @@ fn value_ty(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStream 
         }
         "block" => {
             let fields = block_fields(m, owner, arg, ctx);
-            let tys: Vec<_> = fields.iter().filter(|f| f.has_value).map(|f| f.ty.clone()).collect();
+            let tys: Vec<_> = fields
+                .iter()
+                .filter(|f| f.has_value)
+                .map(|f| f.ty.clone())
+                .collect();
             if tys.len() == 1 {
                 tys[0].clone()
             } else {
@@ -127,14 +143,20 @@ fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Fi
         .iter()
         .map(|c| {
             if c.ty == "pure-token" && !c.multiple() {
-                return Field { ty: quote!(bool), has_value: c.optional() };
+                return Field {
+                    ty: quote!(bool),
+                    has_value: c.optional(),
+                };
             }
             // Optional strings are owned even in parameters, so `None` needs
             // no type annotation.
             let inner_ctx = if c.optional() { Ctx::Owned } else { ctx };
             let t = value_ty(m, &format!("{owner}{}", pascal(&block.name)), c, inner_ctx);
             let ty = if c.optional() { quote!(Option<#t>) } else { t };
-            Field { ty, has_value: true }
+            Field {
+                ty,
+                has_value: true,
+            }
         })
         .collect()
 }
@@ -143,6 +165,17 @@ fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Fi
 /// `ArgWriter` named `w`. `v` is an expression of the argument's value type
 /// (by value; references are taken as needed).
 fn write_arg(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> TokenStream {
+    let since = arg
+        .since
+        .as_deref()
+        .and_then(version_tokens)
+        .map(|s| quote!(w.since(#s);))
+        .unwrap_or_default();
+    let body = write_arg_inner(m, owner, arg, v);
+    quote!(#since #body)
+}
+
+fn write_arg_inner(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> TokenStream {
     let token = arg.token.as_deref();
     if arg.ty == "pure-token" && !arg.multiple() {
         let t = token.unwrap_or(&arg.name);
@@ -181,8 +214,13 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
             quote!(if *::std::borrow::Borrow::<bool>::borrow(&#v) { w.token(#t); })
         }
         "block" => {
-            let fields: Vec<usize> =
-                (0..arg.arguments.len()).filter(|&i| !(arg.arguments[i].ty == "pure-token" && !arg.arguments[i].multiple() && !arg.arguments[i].optional())).collect();
+            let fields: Vec<usize> = (0..arg.arguments.len())
+                .filter(|&i| {
+                    !(arg.arguments[i].ty == "pure-token"
+                        && !arg.arguments[i].multiple()
+                        && !arg.arguments[i].optional())
+                })
+                .collect();
             let names: Vec<Ident> = fields.iter().map(|i| format_ident!("f{}", i)).collect();
             let bind = if names.len() == 1 {
                 let n = &names[0];
@@ -197,7 +235,9 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
                     let t = c.token.clone().unwrap_or_else(|| c.name.clone());
                     if c.optional() {
                         let n = format_ident!("f{}", i);
-                        body.extend(quote!(if *::std::borrow::Borrow::<bool>::borrow(&#n) { w.token(#t); }));
+                        body.extend(
+                            quote!(if *::std::borrow::Borrow::<bool>::borrow(&#n) { w.token(#t); }),
+                        );
                     } else {
                         body.extend(quote!(w.token(#t);));
                     }
@@ -219,11 +259,15 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
 
 /// Generates (once) the enum for a `oneof` argument; returns its name.
 fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
+    let cache_key = format!("{owner}.{}", arg.name);
+    if let Some(name) = m.enums.get(&cache_key) {
+        return name.clone();
+    }
     let name = m.unique_type(format!("{owner}{}", pascal(&arg.name)));
+    m.enums.insert(cache_key, name.clone());
     let id = ident(&name);
     let mut variants = Vec::new();
     let mut arms = Vec::new();
-    let mut since_arms = Vec::new();
     let mut used = BTreeSet::new();
     for c in &arg.arguments {
         let mut vname = pascal(&c.name);
@@ -235,28 +279,20 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
         if c.ty == "pure-token" && !c.multiple() {
             variants.push(quote!(#[doc = #doc] #v));
             let t = c.token.clone().unwrap_or_else(|| c.name.clone());
-            arms.push(quote!(Self::#v => { w.token(#t); }));
+            let since = c
+                .since
+                .as_deref()
+                .and_then(version_tokens)
+                .map(|s| quote!(w.since(#s);))
+                .unwrap_or_default();
+            arms.push(quote!(Self::#v => { #since w.token(#t); }));
         } else {
             let ty = value_ty(m, &name, c, Ctx::Owned);
             variants.push(quote!(#[doc = #doc] #v(#ty)));
             let write = write_arg(m, &name, c, quote!(x));
             arms.push(quote!(Self::#v(x) => { #write }));
         }
-        if let Some(s) = c.since.as_deref().and_then(version_tokens) {
-            let pat = if c.ty == "pure-token" && !c.multiple() { quote!(Self::#v) } else { quote!(Self::#v(..)) };
-            since_arms.push(quote!(#pat => Some(#s),));
-        }
     }
-    let since_fn = if since_arms.is_empty() {
-        quote!()
-    } else {
-        quote! {
-            fn since(&self) -> Option<Version> {
-                #[allow(unreachable_patterns)]
-                match self { #(#since_arms)* _ => None }
-            }
-        }
-    };
     let doc = format!("One of the choices of the `{}` argument.", arg.name);
     m.items.push(quote! {
         #[doc = #doc]
@@ -268,10 +304,73 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
             fn write_args(&self, w: &mut ArgWriter<'_>) {
                 match self { #(#arms)* }
             }
-            #since_fn
         }
     });
     name
+}
+
+/// An expression for a representative value of `arg` (for the generated
+/// samples that the live-server tests send).
+fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStream {
+    let module = ident(&m.module);
+    let one = match arg.ty.as_str() {
+        "oneof" => {
+            let name = oneof_enum(m, owner, arg);
+            let eid = ident(&name);
+            let first = &arg.arguments[0];
+            let v = ident(&pascal(&first.name));
+            if first.ty == "pure-token" && !first.multiple() {
+                quote!(::respec::commands::#module::#eid::#v)
+            } else {
+                let inner = sample_expr(m, &name, first, Ctx::Owned);
+                quote!(::respec::commands::#module::#eid::#v(#inner))
+            }
+        }
+        "block" => {
+            let inner_owner = format!("{owner}{}", pascal(&arg.name));
+            let mut parts = Vec::new();
+            for c in &arg.arguments {
+                if c.ty == "pure-token" && !c.multiple() {
+                    if c.optional() {
+                        parts.push(quote!(false));
+                    }
+                    continue;
+                }
+                if c.optional() {
+                    parts.push(quote!(None));
+                } else {
+                    parts.push(sample_expr(m, &inner_owner, c, ctx));
+                }
+            }
+            if parts.len() == 1 {
+                parts.remove(0)
+            } else {
+                quote!((#(#parts),*))
+            }
+        }
+        "pure-token" => quote!(true),
+        "integer" | "unix-time" => quote!(1i64),
+        "double" => quote!(1.0f64),
+        other => {
+            let text = match other {
+                "key" => "respec:sample",
+                "pattern" => "*",
+                _ => "1",
+            };
+            match ctx {
+                Ctx::Param => quote!(#text),
+                Ctx::Owned => quote!(::respec::commands::Value::from(#text)),
+            }
+        }
+    };
+    if arg.multiple() {
+        match ctx {
+            Ctx::Param => quote!([#one]),
+            Ctx::Owned => quote!(vec![#one]),
+        }
+    } else {
+        one
+    }
 }
 
 /// One parameter of a constructor or builder: name, type, and how to pass
@@ -282,8 +381,11 @@ struct Param {
 }
 
 /// Renders one command: its struct, constructor, builders and trait impls.
-/// Returns (items, trait method, free function).
-pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, TokenStream) {
+/// Returns (items, trait method, free function, sample expression).
+pub fn command(
+    m: &mut Module,
+    cmd: &Cmd<'_>,
+) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
     let doc = cmd.doc;
     let ty_name = cmd.type_name();
     m.used_types.insert(ty_name.clone());
@@ -292,7 +394,10 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
     let server_name = cmd.server_name();
     let name_parts: Vec<String> = server_name.split(' ').map(str::to_string).collect();
     let n_slots = doc.arguments.len();
-    let spec_static = format_ident!("{}_SPEC", cmd.fn_name().trim_end_matches('_').to_ascii_uppercase());
+    let spec_static = format_ident!(
+        "{}_SPEC",
+        cmd.fn_name().trim_end_matches('_').to_ascii_uppercase()
+    );
 
     // Constructor parameters: the required top-level arguments.
     let mut ctor_params: Vec<Param> = Vec::new();
@@ -300,6 +405,7 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
     let mut builders = TokenStream::new();
     let mut methods: BTreeSet<String> = RESERVED_METHODS.iter().map(|s| s.to_string()).collect();
     let mut param_names: BTreeSet<String> = BTreeSet::new();
+    let mut samples: Vec<TokenStream> = Vec::new();
 
     for (slot, arg) in doc.arguments.iter().enumerate() {
         if !arg.optional() {
@@ -313,6 +419,7 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
                 pname.push('_');
             }
             let pid = ident(&pname);
+            samples.push(sample_expr(m, &ty_name, arg, Ctx::Param));
             if arg.ty == "block" && !arg.multiple() {
                 // A required single block: its fields as one tuple parameter.
                 let t = value_ty(m, &ty_name, arg, Ctx::Param);
@@ -321,12 +428,18 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
                     Some(tok) => quote!(w.token(#tok); #write),
                     None => write,
                 };
-                ctor_params.push(Param { name: pid.clone(), ty: t });
+                ctor_params.push(Param {
+                    name: pid.clone(),
+                    ty: t,
+                });
                 ctor_body.extend(quote!(args_.set(#slot, |w| { #write });));
                 continue;
             }
             let t = value_ty(m, &ty_name, arg, Ctx::Param);
-            ctor_params.push(Param { name: pid.clone(), ty: t });
+            ctor_params.push(Param {
+                name: pid.clone(),
+                ty: t,
+            });
             if arg.multiple() {
                 let each = write_value(m, &ty_name, arg, quote!(item));
                 let head = match (&arg.token, arg.multiple_token()) {
@@ -354,7 +467,11 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
         }
 
         // Optional arguments: builder methods.
-        let since = arg.since.as_deref().and_then(version_tokens).map(|s| quote!(self.args.since(#s);));
+        let since = arg
+            .since
+            .as_deref()
+            .and_then(version_tokens)
+            .map(|s| quote!(self.args.since(#s);));
         let arg_doc = docs::arg_line(arg);
         let mut claim = |want: String, prefix: &str| -> Ident {
             let mut name = want.clone();
@@ -379,7 +496,6 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
                     #[doc = #setter_doc]
                     pub fn #setter(mut self, value: #eid) -> Self {
                         #since
-                        if let Some(v) = value.since() { self.args.since(v); }
                         self.args.set(#slot, |w| { #write_tok w.value(&value); });
                         self
                     }
@@ -396,9 +512,20 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
                         });
                     } else if c.ty == "block" && !c.multiple() {
                         let fields = block_fields(m, &enum_name, c, Ctx::Owned);
-                        let names: Vec<Ident> = (0..fields.len()).filter(|&i| fields[i].has_value).map(|i| snake_field(c, i)).collect();
-                        let tys: Vec<TokenStream> = fields.iter().filter(|f| f.has_value).map(|f| f.ty.clone()).collect();
-                        let val = if names.len() == 1 { quote!(#(#names)*) } else { quote!((#(#names),*)) };
+                        let names: Vec<Ident> = (0..fields.len())
+                            .filter(|&i| fields[i].has_value)
+                            .map(|i| snake_field(c, i))
+                            .collect();
+                        let tys: Vec<TokenStream> = fields
+                            .iter()
+                            .filter(|f| f.has_value)
+                            .map(|f| f.ty.clone())
+                            .collect();
+                        let val = if names.len() == 1 {
+                            quote!(#(#names)*)
+                        } else {
+                            quote!((#(#names),*))
+                        };
                         builders.extend(quote! {
                             #[doc = #cdoc]
                             pub fn #short(self, #(#names: #tys),*) -> Self { self.#setter(#eid::#vname(#val)) }
@@ -429,11 +556,26 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
             "block" if !arg.multiple() => {
                 let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
                 let fields = block_fields(m, &ty_name, arg, Ctx::Param);
-                let names: Vec<Ident> = (0..fields.len()).filter(|&i| fields[i].has_value).map(|i| snake_field(arg, i)).collect();
-                let tys: Vec<TokenStream> = fields.iter().filter(|f| f.has_value).map(|f| f.ty.clone()).collect();
-                let val = if names.len() == 1 { quote!(#(#names)*) } else { quote!((#(#names),*)) };
+                let names: Vec<Ident> = (0..fields.len())
+                    .filter(|&i| fields[i].has_value)
+                    .map(|i| snake_field(arg, i))
+                    .collect();
+                let tys: Vec<TokenStream> = fields
+                    .iter()
+                    .filter(|f| f.has_value)
+                    .map(|f| f.ty.clone())
+                    .collect();
+                let val = if names.len() == 1 {
+                    quote!(#(#names)*)
+                } else {
+                    quote!((#(#names),*))
+                };
                 let write = write_value(m, &ty_name, arg, quote!(value));
-                let write_tok = arg.token.clone().map(|t| quote!(w.token(#t);)).unwrap_or_default();
+                let write_tok = arg
+                    .token
+                    .clone()
+                    .map(|t| quote!(w.token(#t);))
+                    .unwrap_or_default();
                 builders.extend(quote! {
                     #[doc = #arg_doc]
                     #[allow(clippy::too_many_arguments)]
@@ -462,21 +604,36 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
         }
     }
 
-    let params: Vec<TokenStream> = ctor_params.iter().map(|p| {
-        let (n, t) = (&p.name, &p.ty);
-        quote!(#n: #t)
-    }).collect();
+    let params: Vec<TokenStream> = ctor_params
+        .iter()
+        .map(|p| {
+            let (n, t) = (&p.name, &p.ty);
+            quote!(#n: #t)
+        })
+        .collect();
     let param_names_ts: Vec<&Ident> = ctor_params.iter().map(|p| &p.name).collect();
     let blocking = doc.flags.iter().any(|f| f == "blocking");
-    let since = doc.since.as_deref().and_then(version_tokens).unwrap_or(quote!((1, 0, 0)));
+    let since = doc
+        .since
+        .as_deref()
+        .and_then(version_tokens)
+        .unwrap_or(quote!((1, 0, 0)));
     let struct_doc = docs::command_doc(cmd);
     let deprecated = docs::deprecation(cmd);
     let alias = server_name.clone();
     let n_slots_lit = n_slots;
     let spec = spec_tokens(cmd, &spec_static, since.clone());
-    let fn_doc = format!("`{server_name}`: {} See [`{ty_name}`].", docs::clean(doc.summary.as_deref().unwrap_or("")));
+    let fn_doc = format!(
+        "`{server_name}`: {} See [`{ty_name}`].",
+        docs::clean(doc.summary.as_deref().unwrap_or(""))
+    );
     let ctor_doc = format!("A detached `{server_name}` command, for pipelines and transactions.");
 
+    let default_impl = if ctor_params.is_empty() {
+        quote!(impl Default for #ty { fn default() -> Self { Self::new() } })
+    } else {
+        quote!()
+    };
     let items = quote! {
         #[doc = #struct_doc]
         #[doc(alias = #alias)]
@@ -497,6 +654,8 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
                 Self::with_executor((), #(#param_names_ts),*)
             }
         }
+
+        #default_impl
 
         impl<E> #ty<E> {
             #[doc(hidden)]
@@ -543,7 +702,7 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
             }
         }
 
-        impl<'a, C: BlockingExecutor, R: FromResp> #ty<&'a C, R> {
+        impl<C: BlockingExecutor, R: FromResp> #ty<&C, R> {
             /// Sends the command and waits for its reply.
             pub fn run(self) -> Result<R> {
                 let frame = self.exec.execute(&self)?;
@@ -567,7 +726,9 @@ pub fn command(m: &mut Module, cmd: &Cmd<'_>) -> (TokenStream, TokenStream, Toke
             #ty::new(#(#param_names_ts),*)
         }
     };
-    (items, method, free)
+    let module = ident(&m.module);
+    let sample = quote!(::respec::commands::#module::#ty::new(#(#samples),*));
+    (items, method, free, sample)
 }
 
 fn snake_field(block: &ArgDoc, i: usize) -> Ident {
@@ -588,17 +749,26 @@ fn snake_field(block: &ArgDoc, i: usize) -> Ident {
 /// conversion to the owned value.
 fn shorthand_param(c: &ArgDoc, owned: TokenStream) -> (TokenStream, TokenStream) {
     let p = ident(&snake(&c.name));
-    let scalar_string = !matches!(c.ty.as_str(), "integer" | "unix-time" | "double" | "oneof" | "block" | "pure-token");
+    let scalar_string = !matches!(
+        c.ty.as_str(),
+        "integer" | "unix-time" | "double" | "oneof" | "block" | "pure-token"
+    );
     match (c.multiple(), scalar_string) {
         (false, true) => (quote!(impl Into<Value>), quote!(#p.into())),
-        (true, true) => (quote!(impl IntoIterator<Item = impl Into<Value>>), quote!(#p.into_iter().map(Into::into).collect())),
+        (true, true) => (
+            quote!(impl IntoIterator<Item = impl Into<Value>>),
+            quote!(#p.into_iter().map(Into::into).collect()),
+        ),
         (true, false) => {
             let _ = owned;
             let inner = match c.ty.as_str() {
                 "double" => quote!(f64),
                 _ => quote!(i64),
             };
-            (quote!(impl IntoIterator<Item = #inner>), quote!(#p.into_iter().collect()))
+            (
+                quote!(impl IntoIterator<Item = #inner>),
+                quote!(#p.into_iter().collect()),
+            )
         }
         (false, false) => (owned, quote!(#p)),
     }
@@ -618,14 +788,22 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
     let tips = strs(&d.tips);
     let mut specs = Vec::new();
     for ks in &d.key_specs {
-        let num = |m: &BTreeMap<String, serde_json::Value>, k: &str| m.get(k).and_then(|v| v.as_i64()).unwrap_or(0);
+        let num = |m: &BTreeMap<String, serde_json::Value>, k: &str| {
+            m.get(k).and_then(|v| v.as_i64()).unwrap_or(0)
+        };
         let begin = match ks.begin_search.ty.as_str() {
             "index" => {
                 let i = num(&ks.begin_search.spec, "index") as usize;
                 quote!(BeginSearch::Index(#i))
             }
             "keyword" => {
-                let kw = ks.begin_search.spec.get("keyword").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let kw = ks
+                    .begin_search
+                    .spec
+                    .get("keyword")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string();
                 let from = num(&ks.begin_search.spec, "startfrom");
                 quote!(BeginSearch::Keyword { keyword: #kw, start_from: #from })
             }

@@ -45,10 +45,16 @@ pub fn callable(spec: &SpecFile) -> Vec<emit::Cmd<'_>> {
     let mut out = Vec::new();
     for (name, doc) in spec {
         if doc.subcommands.is_empty() {
-            out.push(emit::Cmd { key: name.clone(), doc });
+            out.push(emit::Cmd {
+                key: name.clone(),
+                doc,
+            });
         } else {
             for (sub, sdoc) in &doc.subcommands {
-                out.push(emit::Cmd { key: sub.clone(), doc: sdoc });
+                out.push(emit::Cmd {
+                    key: sub.clone(),
+                    doc: sdoc,
+                });
             }
         }
     }
@@ -100,19 +106,24 @@ pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, S
     let mut files = Vec::new();
     let mut mods = Vec::new();
     let mut table = Vec::new();
+    let mut samples = Vec::new();
     for (group, cmds) in &groups {
         let module = naming::group_module(group);
         let trait_name = format_ident!("{}Commands", naming::pascal(group));
-        let mut m = emit::Module::default();
+        let mut m = emit::Module::new(&module);
         let mut items = Vec::new();
         let mut methods = Vec::new();
         let mut frees = Vec::new();
         for cmd in cmds {
-            let (i, method, free) = emit::command(&mut m, cmd);
+            let (i, method, free, sample) = emit::command(&mut m, cmd);
+            samples.push(quote!(sample(#sample)));
             items.push(i);
             methods.push(method);
             frees.push(free);
-            let spec_static = format_ident!("{}_SPEC", cmd.fn_name().trim_end_matches('_').to_ascii_uppercase());
+            let spec_static = format_ident!(
+                "{}_SPEC",
+                cmd.fn_name().trim_end_matches('_').to_ascii_uppercase()
+            );
             let module_id = format_ident!("{}", module);
             table.push(quote!(&#module_id::#spec_static));
         }
@@ -154,16 +165,26 @@ pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, S
                 Flavor::Valkey => "Valkey",
             }
         );
-        files.push(GeneratedFile { name: format!("{module}.rs"), source: header + &source });
+        files.push(GeneratedFile {
+            name: format!("{module}.rs"),
+            source: header + &source,
+        });
 
         let title = group_title(group);
         let list: Vec<String> = cmds
             .iter()
-            .map(|c| format!("- [`{}`]: `{}`", c.type_name(), c.server_name()))
+            .map(|c| {
+                format!(
+                    "| [`{}`] | `{}` | {} |",
+                    c.type_name(),
+                    c.server_name(),
+                    docs::clean(c.doc.summary.as_deref().unwrap_or("")).replace('|', "\\|")
+                )
+            })
             .collect();
         let mod_doc = format!(
             "# {title}\n\nThe `{group}` group: {} commands, as methods of [`{trait_name}`] and as free \
-             functions for pipelines.\n\n{}",
+             functions for pipelines.\n\n| type | command | summary |\n|---|---|---|\n{}",
             cmds.len(),
             list.join("\n")
         );
@@ -180,19 +201,45 @@ pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, S
         });
     }
     let n = table.len();
+    let server = match flavor {
+        Flavor::Redis => "redis",
+        Flavor::Valkey => "valkey",
+    };
     let groups_file = quote! {
+        /// The server whose specs this command layer was generated from
+        /// (`"redis"` or `"valkey"`).
+        pub const SPEC_SERVER: &str = #server;
+
         #(#mods)*
 
         /// The spec facts of every generated command, sorted by name.
         #[allow(deprecated)]
         pub static ALL: [&CommandSpec; #n] = [#(#table),*];
     };
-    files.push(GeneratedFile { name: "groups.rs".into(), source: format(&groups_file.to_string(), "groups.rs")? });
+    files.push(GeneratedFile {
+        name: "groups.rs".into(),
+        source: format(&groups_file.to_string(), "groups.rs")?,
+    });
+    // One representative call of every command (required arguments only),
+    // for the tests that send them to a live server. A test includes this
+    // file after defining `Sample` and `fn sample`.
+    let samples_file = quote! {
+        /// A representative value of every generated command.
+        #[allow(deprecated, clippy::redundant_closure)]
+        pub fn samples() -> Vec<Sample> {
+            vec![#(#samples),*]
+        }
+    };
+    files.push(GeneratedFile {
+        name: "samples.rs".into(),
+        source: format(&samples_file.to_string(), "samples.rs")?,
+    });
     Ok(files)
 }
 
 fn format(source: &str, what: &str) -> Result<String, String> {
-    let file = syn::parse_file(source).map_err(|e| format!("generated {what} does not parse: {e}"))?;
+    let file =
+        syn::parse_file(source).map_err(|e| format!("generated {what} does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
 }
 

@@ -11,16 +11,29 @@
 //!   get an `_arg` suffix.
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-    "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
-    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
-    "box", "do", "final", "gen", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// Method names the generated types define themselves.
 pub const RESERVED_METHODS: &[&str] = &[
-    "new", "with_executor", "reply", "run", "into_future", "keys", "encode", "name", "check", "clone", "fmt",
-    "required_version", "is_blocking", "args",
+    "new",
+    "with_executor",
+    "reply",
+    "run",
+    "into_future",
+    "keys",
+    "encode",
+    "name",
+    "check",
+    "clone",
+    "fmt",
+    "required_version",
+    "is_blocking",
+    "args",
 ];
 
 /// Splits a spec name into lower-case words.
@@ -71,7 +84,13 @@ pub fn pascal(name: &str) -> String {
 /// (`EX` -> `ex`), otherwise the argument's name.
 pub fn method_name(token: Option<&str>, arg_name: &str) -> String {
     match token {
-        Some(t) if t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !t.is_empty() => snake(t),
+        Some(t)
+            if t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && !t.is_empty() =>
+        {
+            snake(t)
+        }
         _ => snake(arg_name),
     }
 }

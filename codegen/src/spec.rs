@@ -119,5 +119,9 @@ pub fn load(path: &std::path::Path) -> Result<SpecFile, String> {
 /// `"6.2.0"` -> `(6, 2, 0)`.
 pub fn parse_version(v: &str) -> Option<(u16, u16, u16)> {
     let mut it = v.split('.').map(|p| p.parse::<u16>().ok());
-    Some((it.next()??, it.next().flatten().unwrap_or(0), it.next().flatten().unwrap_or(0)))
+    Some((
+        it.next()??,
+        it.next().flatten().unwrap_or(0),
+        it.next().flatten().unwrap_or(0),
+    ))
 }

@@ -44,12 +44,16 @@ impl CommandSpec {
 
     /// The request policy tip (`"all_shards"`, `"multi_shard"`, ...), if any.
     pub fn request_policy(&self) -> Option<&'static str> {
-        self.tips.iter().find_map(|t| t.strip_prefix("request_policy:"))
+        self.tips
+            .iter()
+            .find_map(|t| t.strip_prefix("request_policy:"))
     }
 
     /// The response policy tip (`"all_succeeded"`, `"agg_sum"`, ...), if any.
     pub fn response_policy(&self) -> Option<&'static str> {
-        self.tips.iter().find_map(|t| t.strip_prefix("response_policy:"))
+        self.tips
+            .iter()
+            .find_map(|t| t.strip_prefix("response_policy:"))
     }
 }
 
@@ -114,12 +118,18 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
     for spec in specs {
         let start = match spec.begin {
             BeginSearch::Index(i) => i,
-            BeginSearch::Keyword { keyword, start_from } => {
+            BeginSearch::Keyword {
+                keyword,
+                start_from,
+            } => {
                 let n = args.len() as i64;
                 let found = if start_from >= 0 {
-                    (start_from..n).find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
+                    (start_from..n)
+                        .find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
                 } else {
-                    (1..=n + start_from).rev().find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
+                    (1..=n + start_from)
+                        .rev()
+                        .find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
                 };
                 match found {
                     Some(i) => i as usize + 1,
@@ -132,7 +142,11 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
             continue;
         }
         match spec.find {
-            FindKeys::Range { last_key, step, limit } => {
+            FindKeys::Range {
+                last_key,
+                step,
+                limit,
+            } => {
                 let last = if last_key >= 0 {
                     start + last_key as usize
                 } else if limit > 1 && last_key == -1 {
@@ -147,7 +161,11 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
                     i += step;
                 }
             }
-            FindKeys::KeyNum { key_num_idx, first_key, step } => {
+            FindKeys::KeyNum {
+                key_num_idx,
+                first_key,
+                step,
+            } => {
                 let Some(n) = args
                     .get(start + key_num_idx)
                     .and_then(|a| std::str::from_utf8(a).ok())
@@ -178,7 +196,10 @@ pub fn split_encoded(bytes: &[u8]) -> Vec<&[u8]> {
         None => return out,
     };
     while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-        let len: usize = match std::str::from_utf8(&rest[1..nl.saturating_sub(1)]).ok().and_then(|l| l.parse().ok()) {
+        let len: usize = match std::str::from_utf8(&rest[1..nl.saturating_sub(1)])
+            .ok()
+            .and_then(|l| l.parse().ok())
+        {
             Some(l) => l,
             None => break,
         };
@@ -269,6 +290,7 @@ impl<T: WriteArgs + ?Sized> WriteArgs for &T {
 pub struct ArgWriter<'a> {
     buf: &'a mut BytesMut,
     argc: u32,
+    required: Option<Version>,
 }
 
 impl ArgWriter<'_> {
@@ -285,6 +307,13 @@ impl ArgWriter<'_> {
     pub fn token(&mut self, t: &'static str) -> &mut Self {
         write_bulk(self.buf, t.as_bytes());
         self.argc += 1;
+        self
+    }
+
+    /// Records that what is being written needs server version `v`.
+    #[inline]
+    pub fn since(&mut self, v: Version) -> &mut Self {
+        self.required = self.required.max(Some(v));
         self
     }
 
@@ -316,7 +345,12 @@ pub struct Args<const N: usize> {
 
 impl<const N: usize> Default for Args<N> {
     fn default() -> Self {
-        Args { buf: BytesMut::new(), spans: [Span::default(); N], required: None, error: None }
+        Args {
+            buf: BytesMut::new(),
+            spans: [Span::default(); N],
+            required: None,
+            error: None,
+        }
     }
 }
 
@@ -333,10 +367,19 @@ impl<const N: usize> Args<N> {
             self.buf.reserve(64);
         }
         let start = self.buf.len() as u32;
-        let mut w = ArgWriter { buf: &mut self.buf, argc: 0 };
+        let mut w = ArgWriter {
+            buf: &mut self.buf,
+            argc: 0,
+            required: None,
+        };
         write(&mut w);
-        let argc = w.argc;
-        self.spans[slot] = Span { start, end: self.buf.len() as u32, argc };
+        let (argc, required) = (w.argc, w.required);
+        self.required = self.required.max(required);
+        self.spans[slot] = Span {
+            start,
+            end: self.buf.len() as u32,
+            argc,
+        };
     }
 
     /// Records that the arguments used need at least `v`.
@@ -409,13 +452,19 @@ pub struct CommandFuture<F, R> {
 impl<F, R> CommandFuture<F, R> {
     /// Wraps a reply future.
     pub fn new(inner: F, name: &'static str) -> Self {
-        CommandFuture { inner, name, _reply: PhantomData }
+        CommandFuture {
+            inner,
+            name,
+            _reply: PhantomData,
+        }
     }
 }
 
 impl<F: std::fmt::Debug, R> std::fmt::Debug for CommandFuture<F, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CommandFuture").field("command", &self.name).finish()
+        f.debug_struct("CommandFuture")
+            .field("command", &self.name)
+            .finish()
     }
 }
 

@@ -389,11 +389,7 @@ fn closed_error() -> Error {
 }
 
 /// The server flavour whose specs the command layer was generated from.
-const SPEC_SERVER: &str = if cfg!(feature = "valkey") {
-    "valkey"
-} else {
-    "redis"
-};
+use crate::commands::SPEC_SERVER;
 
 /// Refuses, without sending it, a command newer than the connected server.
 pub(crate) fn check_version<C: Command + ?Sized>(cmd: &C, info: &ServerInfo) -> Result<()> {

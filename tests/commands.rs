@@ -1,0 +1,456 @@
+//! The generated command layer against live servers: every command of the
+//! server is generated; a representative call of each is accepted; the key
+//! positions agree with `COMMAND GETKEYS`; commands and arguments newer than
+//! the server are refused before anything is sent.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use bytes::{Bytes, BytesMut};
+use respec::prelude::*;
+use respec::{Cmd, ErrorKind};
+use support::Kind;
+
+/// One generated command value, encoded, with what the tests need of it.
+pub struct Sample {
+    name: &'static str,
+    bytes: Bytes,
+    keys: Vec<Bytes>,
+    blocking: bool,
+    has_key_specs: bool,
+}
+
+fn sample<C: GeneratedCommand>(c: C) -> Sample {
+    let mut out = BytesMut::new();
+    c.encode(&mut out);
+    Sample {
+        name: C::SPEC.name,
+        bytes: out.freeze(),
+        keys: c.keys(),
+        blocking: c.is_blocking(),
+        has_key_specs: !C::SPEC.key_specs.is_empty(),
+    }
+}
+
+mod generated {
+    use super::{sample, Sample};
+    include!(concat!(env!("OUT_DIR"), "/commands/samples.rs"));
+}
+
+/// Commands a representative call cannot be sent for on a shared test
+/// connection, with the reason.
+const NOT_SENT: &[(&str, &str)] = &[
+    ("SHUTDOWN", "stops the server"),
+    ("MONITOR", "turns the connection into a monitor stream"),
+    ("SYNC", "turns the connection into a replication stream"),
+    ("PSYNC", "turns the connection into a replication stream"),
+    (
+        "REPLICAOF",
+        "makes the test server a replica of a host that does not exist",
+    ),
+    (
+        "SLAVEOF",
+        "makes the test server a replica of a host that does not exist",
+    ),
+    ("FAILOVER", "needs a replica to fail over to"),
+    (
+        "DEBUG",
+        "a developer command that can crash or stall the server",
+    ),
+    ("QUIT", "closes the connection"),
+    ("MULTI", "would queue every later command"),
+    (
+        "SUBSCRIBE",
+        "answered by push messages (tests/client.rs covers pub/sub)",
+    ),
+    (
+        "PSUBSCRIBE",
+        "answered by push messages (tests/client.rs covers pub/sub)",
+    ),
+    (
+        "SSUBSCRIBE",
+        "answered by push messages (tests/client.rs covers pub/sub)",
+    ),
+    (
+        "UNSUBSCRIBE",
+        "answered by push messages (tests/client.rs covers pub/sub)",
+    ),
+    (
+        "PUNSUBSCRIBE",
+        "answered by push messages (tests/client.rs covers pub/sub)",
+    ),
+    (
+        "SUNSUBSCRIBE",
+        "answered by push messages (tests/client.rs covers pub/sub)",
+    ),
+    ("CLIENT REPLY", "switches replies off for the connection"),
+];
+
+/// Commands whose spec leaves out what the server needs, so a call with
+/// only the required arguments cannot be accepted, with the reason.
+const INCOMPLETE_SPEC: &[(&str, &str)] = &[
+    (
+        "CLUSTER SYNCSLOTS",
+        "Valkey documents it as a container with no arguments (arity -3)",
+    ),
+    (
+        "GEOSEARCH",
+        "Valkey marks FROM optional (BYPOLYGON needs none), BYRADIUS needs it",
+    ),
+    (
+        "GEOSEARCHSTORE",
+        "Valkey marks FROM optional (BYPOLYGON needs none), BYRADIUS needs it",
+    ),
+];
+
+/// Errors that mean the server could not parse the call.
+fn is_parse_error(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("syntax error")
+        || m.contains("wrong number of arguments")
+        || m.contains("unknown command")
+        || m.contains("unknown subcommand")
+        || m.contains("unknown argument")
+        || m.contains("unsupported option")
+}
+
+/// Every command and subcommand name in a live server's COMMAND DOCS
+/// (core commands only).
+fn live_command_names(client: &respec::blocking::Client) -> BTreeSet<String> {
+    let docs = client
+        .execute(&Cmd::from_args(["COMMAND", "DOCS"]).unwrap())
+        .unwrap();
+    let respec::Frame::Map(entries) = docs else {
+        panic!("COMMAND DOCS is a map in RESP3")
+    };
+    let mut names = BTreeSet::new();
+    for (name, doc) in entries {
+        let name = String::from_utf8_lossy(name.as_bytes().unwrap()).to_ascii_uppercase();
+        let respec::Frame::Map(fields) = doc else {
+            continue;
+        };
+        let field = |f: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k.as_bytes() == Some(f.as_bytes()))
+                .map(|(_, v)| v)
+        };
+        if field("group").and_then(|g| g.as_bytes()) == Some(b"module") {
+            continue;
+        }
+        match field("subcommands") {
+            Some(respec::Frame::Map(subs)) if !subs.is_empty() => {
+                for (sub, _) in subs {
+                    names.insert(
+                        String::from_utf8_lossy(sub.as_bytes().unwrap())
+                            .replace('|', " ")
+                            .to_ascii_uppercase(),
+                    );
+                }
+            }
+            _ => {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+/// The server the command layer was generated for (`RESPEC_SERVER`).
+fn kind() -> Kind {
+    if cfg!(respec_valkey) {
+        Kind::Valkey
+    } else {
+        Kind::Redis
+    }
+}
+
+#[test]
+fn every_server_command_is_generated() {
+    let server = support::server(kind());
+    let client = respec::blocking::Client::open(&server.url()).unwrap();
+    let live = live_command_names(&client);
+    let generated: BTreeSet<String> = respec::commands::ALL
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect();
+    let missing: Vec<_> = live.difference(&generated).collect();
+    let extra: Vec<_> = generated.difference(&live).collect();
+    println!(
+        "live server: {} commands and subcommands; generated: {}",
+        live.len(),
+        generated.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "commands of the server with no generated method: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "generated commands the server does not know: {extra:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_representative_call_of_every_command_is_accepted() {
+    let server = support::server(kind());
+    let cfg = respec::connection::ConnectionConfig::from_url(&server.url()).unwrap();
+    let samples = generated::samples();
+    let mut sent = 0;
+    let mut skipped = Vec::new();
+    let mut failures = Vec::new();
+    let mut blocking = Vec::new();
+    let conn = respec::connection::Connection::connect(&cfg).await.unwrap();
+    for s in &samples {
+        let incomplete = cfg!(respec_valkey)
+            .then_some(INCOMPLETE_SPEC)
+            .unwrap_or_default();
+        if let Some((_, why)) = NOT_SENT
+            .iter()
+            .chain(incomplete)
+            .find(|(n, _)| *n == s.name)
+        {
+            skipped.push(format!("{}: {why}", s.name));
+            continue;
+        }
+        if s.blocking {
+            // Each on a connection of its own, all at once (their timeouts
+            // are a second long at most).
+            let cfg = cfg.clone();
+            let (name, bytes) = (s.name, s.bytes.clone());
+            blocking.push(tokio::spawn(async move {
+                let conn = respec::connection::Connection::connect(&cfg).await.unwrap();
+                (name, conn.send_encoded(bytes, 1, false).await)
+            }));
+            continue;
+        }
+        // A fresh connection for commands that change the connection's state.
+        let reply = if s.name == "RESET"
+            || s.name == "HELLO"
+            || s.name.starts_with("CLIENT")
+            || s.name == "AUTH"
+        {
+            let c = respec::connection::Connection::connect(&cfg).await.unwrap();
+            c.send_encoded(s.bytes.clone(), 1, true).await
+        } else {
+            conn.send_encoded(s.bytes.clone(), 1, true).await
+        };
+        sent += 1;
+        if let Err(e) = reply {
+            if is_parse_error(&e.to_string()) || !e.is_server_error() {
+                failures.push(format!(
+                    "{}: {e} (sent {:?})",
+                    s.name,
+                    String::from_utf8_lossy(&s.bytes)
+                ));
+            }
+        }
+    }
+    for b in blocking {
+        let (name, reply) = tokio::time::timeout(std::time::Duration::from_secs(30), b)
+            .await
+            .unwrap()
+            .unwrap();
+        sent += 1;
+        if let Err(e) = reply {
+            if is_parse_error(&e.to_string()) || !e.is_server_error() {
+                failures.push(format!("{name}: {e}"));
+            }
+        }
+    }
+    println!(
+        "representative calls: {sent} of {} commands sent and parsed by the server",
+        samples.len()
+    );
+    println!("not sent ({}):\n  {}", skipped.len(), skipped.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} calls the server could not parse:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn key_positions_agree_with_command_getkeys() {
+    let server = support::server(kind());
+    let client = respec::blocking::Client::open(&server.url()).unwrap();
+    let samples = generated::samples();
+    let (mut compared, mut no_keys_call) = (0, Vec::new());
+    let mut disagreements = Vec::new();
+    for s in samples.iter().filter(|s| s.has_key_specs) {
+        let args = respec::commands::support::split_encoded(&s.bytes);
+        let mut getkeys = Cmd::new("COMMAND");
+        getkeys.arg("GETKEYS");
+        for a in &args {
+            getkeys.arg(*a);
+        }
+        match client.query::<Vec<Bytes>, _>(&getkeys) {
+            Ok(keys) => {
+                compared += 1;
+                if keys != s.keys {
+                    disagreements.push(format!(
+                        "{}: server {:?}, generated {:?}",
+                        s.name, keys, s.keys
+                    ));
+                }
+            }
+            Err(e) => {
+                // The server declines GETKEYS for this call (for example a
+                // command whose keys are all optional, or a command the
+                // server has no key extraction for in that form).
+                assert!(e.is_server_error(), "{}: {e}", s.name);
+                no_keys_call.push(s.name);
+            }
+        }
+    }
+    println!(
+        "key positions compared with COMMAND GETKEYS: {compared} commands; {} declined by the server: {:?}",
+        no_keys_call.len(),
+        no_keys_call
+    );
+    assert!(compared > 200, "only {compared} commands compared");
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+#[cfg(not(respec_valkey))]
+#[tokio::test]
+async fn commands_and_arguments_newer_than_the_server_are_refused_unsent() {
+    let server = support::server(Kind::Redis7);
+    let client = respec::Client::open(&server.url()).unwrap();
+    let before = server.cli(&["INFO", "commandstats"]);
+
+    let e = client.hexpire("h", 60, (1, ["f"])).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported, "{e}");
+    assert_eq!(e.command(), Some("HEXPIRE"));
+    assert!(e.to_string().contains("7.4.0"), "{e}");
+    let e = client.hgetex("h", (1, ["f"])).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported, "{e}");
+    // An argument newer than the server, nested two levels deep:
+    // CLIENT KILL ... MAXAGE is from 7.4.
+    use respec::commands::{ClientKillFilter, ClientKillFilterNewFormat as F};
+    let e = client
+        .client_kill(ClientKillFilter::NewFormat(vec![F::Maxage(100)]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("7.4.0"), "{e}");
+    // The same command with filters the server knows runs.
+    let killed: i64 = client
+        .client_kill(ClientKillFilter::NewFormat(vec![F::ClientId(999_999)]))
+        .reply()
+        .await
+        .unwrap();
+    assert_eq!(killed, 0);
+    // Blocking client too.
+    let blocking = respec::blocking::Client::open(&server.url()).unwrap();
+    let e = blocking.hexpire("h", 60, (1, ["f"])).run().unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported);
+
+    // Nothing of it reached the server.
+    let after = server.cli(&["INFO", "commandstats"]);
+    assert!(!after.contains("cmdstat_hexpire"), "{after}");
+    assert!(!after.contains("cmdstat_hgetex"));
+    assert!(!before.contains("cmdstat_client|kill") && after.contains("cmdstat_client|kill"));
+    assert!(after.contains("cmdstat_client|kill:calls=1,"), "{after}");
+}
+
+#[tokio::test]
+async fn generated_methods_build_send_and_read_replies() {
+    let server = support::server(kind());
+    let client = respec::Client::open(&server.url()).unwrap();
+    let ok = client.set("user:1", "ada").ex(60).nx().await.unwrap();
+    assert_eq!(ok, respec::Frame::SimpleString("OK".into()));
+    // The condition is now false: NX does not set.
+    assert_eq!(
+        client.set("user:1", "bob").nx().await.unwrap(),
+        respec::Frame::Null
+    );
+    let name: Option<String> = client.get("user:1").reply().await.unwrap();
+    assert_eq!(name.as_deref(), Some("ada"));
+    let old: Option<String> = client.set("user:1", "eve").get().reply().await.unwrap();
+    assert_eq!(old.as_deref(), Some("ada"));
+    let ttl: i64 = client.ttl("user:1").reply().await.unwrap();
+    assert_eq!(ttl, -1, "SET without EX clears the TTL");
+
+    // Builder methods may come in any order: the encoding follows the spec.
+    let a = respec::commands::set("k", "v").ex(5).nx().get();
+    let b = respec::commands::set("k", "v").get().nx().ex(5);
+    let (mut ea, mut eb) = (BytesMut::new(), BytesMut::new());
+    a.encode(&mut ea);
+    b.encode(&mut eb);
+    assert_eq!(ea, eb);
+    assert_eq!(&ea[..], b"*7\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n$3\r\nGET\r\n$2\r\nEX\r\n$1\r\n5\r\n");
+
+    // Sorted sets, with blocks and options.
+    let added: i64 = client
+        .zadd("board", [(1.5, "ann"), (3.0, "bo")])
+        .reply()
+        .await
+        .unwrap();
+    assert_eq!(added, 2);
+    let top: Vec<(String, f64)> = client
+        .zrange("board", "0", "-1")
+        .withscores()
+        .reply()
+        .await
+        .unwrap();
+    assert_eq!(top, vec![("ann".to_string(), 1.5), ("bo".to_string(), 3.0)]);
+
+    // Subcommands.
+    let id: i64 = client.client_id().reply().await.unwrap();
+    assert!(id > 0);
+    let name_set = client.client_setname("tour").await.unwrap();
+    assert_eq!(name_set, respec::Frame::SimpleString("OK".into()));
+
+    // Streams: XADD with an automatic id.
+    let id: String = client
+        .xadd(
+            "events",
+            respec::commands::XaddIdSelector::AutoId,
+            [("kind", "login")],
+        )
+        .reply()
+        .await
+        .unwrap();
+    assert!(id.contains('-'), "{id}");
+    let len: i64 = client.xlen("events").reply().await.unwrap();
+    assert_eq!(len, 1);
+
+    // In a pipeline, as detached values.
+    let mut pipe = Pipeline::new();
+    pipe.add(respec::commands::incr("n"))
+        .add(respec::commands::incrby("n", 10))
+        .add(respec::commands::get("n"));
+    let (a, b, c): (i64, i64, String) = pipe.query(&client).await.unwrap();
+    assert_eq!((a, b, c.as_str()), (1, 11, "11"));
+
+    // Blocking client: the same methods, run.
+    let blocking = respec::blocking::Client::open(&server.url()).unwrap();
+    let n: i64 = blocking.incr("n").reply().run().unwrap();
+    assert_eq!(n, 12);
+
+    // Bad input: an empty key list is refused before sending, naming the command.
+    let e = client.del(Vec::<&str>::new()).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    assert_eq!(e.command(), Some("DEL"));
+    let e = blocking.exists(Vec::<String>::new()).run().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.command()),
+        (&ErrorKind::InvalidInput, Some("EXISTS"))
+    );
+    let mut pipe = Pipeline::new();
+    pipe.add(respec::commands::incr("n"))
+        .add(respec::commands::del(Vec::<&str>::new()));
+    let e = pipe.execute(&client).await.unwrap_err();
+    assert_eq!(e.command(), Some("DEL"));
+    // ... and nothing of that pipeline ran.
+    assert_eq!(client.get("n").reply::<i64>().await.unwrap(), 12);
+
+    // Keys come from the spec's key specs.
+    let keys = respec::commands::mset([("a", "1"), ("b", "2")]).keys();
+    assert_eq!(keys, vec![Bytes::from("a"), Bytes::from("b")]);
+    assert!(respec::commands::Get::<(), respec::Frame>::SPEC.has_flag("readonly"));
+    assert!(respec::commands::Blpop::<(), respec::Frame>::SPEC.has_flag("blocking"));
+}
