@@ -27,7 +27,7 @@ impl Cmd<'_> {
     }
     /// `Set`, `ClientKill`.
     pub fn type_name(&self) -> String {
-        pascal(&self.key)
+        crate::naming::type_name(&self.key)
     }
     /// `set`, `client_kill`.
     pub fn fn_name(&self) -> String {
@@ -40,7 +40,15 @@ fn ident(s: &str) -> Ident {
 }
 
 fn version_tokens(v: &str) -> Option<TokenStream> {
-    parse_version(v).map(|(a, b, c)| quote!((#a, #b, #c)))
+    parse_version(v).map(|(a, b, c)| {
+        let (a, b, c) = (lit(a as i64), lit(b as i64), lit(c as i64));
+        quote!((#a, #b, #c))
+    })
+}
+
+/// An integer literal without a type suffix (`6`, not `6u16`).
+fn lit(n: i64) -> proc_macro2::Literal {
+    proc_macro2::Literal::i64_unsuffixed(n)
 }
 
 /// How a value is held: in a constructor or builder parameter (where string
@@ -407,7 +415,8 @@ pub fn command(
     let mut param_names: BTreeSet<String> = BTreeSet::new();
     let mut samples: Vec<TokenStream> = Vec::new();
 
-    for (slot, arg) in doc.arguments.iter().enumerate() {
+    for (slot_index, arg) in doc.arguments.iter().enumerate() {
+        let slot = lit(slot_index as i64);
         if !arg.optional() {
             if arg.ty == "pure-token" && !arg.multiple() {
                 let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
@@ -621,7 +630,7 @@ pub fn command(
     let struct_doc = docs::command_doc(cmd);
     let deprecated = docs::deprecation(cmd);
     let alias = server_name.clone();
-    let n_slots_lit = n_slots;
+    let n_slots_lit = lit(n_slots as i64);
     let spec = spec_tokens(cmd, &spec_static, since.clone());
     let fn_doc = format!(
         "`{server_name}`: {} See [`{ty_name}`].",
@@ -782,7 +791,7 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
     let d = cmd.doc;
     let server_name = cmd.server_name();
     let group = d.group.clone().unwrap_or_default();
-    let arity = d.arity;
+    let arity = lit(d.arity);
     let flags = strs(&d.flags);
     let acl = strs(&d.acl_categories);
     let tips = strs(&d.tips);
@@ -793,7 +802,7 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
         };
         let begin = match ks.begin_search.ty.as_str() {
             "index" => {
-                let i = num(&ks.begin_search.spec, "index") as usize;
+                let i = lit(num(&ks.begin_search.spec, "index"));
                 quote!(BeginSearch::Index(#i))
             }
             "keyword" => {
@@ -804,22 +813,22 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
                     .and_then(|v| v.as_str())
                     .unwrap_or("")
                     .to_string();
-                let from = num(&ks.begin_search.spec, "startfrom");
+                let from = lit(num(&ks.begin_search.spec, "startfrom"));
                 quote!(BeginSearch::Keyword { keyword: #kw, start_from: #from })
             }
             _ => quote!(BeginSearch::Unknown),
         };
         let find = match ks.find_keys.ty.as_str() {
             "range" => {
-                let last = num(&ks.find_keys.spec, "lastkey");
-                let step = num(&ks.find_keys.spec, "keystep") as usize;
-                let limit = num(&ks.find_keys.spec, "limit") as usize;
+                let last = lit(num(&ks.find_keys.spec, "lastkey"));
+                let step = lit(num(&ks.find_keys.spec, "keystep"));
+                let limit = lit(num(&ks.find_keys.spec, "limit"));
                 quote!(FindKeys::Range { last_key: #last, step: #step, limit: #limit })
             }
             "keynum" => {
-                let idx = num(&ks.find_keys.spec, "keynumidx") as usize;
-                let first = num(&ks.find_keys.spec, "firstkey") as usize;
-                let step = num(&ks.find_keys.spec, "keystep") as usize;
+                let idx = lit(num(&ks.find_keys.spec, "keynumidx"));
+                let first = lit(num(&ks.find_keys.spec, "firstkey"));
+                let step = lit(num(&ks.find_keys.spec, "keystep"));
                 quote!(FindKeys::KeyNum { key_num_idx: #idx, first_key: #first, step: #step })
             }
             _ => quote!(FindKeys::Unknown),

@@ -257,6 +257,26 @@ pub fn write_all(files: &[GeneratedFile], dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The generated source of one command (its type, builders, enums and
+/// trait method), formatted: what the golden tests compare.
+pub fn render_one(spec: &SpecFile, key: &str) -> Result<String, String> {
+    let doc = find(spec, key).ok_or_else(|| format!("no command `{key}` in the spec"))?;
+    let cmd = emit::Cmd {
+        key: key.to_string(),
+        doc,
+    };
+    let mut m = emit::Module::new("golden");
+    let (items, method, free, _) = emit::command(&mut m, &cmd);
+    let enums = &m.items;
+    let file = quote! {
+        pub trait GoldenCommands: Executor { #method }
+        #free
+        #items
+        #(#enums)*
+    };
+    format(&file.to_string(), key)
+}
+
 /// The doc of a command by its spec name (`client|kill`), for tests.
 pub fn find<'a>(spec: &'a SpecFile, key: &str) -> Option<&'a CommandDoc> {
     match key.split_once('|') {

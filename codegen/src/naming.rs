@@ -80,6 +80,25 @@ pub fn pascal(name: &str) -> String {
     s
 }
 
+/// Names of the Rust prelude a command type must not take (a glob import
+/// of the commands would shadow them).
+const PRELUDE: &[&str] = &[
+    "Copy", "Debug", "Clone", "Default", "Drop", "Eq", "Hash", "Ord", "Send", "Sized", "Sync",
+    "Unpin", "Fn", "Option", "Result", "Some", "None", "Ok", "Err", "Box", "String", "Vec", "From",
+    "Into", "Iterator", "Extend", "ToString", "ToOwned",
+];
+
+/// The type name of a command: `client|kill` -> `ClientKill`; a name of the
+/// Rust prelude gets a `Command` suffix (`COPY` -> `CopyCommand`).
+pub fn type_name(key: &str) -> String {
+    let name = pascal(key);
+    if PRELUDE.contains(&name.as_str()) {
+        name + "Command"
+    } else {
+        name
+    }
+}
+
 /// The method name for a token or argument: the token when it is a word
 /// (`EX` -> `ex`), otherwise the argument's name.
 pub fn method_name(token: Option<&str>, arg_name: &str) -> String {

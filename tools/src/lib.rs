@@ -3,4 +3,5 @@
 //! generated command layer written into a folder for review).
 #![deny(missing_docs)]
 
+pub mod diff;
 pub mod dump;

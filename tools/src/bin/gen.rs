@@ -1,0 +1,37 @@
+//! `gen [--valkey] [DIR]`: writes the generated command layer into `DIR`
+//! (default `generated/`), so that a spec or generator change can be
+//! reviewed as a diff of readable Rust.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut flavor = respec_codegen::Flavor::Redis;
+    let mut dir = None;
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--valkey" => flavor = respec_codegen::Flavor::Valkey,
+            "--redis" => flavor = respec_codegen::Flavor::Redis,
+            _ if dir.is_none() && !a.starts_with('-') => dir = Some(PathBuf::from(a)),
+            _ => {
+                eprintln!("usage: gen [--redis | --valkey] [DIR]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = dir.unwrap_or_else(|| root.join("generated"));
+    let result = respec_codegen::load_core(&root.join("commands-spec"), flavor)
+        .and_then(|spec| respec_codegen::generate(&spec, flavor))
+        .and_then(|files| respec_codegen::write_all(&files, &dir).map(|()| files.len()));
+    match result {
+        Ok(n) => {
+            eprintln!("gen: wrote {n} files to {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("gen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
