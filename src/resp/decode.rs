@@ -142,12 +142,21 @@ pub struct Decoder {
     /// complete; lets a large bulk string arriving in many reads be checked
     /// once instead of once per read.
     need: usize,
+    /// For a top-level aggregate that arrived in part: where its next
+    /// unscanned element starts and how many elements were complete. The
+    /// next call resumes there, so a large reply split across many reads
+    /// is scanned once, not once per read (linear, not quadratic).
+    resume: Option<(usize, i64)>,
 }
 
 impl Decoder {
     /// A decoder with the given limits.
     pub fn new(limits: Limits) -> Self {
-        Decoder { limits, need: 0 }
+        Decoder {
+            limits,
+            need: 0,
+            resume: None,
+        }
     }
 
     /// The limits this decoder enforces.
@@ -168,14 +177,20 @@ impl Decoder {
             buf,
             limits: &self.limits,
             need: 0,
+            resume: self.resume.take(),
+            progress: None,
         };
-        match scan.frame(0, 0)? {
+        let scanned = scan.frame(0, 0);
+        let (need, progress) = (scan.need, scan.progress);
+        match scanned? {
             None => {
-                self.need = scan.need;
+                self.need = need;
+                self.resume = progress;
                 Ok(None)
             }
             Some(end) => {
                 self.need = 0;
+                self.resume = None;
                 let bytes = buf.split_to(end).freeze();
                 let frame = Build { bytes: &bytes }.frame(0).0;
                 Ok(Some(frame))
@@ -190,6 +205,10 @@ struct Scan<'a> {
     limits: &'a Limits,
     /// When incomplete: a lower bound on the bytes needed.
     need: usize,
+    /// Where to resume the top-level aggregate (see [`Decoder`]).
+    resume: Option<(usize, i64)>,
+    /// Where the top-level aggregate stopped, when incomplete.
+    progress: Option<(usize, i64)>,
 }
 
 type Step = Result<Option<usize>, ProtocolError>;
@@ -321,11 +340,25 @@ impl Scan<'_> {
                         },
                     );
                 }
-                for _ in 0..items {
+                let mut done = 0;
+                if depth == 0 && marker != b'|' {
+                    if let Some((at, count)) = self.resume.take() {
+                        if count <= items && at >= next {
+                            (next, done) = (at, count);
+                        }
+                    }
+                }
+                while done < items {
                     match self.frame(next, depth + 1)? {
                         Some(n) => next = n,
-                        None => return Ok(None),
+                        None => {
+                            if depth == 0 && marker != b'|' {
+                                self.progress = Some((next, done));
+                            }
+                            return Ok(None);
+                        }
                     }
+                    done += 1;
                 }
                 if marker == b'|' {
                     // The attributes annotate the frame that follows them.
