@@ -1,12 +1,14 @@
-//! A short tour of respec: connect, run commands with typed replies, share
-//! one client between tasks, pipeline, transact, subscribe and script.
+//! A short tour of respec: connect, run generated commands with typed
+//! replies, share one client between tasks, pipeline, transact, subscribe
+//! and script.
 //!
 //! Run it with `bash scripts/tour` (which starts a throwaway server when
 //! `REDIS_URL` is not set), or `REDIS_URL=redis://... cargo run --example tour`.
 
+use respec::prelude::*;
 use respec::pubsub::MessageKind;
 use respec::script::Script;
-use respec::{cmd, Client, Pipeline};
+use respec::{cmd, commands};
 
 #[tokio::main]
 async fn main() -> respec::Result<()> {
@@ -14,54 +16,36 @@ async fn main() -> respec::Result<()> {
     let client = Client::open(&url)?;
     let info = client.server_info().await?;
     let (major, minor, patch) = info.version;
-    println!(
-        "connected to {} {major}.{minor}.{patch} over {:?}",
-        info.server, info.protocol
-    );
+    println!("connected to {} {major}.{minor}.{patch} over {:?}", info.server, info.protocol);
 
-    // Commands, with the reply read as the type you ask for.
-    client
-        .query::<(), _>(
-            cmd("SET")
-                .arg("tour:greeting")
-                .arg("hello")
-                .arg("EX")
-                .arg(60),
-        )
-        .await?;
-    let greeting: Option<String> = client.query(cmd("GET").arg("tour:greeting")).await?;
+    // Every server command is a generated method: required arguments are
+    // parameters, options are builder methods (in any order).
+    client.set("tour:greeting", "hello").ex(60).nx().await?;
+    let greeting: Option<String> = client.get("tour:greeting").reply().await?;
     println!("GET tour:greeting -> {greeting:?}");
+    client.zadd("tour:board", [(3.0, "ann"), (5.0, "bob"), (4.0, "cy")]).await?;
+    let top: Vec<(String, f64)> = client.zrange("tour:board", "0", "-1").rev().withscores().reply().await?;
+    println!("ZRANGE tour:board 0 -1 REV WITHSCORES -> {top:?}");
 
     // One client, many tasks: their commands share one socket and go out
     // together (auto-pipelining).
     let tasks: Vec<_> = (0..100)
         .map(|i| {
             let client = client.clone();
-            tokio::spawn(async move {
-                client
-                    .query::<i64, _>(cmd("INCRBY").arg("tour:counter").arg(i))
-                    .await
-            })
+            tokio::spawn(async move { client.incrby("tour:counter", i).reply::<i64>().await })
         })
         .collect();
     for t in tasks {
         t.await.expect("task")?;
     }
-    let total: i64 = client.query(cmd("GET").arg("tour:counter")).await?;
+    let total: i64 = client.get("tour:counter").reply().await?;
     println!("100 tasks added 0..100 -> {total}");
 
     // A pipeline: many commands, one round trip, one result per command.
     let mut pipe = Pipeline::new();
-    pipe.add(
-        cmd("RPUSH")
-            .arg("tour:list")
-            .arg("a")
-            .arg("b")
-            .arg("c")
-            .clone(),
-    )
-    .add(cmd("LRANGE").arg("tour:list").arg(0).arg(-1).clone())
-    .add(cmd("INCR").arg("tour:list").clone());
+    pipe.add(commands::rpush("tour:list", ["a", "b", "c"]))
+        .add(commands::lrange("tour:list", 0, -1))
+        .add(commands::incr("tour:list"));
     for (i, result) in pipe.execute(&client).await?.into_iter().enumerate() {
         match result {
             Ok(frame) => println!("pipeline[{i}] -> {frame:?}"),
@@ -70,45 +54,34 @@ async fn main() -> respec::Result<()> {
     }
 
     // A transaction with WATCH, retried while the watched key changes.
-    let doubled: (i64,) = client
+    let doubled: ((), i64) = client
         .transaction(&["tour:counter"], 10, |conn| async move {
-            let n: i64 =
-                respec::FromResp::from_resp(conn.send(cmd("GET").arg("tour:counter")).await?)?;
+            let n: i64 = conn.get("tour:counter").reply().await?;
             let mut tx = Pipeline::atomic();
-            tx.add(cmd("SET").arg("tour:counter").arg(n * 2).clone());
-            tx.add(cmd("GET").arg("tour:counter").clone());
+            tx.add(commands::set("tour:counter", n * 2));
+            tx.add(commands::get("tour:counter"));
             Ok(tx)
         })
-        .await
-        .map(|((), n): ((), i64)| (n,))?;
-    println!("MULTI/EXEC doubled the counter -> {}", doubled.0);
+        .await?;
+    println!("MULTI/EXEC doubled the counter -> {}", doubled.1);
 
     // Publish/subscribe.
     let mut sub = client.subscriber().await?;
     sub.subscribe(["tour:news"]).await?;
-    let published: i64 = client
-        .query(cmd("PUBLISH").arg("tour:news").arg("respec says hi"))
-        .await?;
+    let published: i64 = client.publish("tour:news", "respec says hi").reply().await?;
     let msg = sub.next_message().await?;
     assert_eq!(msg.kind, MessageKind::Channel);
-    println!(
-        "{published} subscriber got {:?} on {}",
-        msg.payload_as::<String>()?,
-        msg.channel_str()
-    );
+    println!("{published} subscriber got {:?} on {}", msg.payload_as::<String>()?, msg.channel_str());
 
     // A Lua script, run by its digest and loaded on first use.
     let script = Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
     let after: i64 = script.key("tour:counter").arg(5).run(&client).await?;
     println!("script added 5 -> {after}");
 
-    client
-        .query::<i64, _>(
-            cmd("DEL")
-                .arg("tour:greeting")
-                .arg("tour:counter")
-                .arg("tour:list"),
-        )
-        .await?;
+    // Anything newer than the specs, or any raw command, goes through `Cmd`.
+    let pong: String = client.query(cmd("PING").arg("raw")).await?;
+    println!("raw PING -> {pong}");
+
+    client.del(["tour:greeting", "tour:counter", "tour:list", "tour:board"]).await?;
     Ok(())
 }
