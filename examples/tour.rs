@@ -16,15 +16,25 @@ async fn main() -> respec::Result<()> {
     let client = Client::open(&url)?;
     let info = client.server_info().await?;
     let (major, minor, patch) = info.version;
-    println!("connected to {} {major}.{minor}.{patch} over {:?}", info.server, info.protocol);
+    println!(
+        "connected to {} {major}.{minor}.{patch} over {:?}",
+        info.server, info.protocol
+    );
 
     // Every server command is a generated method: required arguments are
     // parameters, options are builder methods (in any order).
     client.set("tour:greeting", "hello").ex(60).nx().await?;
     let greeting: Option<String> = client.get("tour:greeting").reply().await?;
     println!("GET tour:greeting -> {greeting:?}");
-    client.zadd("tour:board", [(3.0, "ann"), (5.0, "bob"), (4.0, "cy")]).await?;
-    let top: Vec<(String, f64)> = client.zrange("tour:board", "0", "-1").rev().withscores().reply().await?;
+    client
+        .zadd("tour:board", [(3.0, "ann"), (5.0, "bob"), (4.0, "cy")])
+        .await?;
+    let top: Vec<(String, f64)> = client
+        .zrange("tour:board", "0", "-1")
+        .rev()
+        .withscores()
+        .reply()
+        .await?;
     println!("ZRANGE tour:board 0 -1 REV WITHSCORES -> {top:?}");
 
     // One client, many tasks: their commands share one socket and go out
@@ -68,10 +78,17 @@ async fn main() -> respec::Result<()> {
     // Publish/subscribe.
     let mut sub = client.subscriber().await?;
     sub.subscribe(["tour:news"]).await?;
-    let published: i64 = client.publish("tour:news", "respec says hi").reply().await?;
+    let published: i64 = client
+        .publish("tour:news", "respec says hi")
+        .reply()
+        .await?;
     let msg = sub.next_message().await?;
     assert_eq!(msg.kind, MessageKind::Channel);
-    println!("{published} subscriber got {:?} on {}", msg.payload_as::<String>()?, msg.channel_str());
+    println!(
+        "{published} subscriber got {:?} on {}",
+        msg.payload_as::<String>()?,
+        msg.channel_str()
+    );
 
     // A Lua script, run by its digest and loaded on first use.
     let script = Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
@@ -82,6 +99,8 @@ async fn main() -> respec::Result<()> {
     let pong: String = client.query(cmd("PING").arg("raw")).await?;
     println!("raw PING -> {pong}");
 
-    client.del(["tour:greeting", "tour:counter", "tour:list", "tour:board"]).await?;
+    client
+        .del(["tour:greeting", "tour:counter", "tour:list", "tour:board"])
+        .await?;
     Ok(())
 }

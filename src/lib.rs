@@ -1,7 +1,88 @@
 //! # respec
 //!
 //! A Redis client whose command layer is generated from the server's own
-//! command specs.
+//! command specs: every command is a typed, documented method, on an async
+//! client (tokio) and a blocking one.
+//!
+//! # A walk through
+//!
+//! **Connecting.** A [`Client`] is cheap to clone and shares one multiplexed
+//! connection: commands from many tasks go out together and replies are
+//! matched in order. It connects on first use and reconnects after a drop.
+//!
+//! ```no_run
+//! # async fn demo() -> respec::Result<()> {
+//! use respec::prelude::*;
+//!
+//! let client = Client::open("redis://127.0.0.1:6379/0?protocol=3")?;
+//! // or: Client::builder(url)?.client_name("api").response_timeout(d).pool_size(8).build()
+//! # Ok(()) }
+//! ```
+//!
+//! **Commands.** Each server command is a method of a group trait (in the
+//! [`prelude`]): required arguments are parameters, options are builder
+//! methods; awaiting sends it. `.reply::<T>()` reads the reply as any
+//! [`FromResp`] type.
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! # use respec::prelude::*;
+//! client.set("user:1", "ada").ex(60).nx().await?;
+//! let name: Option<String> = client.get("user:1").reply().await?;
+//! let scored: Vec<(String, f64)> = client.zrange("board", "0", "9").withscores().reply().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The [`blocking::Client`] has the same methods; `.run()` sends:
+//! `blocking.incr("hits").reply::<i64>().run()?`.
+//!
+//! **Pipelines and transactions.** The free functions of [`commands`] build
+//! detached command values for a [`Pipeline`]; results come back per
+//! command, or as a tuple. [`Client::transaction`] runs a `WATCH` closure
+//! until `EXEC` succeeds.
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! use respec::prelude::*;
+//! use respec::commands;
+//!
+//! let mut pipe = Pipeline::atomic(); // MULTI ... EXEC; Pipeline::new() for a plain one
+//! pipe.add(commands::incr("visits")).add(commands::get("visits"));
+//! let (n, text): (i64, String) = pipe.query(&client).await?;
+//!
+//! let ((), total): ((), i64) = client
+//!     .transaction(&["balance"], 100, |conn| async move {
+//!         let balance: i64 = conn.get("balance").reply().await?;
+//!         let mut tx = Pipeline::atomic();
+//!         tx.add(commands::set("balance", balance + 10)).add(commands::get("balance"));
+//!         Ok(tx)
+//!     })
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! **Pub/sub.** A [`pubsub::Subscriber`] has its own connection, is a
+//! `Stream` of messages, and subscribes again by itself after a reconnect.
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! let mut sub = client.subscriber().await?;
+//! sub.subscribe(["news"]).await?;
+//! sub.psubscribe(["log.*"]).await?;
+//! let msg = sub.next_message().await?;
+//! println!("{}: {:?}", msg.channel_str(), msg.payload_as::<String>()?);
+//! # Ok(()) }
+//! ```
+//!
+//! **Scripts, scans, raw commands.** [`script::Script`] runs by `EVALSHA`
+//! and loads itself when needed; [`Client::scan_iter`] and friends hide the
+//! cursor; [`Cmd`] sends anything the specs do not have yet.
+//!
+//! Blocking commands (`BLPOP`, `XREAD ... BLOCK`) run on pooled dedicated
+//! connections, so they never hold up the shared one. Errors ([`Error`])
+//! say which command failed and why: server errors keep their code,
+//! conversion errors say what was expected, and a command or argument
+//! newer than the server is refused without being sent.
 //!
 //! # Layout
 //!
