@@ -12,6 +12,7 @@ pub mod docs;
 pub mod emit;
 pub mod fixups;
 pub mod naming;
+pub mod replies;
 pub mod spec;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,342 @@
+//! The reply table: what each command answers, declared by the project
+//! (`COMMAND DOCS` has no reply schema), in a small type grammar.
+//!
+//! One line per command:
+//!
+//! ```text
+//! # comment
+//! GET: bulk?
+//! SET: ok? ; get => bulk?
+//! ZRANGE: array<bulk> ; withscores => array<(bulk, double)>
+//! MONITOR: frame "streams every command; read through a dedicated API"
+//! ```
+//!
+//! - `NAME: default ( ; cond => type )*`, NAME as the server spells it
+//!   (`CLIENT KILL`).
+//! - A condition names spec arguments (lower case, any depth) joined by
+//!   `+`; the alternative applies when all of them are used. The one with
+//!   the most names wins; on a tie, the later one.
+//! - Types: `integer`, `double`, `bulk` (text), `binary` (bytes), `simple`
+//!   (a status), `ok` (`+OK`), `bool`, `frame` (the generic value; at top
+//!   level only with a quoted reason), `T?`, `array<T>`, `set<T>`,
+//!   `map<K, V>`, `(T1, T2, ...)`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A reply type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyType {
+    /// `integer`: i64.
+    Integer,
+    /// `double`: f64.
+    Double,
+    /// `bulk`: text, String.
+    Bulk,
+    /// `binary`: bytes, Bytes.
+    Binary,
+    /// `simple`: a status line, String.
+    Simple,
+    /// `ok`: the `+OK` status, ().
+    Ok,
+    /// `bool`: 0/1 or a RESP3 boolean.
+    Bool,
+    /// `frame`: the generic value.
+    Frame,
+    /// `T?`.
+    Nullable(Box<ReplyType>),
+    /// `array<T>`.
+    Array(Box<ReplyType>),
+    /// `set<T>`.
+    Set(Box<ReplyType>),
+    /// `map<K, V>`.
+    Map(Box<ReplyType>, Box<ReplyType>),
+    /// `(T1, T2, ...)`.
+    Tuple(Vec<ReplyType>),
+}
+
+impl ReplyType {
+    /// The Rust type, with paths as the generated files import them.
+    pub fn rust(&self) -> String {
+        match self {
+            ReplyType::Integer => "i64".into(),
+            ReplyType::Double => "f64".into(),
+            ReplyType::Bulk | ReplyType::Simple => "String".into(),
+            ReplyType::Binary => "::bytes::Bytes".into(),
+            ReplyType::Ok => "()".into(),
+            ReplyType::Bool => "bool".into(),
+            ReplyType::Frame => "Frame".into(),
+            ReplyType::Nullable(t) => format!("Option<{}>", t.rust()),
+            ReplyType::Array(t) => format!("Vec<{}>", t.rust()),
+            ReplyType::Set(t) => match **t {
+                ReplyType::Bulk | ReplyType::Simple | ReplyType::Integer | ReplyType::Binary => {
+                    format!("::std::collections::HashSet<{}>", t.rust())
+                }
+                _ => format!("Vec<{}>", t.rust()),
+            },
+            ReplyType::Map(k, v) => match **k {
+                ReplyType::Bulk | ReplyType::Simple | ReplyType::Integer | ReplyType::Binary => {
+                    format!("::std::collections::HashMap<{}, {}>", k.rust(), v.rust())
+                }
+                _ => format!("Vec<({}, {})>", k.rust(), v.rust()),
+            },
+            ReplyType::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(ReplyType::rust).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for ReplyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplyType::Integer => f.write_str("integer"),
+            ReplyType::Double => f.write_str("double"),
+            ReplyType::Bulk => f.write_str("bulk"),
+            ReplyType::Binary => f.write_str("binary"),
+            ReplyType::Simple => f.write_str("simple"),
+            ReplyType::Ok => f.write_str("ok"),
+            ReplyType::Bool => f.write_str("bool"),
+            ReplyType::Frame => f.write_str("frame"),
+            ReplyType::Nullable(t) => write!(f, "{t}?"),
+            ReplyType::Array(t) => write!(f, "array<{t}>"),
+            ReplyType::Set(t) => write!(f, "set<{t}>"),
+            ReplyType::Map(k, v) => write!(f, "map<{k}, {v}>"),
+            ReplyType::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(ToString::to_string).collect();
+                write!(f, "({})", parts.join(", "))
+            }
+        }
+    }
+}
+
+/// An alternative reply, chosen by the arguments used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// The spec argument names that must all be used.
+    pub when: Vec<String>,
+    /// The reply then.
+    pub ty: ReplyType,
+}
+
+/// One command's entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyEntry {
+    /// The reply without any of the alternatives' arguments.
+    pub default: ReplyType,
+    /// Replies chosen by arguments.
+    pub alternatives: Vec<Alternative>,
+    /// Why the command is declared as the generic value, when it is.
+    pub generic_reason: Option<String>,
+    /// Where it was declared (`file:line`).
+    pub origin: String,
+}
+
+impl ReplyEntry {
+    /// The reply when exactly the arguments `used` are present.
+    pub fn select(&self, used: &[&str]) -> &ReplyType {
+        let mut best: Option<&Alternative> = None;
+        for alt in &self.alternatives {
+            if alt.when.iter().all(|w| used.contains(&w.as_str()))
+                && best.is_none_or(|b| alt.when.len() >= b.when.len())
+            {
+                best = Some(alt);
+            }
+        }
+        best.map_or(&self.default, |a| &a.ty)
+    }
+}
+
+/// The table: entries by command name (`CLIENT KILL`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplyTable {
+    /// The entries.
+    pub entries: BTreeMap<String, ReplyEntry>,
+}
+
+impl ReplyTable {
+    /// Parses a table file; errors name the file and line.
+    pub fn parse(text: &str, file: &str) -> Result<Self, String> {
+        let mut entries = BTreeMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let at = format!("{file}:{}", i + 1);
+            let (name, rest) = line.split_once(':').ok_or_else(|| format!("{at}: expected `NAME: type`"))?;
+            let name = name.trim().to_ascii_uppercase();
+            let mut parts = rest.split(';');
+            let first = parts.next().unwrap_or("").trim();
+            let (default, generic_reason) = match first.strip_prefix("frame") {
+                Some(reason) if reason.trim().starts_with('"') => {
+                    let reason = reason.trim().trim_matches('"').to_string();
+                    if reason.is_empty() {
+                        return Err(format!("{at}: a generic reply needs a reason"));
+                    }
+                    (ReplyType::Frame, Some(reason))
+                }
+                Some("") => return Err(format!("{at}: `frame` at top level needs a quoted reason")),
+                _ => (parse_type(first).map_err(|e| format!("{at}: {e}"))?, None),
+            };
+            let mut alternatives = Vec::new();
+            for alt in parts {
+                let (cond, ty) = alt.split_once("=>").ok_or_else(|| format!("{at}: expected `cond => type`"))?;
+                let when: Vec<String> = cond.split('+').map(|c| c.trim().to_ascii_lowercase()).collect();
+                if when.iter().any(String::is_empty) {
+                    return Err(format!("{at}: empty condition"));
+                }
+                let ty = parse_type(ty.trim()).map_err(|e| format!("{at}: {e}"))?;
+                alternatives.push(Alternative { when, ty });
+            }
+            if entries
+                .insert(name.clone(), ReplyEntry { default, alternatives, generic_reason, origin: at.clone() })
+                .is_some()
+            {
+                return Err(format!("{at}: `{name}` is declared twice"));
+            }
+        }
+        Ok(ReplyTable { entries })
+    }
+
+    /// Replaces or adds the entries of `other`.
+    pub fn overlay(&mut self, other: ReplyTable) {
+        self.entries.extend(other.entries);
+    }
+}
+
+/// Parses one type expression.
+pub fn parse_type(text: &str) -> Result<ReplyType, String> {
+    let mut p = Parser { s: text.as_bytes(), pos: 0 };
+    let t = p.ty()?;
+    p.ws();
+    if p.pos != p.s.len() {
+        return Err(format!("unexpected `{}` in `{text}`", &text[p.pos..]));
+    }
+    Ok(t)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_whitespace()) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.pos) == Some(&c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("expected `{}` at column {}", c as char, self.pos + 1))
+        }
+    }
+
+    fn word(&mut self) -> String {
+        self.ws();
+        let start = self.pos;
+        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+            self.pos += 1;
+        }
+        String::from_utf8_lossy(&self.s[start..self.pos]).into_owned()
+    }
+
+    fn ty(&mut self) -> Result<ReplyType, String> {
+        let mut t = if self.eat(b'(') {
+            let mut items = vec![self.ty()?];
+            while self.eat(b',') {
+                items.push(self.ty()?);
+            }
+            self.expect(b')')?;
+            ReplyType::Tuple(items)
+        } else {
+            match self.word().as_str() {
+                "integer" => ReplyType::Integer,
+                "double" => ReplyType::Double,
+                "bulk" => ReplyType::Bulk,
+                "binary" => ReplyType::Binary,
+                "simple" => ReplyType::Simple,
+                "ok" => ReplyType::Ok,
+                "bool" => ReplyType::Bool,
+                "frame" => ReplyType::Frame,
+                w @ ("array" | "set") => {
+                    self.expect(b'<')?;
+                    let inner = self.ty()?;
+                    self.expect(b'>')?;
+                    if w == "array" {
+                        ReplyType::Array(Box::new(inner))
+                    } else {
+                        ReplyType::Set(Box::new(inner))
+                    }
+                }
+                "map" => {
+                    self.expect(b'<')?;
+                    let k = self.ty()?;
+                    self.expect(b',')?;
+                    let v = self.ty()?;
+                    self.expect(b'>')?;
+                    ReplyType::Map(Box::new(k), Box::new(v))
+                }
+                "" => return Err(format!("expected a type at column {}", self.pos + 1)),
+                other => return Err(format!("unknown type `{other}`")),
+            }
+        };
+        while self.eat(b'?') {
+            t = ReplyType::Nullable(Box::new(t));
+        }
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_grammar() {
+        let t = ReplyTable::parse(
+            "# c\nGET: bulk?\nZRANGE: array<bulk> ; withscores => array<(bulk, double)>\n\
+             ZRANDMEMBER: bulk? ; count => array<bulk> ; count+withscores => array<(bulk, double)>\n\
+             HGETALL: map<bulk, bulk>\nMONITOR: frame \"a stream\"\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(t.entries["GET"].default.rust(), "Option<String>");
+        assert_eq!(t.entries["ZRANGE"].select(&["withscores"]).rust(), "Vec<(String, f64)>");
+        let z = &t.entries["ZRANDMEMBER"];
+        assert_eq!(z.select(&[]).rust(), "Option<String>");
+        assert_eq!(z.select(&["count"]).rust(), "Vec<String>");
+        assert_eq!(z.select(&["withscores", "count"]).rust(), "Vec<(String, f64)>");
+        assert_eq!(t.entries["HGETALL"].default.rust(), "::std::collections::HashMap<String, String>");
+        assert_eq!(t.entries["MONITOR"].generic_reason.as_deref(), Some("a stream"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = ReplyTable::parse("GET: bulk?\nSET: strnig\n", "f").unwrap_err();
+        assert!(e.starts_with("f:2:") && e.contains("strnig"), "{e}");
+        let e = ReplyTable::parse("MONITOR: frame\n", "f").unwrap_err();
+        assert!(e.contains("reason"), "{e}");
+        let e = ReplyTable::parse("GET: bulk\nGET: bulk\n", "f").unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+    }
+}
