@@ -25,7 +25,8 @@ fn main() {
     rerun_for_dir(&root.join("commands-spec"));
     let spec_dir = root.join("commands-spec");
     let spec = respec_codegen::load_core(&spec_dir, flavor).unwrap_or_else(|e| panic!("{e}"));
-    let files = respec_codegen::generate(&spec, flavor).unwrap_or_else(|e| panic!("{e}"));
+    let replies = respec_codegen::load_replies(&spec_dir, flavor).unwrap_or_else(|e| panic!("{e}"));
+    let files = respec_codegen::generate(&spec, &replies, flavor).unwrap_or_else(|e| panic!("{e}"));
     respec_codegen::write_all(&files, &out).unwrap_or_else(|e| panic!("{e}"));
 }
 

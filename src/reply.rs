@@ -388,6 +388,59 @@ impl Frame {
     }
 }
 
+/// One result of `GEOSEARCH` / `GEORADIUS` with `WITHDIST`, `WITHHASH`
+/// or `WITHCOORD`: the member and whichever of those were asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoItem {
+    /// The member.
+    pub member: String,
+    /// Distance from the center, in the query's unit (`WITHDIST`).
+    pub distance: Option<f64>,
+    /// The raw geohash (`WITHHASH`).
+    pub hash: Option<i64>,
+    /// Longitude and latitude (`WITHCOORD`).
+    pub coordinates: Option<(f64, f64)>,
+}
+
+impl FromResp for GeoItem {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let items = match frame {
+            Frame::Array(items) if !items.is_empty() => items,
+            // Without any WITH option the server sends the bare member.
+            other @ (Frame::BulkString(_) | Frame::SimpleString(_)) => {
+                return Ok(GeoItem {
+                    member: String::from_resp(other)?,
+                    distance: None,
+                    hash: None,
+                    coordinates: None,
+                })
+            }
+            other => {
+                return Err(conversion_error(
+                    "a geo result (member, [distance], [hash], [coordinates])",
+                    &other,
+                ))
+            }
+        };
+        let mut it = items.into_iter();
+        let member = String::from_resp(it.next().expect("checked non-empty"))?;
+        let mut item = GeoItem {
+            member,
+            distance: None,
+            hash: None,
+            coordinates: None,
+        };
+        for f in it {
+            match f {
+                Frame::Integer(h) => item.hash = Some(h),
+                f @ Frame::Array(_) => item.coordinates = Some(<(f64, f64)>::from_resp(f)?),
+                f => item.distance = Some(f64::from_resp(f)?),
+            }
+        }
+        Ok(item)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

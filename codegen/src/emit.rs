@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 use crate::docs;
 use crate::naming::{method_name, pascal, snake, RESERVED_METHODS};
+use crate::replies::{ReplyEntry, ReplyType};
 use crate::spec::{parse_version, ArgDoc, CommandDoc};
 
 /// A command ready to render: its spec name and docs.
@@ -381,6 +382,38 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
     }
 }
 
+/// The names of the required arguments below `arg` (they are set whenever
+/// `arg` is).
+fn required_descendants(arg: &ArgDoc, out: &mut Vec<String>) {
+    for c in &arg.arguments {
+        if !c.optional() && arg.ty == "block" {
+            out.push(c.name.clone());
+            required_descendants(c, out);
+        }
+    }
+}
+
+/// A reply type as tokens.
+fn rust_type(t: &ReplyType) -> TokenStream {
+    syn::parse_str::<syn::Type>(&t.rust())
+        .expect("reply types render as Rust types")
+        .into_token_stream()
+}
+
+/// The reply type a builder setting `names` switches to, when those names
+/// choose an alternative of the table.
+fn reply_for(entry: &ReplyEntry, required: &[String], names: &[String]) -> Option<TokenStream> {
+    if !entry
+        .alternatives
+        .iter()
+        .any(|a| a.when.iter().any(|w| names.contains(w)))
+    {
+        return None;
+    }
+    let used: Vec<&str> = required.iter().chain(names).map(String::as_str).collect();
+    Some(rust_type(entry.select(&used)))
+}
+
 /// One parameter of a constructor or builder: name, type, and how to pass
 /// the value to the writer.
 struct Param {
@@ -393,6 +426,7 @@ struct Param {
 pub fn command(
     m: &mut Module,
     cmd: &Cmd<'_>,
+    entry: &ReplyEntry,
 ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
     let doc = cmd.doc;
     let ty_name = cmd.type_name();
@@ -414,6 +448,20 @@ pub fn command(
     let mut methods: BTreeSet<String> = RESERVED_METHODS.iter().map(|s| s.to_string()).collect();
     let mut param_names: BTreeSet<String> = BTreeSet::new();
     let mut samples: Vec<TokenStream> = Vec::new();
+    // The arguments every call has: they are part of every reply choice.
+    let mut required_names = Vec::new();
+    for a in doc.arguments.iter().filter(|a| !a.optional()) {
+        required_names.push(a.name.clone());
+        required_descendants(a, &mut required_names);
+    }
+    let default_reply = rust_type(
+        entry.select(
+            &required_names
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ),
+    );
 
     for (slot_index, arg) in doc.arguments.iter().enumerate() {
         let slot = lit(slot_index as i64);
@@ -475,7 +523,9 @@ pub fn command(
             continue;
         }
 
-        // Optional arguments: builder methods.
+        // Optional arguments: builder methods. A builder whose arguments
+        // choose another reply (the reply table's conditions) returns the
+        // command with that reply type.
         let since = arg
             .since
             .as_deref()
@@ -493,20 +543,36 @@ pub fn command(
             methods.insert(name.clone());
             ident(&name)
         };
+        // (return type, tail expression) for a builder setting `names`.
+        let ret = |names: Vec<String>| -> (TokenStream, TokenStream) {
+            match reply_for(entry, &required_names, &names) {
+                Some(t) => (
+                    quote!(#ty<E, #t>),
+                    quote!(#ty { exec: self.exec, args: self.args, reply: PhantomData }),
+                ),
+                None => (quote!(Self), quote!(self)),
+            }
+        };
         match arg.ty.as_str() {
             "oneof" if !arg.multiple() => {
                 let enum_name = oneof_enum(m, &ty_name, arg);
                 let eid = ident(&enum_name);
                 let setter = claim(snake(&arg.name), &arg.name);
-                let tok = arg.token.clone();
-                let write_tok = tok.map(|t| quote!(w.token(#t);)).unwrap_or_default();
-                let setter_doc = format!("{arg_doc}\n\nSets it from a [`{enum_name}`] value; the shorthand methods set one choice each.");
+                let write_tok = arg
+                    .token
+                    .clone()
+                    .map(|t| quote!(w.token(#t);))
+                    .unwrap_or_default();
+                let setter_doc = format!(
+                    "{arg_doc}\n\nSets it from a [`{enum_name}`] value; the shorthand methods set one choice each."
+                );
+                let (rt, tail) = ret(vec![arg.name.clone()]);
                 builders.extend(quote! {
                     #[doc = #setter_doc]
-                    pub fn #setter(mut self, value: #eid) -> Self {
+                    pub fn #setter(mut self, value: #eid) -> #rt {
                         #since
                         self.args.set(#slot, |w| { #write_tok w.value(&value); });
-                        self
+                        #tail
                     }
                 });
                 // Shorthands, one per choice.
@@ -514,11 +580,11 @@ pub fn command(
                     let vname = ident(&pascal(&c.name));
                     let short = claim(method_name(c.token.as_deref(), &c.name), &arg.name);
                     let cdoc = docs::arg_line(c);
-                    if c.ty == "pure-token" && !c.multiple() {
-                        builders.extend(quote! {
-                            #[doc = #cdoc]
-                            pub fn #short(self) -> Self { self.#setter(#eid::#vname) }
-                        });
+                    let mut set_names = vec![arg.name.clone(), c.name.clone()];
+                    required_descendants(c, &mut set_names);
+                    let (rt, tail) = ret(set_names);
+                    let (params, value) = if c.ty == "pure-token" && !c.multiple() {
+                        (quote!(), quote!(#eid::#vname))
                     } else if c.ty == "block" && !c.multiple() {
                         let fields = block_fields(m, &enum_name, c, Ctx::Owned);
                         let names: Vec<Ident> = (0..fields.len())
@@ -535,78 +601,132 @@ pub fn command(
                         } else {
                             quote!((#(#names),*))
                         };
-                        builders.extend(quote! {
-                            #[doc = #cdoc]
-                            pub fn #short(self, #(#names: #tys),*) -> Self { self.#setter(#eid::#vname(#val)) }
-                        });
+                        (quote!(#(#names: #tys),*), quote!(#eid::#vname(#val)))
                     } else {
                         let owned = value_ty(m, &enum_name, c, Ctx::Owned);
                         let (pty, conv) = shorthand_param(c, owned);
                         let p = ident(&snake(&c.name));
-                        builders.extend(quote! {
-                            #[doc = #cdoc]
-                            pub fn #short(self, #p: #pty) -> Self { self.#setter(#eid::#vname(#conv)) }
-                        });
-                    }
+                        (quote!(#p: #pty), quote!(#eid::#vname(#conv)))
+                    };
+                    builders.extend(quote! {
+                        #[doc = #cdoc]
+                        #[allow(clippy::too_many_arguments)]
+                        pub fn #short(mut self, #params) -> #rt {
+                            #since
+                            let value = #value;
+                            self.args.set(#slot, |w| { #write_tok w.value(&value); });
+                            #tail
+                        }
+                    });
                 }
             }
             "pure-token" if !arg.multiple() => {
                 let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
                 let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
+                let (rt, tail) = ret(vec![arg.name.clone()]);
                 builders.extend(quote! {
                     #[doc = #arg_doc]
-                    pub fn #name(mut self) -> Self {
+                    pub fn #name(mut self) -> #rt {
                         #since
                         self.args.set(#slot, |w| { w.token(#t); });
-                        self
+                        #tail
                     }
                 });
             }
             "block" if !arg.multiple() => {
-                let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
                 let fields = block_fields(m, &ty_name, arg, Ctx::Param);
-                let names: Vec<Ident> = (0..fields.len())
-                    .filter(|&i| fields[i].has_value)
-                    .map(|i| snake_field(arg, i))
-                    .collect();
-                let tys: Vec<TokenStream> = fields
-                    .iter()
-                    .filter(|f| f.has_value)
-                    .map(|f| f.ty.clone())
-                    .collect();
-                let val = if names.len() == 1 {
-                    quote!(#(#names)*)
-                } else {
-                    quote!((#(#names),*))
-                };
                 let write = write_value(m, &ty_name, arg, quote!(value));
                 let write_tok = arg
                     .token
                     .clone()
                     .map(|t| quote!(w.token(#t);))
                     .unwrap_or_default();
-                builders.extend(quote! {
-                    #[doc = #arg_doc]
-                    #[allow(clippy::too_many_arguments)]
-                    pub fn #name(mut self, #(#names: #tys),*) -> Self {
-                        #since
-                        let value = #val;
-                        self.args.set(#slot, |w| { #write_tok #write });
-                        self
+                // Optional flags of the block that choose the reply get a
+                // builder of their own each, so the reply type is known.
+                let split: Vec<usize> = (0..arg.arguments.len())
+                    .filter(|&i| {
+                        let c = &arg.arguments[i];
+                        c.ty == "pure-token"
+                            && c.optional()
+                            && !c.multiple()
+                            && entry.alternatives.iter().any(|a| a.when.contains(&c.name))
+                    })
+                    .collect();
+                let mut variants: Vec<Option<usize>> = vec![None];
+                variants.extend(split.iter().map(|&i| Some(i)));
+                let base_name = method_name(arg.token.as_deref(), &arg.name);
+                for variant in variants {
+                    let name = match variant {
+                        None => claim(base_name.clone(), &arg.name),
+                        Some(i) => claim(
+                            format!(
+                                "{base_name}_{}",
+                                method_name(
+                                    arg.arguments[i].token.as_deref(),
+                                    &arg.arguments[i].name
+                                )
+                            ),
+                            &arg.name,
+                        ),
+                    };
+                    let mut params = Vec::new();
+                    let mut vals = Vec::new();
+                    let mut set_names = vec![arg.name.clone()];
+                    required_descendants(arg, &mut set_names);
+                    for (i, f) in fields.iter().enumerate() {
+                        if !f.has_value {
+                            continue;
+                        }
+                        if split.contains(&i) {
+                            if variant == Some(i) {
+                                vals.push(quote!(true));
+                                set_names.push(arg.arguments[i].name.clone());
+                            } else {
+                                vals.push(quote!(false));
+                            }
+                            continue;
+                        }
+                        let n = snake_field(arg, i);
+                        let t = &f.ty;
+                        params.push(quote!(#n: #t));
+                        vals.push(quote!(#n));
                     }
-                });
+                    let val = if vals.len() == 1 {
+                        quote!(#(#vals)*)
+                    } else {
+                        quote!((#(#vals),*))
+                    };
+                    let (rt, tail) = ret(set_names);
+                    let doc = match variant {
+                        None => arg_doc.clone(),
+                        Some(i) => format!("{arg_doc}, with `{}`", docs::syntax(&arg.arguments[i])),
+                    };
+                    builders.extend(quote! {
+                        #[doc = #doc]
+                        #[allow(clippy::too_many_arguments)]
+                        pub fn #name(mut self, #(#params),*) -> #rt {
+                            #since
+                            let value = #val;
+                            self.args.set(#slot, |w| { #write_tok #write });
+                            #tail
+                        }
+                    });
+                }
             }
             _ => {
                 let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
                 let t = value_ty(m, &ty_name, arg, Ctx::Param);
                 let p = ident(&snake(&arg.name));
                 let write = write_arg(m, &ty_name, arg, quote!(#p));
+                let mut set_names = vec![arg.name.clone()];
+                required_descendants(arg, &mut set_names);
+                let (rt, tail) = ret(set_names);
                 builders.extend(quote! {
                     #[doc = #arg_doc]
-                    pub fn #name(mut self, #p: #t) -> Self {
+                    pub fn #name(mut self, #p: #t) -> #rt {
                         #since
                         self.args.set(#slot, |w| { #write });
-                        self
+                        #tail
                     }
                 });
             }
@@ -649,7 +769,7 @@ pub fn command(
         #deprecated
         #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
         #[derive(Debug, Clone)]
-        pub struct #ty<E = (), R = Frame> {
+        pub struct #ty<E = (), R = #default_reply> {
             exec: E,
             args: Args<#n_slots_lit>,
             reply: PhantomData<fn() -> R>,

@@ -74,6 +74,59 @@ pub fn load_core(spec_dir: &Path, flavor: Flavor) -> Result<SpecFile, String> {
     Ok(spec)
 }
 
+/// Reads the reply table of `flavor`: `replies/redis.replies`, with
+/// `replies/valkey.replies` on top for Valkey.
+pub fn load_replies(spec_dir: &Path, flavor: Flavor) -> Result<replies::ReplyTable, String> {
+    let read = |name: &str| -> Result<replies::ReplyTable, String> {
+        let path = spec_dir.join("replies").join(name);
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        replies::ReplyTable::parse(&text, &format!("commands-spec/replies/{name}"))
+    };
+    let mut table = read("redis.replies")?;
+    if flavor == Flavor::Valkey {
+        table.overlay(read("valkey.replies")?);
+    }
+    Ok(table)
+}
+
+/// Checks that every command has a reply entry and every condition names
+/// one of its arguments; returns how many are declared generic on purpose.
+pub fn check_replies(spec: &SpecFile, table: &replies::ReplyTable) -> Result<usize, String> {
+    let mut problems = Vec::new();
+    let mut generic = 0;
+    for cmd in callable(spec) {
+        let name = cmd.server_name();
+        let Some(entry) = table.entries.get(&name) else {
+            problems.push(format!("`{name}` has no entry in the reply table"));
+            continue;
+        };
+        if entry.generic_reason.is_some() {
+            generic += 1;
+        }
+        let mut names = std::collections::BTreeSet::new();
+        fn walk(args: &[spec::ArgDoc], out: &mut std::collections::BTreeSet<String>) {
+            for a in args {
+                out.insert(a.name.clone());
+                walk(&a.arguments, out);
+            }
+        }
+        walk(&cmd.doc.arguments, &mut names);
+        for alt in &entry.alternatives {
+            for w in &alt.when {
+                if !names.contains(w) {
+                    problems.push(format!("{}: `{name}` has no argument `{w}`", entry.origin));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(generic)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
 /// What a group's module is called and how it is introduced.
 fn group_title(group: &str) -> String {
     match group {
@@ -98,7 +151,12 @@ fn group_title(group: &str) -> String {
 }
 
 /// Renders the command layer for a spec set.
-pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, String> {
+pub fn generate(
+    spec: &SpecFile,
+    replies: &replies::ReplyTable,
+    flavor: Flavor,
+) -> Result<Vec<GeneratedFile>, String> {
+    check_replies(spec, replies)?;
     let mut groups: BTreeMap<String, Vec<emit::Cmd<'_>>> = BTreeMap::new();
     for cmd in callable(spec) {
         let group = cmd.doc.group.clone().unwrap_or_else(|| "generic".into());
@@ -116,7 +174,8 @@ pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, S
         let mut methods = Vec::new();
         let mut frees = Vec::new();
         for cmd in cmds {
-            let (i, method, free, sample) = emit::command(&mut m, cmd);
+            let entry = &replies.entries[&cmd.server_name()];
+            let (i, method, free, sample) = emit::command(&mut m, cmd, entry);
             samples.push(quote!(sample(#sample)));
             items.push(i);
             methods.push(method);
@@ -143,7 +202,7 @@ pub fn generate(spec: &SpecFile, flavor: Flavor) -> Result<Vec<GeneratedFile>, S
             use crate::commands::support::*;
             use crate::executor::{AsyncExecutor, BlockingExecutor};
             use crate::resp::encode::ToArg;
-            use crate::{Command, Frame, FromResp, Result};
+            use crate::{Command, FromResp, Result};
 
             #[doc = #trait_doc]
             pub trait #trait_name: Executor {
@@ -267,7 +326,17 @@ pub fn render_one(spec: &SpecFile, key: &str) -> Result<String, String> {
         doc,
     };
     let mut m = emit::Module::new("golden");
-    let (items, method, free, _) = emit::command(&mut m, &cmd);
+    let replies = load_replies(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../commands-spec")
+            .as_path(),
+        Flavor::Redis,
+    )?;
+    let entry = replies
+        .entries
+        .get(&cmd.server_name())
+        .ok_or("no reply entry")?;
+    let (items, method, free, _) = emit::command(&mut m, &cmd, entry);
     let enums = &m.items;
     let file = quote! {
         pub trait GoldenCommands: Executor { #method }

@@ -19,7 +19,9 @@
 //! - Types: `integer`, `double`, `bulk` (text), `binary` (bytes), `simple`
 //!   (a status), `ok` (`+OK`), `bool`, `frame` (the generic value; at top
 //!   level only with a quoted reason), `T?`, `array<T>`, `set<T>`,
-//!   `map<K, V>`, `(T1, T2, ...)`.
+//!   `map<K, V>`, `(T1, T2, ...)`; and two shorthands: `stream_entry` for
+//!   `(bulk, array<(bulk, bulk)>)` and `geo_item` for
+//!   `respec::reply::GeoItem`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -53,6 +55,10 @@ pub enum ReplyType {
     Map(Box<ReplyType>, Box<ReplyType>),
     /// `(T1, T2, ...)`.
     Tuple(Vec<ReplyType>),
+    /// A reply type of respec's own, by its grammar name (`geo_item`:
+    /// `respec::reply::GeoItem`, a `GEOSEARCH` result with its optional
+    /// distance, hash and coordinates).
+    Named(&'static str),
 }
 
 impl ReplyType {
@@ -65,7 +71,7 @@ impl ReplyType {
             ReplyType::Binary => "::bytes::Bytes".into(),
             ReplyType::Ok => "()".into(),
             ReplyType::Bool => "bool".into(),
-            ReplyType::Frame => "Frame".into(),
+            ReplyType::Frame => "crate::Frame".into(),
             ReplyType::Nullable(t) => format!("Option<{}>", t.rust()),
             ReplyType::Array(t) => format!("Vec<{}>", t.rust()),
             ReplyType::Set(t) => match **t {
@@ -80,6 +86,8 @@ impl ReplyType {
                 }
                 _ => format!("Vec<({}, {})>", k.rust(), v.rust()),
             },
+            ReplyType::Named("geo_item") => "crate::reply::GeoItem".into(),
+            ReplyType::Named(other) => format!("crate::reply::{other}"),
             ReplyType::Tuple(items) => {
                 let parts: Vec<String> = items.iter().map(ReplyType::rust).collect();
                 if parts.len() == 1 {
@@ -111,6 +119,7 @@ impl fmt::Display for ReplyType {
                 let parts: Vec<String> = items.iter().map(ToString::to_string).collect();
                 write!(f, "({})", parts.join(", "))
             }
+            ReplyType::Named(n) => f.write_str(n),
         }
     }
 }
@@ -169,8 +178,32 @@ impl ReplyTable {
                 continue;
             }
             let at = format!("{file}:{}", i + 1);
-            let (name, rest) = line.split_once(':').ok_or_else(|| format!("{at}: expected `NAME: type`"))?;
+            let (name, rest) = line
+                .split_once(':')
+                .ok_or_else(|| format!("{at}: expected `NAME: type`"))?;
             let name = name.trim().to_ascii_uppercase();
+            // A generic entry's quoted reason may hold any text: it ends the line.
+            if let Some(reason) = rest
+                .trim()
+                .strip_prefix("frame")
+                .map(str::trim)
+                .filter(|r| r.starts_with('"'))
+            {
+                let reason = reason.trim_matches('"').trim().to_string();
+                if reason.is_empty() {
+                    return Err(format!("{at}: a generic reply needs a reason"));
+                }
+                let entry = ReplyEntry {
+                    default: ReplyType::Frame,
+                    alternatives: Vec::new(),
+                    generic_reason: Some(reason),
+                    origin: at.clone(),
+                };
+                if entries.insert(name.clone(), entry).is_some() {
+                    return Err(format!("{at}: `{name}` is declared twice"));
+                }
+                continue;
+            }
             let mut parts = rest.split(';');
             let first = parts.next().unwrap_or("").trim();
             let (default, generic_reason) = match first.strip_prefix("frame") {
@@ -181,13 +214,20 @@ impl ReplyTable {
                     }
                     (ReplyType::Frame, Some(reason))
                 }
-                Some("") => return Err(format!("{at}: `frame` at top level needs a quoted reason")),
+                Some("") => {
+                    return Err(format!("{at}: `frame` at top level needs a quoted reason"))
+                }
                 _ => (parse_type(first).map_err(|e| format!("{at}: {e}"))?, None),
             };
             let mut alternatives = Vec::new();
             for alt in parts {
-                let (cond, ty) = alt.split_once("=>").ok_or_else(|| format!("{at}: expected `cond => type`"))?;
-                let when: Vec<String> = cond.split('+').map(|c| c.trim().to_ascii_lowercase()).collect();
+                let (cond, ty) = alt
+                    .split_once("=>")
+                    .ok_or_else(|| format!("{at}: expected `cond => type`"))?;
+                let when: Vec<String> = cond
+                    .split('+')
+                    .map(|c| c.trim().to_ascii_lowercase())
+                    .collect();
                 if when.iter().any(String::is_empty) {
                     return Err(format!("{at}: empty condition"));
                 }
@@ -195,7 +235,15 @@ impl ReplyTable {
                 alternatives.push(Alternative { when, ty });
             }
             if entries
-                .insert(name.clone(), ReplyEntry { default, alternatives, generic_reason, origin: at.clone() })
+                .insert(
+                    name.clone(),
+                    ReplyEntry {
+                        default,
+                        alternatives,
+                        generic_reason,
+                        origin: at.clone(),
+                    },
+                )
                 .is_some()
             {
                 return Err(format!("{at}: `{name}` is declared twice"));
@@ -212,7 +260,10 @@ impl ReplyTable {
 
 /// Parses one type expression.
 pub fn parse_type(text: &str) -> Result<ReplyType, String> {
-    let mut p = Parser { s: text.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        pos: 0,
+    };
     let t = p.ty()?;
     p.ws();
     if p.pos != p.s.len() {
@@ -228,7 +279,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn ws(&mut self) {
-        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_whitespace()) {
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_whitespace())
+        {
             self.pos += 1;
         }
     }
@@ -247,14 +302,22 @@ impl Parser<'_> {
         if self.eat(c) {
             Ok(())
         } else {
-            Err(format!("expected `{}` at column {}", c as char, self.pos + 1))
+            Err(format!(
+                "expected `{}` at column {}",
+                c as char,
+                self.pos + 1
+            ))
         }
     }
 
     fn word(&mut self) -> String {
         self.ws();
         let start = self.pos;
-        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
             self.pos += 1;
         }
         String::from_utf8_lossy(&self.s[start..self.pos]).into_owned()
@@ -278,6 +341,15 @@ impl Parser<'_> {
                 "ok" => ReplyType::Ok,
                 "bool" => ReplyType::Bool,
                 "frame" => ReplyType::Frame,
+                "geo_item" => ReplyType::Named("geo_item"),
+                // A stream entry: its id and its field/value pairs in order.
+                "stream_entry" => ReplyType::Tuple(vec![
+                    ReplyType::Bulk,
+                    ReplyType::Array(Box::new(ReplyType::Tuple(vec![
+                        ReplyType::Bulk,
+                        ReplyType::Bulk,
+                    ]))),
+                ]),
                 w @ ("array" | "set") => {
                     self.expect(b'<')?;
                     let inner = self.ty()?;
@@ -321,13 +393,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.entries["GET"].default.rust(), "Option<String>");
-        assert_eq!(t.entries["ZRANGE"].select(&["withscores"]).rust(), "Vec<(String, f64)>");
+        assert_eq!(
+            t.entries["ZRANGE"].select(&["withscores"]).rust(),
+            "Vec<(String, f64)>"
+        );
         let z = &t.entries["ZRANDMEMBER"];
         assert_eq!(z.select(&[]).rust(), "Option<String>");
         assert_eq!(z.select(&["count"]).rust(), "Vec<String>");
-        assert_eq!(z.select(&["withscores", "count"]).rust(), "Vec<(String, f64)>");
-        assert_eq!(t.entries["HGETALL"].default.rust(), "::std::collections::HashMap<String, String>");
-        assert_eq!(t.entries["MONITOR"].generic_reason.as_deref(), Some("a stream"));
+        assert_eq!(
+            z.select(&["withscores", "count"]).rust(),
+            "Vec<(String, f64)>"
+        );
+        assert_eq!(
+            t.entries["HGETALL"].default.rust(),
+            "::std::collections::HashMap<String, String>"
+        );
+        assert_eq!(
+            t.entries["MONITOR"].generic_reason.as_deref(),
+            Some("a stream")
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ CLIENT KILL <ip:port | <[ID client-id] | [TYPE NORMAL | MASTER | SLAVE | REPLICA
 #[doc(alias = "CLIENT KILL")]
 #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
 #[derive(Debug, Clone)]
-pub struct ClientKill<E = (), R = Frame> {
+pub struct ClientKill<E = (), R = i64> {
     exec: E,
     args: Args<1>,
     reply: PhantomData<fn() -> R>,

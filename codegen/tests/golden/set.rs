@@ -40,7 +40,7 @@ SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-sec
 #[doc(alias = "SET")]
 #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
 #[derive(Debug, Clone)]
-pub struct Set<E = (), R = Frame> {
+pub struct Set<E = (), R = Option<()>> {
     exec: E,
     args: Args<5>,
     reply: PhantomData<fn() -> R>,
@@ -115,15 +115,35 @@ Sets it from a [`SetCondition`] value; the shorthand methods set one choice each
         self
     }
     ///`NX`
-    pub fn nx(self) -> Self {
-        self.condition(SetCondition::Nx)
+    #[allow(clippy::too_many_arguments)]
+    pub fn nx(mut self) -> Self {
+        self.args.since((2, 6, 12));
+        let value = SetCondition::Nx;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`XX`
-    pub fn xx(self) -> Self {
-        self.condition(SetCondition::Xx)
+    #[allow(clippy::too_many_arguments)]
+    pub fn xx(mut self) -> Self {
+        self.args.since((2, 6, 12));
+        let value = SetCondition::Xx;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`[GET]` (since 6.2.0)
-    pub fn get(mut self) -> Self {
+    pub fn get(mut self) -> Set<E, Option<String>> {
         self.args.since((6, 2, 0));
         self.args
             .set(
@@ -132,7 +152,11 @@ Sets it from a [`SetCondition`] value; the shorthand methods set one choice each
                     w.token("GET");
                 },
             );
-        self
+        Set {
+            exec: self.exec,
+            args: self.args,
+            reply: PhantomData,
+        }
     }
     /**`[EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
 
@@ -148,24 +172,69 @@ Sets it from a [`SetExpiration`] value; the shorthand methods set one choice eac
         self
     }
     ///`EX seconds` (since 2.6.12)
-    pub fn ex(self, seconds: i64) -> Self {
-        self.expiration(SetExpiration::Seconds(seconds))
+    #[allow(clippy::too_many_arguments)]
+    pub fn ex(mut self, seconds: i64) -> Self {
+        let value = SetExpiration::Seconds(seconds);
+        self.args
+            .set(
+                4,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`PX milliseconds` (since 2.6.12)
-    pub fn px(self, milliseconds: i64) -> Self {
-        self.expiration(SetExpiration::Milliseconds(milliseconds))
+    #[allow(clippy::too_many_arguments)]
+    pub fn px(mut self, milliseconds: i64) -> Self {
+        let value = SetExpiration::Milliseconds(milliseconds);
+        self.args
+            .set(
+                4,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`EXAT unix-time-seconds` (since 6.2.0)
-    pub fn exat(self, unix_time_seconds: i64) -> Self {
-        self.expiration(SetExpiration::UnixTimeSeconds(unix_time_seconds))
+    #[allow(clippy::too_many_arguments)]
+    pub fn exat(mut self, unix_time_seconds: i64) -> Self {
+        let value = SetExpiration::UnixTimeSeconds(unix_time_seconds);
+        self.args
+            .set(
+                4,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`PXAT unix-time-milliseconds` (since 6.2.0)
-    pub fn pxat(self, unix_time_milliseconds: i64) -> Self {
-        self.expiration(SetExpiration::UnixTimeMilliseconds(unix_time_milliseconds))
+    #[allow(clippy::too_many_arguments)]
+    pub fn pxat(mut self, unix_time_milliseconds: i64) -> Self {
+        let value = SetExpiration::UnixTimeMilliseconds(unix_time_milliseconds);
+        self.args
+            .set(
+                4,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`KEEPTTL` (since 6.0.0)
-    pub fn keepttl(self) -> Self {
-        self.expiration(SetExpiration::Keepttl)
+    #[allow(clippy::too_many_arguments)]
+    pub fn keepttl(mut self) -> Self {
+        let value = SetExpiration::Keepttl;
+        self.args
+            .set(
+                4,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     /// Reads the reply as `T` instead of the declared reply type.
     pub fn reply<T: FromResp>(self) -> Set<E, T> {

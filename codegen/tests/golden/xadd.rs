@@ -50,7 +50,7 @@ XADD key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [<MAXLEN | MINID> [= | ~] thres
 #[doc(alias = "XADD")]
 #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
 #[derive(Debug, Clone)]
-pub struct Xadd<E = (), R = Frame> {
+pub struct Xadd<E = (), R = Option<String>> {
     exec: E,
     args: Args<6>,
     reply: PhantomData<fn() -> R>,
@@ -163,16 +163,43 @@ Sets it from a [`XaddCondition`] value; the shorthand methods set one choice eac
         self
     }
     ///`KEEPREF`
-    pub fn keepref(self) -> Self {
-        self.condition(XaddCondition::Keepref)
+    #[allow(clippy::too_many_arguments)]
+    pub fn keepref(mut self) -> Self {
+        let value = XaddCondition::Keepref;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`DELREF`
-    pub fn delref(self) -> Self {
-        self.condition(XaddCondition::Delref)
+    #[allow(clippy::too_many_arguments)]
+    pub fn delref(mut self) -> Self {
+        let value = XaddCondition::Delref;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`ACKED`
-    pub fn acked(self) -> Self {
-        self.condition(XaddCondition::Acked)
+    #[allow(clippy::too_many_arguments)]
+    pub fn acked(mut self) -> Self {
+        let value = XaddCondition::Acked;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`[<MAXLEN | MINID> [= | ~] threshold [LIMIT count]]`
     #[allow(clippy::too_many_arguments)]

@@ -44,7 +44,7 @@ ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
 #[doc(alias = "ZADD")]
 #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
 #[derive(Debug, Clone)]
-pub struct Zadd<E = (), R = Frame> {
+pub struct Zadd<E = (), R = Option<i64>> {
     exec: E,
     args: Args<6>,
     reply: PhantomData<fn() -> R>,
@@ -137,12 +137,32 @@ Sets it from a [`ZaddCondition`] value; the shorthand methods set one choice eac
         self
     }
     ///`NX`
-    pub fn nx(self) -> Self {
-        self.condition(ZaddCondition::Nx)
+    #[allow(clippy::too_many_arguments)]
+    pub fn nx(mut self) -> Self {
+        self.args.since((3, 0, 2));
+        let value = ZaddCondition::Nx;
+        self.args
+            .set(
+                1,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`XX`
-    pub fn xx(self) -> Self {
-        self.condition(ZaddCondition::Xx)
+    #[allow(clippy::too_many_arguments)]
+    pub fn xx(mut self) -> Self {
+        self.args.since((3, 0, 2));
+        let value = ZaddCondition::Xx;
+        self.args
+            .set(
+                1,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     /**`[GT | LT]` (since 6.2.0)
 
@@ -159,12 +179,32 @@ Sets it from a [`ZaddComparison`] value; the shorthand methods set one choice ea
         self
     }
     ///`GT`
-    pub fn gt(self) -> Self {
-        self.comparison(ZaddComparison::Gt)
+    #[allow(clippy::too_many_arguments)]
+    pub fn gt(mut self) -> Self {
+        self.args.since((6, 2, 0));
+        let value = ZaddComparison::Gt;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`LT`
-    pub fn lt(self) -> Self {
-        self.comparison(ZaddComparison::Lt)
+    #[allow(clippy::too_many_arguments)]
+    pub fn lt(mut self) -> Self {
+        self.args.since((6, 2, 0));
+        let value = ZaddComparison::Lt;
+        self.args
+            .set(
+                2,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
     }
     ///`[CH]` (since 3.0.2)
     pub fn ch(mut self) -> Self {
@@ -179,7 +219,7 @@ Sets it from a [`ZaddComparison`] value; the shorthand methods set one choice ea
         self
     }
     ///`[INCR]` (since 3.0.2)
-    pub fn incr(mut self) -> Self {
+    pub fn incr(mut self) -> Zadd<E, Option<f64>> {
         self.args.since((3, 0, 2));
         self.args
             .set(
@@ -188,7 +228,11 @@ Sets it from a [`ZaddComparison`] value; the shorthand methods set one choice ea
                     w.token("INCR");
                 },
             );
-        self
+        Zadd {
+            exec: self.exec,
+            args: self.args,
+            reply: PhantomData,
+        }
     }
     /// Reads the reply as `T` instead of the declared reply type.
     pub fn reply<T: FromResp>(self) -> Zadd<E, T> {

@@ -21,9 +21,18 @@ fn main() -> ExitCode {
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = dir.unwrap_or_else(|| root.join("generated"));
-    let result = respec_codegen::load_core(&root.join("commands-spec"), flavor)
-        .and_then(|spec| respec_codegen::generate(&spec, flavor))
-        .and_then(|files| respec_codegen::write_all(&files, &dir).map(|()| files.len()));
+    let spec_dir = root.join("commands-spec");
+    let result = respec_codegen::load_core(&spec_dir, flavor).and_then(|spec| {
+        let replies = respec_codegen::load_replies(&spec_dir, flavor)?;
+        let generic = respec_codegen::check_replies(&spec, &replies)?;
+        let total = respec_codegen::callable(&spec).len();
+        eprintln!(
+            "gen: {generic} of {total} commands declared as the generic reply on purpose ({:.1}%)",
+            100.0 * generic as f64 / total as f64
+        );
+        let files = respec_codegen::generate(&spec, &replies, flavor)?;
+        respec_codegen::write_all(&files, &dir).map(|()| files.len())
+    });
     match result {
         Ok(n) => {
             eprintln!("gen: wrote {n} files to {}", dir.display());
