@@ -110,6 +110,8 @@ mod client;
 pub mod cmd;
 pub mod commands;
 pub mod connection;
+#[cfg(feature = "serde")]
+pub mod de;
 pub mod error;
 pub mod executor;
 pub mod pipeline;

@@ -321,11 +321,11 @@ async fn commands_and_arguments_newer_than_the_server_are_refused_unsent() {
     let client = respec::Client::open(&server.url()).unwrap();
     let before = server.cli(&["INFO", "commandstats"]);
 
-    let e = client.hexpire("h", 60, (1, ["f"])).await.unwrap_err();
+    let e = client.hexpire("h", 60, ["f"]).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unsupported, "{e}");
     assert_eq!(e.command(), Some("HEXPIRE"));
     assert!(e.to_string().contains("7.4.0"), "{e}");
-    let e = client.hgetex("h", (1, ["f"])).await.unwrap_err();
+    let e = client.hgetex("h", ["f"]).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unsupported, "{e}");
     // An argument newer than the server, nested two levels deep:
     // CLIENT KILL ... MAXAGE is from 7.4.
@@ -345,7 +345,7 @@ async fn commands_and_arguments_newer_than_the_server_are_refused_unsent() {
     assert_eq!(killed, 0);
     // Blocking client too.
     let blocking = respec::blocking::Client::open(&server.url()).unwrap();
-    let e = blocking.hexpire("h", 60, (1, ["f"])).run().unwrap_err();
+    let e = blocking.hexpire("h", 60, ["f"]).run().unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unsupported);
 
     // Nothing of it reached the server.

@@ -92,6 +92,19 @@ impl Module {
     }
 }
 
+/// Whether `args[i]` is a count the encoder derives: an integer named
+/// `num...` (`numkeys`, `numfields`, `numids`) right before the `multiple`
+/// argument it counts. The caller passes only the elements.
+pub fn is_count(args: &[ArgDoc], i: usize) -> bool {
+    let a = &args[i];
+    a.ty == "integer"
+        && a.name.starts_with("num")
+        && !a.optional()
+        && args
+            .get(i + 1)
+            .is_some_and(|next| next.multiple() && next.token.is_none())
+}
+
 /// A child of a block as it appears in a tuple: its type, and whether it
 /// has a slot (required pure tokens have none: they are always written).
 struct Field {
@@ -150,7 +163,14 @@ fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Fi
     block
         .arguments
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
+            if is_count(&block.arguments, i) {
+                return Field {
+                    ty: quote!(i64),
+                    has_value: false,
+                };
+            }
             if c.ty == "pure-token" && !c.multiple() {
                 return Field {
                     ty: quote!(bool),
@@ -225,9 +245,9 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
         "block" => {
             let fields: Vec<usize> = (0..arg.arguments.len())
                 .filter(|&i| {
-                    !(arg.arguments[i].ty == "pure-token"
-                        && !arg.arguments[i].multiple()
-                        && !arg.arguments[i].optional())
+                    let c = &arg.arguments[i];
+                    let fixed_token = c.ty == "pure-token" && !c.multiple() && !c.optional();
+                    !fixed_token && !is_count(&arg.arguments, i)
                 })
                 .collect();
             let names: Vec<Ident> = fields.iter().map(|i| format_ident!("f{}", i)).collect();
@@ -240,6 +260,20 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
             let mut body = TokenStream::new();
             for (i, c) in arg.arguments.iter().enumerate() {
                 let inner_owner = format!("{owner}{}", pascal(&arg.name));
+                if is_count(&arg.arguments, i) {
+                    // Written with the elements it counts, just below.
+                    continue;
+                }
+                if i > 0 && is_count(&arg.arguments, i - 1) {
+                    let n = format_ident!("f{}", i);
+                    let each = write_value(m, &inner_owner, c, quote!(item));
+                    body.extend(quote! {
+                        let items_: Vec<_> = #n.into_iter().collect();
+                        w.arg(&(items_.len() as i64));
+                        for item in items_ { #each }
+                    });
+                    continue;
+                }
                 if c.ty == "pure-token" && !c.multiple() {
                     let t = c.token.clone().unwrap_or_else(|| c.name.clone());
                     if c.optional() {
@@ -338,7 +372,10 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
         "block" => {
             let inner_owner = format!("{owner}{}", pascal(&arg.name));
             let mut parts = Vec::new();
-            for c in &arg.arguments {
+            for (i, c) in arg.arguments.iter().enumerate() {
+                if is_count(&arg.arguments, i) {
+                    continue;
+                }
                 if c.ty == "pure-token" && !c.multiple() {
                     if c.optional() {
                         parts.push(quote!(false));
@@ -465,6 +502,16 @@ pub fn command(
 
     for (slot_index, arg) in doc.arguments.iter().enumerate() {
         let slot = lit(slot_index as i64);
+        // The slot of the count this argument's elements set, if any.
+        let count_slot = (slot_index > 0 && is_count(&doc.arguments, slot_index - 1))
+            .then(|| lit(slot_index as i64 - 1));
+        if is_count(&doc.arguments, slot_index) {
+            // Derived from the next argument; zero until that is given.
+            if doc.arguments[slot_index + 1].optional() {
+                ctor_body.extend(quote!(args_.set(#slot, |w| { w.arg(&0i64); });));
+            }
+            continue;
+        }
         if !arg.optional() {
             if arg.ty == "pure-token" && !arg.multiple() {
                 let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
@@ -508,6 +555,10 @@ pub fn command(
                     _ => quote!(),
                 };
                 let msg = format!("`{}` needs at least one `{}`", server_name, arg.name);
+                let set_count = count_slot
+                    .as_ref()
+                    .map(|c| quote!(args_.set(#c, |w| { w.arg(&(count_ as i64)); });))
+                    .unwrap_or_default();
                 ctor_body.extend(quote! {
                     let mut count_ = 0usize;
                     args_.set(#slot, |w| {
@@ -515,6 +566,7 @@ pub fn command(
                         for item in #pid { #per #each count_ += 1; }
                     });
                     if count_ == 0 { args_.fail(#msg); }
+                    #set_count
                 });
             } else {
                 let write = write_arg(m, &ty_name, arg, quote!(#pid));
@@ -721,11 +773,23 @@ pub fn command(
                 let mut set_names = vec![arg.name.clone()];
                 required_descendants(arg, &mut set_names);
                 let (rt, tail) = ret(set_names);
+                let body = match &count_slot {
+                    // The elements also set the count before them.
+                    Some(c) if arg.multiple() && arg.token.is_none() => {
+                        let each = write_value(m, &ty_name, arg, quote!(item));
+                        quote! {
+                            let mut count_ = 0i64;
+                            self.args.set(#slot, |w| { for item in #p { #each count_ += 1; } });
+                            self.args.set(#c, |w| { w.arg(&count_); });
+                        }
+                    }
+                    _ => quote!(self.args.set(#slot, |w| { #write });),
+                };
                 builders.extend(quote! {
                     #[doc = #arg_doc]
                     pub fn #name(mut self, #p: #t) -> #rt {
                         #since
-                        self.args.set(#slot, |w| { #write });
+                        #body
                         #tail
                     }
                 });
