@@ -105,6 +105,31 @@ pub fn is_count(args: &[ArgDoc], i: usize) -> bool {
             .is_some_and(|next| next.multiple() && next.token.is_none())
 }
 
+/// A choice that carries no value: a token, or a block of fixed tokens
+/// (`REPLICAOF NO ONE`). It becomes a unit enum variant.
+fn is_unit(c: &ArgDoc) -> bool {
+    !c.multiple()
+        && (c.ty == "pure-token"
+            || (c.ty == "block"
+                && c.arguments
+                    .iter()
+                    .all(|x| x.ty == "pure-token" && !x.optional() && !x.multiple())))
+}
+
+/// The tokens a unit choice writes.
+fn unit_tokens(c: &ArgDoc) -> Vec<String> {
+    if c.ty == "pure-token" {
+        return vec![c.token.clone().unwrap_or_else(|| c.name.clone())];
+    }
+    let mut out: Vec<String> = c.token.iter().cloned().collect();
+    out.extend(
+        c.arguments
+            .iter()
+            .map(|x| x.token.clone().unwrap_or_else(|| x.name.clone())),
+    );
+    out
+}
+
 /// A child of a block as it appears in a tuple: its type, and whether it
 /// has a slot (required pure tokens have none: they are always written).
 struct Field {
@@ -319,16 +344,16 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
         }
         let v = ident(&vname);
         let doc = docs::arg_line(c);
-        if c.ty == "pure-token" && !c.multiple() {
+        if is_unit(c) {
             variants.push(quote!(#[doc = #doc] #v));
-            let t = c.token.clone().unwrap_or_else(|| c.name.clone());
+            let t = unit_tokens(c);
             let since = c
                 .since
                 .as_deref()
                 .and_then(version_tokens)
                 .map(|s| quote!(w.since(#s);))
                 .unwrap_or_default();
-            arms.push(quote!(Self::#v => { #since w.token(#t); }));
+            arms.push(quote!(Self::#v => { #since #(w.token(#t);)* }));
         } else {
             let ty = value_ty(m, &name, c, Ctx::Owned);
             variants.push(quote!(#[doc = #doc] #v(#ty)));
@@ -362,7 +387,7 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
             let eid = ident(&name);
             let first = &arg.arguments[0];
             let v = ident(&pascal(&first.name));
-            if first.ty == "pure-token" && !first.multiple() {
+            if is_unit(first) {
                 quote!(::respec::commands::#module::#eid::#v)
             } else {
                 let inner = sample_expr(m, &name, first, Ctx::Owned);
@@ -635,7 +660,7 @@ pub fn command(
                     let mut set_names = vec![arg.name.clone(), c.name.clone()];
                     required_descendants(c, &mut set_names);
                     let (rt, tail) = ret(set_names);
-                    let (params, value) = if c.ty == "pure-token" && !c.multiple() {
+                    let (params, value) = if is_unit(c) {
                         (quote!(), quote!(#eid::#vname))
                     } else if c.ty == "block" && !c.multiple() {
                         let fields = block_fields(m, &enum_name, c, Ctx::Owned);

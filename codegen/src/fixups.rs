@@ -11,12 +11,32 @@ use crate::Flavor;
 /// A fix-up: its name and the function that applies it.
 type Fixup = (&'static str, fn(&mut SpecFile) -> Result<(), String>);
 
-/// The fix-ups of each flavor. Empty today: the Redis 8.2.3 and Valkey
-/// 9.1.2 specs generate as they are. A new one is a function here, named
-/// after the quirk, that finds its target with [`arg_mut`] (which fails
-/// when the target is gone).
-const REDIS: &[Fixup] = &[];
-const VALKEY: &[Fixup] = &[];
+/// The fix-ups of each flavor. A new one is a function here, named after
+/// the quirk, that finds its target with [`arg_mut`] (which fails when the
+/// target is gone).
+const REDIS: &[Fixup] = &[(
+    "zincrby_increment_is_a_double",
+    zincrby_increment_is_a_double,
+)];
+const VALKEY: &[Fixup] = &[(
+    "zincrby_increment_is_a_double",
+    zincrby_increment_is_a_double,
+)];
+
+/// `ZINCRBY key increment member`: the spec types `increment` as an
+/// integer, but the server parses it as a double (`ZINCRBY k 1.5 m` works,
+/// like the scores of ZADD); as an integer the method could not add 1.5.
+fn zincrby_increment_is_a_double(spec: &mut SpecFile) -> Result<(), String> {
+    let arg = arg_mut(spec, "zincrby", &["increment"])?;
+    if arg.ty != "integer" {
+        return Err(format!(
+            "`increment` is typed `{}` now; the fix-up is obsolete",
+            arg.ty
+        ));
+    }
+    arg.ty = "double".into();
+    Ok(())
+}
 
 /// Applies every fix-up that concerns `flavor`.
 pub fn apply(spec: &mut SpecFile, flavor: Flavor) -> Result<(), String> {
