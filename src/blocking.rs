@@ -86,6 +86,7 @@ impl Client {
     /// connection of its own, without the response timeout, so other threads
     /// using this client are not held up.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        crate::cmd::check_shareable(cmd.name())?;
         if cmd.is_blocking() {
             return self.execute_dedicated(cmd);
         }

@@ -233,8 +233,17 @@ impl Client {
 
     /// Sends any command and resolves to its reply frame; an error reply is
     /// an `Err` naming the command.
+    ///
+    /// The subscription commands (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE` and
+    /// their `UNSUBSCRIBE` forms) and `MONITOR` are refused with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before
+    /// anything is sent: they would turn the shared connection into a stream
+    /// of messages. Use [`subscriber`](Self::subscriber) for pub/sub.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         if let Err(e) = cmd.check() {
+            return ResponseFuture::ready(Err(e));
+        }
+        if let Err(e) = crate::cmd::check_shareable(cmd.name()) {
             return ResponseFuture::ready(Err(e));
         }
         if !cmd.is_blocking() {

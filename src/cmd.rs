@@ -212,6 +212,31 @@ impl<C: Command + ?Sized> Command for &C {
     }
 }
 
+/// Rejects, before anything is sent, the commands that turn a connection
+/// into a stream of out-of-band messages (the subscription commands and
+/// `MONITOR`): on a shared, multiplexed connection their replies would never
+/// reach the request waiting for them, and every later reply would be read
+/// by the wrong request.
+pub(crate) fn check_shareable(name: &str) -> crate::Result<()> {
+    let (what, instead) = match name {
+        "SUBSCRIBE" | "PSUBSCRIBE" | "SSUBSCRIBE" | "UNSUBSCRIBE" | "PUNSUBSCRIBE"
+        | "SUNSUBSCRIBE" => (
+            "puts the connection in subscriber mode",
+            "use `subscriber()` on the client for a pub/sub connection of its own",
+        ),
+        "MONITOR" => (
+            "turns the connection into a stream of every command the server runs",
+            "send it on a connection of its own (`Connection::connect`)",
+        ),
+        _ => return Ok(()),
+    };
+    Err(crate::Error::new(
+        crate::ErrorKind::InvalidInput,
+        format!("{name} {what}, so a shared client does not send it; {instead}"),
+    )
+    .for_command(name))
+}
+
 /// Shorthand for [`Cmd::new`].
 pub fn cmd(name: &str) -> Cmd {
     Cmd::new(name)

@@ -83,7 +83,10 @@ impl Pipeline {
     /// Appends a command (any [`Command`]: a generated command value or a
     /// [`Cmd`]).
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
-        if let Err(e) = cmd.check() {
+        if let Err(e) = cmd
+            .check()
+            .and_then(|()| crate::cmd::check_shareable(cmd.name()))
+        {
             self.invalid.get_or_insert(Invalid(e));
         }
         cmd.encode(&mut self.buf);

@@ -383,6 +383,49 @@ async fn pubsub_channels_patterns_and_shard_channels() {
 }
 
 #[tokio::test]
+async fn subscription_commands_on_a_shared_client_are_refused_not_hung() {
+    use respec::prelude::*;
+    let server = support::server(Kind::Redis);
+    for proto in ["2", "3"] {
+        let url = format!("{}?protocol={proto}", server.url());
+        let client = Client::open(&url).unwrap();
+        let started = Instant::now();
+        let err = within(5, async { client.subscribe(["ch"]).await })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains("subscriber()"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let err = within(5, async { client.monitor().await })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
+        let err = within(5, client.execute(&args(&["psubscribe", "p*"])))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("PSUBSCRIBE"), "{err}");
+        // In a pipeline the whole pipeline is refused before sending.
+        let mut pipe = Pipeline::new();
+        pipe.add(args(&["SET", "sub:k", "1"]))
+            .add(args(&["SUBSCRIBE", "ch"]));
+        let err = within(5, pipe.execute(&client)).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
+        let exists: i64 = client.exists(["sub:k"]).await.unwrap();
+        assert_eq!(exists, 0, "nothing of the refused pipeline was sent");
+        // The client goes on working.
+        client.set("sub:k", "v").await.unwrap();
+        let v: Option<String> = client.get("sub:k").await.unwrap();
+        assert_eq!(v.as_deref(), Some("v"));
+        client.del(["sub:k"]).await.unwrap();
+    }
+    let blocking = respec::blocking::Client::open(&server.url()).unwrap();
+    let err = blocking.execute(&args(&["SSUBSCRIBE", "s"])).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
+    let pong: String = blocking.query(&args(&["PING"])).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[tokio::test]
 async fn resp3_pushes_on_a_shared_connection_beside_replies() {
     let server = support::server(Kind::Redis);
     let cfg = respec::connection::ConnectionConfig::from_url(&server.url()).unwrap();

@@ -972,6 +972,26 @@ async fn connection(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         .await?,
         0
     );
+    // The old form answers +OK: read through the escape hatch.
+    let victim = c.dedicated().await?;
+    let info: String = victim.client_info().await?;
+    let addr = info
+        .split(' ')
+        .find_map(|f| f.strip_prefix("addr="))
+        .expect("CLIENT INFO has addr=")
+        .to_string();
+    assert_eq!(
+        c.client_kill(ClientKillFilter::OldFormat(addr.into()))
+            .reply::<()>()
+            .await?,
+        ()
+    );
+    let err = c
+        .client_kill(ClientKillFilter::OldFormat("127.0.0.1:1".into()))
+        .reply::<()>()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("No such client"), "{err}");
     assert_eq!(
         c.client_setinfo(ClientSetinfoAttr::Libname("respec-test".into()))
             .await?,
