@@ -248,6 +248,45 @@ async fn many_tasks_share_one_socket() {
     assert_eq!(dbsize, Frame::Integer(50 * 200));
 }
 
+#[test]
+fn blocking_reads_large_and_small_replies_alike() {
+    // The blocking driver grows and shrinks how much it reads at once: large
+    // values between small ones must come back whole and in order.
+    let server = support::server(Kind::Redis);
+    let client = respec::blocking::Client::open(&server.url()).unwrap();
+    let sizes = [3 * 1024 * 1024, 10, 70_000, 1, 4096, 4097, 1_500_000, 0, 5];
+    for (i, &size) in sizes.iter().enumerate() {
+        let value: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
+        let mut set = Cmd::new("SET");
+        set.arg(format!("big:{i}")).arg(&value[..]);
+        client.execute(&set).unwrap();
+    }
+    for round in 0..3 {
+        for (i, &size) in sizes.iter().enumerate() {
+            let got: bytes::Bytes = client.query(&cmd(&["GET", &format!("big:{i}")])).unwrap();
+            assert_eq!(got.len(), size, "round {round}, value {i}");
+            assert!(
+                got.iter().enumerate().all(|(b, &v)| v == (b * 7 + i) as u8),
+                "round {round}, value {i} differs"
+            );
+        }
+    }
+    let all = client
+        .pipeline(
+            &sizes
+                .iter()
+                .enumerate()
+                .map(|(i, _)| cmd(&["STRLEN", &format!("big:{i}")]))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    let lens: Vec<i64> = all
+        .into_iter()
+        .map(|f| respec::FromResp::from_resp(f).unwrap())
+        .collect();
+    assert_eq!(lens, sizes.iter().map(|&s| s as i64).collect::<Vec<_>>());
+}
+
 #[tokio::test]
 async fn push_frames_are_routed_apart_from_replies() {
     for kind in [Kind::Redis, Kind::Valkey] {

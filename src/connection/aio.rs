@@ -8,7 +8,11 @@
 //!
 //! 1. drains every request waiting in the channel into a single output
 //!    buffer, so requests issued while a write was in flight go out together
-//!    in one write (auto-pipelining), and records who waits for which reply;
+//!    in one write (auto-pipelining), and records who waits for which reply.
+//!    When requests arrive at an idle connection, the driver first steps
+//!    back once (to the end of the scheduler's queue): the tasks that the
+//!    last replies woke add their next requests meanwhile, and one write
+//!    carries them all instead of one write each;
 //! 2. writes as much of the output buffer as the socket takes;
 //! 3. reads whatever arrived and decodes it: replies go, in order, to the
 //!    oldest waiter; RESP3 push frames go to the push channel;
@@ -317,6 +321,8 @@ impl Connection {
                 .map(|_| Box::pin(tokio::time::sleep(Duration::ZERO))),
             timer_at: None,
             resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
+            batch_deferred: false,
+            yield_now: false,
         };
         tokio::spawn(driver);
         Ok((
@@ -568,6 +574,10 @@ struct Driver {
     timer_at: Option<Instant>,
     /// RESP2 subscriber: pub/sub arrays are pushes.
     resp2_pubsub: bool,
+    /// The write of newly taken requests was put off once already.
+    batch_deferred: bool,
+    /// End this poll and ask to run again after the other ready tasks.
+    yield_now: bool,
 }
 
 impl Driver {
@@ -767,8 +777,19 @@ impl Driver {
     }
 
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+        let idle = self.out.is_empty();
         let took = self.take_requests(cx);
-        let wrote = self.write(cx)?;
+        let wrote = if took && idle && !self.batch_deferred {
+            // The first request after a quiet spell: other tasks the last
+            // replies woke are likely about to queue theirs. Step back once
+            // so they can, and write them all together.
+            self.batch_deferred = true;
+            self.yield_now = true;
+            false
+        } else {
+            self.batch_deferred = false;
+            self.write(cx)?
+        };
         let read = self.read(cx)?;
         let expired = self.expire(cx);
         Ok(took || wrote || read || expired)
@@ -791,6 +812,13 @@ impl Future for Driver {
                         // Every handle is gone and no one waits for a reply: close.
                         let _ = Pin::new(&mut this.io).poll_shutdown(cx);
                         return Poll::Ready(());
+                    }
+                    if this.yield_now {
+                        // Back of the scheduler's queue: runs again after
+                        // the tasks that are ready now.
+                        this.yield_now = false;
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
                     if !progress {
                         return Poll::Pending;

@@ -148,6 +148,31 @@ pub struct Connection {
     response_timeout: Option<Duration>,
     /// Why the connection can no longer be used, once it cannot.
     broken: Option<String>,
+    /// How many bytes the next read offers the socket (see
+    /// [`next_read_window`]).
+    read_window: usize,
+}
+
+/// The smallest read window: one page.
+const MIN_READ_WINDOW: usize = 4 * 1024;
+/// The largest read window.
+const MAX_READ_WINDOW: usize = 1024 * 1024;
+
+/// The next read window after a read of `n` bytes into `window`: it doubles
+/// while reads fill it (a large reply is coming) and halves when they use
+/// less than a quarter of it. A read that was offered less than the window
+/// (the buffer had less room) leaves it as it is.
+fn next_read_window(current: usize, window: usize, n: usize) -> usize {
+    if window != current {
+        // Cut short by the buffer's room: no sign either way.
+        current
+    } else if n == window {
+        (current * 2).min(MAX_READ_WINDOW)
+    } else if n < current / 4 {
+        (current / 2).max(MIN_READ_WINDOW)
+    } else {
+        current
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -173,6 +198,7 @@ impl Connection {
             pushes: VecDeque::new(),
             response_timeout: cfg.response_timeout,
             broken: None,
+            read_window: MIN_READ_WINDOW,
         };
         let mut hs = Handshake::new(cfg);
         hs.start(&mut conn.out);
@@ -244,7 +270,11 @@ impl Connection {
             self.incoming.reserve();
             let buf = &mut self.incoming.buf;
             let len = buf.len();
-            buf.resize(buf.capacity(), 0);
+            // Only the window handed to `read` is zeroed first (std's `Read`
+            // wants initialized bytes), so a small reply does not pay for
+            // clearing the whole buffer.
+            let window = self.read_window.min(buf.capacity() - len).max(1);
+            buf.resize(len + window, 0);
             let n = match self.stream.read(&mut buf[len..]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
@@ -254,6 +284,7 @@ impl Connection {
                 }
             };
             buf.truncate(len + n);
+            self.read_window = next_read_window(self.read_window, window, n);
             if n == 0 {
                 return Err(Error::new(
                     ErrorKind::ConnectionClosed,
@@ -376,5 +407,30 @@ impl Connection {
             )),
             None => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_window_follows_the_reads() {
+        let mut w = MIN_READ_WINDOW;
+        // Full reads double it, up to the maximum.
+        for _ in 0..20 {
+            w = next_read_window(w, w, w);
+        }
+        assert_eq!(w, MAX_READ_WINDOW);
+        // A window cut short by the buffer's room changes nothing.
+        assert_eq!(next_read_window(w, 100, 100), w);
+        assert_eq!(next_read_window(w, 100, 1), w);
+        // Small reads halve it, down to the minimum.
+        for _ in 0..20 {
+            w = next_read_window(w, w, 10);
+        }
+        assert_eq!(w, MIN_READ_WINDOW);
+        // Reads between a quarter and all of it keep it.
+        assert_eq!(next_read_window(w, w, w / 2), w);
     }
 }

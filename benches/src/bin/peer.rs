@@ -14,17 +14,32 @@
 
 use std::time::{Duration, Instant};
 
-const A_OPS: usize = 100_000;
-const B_OPS: usize = 25_000;
+static A_OPS: Ops = Ops(100_000);
+static B_OPS: Ops = Ops(25_000);
 const C_TASKS: usize = 64;
-const C_OPS: usize = 200_000;
+static C_OPS: Ops = Ops(200_000);
 const D_PIPE: usize = 100;
-const D_OPS: usize = 1_000_000;
-const E_GETS: usize = 5_000;
+static D_OPS: Ops = Ops(1_000_000);
+static E_GETS: Ops = Ops(5_000);
 const E_SIZE: usize = 100 * 1024;
 const F_CONNS: usize = 16;
 const F_TASKS: usize = 256;
-const F_OPS: usize = 256_000;
+static F_OPS: Ops = Ops(256_000);
+
+/// An operation count, divided by `PEER_DIVIDE` (default 1) so that a run
+/// under a profiler (callgrind) stays short.
+struct Ops(usize);
+
+impl Ops {
+    fn get(&self) -> usize {
+        let div = std::env::var("PEER_DIVIDE")
+            .ok()
+            .and_then(|d| d.parse::<usize>().ok())
+            .filter(|&d| d > 0)
+            .unwrap_or(1);
+        (self.0 / div).max(1)
+    }
+}
 
 fn cpu_us() -> u64 {
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
@@ -99,18 +114,18 @@ fn respec_a(url: &str) {
     let client = respec::blocking::Client::open(url).unwrap();
     client.execute(&Cmd::new("PING")).unwrap();
     let m = Measure::start();
-    for i in 0..A_OPS {
+    for i in 0..A_OPS.get() {
         let mut c = Cmd::new("SET");
         c.arg("bench:a").arg(i);
         client.execute(&c).unwrap();
     }
-    for _ in 0..A_OPS {
+    for _ in 0..A_OPS.get() {
         let mut c = Cmd::new("GET");
         c.arg("bench:a");
         let v: Option<bytes::Bytes> = client.query(&c).unwrap();
         assert!(v.is_some());
     }
-    m.done("respec", "a", 2 * A_OPS);
+    m.done("respec", "a", 2 * A_OPS.get());
 }
 
 async fn respec_async(url: &str, scenario: &str) {
@@ -120,7 +135,7 @@ async fn respec_async(url: &str, scenario: &str) {
     match scenario {
         "b" => {
             let m = Measure::start();
-            for i in 0..B_OPS {
+            for i in 0..B_OPS.get() {
                 let mut c = Cmd::new("SET");
                 c.arg("bench:b").arg(i);
                 client.execute(&c).await.unwrap();
@@ -128,13 +143,13 @@ async fn respec_async(url: &str, scenario: &str) {
                 c.arg("bench:b");
                 let _: Option<bytes::Bytes> = client.query(&c).await.unwrap();
             }
-            m.done("respec", "b", 2 * B_OPS);
+            m.done("respec", "b", 2 * B_OPS.get());
         }
         "c" | "f" => {
             let (tasks, ops, conns) = if scenario == "c" {
-                (C_TASKS, C_OPS, 1)
+                (C_TASKS, C_OPS.get(), 1)
             } else {
-                (F_TASKS, F_OPS, F_CONNS)
+                (F_TASKS, F_OPS.get(), F_CONNS)
             };
             let clients: Vec<_> = (0..conns)
                 .map(|_| respec::Client::open(url).unwrap())
@@ -165,7 +180,7 @@ async fn respec_async(url: &str, scenario: &str) {
         }
         "d" => {
             let m = Measure::start();
-            for p in 0..D_OPS / D_PIPE {
+            for p in 0..D_OPS.get() / D_PIPE {
                 let mut pipe = Pipeline::new();
                 for i in 0..D_PIPE {
                     let mut c = Cmd::new("SET");
@@ -175,20 +190,20 @@ async fn respec_async(url: &str, scenario: &str) {
                 let results = pipe.execute(&client).await.unwrap();
                 assert_eq!(results.len(), D_PIPE);
             }
-            m.done("respec", "d", D_OPS);
+            m.done("respec", "d", D_OPS.get());
         }
         "e" => {
             let mut c = Cmd::new("SET");
             c.arg("bench:e").arg(value(E_SIZE));
             client.execute(&c).await.unwrap();
             let m = Measure::start();
-            for _ in 0..E_GETS {
+            for _ in 0..E_GETS.get() {
                 let mut c = Cmd::new("GET");
                 c.arg("bench:e");
                 let v: bytes::Bytes = client.query(&c).await.unwrap();
                 assert_eq!(v.len(), E_SIZE);
             }
-            m.done("respec", "e", E_GETS);
+            m.done("respec", "e", E_GETS.get());
         }
         _ => panic!("unknown scenario {scenario}"),
     }
@@ -200,18 +215,18 @@ fn redis_rs_a(url: &str) {
     let client = redis::Client::open(url).unwrap();
     let mut con = client.get_connection().unwrap();
     let m = Measure::start();
-    for i in 0..A_OPS {
+    for i in 0..A_OPS.get() {
         let _: redis::Value = redis::cmd("SET")
             .arg("bench:a")
             .arg(i)
             .query(&mut con)
             .unwrap();
     }
-    for _ in 0..A_OPS {
+    for _ in 0..A_OPS.get() {
         let v: Option<Vec<u8>> = redis::cmd("GET").arg("bench:a").query(&mut con).unwrap();
         assert!(v.is_some());
     }
-    m.done("redis-rs", "a", 2 * A_OPS);
+    m.done("redis-rs", "a", 2 * A_OPS.get());
 }
 
 async fn redis_rs_async(url: &str, scenario: &str) {
@@ -220,7 +235,7 @@ async fn redis_rs_async(url: &str, scenario: &str) {
     match scenario {
         "b" => {
             let m = Measure::start();
-            for i in 0..B_OPS {
+            for i in 0..B_OPS.get() {
                 let _: redis::Value = redis::cmd("SET")
                     .arg("bench:b")
                     .arg(i)
@@ -233,13 +248,13 @@ async fn redis_rs_async(url: &str, scenario: &str) {
                     .await
                     .unwrap();
             }
-            m.done("redis-rs", "b", 2 * B_OPS);
+            m.done("redis-rs", "b", 2 * B_OPS.get());
         }
         "c" | "f" => {
             let (tasks, ops, conns) = if scenario == "c" {
-                (C_TASKS, C_OPS, 1)
+                (C_TASKS, C_OPS.get(), 1)
             } else {
-                (F_TASKS, F_OPS, F_CONNS)
+                (F_TASKS, F_OPS.get(), F_CONNS)
             };
             let mut cons = Vec::new();
             for _ in 0..conns {
@@ -273,7 +288,7 @@ async fn redis_rs_async(url: &str, scenario: &str) {
         }
         "d" => {
             let m = Measure::start();
-            for p in 0..D_OPS / D_PIPE {
+            for p in 0..D_OPS.get() / D_PIPE {
                 let mut pipe = redis::pipe();
                 for i in 0..D_PIPE {
                     pipe.cmd("SET").arg("bench:d").arg(p * D_PIPE + i);
@@ -281,7 +296,7 @@ async fn redis_rs_async(url: &str, scenario: &str) {
                 let results: Vec<redis::Value> = pipe.query_async(&mut con).await.unwrap();
                 assert_eq!(results.len(), D_PIPE);
             }
-            m.done("redis-rs", "d", D_OPS);
+            m.done("redis-rs", "d", D_OPS.get());
         }
         "e" => {
             let _: redis::Value = redis::cmd("SET")
@@ -291,7 +306,7 @@ async fn redis_rs_async(url: &str, scenario: &str) {
                 .await
                 .unwrap();
             let m = Measure::start();
-            for _ in 0..E_GETS {
+            for _ in 0..E_GETS.get() {
                 let v: Vec<u8> = redis::cmd("GET")
                     .arg("bench:e")
                     .query_async(&mut con)
@@ -299,7 +314,7 @@ async fn redis_rs_async(url: &str, scenario: &str) {
                     .unwrap();
                 assert_eq!(v.len(), E_SIZE);
             }
-            m.done("redis-rs", "e", E_GETS);
+            m.done("redis-rs", "e", E_GETS.get());
         }
         _ => panic!("unknown scenario {scenario}"),
     }
@@ -310,43 +325,40 @@ async fn redis_rs_async(url: &str, scenario: &str) {
 async fn fred_async(url: &str, scenario: &str) {
     use fred::prelude::*;
     let config = Config::from_url(url).unwrap();
-    match scenario {
-        "f" => {
-            let pool = Builder::from_config(config).build_pool(F_CONNS).unwrap();
-            pool.init().await.unwrap();
-            let m = Measure::start();
-            let mut handles = Vec::new();
-            for t in 0..F_TASKS {
-                let client = pool.next().clone();
-                handles.push(tokio::spawn(async move {
-                    let key = format!("bench:{t}");
-                    for i in 0..F_OPS / F_TASKS / 2 {
-                        let _: () = client.set(&key, i as i64, None, None, false).await.unwrap();
-                        let _: Option<Vec<u8>> = client.get(&key).await.unwrap();
-                    }
-                }));
-            }
-            for h in handles {
-                h.await.unwrap();
-            }
-            m.done("fred", "f", F_OPS);
-            return;
+    if scenario == "f" {
+        let pool = Builder::from_config(config).build_pool(F_CONNS).unwrap();
+        pool.init().await.unwrap();
+        let m = Measure::start();
+        let mut handles = Vec::new();
+        for t in 0..F_TASKS {
+            let client = pool.next().clone();
+            handles.push(tokio::spawn(async move {
+                let key = format!("bench:{t}");
+                for i in 0..F_OPS.get() / F_TASKS / 2 {
+                    let _: () = client.set(&key, i as i64, None, None, false).await.unwrap();
+                    let _: Option<Vec<u8>> = client.get(&key).await.unwrap();
+                }
+            }));
         }
-        _ => {}
+        for h in handles {
+            h.await.unwrap();
+        }
+        m.done("fred", "f", F_OPS.get());
+        return;
     }
     let client = Builder::from_config(config).build().unwrap();
     client.init().await.unwrap();
     match scenario {
         "b" => {
             let m = Measure::start();
-            for i in 0..B_OPS {
+            for i in 0..B_OPS.get() {
                 let _: () = client
                     .set("bench:b", i as i64, None, None, false)
                     .await
                     .unwrap();
                 let _: Option<Vec<u8>> = client.get("bench:b").await.unwrap();
             }
-            m.done("fred", "b", 2 * B_OPS);
+            m.done("fred", "b", 2 * B_OPS.get());
         }
         "c" => {
             let m = Measure::start();
@@ -355,7 +367,7 @@ async fn fred_async(url: &str, scenario: &str) {
                 let client = client.clone();
                 handles.push(tokio::spawn(async move {
                     let key = format!("bench:{t}");
-                    for i in 0..C_OPS / C_TASKS / 2 {
+                    for i in 0..C_OPS.get() / C_TASKS / 2 {
                         let _: () = client.set(&key, i as i64, None, None, false).await.unwrap();
                         let _: Option<Vec<u8>> = client.get(&key).await.unwrap();
                     }
@@ -364,11 +376,11 @@ async fn fred_async(url: &str, scenario: &str) {
             for h in handles {
                 h.await.unwrap();
             }
-            m.done("fred", "c", C_OPS);
+            m.done("fred", "c", C_OPS.get());
         }
         "d" => {
             let m = Measure::start();
-            for p in 0..D_OPS / D_PIPE {
+            for p in 0..D_OPS.get() / D_PIPE {
                 let pipe = client.pipeline();
                 for i in 0..D_PIPE {
                     let _: () = pipe
@@ -379,7 +391,7 @@ async fn fred_async(url: &str, scenario: &str) {
                 let results: Vec<Value> = pipe.all().await.unwrap();
                 assert_eq!(results.len(), D_PIPE);
             }
-            m.done("fred", "d", D_OPS);
+            m.done("fred", "d", D_OPS.get());
         }
         "e" => {
             let _: () = client
@@ -387,11 +399,11 @@ async fn fred_async(url: &str, scenario: &str) {
                 .await
                 .unwrap();
             let m = Measure::start();
-            for _ in 0..E_GETS {
+            for _ in 0..E_GETS.get() {
                 let v: Vec<u8> = client.get("bench:e").await.unwrap();
                 assert_eq!(v.len(), E_SIZE);
             }
-            m.done("fred", "e", E_GETS);
+            m.done("fred", "e", E_GETS.get());
         }
         _ => panic!("unknown scenario {scenario}"),
     }
