@@ -52,6 +52,8 @@ pub struct Cmd {
     /// The upper-cased name, when the name as written is not upper case
     /// already (otherwise it is read from `body`, saving an allocation).
     name: Option<String>,
+    /// Where the name's bytes lie in `body`, when `name` is `None`.
+    name_at: std::ops::Range<usize>,
     /// The arguments, each already written as a RESP bulk string.
     body: BytesMut,
     argc: usize,
@@ -61,15 +63,18 @@ pub struct Cmd {
 impl Cmd {
     /// A command whose first argument is `name` (for example `"GET"`).
     pub fn new(name: &str) -> Self {
-        let upper = name.bytes().all(|b| !b.is_ascii_lowercase())
-            && std::str::from_utf8(name.as_bytes()).is_ok();
+        let upper = !name.bytes().any(|b| b.is_ascii_lowercase());
         let mut cmd = Cmd {
             name: (!upper).then(|| name.to_ascii_uppercase()),
+            name_at: 0..0,
             body: BytesMut::with_capacity(64),
             argc: 0,
             blocking: false,
         };
         cmd.arg(name);
+        // `$<len>\r\n<name>\r\n`: the name ends two bytes before the end.
+        let end = cmd.body.len() - 2;
+        cmd.name_at = end - name.len()..end;
         cmd
     }
 
@@ -85,11 +90,13 @@ impl Cmd {
         let first = it.next()?;
         let mut body = BytesMut::with_capacity(64);
         first.write_arg(&mut body);
-        let raw = first_arg(&body);
+        let name_at = first_arg(&body);
+        let raw = &body[name_at.clone()];
         let upper = std::str::from_utf8(raw).is_ok() && !raw.iter().any(u8::is_ascii_lowercase);
         let name = (!upper).then(|| name_of(&body));
         let mut cmd = Cmd {
             name,
+            name_at,
             body,
             argc: 1,
             blocking: false,
@@ -157,15 +164,15 @@ impl Cmd {
     }
 }
 
-/// The bytes of the first bulk string in `body`.
-fn first_arg(body: &[u8]) -> &[u8] {
+/// Where the bytes of the first bulk string in `body` lie.
+fn first_arg(body: &[u8]) -> std::ops::Range<usize> {
     let start = body.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
     let end = body.len().saturating_sub(2).max(start);
     let len = std::str::from_utf8(body.get(1..start.saturating_sub(2)).unwrap_or_default())
         .ok()
         .and_then(|l| l.parse::<usize>().ok())
         .unwrap_or(end - start);
-    &body[start..(start + len).min(end)]
+    start..(start + len).min(end)
 }
 
 /// The upper-cased text of the first bulk string in `body` (the name).
@@ -180,7 +187,7 @@ impl Command for Cmd {
         match &self.name {
             Some(n) => n,
             // Checked to be UTF-8 without lower-case letters when built.
-            None => std::str::from_utf8(first_arg(&self.body)).unwrap_or_default(),
+            None => std::str::from_utf8(&self.body[self.name_at.clone()]).unwrap_or_default(),
         }
     }
 

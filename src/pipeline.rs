@@ -83,14 +83,12 @@ impl Pipeline {
     /// Appends a command (any [`Command`]: a generated command value or a
     /// [`Cmd`]).
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
-        if let Err(e) = cmd
-            .check()
-            .and_then(|()| crate::cmd::check_shareable(cmd.name()))
-        {
+        let name = cmd.name();
+        if let Err(e) = cmd.check().and_then(|()| crate::cmd::check_shareable(name)) {
             self.invalid.get_or_insert(Invalid(e));
         }
         cmd.encode(&mut self.buf);
-        self.names.push_str(cmd.name());
+        self.names.push_str(name);
         self.name_ends.push(self.names.len() as u32);
         self.required = self.required.max(cmd.required_version());
         self

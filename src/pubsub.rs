@@ -4,8 +4,25 @@
 //! (`SUBSCRIBE`), patterns (`PSUBSCRIBE`) and shard channels
 //! (`SSUBSCRIBE`), and hands out [`Message`]s with
 //! [`Subscriber::next_message`], as an async [`Stream`](futures_core::Stream)
-//! ([`Subscriber::into_stream`]), or, on the blocking side, as an `Iterator`
-//! ([`crate::blocking::Subscriber`]).
+//! (the subscriber itself, or [`Subscriber::into_stream`]), or, on the
+//! blocking side, as an `Iterator` ([`crate::blocking::Subscriber`]).
+//!
+//! Subscriptions change while messages are received: waiting for a message
+//! is cancel-safe, so one loop can wait for either a message or a request to
+//! subscribe, and neither loses anything:
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client, mut requests: tokio::sync::mpsc::Receiver<String>) -> respec::Result<()> {
+//! let mut sub = client.subscriber().await?;
+//! sub.subscribe(["news"]).await?;
+//! loop {
+//!     tokio::select! {
+//!         msg = sub.next_message() => println!("{:?}", msg?.payload),
+//!         Some(channel) = requests.recv() => sub.subscribe([channel]).await?,
+//!     }
+//! }
+//! # }
+//! ```
 //!
 //! On RESP3 the messages are push frames, so the same connection still
 //! answers ordinary commands ([`Subscriber::execute`]). On RESP2 the
@@ -25,6 +42,7 @@
 //! ```
 
 use std::collections::{BTreeSet, VecDeque};
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -167,6 +185,12 @@ fn confirmation(verb: &str) -> &'static [u8] {
 }
 
 /// A pub/sub connection (see the module docs).
+///
+/// A `Subscriber` is itself a [`Stream`](futures_core::Stream) of messages,
+/// so it can subscribe and unsubscribe between two messages while it is
+/// being consumed as a stream. Waiting for a message is cancel-safe:
+/// dropping the wait (for example in the losing branch of a `select!`)
+/// loses no message.
 pub struct Subscriber {
     config: ConnectionConfig,
     conn: Connection,
@@ -176,12 +200,26 @@ pub struct Subscriber {
     queued: VecDeque<Message>,
     /// How long to keep trying to reconnect before giving up.
     reconnect_for: Duration,
+    /// A reconnect in progress, started when the connection dropped.
+    reconnecting: Option<Reconnecting>,
+    /// Set when a reconnect failed: the stream of messages has ended.
+    ended: bool,
 }
+
+/// A new connection with every subscription renewed, and the messages that
+/// arrived while renewing.
+type Renewed = (
+    Connection,
+    mpsc::UnboundedReceiver<Frame>,
+    VecDeque<Message>,
+);
+type Reconnecting = Pin<Box<dyn Future<Output = Result<Renewed>> + Send>>;
 
 impl std::fmt::Debug for Subscriber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscriber")
             .field("subscriptions", &self.subs)
+            .field("reconnecting", &self.reconnecting.is_some())
             .finish()
     }
 }
@@ -197,6 +235,8 @@ impl Subscriber {
             subs: Subscriptions::default(),
             queued: VecDeque::new(),
             reconnect_for: Duration::from_secs(30),
+            reconnecting: None,
+            ended: false,
         })
     }
 
@@ -285,6 +325,13 @@ impl Subscriber {
             )
             .for_command(verb));
         }
+        // A reconnect in progress finishes first, so that the change goes
+        // to the connection that will carry the messages.
+        if let Some(fut) = self.reconnecting.as_mut() {
+            let renewed = fut.await;
+            self.reconnecting = None;
+            self.adopt(renewed)?;
+        }
         let expected = if unsubscribe_all {
             // The server confirms each one it drops, or once with none left.
             match verb {
@@ -295,125 +342,192 @@ impl Subscriber {
         } else {
             names.len()
         };
-        self.send_change(verb, &names, expected).await?;
+        send_change(
+            &self.conn,
+            &mut self.pushes,
+            &mut self.queued,
+            confirm_timeout(&self.config),
+            verb,
+            &names,
+            expected,
+        )
+        .await?;
         self.subs.apply(verb, &names);
-        Ok(())
-    }
-
-    /// Sends a subscription command and waits for its confirmations,
-    /// queueing any message that arrives meanwhile.
-    async fn send_change(
-        &mut self,
-        verb: &'static str,
-        names: &[Bytes],
-        expected: usize,
-    ) -> Result<()> {
-        let mut cmd = Cmd::new(verb);
-        for n in names {
-            cmd.arg(n);
-        }
-        let mut bytes = bytes::BytesMut::new();
-        crate::Command::encode(&cmd, &mut bytes);
-        self.conn.send_encoded(bytes.freeze(), 0, false).await?;
-        let want = confirmation(verb);
-        let mut seen = 0;
-        let deadline = self
-            .config
-            .response_timeout
-            .unwrap_or(Duration::from_secs(30));
-        while seen < expected {
-            let frame = tokio::time::timeout(deadline, self.pushes.recv())
-                .await
-                .map_err(|_| {
-                    Error::new(
-                        ErrorKind::Timeout,
-                        format!("no {verb} confirmation within {deadline:?}"),
-                    )
-                    .for_command(verb)
-                })?
-                .ok_or_else(|| {
-                    Error::new(ErrorKind::ConnectionClosed, "the connection closed")
-                        .for_command(verb)
-                })?;
-            if let Some(m) = Message::from_push(&frame) {
-                self.queued.push_back(m);
-                continue;
-            }
-            if let Frame::Push(items) = &frame {
-                if items.first().and_then(Frame::as_bytes) == Some(want) {
-                    seen += 1;
-                }
-            }
-        }
         Ok(())
     }
 
     /// Waits for the next message. When the connection drops, reconnects
     /// (with backoff, for at most the reconnect timeout) and subscribes
     /// again before waiting on.
+    ///
+    /// Cancel-safe: dropping the returned future loses no message, and the
+    /// subscriber can then change its subscriptions before waiting again.
     pub async fn next_message(&mut self) -> Result<Message> {
+        std::future::poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    /// Polls for the next message (what [`next_message`](Self::next_message)
+    /// and the [`Stream`](futures_core::Stream) implementation wait on).
+    pub fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
         loop {
-            if let Some(m) = self.queued.pop_front() {
-                return Ok(m);
+            if let Some(fut) = self.reconnecting.as_mut() {
+                let renewed = std::task::ready!(fut.as_mut().poll(cx));
+                self.reconnecting = None;
+                if let Err(e) = self.adopt(renewed) {
+                    return Poll::Ready(Err(e));
+                }
             }
-            match self.pushes.recv().await {
+            if let Some(m) = self.queued.pop_front() {
+                return Poll::Ready(Ok(m));
+            }
+            match std::task::ready!(self.pushes.poll_recv(cx)) {
                 Some(frame) => {
                     if let Some(m) = Message::from_push(&frame) {
-                        return Ok(m);
+                        return Poll::Ready(Ok(m));
                     }
                 }
-                None => self.reconnect().await?,
-            }
-        }
-    }
-
-    /// Reconnects with exponential backoff and renews every subscription.
-    async fn reconnect(&mut self) -> Result<()> {
-        let started = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(20);
-        loop {
-            match self.try_reconnect().await {
-                Ok(()) => return Ok(()),
-                Err(e) if started.elapsed() + delay > self.reconnect_for => {
-                    return Err(Error::new(
-                        e.kind().clone(),
-                        format!(
-                            "the subscriber could not reconnect within {:?}: {e}",
-                            self.reconnect_for
-                        ),
-                    ))
-                }
-                Err(_) => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(1));
+                None => {
+                    self.reconnecting = Some(Box::pin(reconnect(
+                        self.config.clone(),
+                        self.subs.clone(),
+                        self.reconnect_for,
+                    )))
                 }
             }
         }
     }
 
-    async fn try_reconnect(&mut self) -> Result<()> {
-        let (conn, pushes) = Connection::connect_subscriber(&self.config).await?;
+    /// Takes over a renewed connection.
+    fn adopt(&mut self, renewed: Result<Renewed>) -> Result<()> {
+        let (conn, pushes, queued) = renewed?;
         self.conn = conn;
         self.pushes = pushes;
-        for (verb, names) in self.subs.renewals() {
-            let n = names.len();
-            self.send_change(verb, &names, n).await?;
-        }
+        self.queued.extend(queued);
         Ok(())
     }
 
     /// The subscriber as a stream of messages; an item is `Err` only when
-    /// reconnecting failed, after which the stream ends.
+    /// reconnecting failed, after which the stream ends. (The subscriber is
+    /// a stream itself; this wrapper is for code that wants to own one.)
     pub fn into_stream(self) -> MessageStream {
-        MessageStream {
-            inner: Box::pin(futures_stream(self)),
-        }
+        MessageStream { sub: self }
     }
 
     /// Which protocol the subscriber's connection speaks.
     pub fn protocol(&self) -> Protocol {
         self.conn.server_info().protocol
     }
+}
+
+impl futures_core::Stream for Subscriber {
+    type Item = Result<Message>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let item = std::task::ready!(self.poll_message(cx));
+        if item.is_err() {
+            self.ended = true;
+        }
+        Poll::Ready(Some(item))
+    }
+}
+
+/// How long to wait for a subscription's confirmation.
+fn confirm_timeout(config: &ConnectionConfig) -> Duration {
+    config.response_timeout.unwrap_or(Duration::from_secs(30))
+}
+
+/// Sends a subscription command and waits for its confirmations, queueing
+/// any message that arrives meanwhile.
+async fn send_change(
+    conn: &Connection,
+    pushes: &mut mpsc::UnboundedReceiver<Frame>,
+    queued: &mut VecDeque<Message>,
+    deadline: Duration,
+    verb: &'static str,
+    names: &[Bytes],
+    expected: usize,
+) -> Result<()> {
+    let mut cmd = Cmd::new(verb);
+    for n in names {
+        cmd.arg(n);
+    }
+    let mut bytes = bytes::BytesMut::new();
+    crate::Command::encode(&cmd, &mut bytes);
+    conn.send_encoded(bytes.freeze(), 0, false).await?;
+    let want = confirmation(verb);
+    let mut seen = 0;
+    while seen < expected {
+        let frame = tokio::time::timeout(deadline, pushes.recv())
+            .await
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!("no {verb} confirmation within {deadline:?}"),
+                )
+                .for_command(verb)
+            })?
+            .ok_or_else(|| {
+                Error::new(ErrorKind::ConnectionClosed, "the connection closed").for_command(verb)
+            })?;
+        if let Some(m) = Message::from_push(&frame) {
+            queued.push_back(m);
+            continue;
+        }
+        if let Frame::Push(items) = &frame {
+            if items.first().and_then(Frame::as_bytes) == Some(want) {
+                seen += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reconnects with exponential backoff and renews every subscription.
+async fn reconnect(
+    config: ConnectionConfig,
+    subs: Subscriptions,
+    reconnect_for: Duration,
+) -> Result<Renewed> {
+    let started = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(20);
+    loop {
+        match renew(&config, &subs).await {
+            Ok(renewed) => return Ok(renewed),
+            Err(e) if started.elapsed() + delay > reconnect_for => {
+                return Err(Error::new(
+                    e.kind().clone(),
+                    format!("the subscriber could not reconnect within {reconnect_for:?}: {e}"),
+                ))
+            }
+            Err(_) => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+/// One attempt: connect and subscribe again to everything.
+async fn renew(config: &ConnectionConfig, subs: &Subscriptions) -> Result<Renewed> {
+    let (conn, mut pushes) = Connection::connect_subscriber(config).await?;
+    let mut queued = VecDeque::new();
+    for (verb, names) in subs.renewals() {
+        let n = names.len();
+        send_change(
+            &conn,
+            &mut pushes,
+            &mut queued,
+            confirm_timeout(config),
+            verb,
+            &names,
+            n,
+        )
+        .await?;
+    }
+    Ok((conn, pushes, queued))
 }
 
 fn names<I, S>(items: I) -> Vec<Bytes>
@@ -427,31 +541,22 @@ where
         .collect()
 }
 
-type BoxedNext = Pin<
-    Box<
-        dyn std::future::Future<Output = (Option<Result<Message>>, Option<Box<Subscriber>>)> + Send,
-    >,
->;
-
-/// Drives one `next_message` at a time, handing the subscriber back.
-fn futures_stream(sub: Subscriber) -> StreamState {
-    StreamState::Idle(Some(Box::new(sub)))
-}
-
-enum StreamState {
-    Idle(Option<Box<Subscriber>>),
-    Waiting(BoxedNext),
-    Done,
-}
-
-/// A [`Subscriber`] as a [`Stream`](futures_core::Stream) of messages.
+/// A [`Subscriber`] as an owned [`Stream`](futures_core::Stream) of
+/// messages.
+#[derive(Debug)]
 pub struct MessageStream {
-    inner: Pin<Box<StreamState>>,
+    sub: Subscriber,
 }
 
-impl std::fmt::Debug for MessageStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MessageStream")
+impl MessageStream {
+    /// The subscriber, to change subscriptions between two messages.
+    pub fn subscriber_mut(&mut self) -> &mut Subscriber {
+        &mut self.sub
+    }
+
+    /// The subscriber back.
+    pub fn into_inner(self) -> Subscriber {
+        self.sub
     }
 }
 
@@ -459,31 +564,6 @@ impl futures_core::Stream for MessageStream {
     type Item = Result<Message>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let state = self.inner.as_mut().get_mut();
-        loop {
-            match state {
-                StreamState::Idle(sub) => {
-                    let Some(mut sub) = sub.take() else {
-                        *state = StreamState::Done;
-                        continue;
-                    };
-                    *state = StreamState::Waiting(Box::pin(async move {
-                        match sub.next_message().await {
-                            Ok(m) => (Some(Ok(m)), Some(sub)),
-                            Err(e) => (Some(Err(e)), None),
-                        }
-                    }));
-                }
-                StreamState::Waiting(fut) => {
-                    let (item, sub) = std::task::ready!(fut.as_mut().poll(cx));
-                    *state = match sub {
-                        Some(s) => StreamState::Idle(Some(s)),
-                        None => StreamState::Done,
-                    };
-                    return Poll::Ready(item);
-                }
-                StreamState::Done => return Poll::Ready(None),
-            }
-        }
+        Pin::new(&mut self.sub).poll_next(cx)
     }
 }

@@ -425,6 +425,104 @@ async fn subscription_commands_on_a_shared_client_are_refused_not_hung() {
     assert_eq!(pong, "PONG");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_change_while_messages_are_received() {
+    use futures_core::Stream;
+    use std::pin::Pin;
+    let server = support::server(Kind::Redis);
+    for proto in ["2", "3"] {
+        let url = format!("{}?protocol={proto}", server.url());
+        let client = Client::open(&url).unwrap();
+        let publish = |channel: &str, payload: &str| {
+            let client = client.clone();
+            let cmd = args(&["PUBLISH", channel, payload]);
+            async move { client.query::<i64, _>(&cmd).await.unwrap() }
+        };
+        let mut sub = client.subscriber().await.unwrap();
+        sub.subscribe(["st:a"]).await.unwrap();
+
+        // The usual loop: wait for a message or for a request to change the
+        // subscriptions, whichever comes first. A wait given up by `select!`
+        // loses nothing.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(1);
+        let publisher = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                tx.send("st:b").await.unwrap();
+                // Publish to st:b until the subscriber has it.
+                for i in 0.. {
+                    let n: i64 = client
+                        .query(&args(&["PUBLISH", "st:b", &format!("b{i}")]))
+                        .await
+                        .unwrap();
+                    if n == 1 {
+                        return i;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                unreachable!()
+            })
+        };
+        let got = within(10, async {
+            loop {
+                tokio::select! {
+                    m = sub.next_message() => break m.unwrap(),
+                    Some(ch) = rx.recv() => sub.subscribe([ch]).await.unwrap(),
+                }
+            }
+        })
+        .await;
+        let first_delivered = publisher.await.unwrap();
+        assert_eq!(&got.channel[..], b"st:b");
+        assert_eq!(
+            got.payload_as::<String>().unwrap(),
+            format!("b{first_delivered}")
+        );
+
+        // The subscriber is a stream; between two items it changes its
+        // subscriptions.
+        assert_eq!(publish("st:a", "a1").await, 1);
+        let m = within(
+            10,
+            std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((&m.channel[..], &m.payload[..]), (&b"st:a"[..], &b"a1"[..]));
+        sub.unsubscribe(["st:a"]).await.unwrap();
+        sub.psubscribe(["st:p*"]).await.unwrap();
+        assert_eq!(publish("st:a", "lost").await, 0, "RESP{proto}");
+        assert_eq!(publish("st:p1", "p1").await, 1);
+        let m = within(
+            10,
+            std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(m.kind, MessageKind::Pattern);
+        assert_eq!(&m.payload[..], b"p1");
+
+        // The owned stream lends its subscriber out the same way.
+        let mut stream = sub.into_stream();
+        stream.subscriber_mut().subscribe(["st:c"]).await.unwrap();
+        assert_eq!(publish("st:c", "c1").await, 1);
+        let m = within(
+            10,
+            std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(&m.payload[..], b"c1");
+        let (channels, patterns, _) = stream.into_inner().subscriptions();
+        assert_eq!(channels.len(), 2, "st:b and st:c");
+        assert_eq!(patterns.len(), 1);
+    }
+}
+
 #[tokio::test]
 async fn resp3_pushes_on_a_shared_connection_beside_replies() {
     let server = support::server(Kind::Redis);

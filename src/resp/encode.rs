@@ -54,17 +54,36 @@ pub fn put_decimal(out: &mut BytesMut, n: i64) {
     out.put_slice(digits);
 }
 
-/// Formats `n` right-aligned into `buf` and returns the digits.
+/// "00" to "99", two digits per entry.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Formats `n` right-aligned into `buf` and returns the digits (two at a
+/// time: half the divisions of one at a time).
 #[inline]
 fn format_decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     &buf[i..]
 }
@@ -188,6 +207,22 @@ impl ToArg for f32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn decimals_match_std_formatting() {
+        let mut values: Vec<u64> = (0..1000).collect();
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            values.extend([p - 1, p, p + 1, next - 1]);
+            p = next;
+        }
+        values.extend([u64::MAX, u64::MAX - 1, 1 << 32, 1 << 63]);
+        for n in values {
+            let mut buf = [0u8; 20];
+            assert_eq!(format_decimal(n, &mut buf), n.to_string().as_bytes(), "{n}");
+        }
+    }
+
     use super::*;
 
     fn enc<A: ToArg + ?Sized>(a: &A) -> Vec<u8> {
