@@ -408,6 +408,11 @@ impl AsyncExecutor for Connection {
     type Future<'a> = ResponseFuture;
 
     fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        // A generated SUBSCRIBE would wait for a reply that comes as a push
+        // message; pub/sub has its own connection type.
+        if let Err(e) = crate::cmd::check_shareable(cmd.name()) {
+            return ResponseFuture::ready(Err(e));
+        }
         if cmd.is_blocking() {
             self.send_untimed(cmd)
         } else {

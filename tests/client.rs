@@ -418,6 +418,15 @@ async fn subscription_commands_on_a_shared_client_are_refused_not_hung() {
         assert_eq!(v.as_deref(), Some("v"));
         client.del(["sub:k"]).await.unwrap();
     }
+    // The same on a dedicated connection from the pool.
+    let client = Client::open(&server.url()).unwrap();
+    let conn = client.dedicated().await.unwrap();
+    let err = within(5, async { conn.subscribe(["ch"]).await })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
+    assert_eq!(conn.ping().await.unwrap(), "PONG");
+    drop(conn);
     let blocking = respec::blocking::Client::open(&server.url()).unwrap();
     let err = blocking.execute(&args(&["SSUBSCRIBE", "s"])).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
