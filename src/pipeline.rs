@@ -61,6 +61,17 @@ impl Pipeline {
         Pipeline::default()
     }
 
+    /// An empty, non-transactional pipeline with room for about `commands`
+    /// commands before it grows.
+    pub fn with_capacity(commands: usize) -> Self {
+        Pipeline {
+            buf: BytesMut::with_capacity(commands * 32),
+            names: String::with_capacity(commands * 4),
+            name_ends: Vec::with_capacity(commands),
+            ..Pipeline::default()
+        }
+    }
+
     /// An empty pipeline whose commands run inside `MULTI`/`EXEC`.
     pub fn atomic() -> Self {
         Pipeline {

@@ -14,7 +14,7 @@
 //!    count is known to be backed by bytes actually received before any
 //!    vector is allocated for it.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::Frame;
 
@@ -191,11 +191,33 @@ impl Decoder {
             Some(end) => {
                 self.need = 0;
                 self.resume = None;
+                if let Some(frame) = payload_free(&buf[..end]) {
+                    buf.advance(end);
+                    return Ok(Some(frame));
+                }
                 let bytes = buf.split_to(end).freeze();
                 let frame = Build { bytes: &bytes }.frame(0).0;
                 Ok(Some(frame))
             }
         }
+    }
+}
+
+/// A whole, already validated top-level frame that needs no slice of the
+/// read buffer: the common status replies, numbers, booleans and nulls. They
+/// are built straight from the bytes, sparing the buffer's reference count.
+fn payload_free(raw: &[u8]) -> Option<Frame> {
+    let line = || &raw[1..raw.len() - 2];
+    match raw {
+        b"+OK\r\n" => Some(Frame::SimpleString(Bytes::from_static(b"OK"))),
+        b"+QUEUED\r\n" => Some(Frame::SimpleString(Bytes::from_static(b"QUEUED"))),
+        b"+PONG\r\n" => Some(Frame::SimpleString(Bytes::from_static(b"PONG"))),
+        b"_\r\n" | b"$-1\r\n" | b"*-1\r\n" => Some(Frame::Null),
+        b"#t\r\n" => Some(Frame::Boolean(true)),
+        b"#f\r\n" => Some(Frame::Boolean(false)),
+        [b':', ..] => Some(Frame::Integer(parse_i64(line()).unwrap_or(0))),
+        [b',', ..] => Some(Frame::Double(parse_double(line()).unwrap_or(f64::NAN))),
+        _ => None,
     }
 }
 
@@ -675,4 +697,49 @@ pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
 fn is_big_number(s: &[u8]) -> bool {
     let digits = s.strip_prefix(b"-").unwrap_or(s);
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_free_frames_match_the_general_path() {
+        let samples: &[&[u8]] = &[
+            b"+OK\r\n",
+            b"+QUEUED\r\n",
+            b"+PONG\r\n",
+            b"_\r\n",
+            b"$-1\r\n",
+            b"*-1\r\n",
+            b"#t\r\n",
+            b"#f\r\n",
+            b":0\r\n",
+            b":-42\r\n",
+            b":9223372036854775807\r\n",
+            b":-9223372036854775808\r\n",
+            b",1.5\r\n",
+            b",-2.25e10\r\n",
+            b",inf\r\n",
+            b",-inf\r\n",
+        ];
+        for raw in samples {
+            let fast = payload_free(raw).expect("a payload-free frame");
+            let bytes = Bytes::copy_from_slice(raw);
+            let general = Build { bytes: &bytes }.frame(0).0;
+            assert_eq!(fast, general, "{}", String::from_utf8_lossy(raw));
+            // And through the decoder, with the buffer consumed exactly.
+            let mut buf = BytesMut::from(&raw[..]);
+            buf.extend_from_slice(b"+next\r\n");
+            let mut d = Decoder::new(Limits::default());
+            assert_eq!(d.decode(&mut buf).unwrap(), Some(general));
+            assert_eq!(&buf[..], b"+next\r\n");
+        }
+        // NaN compares unequal to itself: checked apart.
+        assert!(matches!(payload_free(b",nan\r\n"), Some(Frame::Double(d)) if d.is_nan()));
+        // Frames with a payload take the general path.
+        for raw in [&b"+OKAY\r\n"[..], b"$2\r\nOK\r\n", b"-ERR x\r\n", b"*0\r\n"] {
+            assert!(payload_free(raw).is_none());
+        }
+    }
 }
