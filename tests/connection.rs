@@ -287,6 +287,52 @@ fn blocking_reads_large_and_small_replies_alike() {
     assert_eq!(lens, sizes.iter().map(|&s| s as i64).collect::<Vec<_>>());
 }
 
+fn info_counter(info: &str, field: &str) -> u64 {
+    info.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("INFO has no {field}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_of_many_tasks_share_writes() {
+    // Auto-pipelining, seen from the server: 64 tasks each awaiting one GET
+    // at a time through one client. The server's count of socket reads
+    // shows how many writes carried them; one write per request would make
+    // it at least the number of requests.
+    let server = support::server(Kind::Redis);
+    let client = respec::Client::open(&server.url()).unwrap();
+    let info = |c: respec::Client| async move {
+        text(&c.execute(&cmd(&["INFO", "stats"])).await.unwrap())
+    };
+    let before = info_counter(&info(client.clone()).await, "total_reads_processed");
+    let (tasks, each) = (64, 200);
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let client = client.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..each {
+                let got = client
+                    .execute(&cmd(&["GET", &format!("k{t}")]))
+                    .await
+                    .unwrap();
+                assert_eq!(got, Frame::Null);
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let after = info_counter(&info(client.clone()).await, "total_reads_processed");
+    let reads = after - before;
+    let requests = (tasks * each) as u64;
+    eprintln!("{requests} requests, {reads} server reads");
+    assert!(
+        reads * 8 < requests,
+        "{requests} requests took {reads} server reads: fewer than 8 requests per write"
+    );
+}
+
 #[tokio::test]
 async fn push_frames_are_routed_apart_from_replies() {
     for kind in [Kind::Redis, Kind::Valkey] {
