@@ -126,6 +126,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether a request reaching an idle connection waits one scheduler
+    /// turn so that other ready tasks' requests share its write (default
+    /// `true`; see [`ConnectionConfig::batch_writes`]).
+    pub fn batch_writes(mut self, on: bool) -> Self {
+        self.config.batch_writes = on;
+        self
+    }
+
     /// Parser limits for replies.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;

@@ -295,6 +295,34 @@ fn info_counter(info: &str, field: &str) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_write_batching_every_reply_still_reaches_its_task() {
+    let server = support::server(Kind::Redis);
+    let client = respec::Client::builder(&server.url())
+        .unwrap()
+        .batch_writes(false)
+        .build();
+    assert!(!client.config().batch_writes);
+    let mut handles = Vec::new();
+    for t in 0..32 {
+        let client = client.clone();
+        handles.push(tokio::spawn(async move {
+            for i in 0..100 {
+                let key = format!("nb:{t}");
+                client
+                    .execute(&cmd(&["SET", &key, &format!("{i}")]))
+                    .await
+                    .unwrap();
+                let got = client.execute(&cmd(&["GET", &key])).await.unwrap();
+                assert_eq!(text(&got), format!("{i}"));
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_of_many_tasks_share_writes() {
     // Auto-pipelining, seen from the server: 64 tasks each awaiting one GET
     // at a time through one client. The server's count of socket reads

@@ -12,7 +12,8 @@
 //!    When requests arrive at an idle connection, the driver first steps
 //!    back once (to the end of the scheduler's queue): the tasks that the
 //!    last replies woke add their next requests meanwhile, and one write
-//!    carries them all instead of one write each;
+//!    carries them all instead of one write each
+//!    ([`ConnectionConfig::batch_writes`] turns this off);
 //! 2. writes as much of the output buffer as the socket takes;
 //! 3. reads whatever arrived and decodes it: replies go, in order, to the
 //!    oldest waiter; RESP3 push frames go to the push channel;
@@ -321,6 +322,7 @@ impl Connection {
                 .map(|_| Box::pin(tokio::time::sleep(Duration::ZERO))),
             timer_at: None,
             resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
+            batch_writes: cfg.batch_writes,
             batch_deferred: false,
             yield_now: false,
         };
@@ -574,6 +576,9 @@ struct Driver {
     timer_at: Option<Instant>,
     /// RESP2 subscriber: pub/sub arrays are pushes.
     resp2_pubsub: bool,
+    /// Whether to put off the first write after a quiet spell (see
+    /// [`ConnectionConfig::batch_writes`]).
+    batch_writes: bool,
     /// The write of newly taken requests was put off once already.
     batch_deferred: bool,
     /// End this poll and ask to run again after the other ready tasks.
@@ -779,7 +784,7 @@ impl Driver {
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         let idle = self.out.is_empty();
         let took = self.take_requests(cx);
-        let wrote = if took && idle && !self.batch_deferred {
+        let wrote = if took && idle && self.batch_writes && !self.batch_deferred {
             // The first request after a quiet spell: other tasks the last
             // replies woke are likely about to queue theirs. Step back once
             // so they can, and write them all together.
