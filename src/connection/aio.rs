@@ -9,10 +9,10 @@
 //! 1. drains every request waiting in the channel into a single output
 //!    buffer, so requests issued while a write was in flight go out together
 //!    in one write (auto-pipelining), and records who waits for which reply.
-//!    When requests arrive at an idle connection, the driver first steps
-//!    back once (to the end of the scheduler's queue): the tasks that the
-//!    last replies woke add their next requests meanwhile, and one write
-//!    carries them all instead of one write each
+//!    When requests arrive at an idle connection and the last replies woke
+//!    several tasks, the driver first steps back once (to the end of the
+//!    scheduler's queue): the other woken tasks add their next requests
+//!    meanwhile, and one write carries them all instead of one write each
 //!    ([`ConnectionConfig::batch_writes`] turns this off);
 //! 2. writes as much of the output buffer as the socket takes;
 //! 3. reads whatever arrived and decodes it: replies go, in order, to the
@@ -324,6 +324,7 @@ impl Connection {
             resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
             batch_writes: cfg.batch_writes,
             batch_deferred: false,
+            answered: 0,
             yield_now: false,
         };
         tokio::spawn(driver);
@@ -581,6 +582,8 @@ struct Driver {
     batch_writes: bool,
     /// The write of newly taken requests was put off once already.
     batch_deferred: bool,
+    /// Requests answered since requests were last written.
+    answered: usize,
     /// End this poll and ask to run again after the other ready tasks.
     yield_now: bool,
 }
@@ -716,6 +719,7 @@ impl Driver {
             });
         }
         self.waiters.pop_front();
+        self.answered += 1;
         Ok(())
     }
 
@@ -784,17 +788,22 @@ impl Driver {
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         let idle = self.out.is_empty();
         let took = self.take_requests(cx);
-        let wrote = if took && idle && self.batch_writes && !self.batch_deferred {
-            // The first request after a quiet spell: other tasks the last
-            // replies woke are likely about to queue theirs. Step back once
-            // so they can, and write them all together.
-            self.batch_deferred = true;
-            self.yield_now = true;
-            false
-        } else {
-            self.batch_deferred = false;
-            self.write(cx)?
-        };
+        let wrote =
+            if took && idle && self.batch_writes && !self.batch_deferred && self.answered > 1 {
+                // The first request after a quiet spell, and the last replies
+                // woke several tasks: the others are likely about to queue
+                // theirs. Step back once so they can, and write them together.
+                // (A lone task in flight gains nothing by waiting.)
+                self.batch_deferred = true;
+                self.yield_now = true;
+                false
+            } else {
+                if took {
+                    self.answered = 0;
+                }
+                self.batch_deferred = false;
+                self.write(cx)?
+            };
         let read = self.read(cx)?;
         let expired = self.expire(cx);
         Ok(took || wrote || read || expired)
