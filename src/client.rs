@@ -248,10 +248,10 @@ impl Client {
     /// anything is sent: they would turn the shared connection into a stream
     /// of messages. Use [`subscriber`](Self::subscriber) for pub/sub.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
-        if let Err(e) = cmd.check() {
-            return ResponseFuture::ready(Err(e));
-        }
-        if let Err(e) = crate::cmd::check_shareable(cmd.name()) {
+        if let Err(e) = cmd
+            .check()
+            .and_then(|()| crate::cmd::check_shareable(cmd.name()))
+        {
             return ResponseFuture::ready(Err(e));
         }
         if !cmd.is_blocking() {

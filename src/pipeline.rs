@@ -94,6 +94,7 @@ impl Pipeline {
     /// Appends a command (any [`Command`]: a generated command value or a
     /// [`Cmd`]).
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
+        // The name is read once: for `Cmd` it is checked UTF-8 each time.
         let name = cmd.name();
         if let Err(e) = cmd.check().and_then(|()| crate::cmd::check_shareable(name)) {
             self.invalid.get_or_insert(Invalid(e));

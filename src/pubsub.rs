@@ -327,11 +327,7 @@ impl Subscriber {
         }
         // A reconnect in progress finishes first, so that the change goes
         // to the connection that will carry the messages.
-        if let Some(fut) = self.reconnecting.as_mut() {
-            let renewed = fut.await;
-            self.reconnecting = None;
-            self.adopt(renewed)?;
-        }
+        std::future::poll_fn(|cx| self.poll_reconnected(cx)).await?;
         let expected = if unsubscribe_all {
             // The server confirms each one it drops, or once with none left.
             match verb {
@@ -370,12 +366,8 @@ impl Subscriber {
     /// and the [`Stream`](futures_core::Stream) implementation wait on).
     pub fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
         loop {
-            if let Some(fut) = self.reconnecting.as_mut() {
-                let renewed = std::task::ready!(fut.as_mut().poll(cx));
-                self.reconnecting = None;
-                if let Err(e) = self.adopt(renewed) {
-                    return Poll::Ready(Err(e));
-                }
+            if let Err(e) = std::task::ready!(self.poll_reconnected(cx)) {
+                return Poll::Ready(Err(e));
             }
             if let Some(m) = self.queued.pop_front() {
                 return Poll::Ready(Ok(m));
@@ -397,13 +389,19 @@ impl Subscriber {
         }
     }
 
-    /// Takes over a renewed connection.
-    fn adopt(&mut self, renewed: Result<Renewed>) -> Result<()> {
+    /// Drives a reconnect in progress, if any, to its end and takes over
+    /// the renewed connection; ready at once when none is in progress.
+    fn poll_reconnected(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let Some(fut) = self.reconnecting.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let renewed = std::task::ready!(fut.as_mut().poll(cx));
+        self.reconnecting = None;
         let (conn, pushes, queued) = renewed?;
         self.conn = conn;
         self.pushes = pushes;
         self.queued.extend(queued);
-        Ok(())
+        Poll::Ready(Ok(()))
     }
 
     /// The subscriber as a stream of messages; an item is `Err` only when

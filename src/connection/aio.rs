@@ -325,7 +325,6 @@ impl Connection {
             batch_writes: cfg.batch_writes,
             batch_deferred: false,
             answered: 0,
-            yield_now: false,
         };
         tokio::spawn(driver);
         Ok((
@@ -580,12 +579,12 @@ struct Driver {
     /// Whether to put off the first write after a quiet spell (see
     /// [`ConnectionConfig::batch_writes`]).
     batch_writes: bool,
-    /// The write of newly taken requests was put off once already.
+    /// The write of newly taken requests was put off in the last turn: the
+    /// driver ends its poll and asks to run again after the other ready
+    /// tasks.
     batch_deferred: bool,
     /// Requests answered since requests were last written.
     answered: usize,
-    /// End this poll and ask to run again after the other ready tasks.
-    yield_now: bool,
 }
 
 impl Driver {
@@ -795,7 +794,6 @@ impl Driver {
                 // theirs. Step back once so they can, and write them together.
                 // (A lone task in flight gains nothing by waiting.)
                 self.batch_deferred = true;
-                self.yield_now = true;
                 false
             } else {
                 if took {
@@ -827,10 +825,9 @@ impl Future for Driver {
                         let _ = Pin::new(&mut this.io).poll_shutdown(cx);
                         return Poll::Ready(());
                     }
-                    if this.yield_now {
+                    if this.batch_deferred {
                         // Back of the scheduler's queue: runs again after
                         // the tasks that are ready now.
-                        this.yield_now = false;
                         cx.waker().wake_by_ref();
                         return Poll::Pending;
                     }
