@@ -306,6 +306,20 @@ async fn the_pool_limits_waits_and_checks_health() {
     drop((b, c));
 }
 
+/// The next item of a stream of messages, within 10 s.
+async fn next_item<S>(stream: &mut S) -> respec::pubsub::Message
+where
+    S: futures_core::Stream<Item = respec::Result<respec::pubsub::Message>> + Unpin,
+{
+    within(
+        10,
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)),
+    )
+    .await
+    .expect("the stream ended")
+    .unwrap()
+}
+
 async fn next_message(sub: &mut respec::pubsub::Subscriber) -> respec::pubsub::Message {
     within(10, sub.next_message()).await.unwrap()
 }
@@ -370,14 +384,7 @@ async fn pubsub_channels_patterns_and_shard_channels() {
                 .query::<i64, _>(&args(&["PUBLISH", "sport", "again"]))
                 .await
                 .unwrap();
-            let item = within(
-                10,
-                std::future::poll_fn(|cx| {
-                    futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)
-                }),
-            )
-            .await;
-            assert_eq!(&item.unwrap().unwrap().payload[..], b"again");
+            assert_eq!(&next_item(&mut stream).await.payload[..], b"again");
         }
     }
 }
@@ -436,8 +443,6 @@ async fn subscription_commands_on_a_shared_client_are_refused_not_hung() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_change_while_messages_are_received() {
-    use futures_core::Stream;
-    use std::pin::Pin;
     let server = support::server(Kind::Redis);
     for proto in ["2", "3"] {
         let url = format!("{}?protocol={proto}", server.url());
@@ -492,25 +497,13 @@ async fn subscriptions_change_while_messages_are_received() {
         // The subscriber is a stream; between two items it changes its
         // subscriptions.
         assert_eq!(publish("st:a", "a1").await, 1);
-        let m = within(
-            10,
-            std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let m = next_item(&mut sub).await;
         assert_eq!((&m.channel[..], &m.payload[..]), (&b"st:a"[..], &b"a1"[..]));
         sub.unsubscribe(["st:a"]).await.unwrap();
         sub.psubscribe(["st:p*"]).await.unwrap();
         assert_eq!(publish("st:a", "lost").await, 0, "RESP{proto}");
         assert_eq!(publish("st:p1", "p1").await, 1);
-        let m = within(
-            10,
-            std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let m = next_item(&mut sub).await;
         assert_eq!(m.kind, MessageKind::Pattern);
         assert_eq!(&m.payload[..], b"p1");
 
@@ -518,13 +511,7 @@ async fn subscriptions_change_while_messages_are_received() {
         let mut stream = sub.into_stream();
         stream.subscriber_mut().subscribe(["st:c"]).await.unwrap();
         assert_eq!(publish("st:c", "c1").await, 1);
-        let m = within(
-            10,
-            std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let m = next_item(&mut stream).await;
         assert_eq!(&m.payload[..], b"c1");
         let (channels, patterns, _) = stream.into_inner().subscriptions();
         assert_eq!(channels.len(), 2, "st:b and st:c");

@@ -218,15 +218,14 @@ async fn tls_with_ca_client_certificates_and_insecure() {
     assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn many_tasks_share_one_socket() {
-    let server = support::server(Kind::Redis);
-    let client = respec::Client::open(&format!("{}?client_name=shared", server.url())).unwrap();
-    let mut tasks = Vec::new();
-    for t in 0..50 {
+/// `tasks` tasks, each setting and reading back `each` keys of its own
+/// (`task{t}:{i}`) through one client, every value checked.
+async fn set_and_get_from_tasks(client: &respec::Client, tasks: usize, each: usize) {
+    let mut handles = Vec::new();
+    for t in 0..tasks {
         let client = client.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..200 {
+        handles.push(tokio::spawn(async move {
+            for i in 0..each {
                 let key = format!("task{t}:{i}");
                 let value = format!("value-{t}-{i}");
                 client.execute(&cmd(&["SET", &key, &value])).await.unwrap();
@@ -235,9 +234,16 @@ async fn many_tasks_share_one_socket() {
             }
         }));
     }
-    for t in tasks {
-        t.await.unwrap();
+    for h in handles {
+        h.await.unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_share_one_socket() {
+    let server = support::server(Kind::Redis);
+    let client = respec::Client::open(&format!("{}?client_name=shared", server.url())).unwrap();
+    set_and_get_from_tasks(&client, 50, 200).await;
     let list = text(&client.execute(&cmd(&["CLIENT", "LIST"])).await.unwrap());
     let ours = list
         .lines()
@@ -302,24 +308,7 @@ async fn without_write_batching_every_reply_still_reaches_its_task() {
         .batch_writes(false)
         .build();
     assert!(!client.config().batch_writes);
-    let mut handles = Vec::new();
-    for t in 0..32 {
-        let client = client.clone();
-        handles.push(tokio::spawn(async move {
-            for i in 0..100 {
-                let key = format!("nb:{t}");
-                client
-                    .execute(&cmd(&["SET", &key, &format!("{i}")]))
-                    .await
-                    .unwrap();
-                let got = client.execute(&cmd(&["GET", &key])).await.unwrap();
-                assert_eq!(text(&got), format!("{i}"));
-            }
-        }));
-    }
-    for h in handles {
-        h.await.unwrap();
-    }
+    set_and_get_from_tasks(&client, 32, 100).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
