@@ -24,17 +24,51 @@ pub trait Command {
         None
     }
 
+    /// Whether, and for how long, the command may hold its connection
+    /// waiting for data, read from the spec and the arguments:
+    /// `BLPOP k 5` blocks for 5 s, `BLPOP k 0` forever, `XREAD` only with
+    /// `BLOCK`, `WAIT 1 100` for 100 ms.
+    fn block(&self) -> Block {
+        Block::No
+    }
+
     /// True for commands that may block the connection waiting for data
-    /// (`BLPOP`, `XREAD ... BLOCK`, `WAIT`): the client runs them on a
-    /// dedicated connection, without the response timeout.
+    /// ([`block`](Self::block) is not [`Block::No`]): the clients run them
+    /// on a dedicated connection, with the response timeout added to their
+    /// own block time.
     fn is_blocking(&self) -> bool {
-        false
+        self.block() != Block::No
     }
 
     /// Checks the arguments before anything is sent (for example that a
     /// list the command needs at least one element of is not empty).
     fn check(&self) -> crate::Result<()> {
         Ok(())
+    }
+}
+
+/// How long a command may keep its connection waiting for data
+/// ([`Command::block`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// It answers as soon as it has run.
+    No,
+    /// It may wait this long for data before answering.
+    For(std::time::Duration),
+    /// It may wait forever (`BLPOP k 0`, or a blocking command whose block
+    /// time the spec does not describe).
+    Forever,
+}
+
+impl Block {
+    /// The longest a reply may take: the block time plus `margin`; `None`
+    /// for no bound (blocks forever, or no margin configured).
+    pub fn deadline(self, margin: Option<std::time::Duration>) -> Option<std::time::Duration> {
+        match self {
+            Block::No => margin,
+            Block::For(t) => margin.map(|m| m.saturating_add(t)),
+            Block::Forever => None,
+        }
     }
 }
 
@@ -126,7 +160,8 @@ impl Cmd {
         self
     }
 
-    /// Marks the command as blocking (see [`Command::is_blocking`]), so the
+    /// Marks the command as blocking (see [`Command::is_blocking`]) when the
+    /// spec does not know it as such (a module command, say), so the
     /// client runs it on a dedicated connection.
     pub fn set_blocking(&mut self, blocking: bool) -> &mut Self {
         self.blocking = blocking;
@@ -196,8 +231,21 @@ impl Command for Cmd {
         out.extend_from_slice(&self.body);
     }
 
-    fn is_blocking(&self) -> bool {
-        self.blocking
+    fn block(&self) -> Block {
+        let rule = crate::commands::block_rule_of(self.name());
+        if rule == crate::commands::support::BlockRule::Never {
+            return if self.blocking {
+                Block::Forever
+            } else {
+                Block::No
+            };
+        }
+        let mut out = BytesMut::with_capacity(self.body.len() + 16);
+        self.encode(&mut out);
+        match rule.block(&crate::commands::support::split_encoded(&out)) {
+            Block::No if self.blocking => Block::Forever,
+            b => b,
+        }
     }
 }
 
@@ -210,6 +258,9 @@ impl<C: Command + ?Sized> Command for &C {
     }
     fn required_version(&self) -> Option<(u16, u16, u16)> {
         (**self).required_version()
+    }
+    fn block(&self) -> Block {
+        (**self).block()
     }
     fn is_blocking(&self) -> bool {
         (**self).is_blocking()

@@ -105,6 +105,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod backoff;
 pub mod blocking;
 mod client;
 pub mod cmd;
@@ -123,7 +124,7 @@ pub mod scan;
 pub mod script;
 
 pub use client::{Client, ClientBuilder};
-pub use cmd::{cmd, Cmd, Command};
+pub use cmd::{cmd, Block, Cmd, Command};
 pub use commands::GeneratedCommand;
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::Pipeline;

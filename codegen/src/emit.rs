@@ -830,7 +830,11 @@ pub fn command(
         })
         .collect();
     let param_names_ts: Vec<&Ident> = ctor_params.iter().map(|p| &p.name).collect();
-    let blocking = doc.flags.iter().any(|f| f == "blocking");
+    let block_fn = if doc.flags.iter().any(|f| f == "blocking") {
+        quote!(fn block(&self) -> Block { block_of(&#spec_static, self) })
+    } else {
+        quote!()
+    };
     let since = doc
         .since
         .as_deref()
@@ -899,7 +903,7 @@ pub fn command(
             fn name(&self) -> &str { #server_name }
             fn encode(&self, out: &mut BytesMut) { self.args.encode(&[#(#name_parts),*], out) }
             fn required_version(&self) -> Option<Version> { Some(#spec_static.since).max(self.args.required()) }
-            fn is_blocking(&self) -> bool { #blocking }
+            #block_fn
             fn check(&self) -> Result<()> {
                 match self.args.error() {
                     Some(m) => Err(input_error(#server_name, m)),
@@ -1004,6 +1008,7 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
     let flags = strs(&d.flags);
     let acl = strs(&d.acl_categories);
     let tips = strs(&d.tips);
+    let block = block_rule(d);
     let mut specs = Vec::new();
     for ks in &d.key_specs {
         let num = |m: &BTreeMap<String, serde_json::Value>, k: &str| {
@@ -1057,6 +1062,52 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
             acl_categories: #acl,
             tips: #tips,
             key_specs: &[#(#specs),*],
+            block: #block,
         };
     }
+}
+
+/// Where a blocking command's block time is, from its spec (see
+/// `BlockRule` in the crate): the `blocking` flag, then a top-level argument
+/// named `timeout` (a `double` is seconds, an `integer` milliseconds) at
+/// the first or last position, or one introduced by the `BLOCK` token
+/// (milliseconds), searched before the token of the argument after it.
+pub fn block_rule(d: &CommandDoc) -> TokenStream {
+    if !d.flags.iter().any(|f| f == "blocking") {
+        return quote!(BlockRule::Never);
+    }
+    let args = &d.arguments;
+    if let Some(i) = args
+        .iter()
+        .position(|a| a.name == "timeout" && a.token.is_none())
+    {
+        let millis = args[i].ty == "integer";
+        let index = if i + 1 == args.len() {
+            Some(-1i64)
+        } else if args[..i]
+            .iter()
+            .all(|a| !a.optional() && !a.multiple() && a.arguments.is_empty())
+        {
+            Some(i as i64 + 1)
+        } else {
+            None
+        };
+        if let Some(index) = index {
+            let index = lit(index);
+            return quote!(BlockRule::Arg { index: #index, millis: #millis });
+        }
+    }
+    if let Some(i) = args.iter().position(|a| {
+        a.token
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("BLOCK"))
+    }) {
+        let until = args[i + 1..]
+            .iter()
+            .find_map(|a| a.token.clone().filter(|_| !a.optional()))
+            .unwrap_or_default();
+        let millis = args[i].ty == "integer";
+        return quote!(BlockRule::AfterToken { token: "BLOCK", until: #until, millis: #millis });
+    }
+    quote!(BlockRule::Unknown)
 }

@@ -166,6 +166,7 @@ pub fn generate(
     let mut mods = Vec::new();
     let mut table = Vec::new();
     let mut samples = Vec::new();
+    let mut block_arms = Vec::new();
     for (group, cmds) in &groups {
         let module = naming::group_module(group);
         let trait_name = format_ident!("{}Commands", naming::pascal(group));
@@ -186,6 +187,11 @@ pub fn generate(
             );
             let module_id = format_ident!("{}", module);
             table.push(quote!(&#module_id::#spec_static));
+            if cmd.doc.flags.iter().any(|f| f == "blocking") {
+                let rule = emit::block_rule(cmd.doc);
+                let name = cmd.server_name();
+                block_arms.push(quote!(#name => #rule,));
+            }
         }
         let enums = &m.items;
         let trait_doc = format!(
@@ -275,6 +281,18 @@ pub fn generate(
         /// The spec facts of every generated command, sorted by name.
         #[allow(deprecated)]
         pub static ALL: [&CommandSpec; #n] = [#(#table),*];
+
+        /// Where the command named `name` (upper case, as
+        /// [`Command::name`](crate::Command::name) gives it) carries its block
+        /// time; [`BlockRule::Never`](support::BlockRule::Never) for a command
+        /// that does not block or is not in the specs.
+        pub fn block_rule_of(name: &str) -> support::BlockRule {
+            use support::BlockRule;
+            match name {
+                #(#block_arms)*
+                _ => BlockRule::Never,
+            }
+        }
     };
     files.push(GeneratedFile {
         name: "groups.rs".into(),

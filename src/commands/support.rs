@@ -6,6 +6,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 
+pub use crate::cmd::Block;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
 use crate::resp::encode::{write_array_header, write_bulk, ToArg};
@@ -34,6 +35,108 @@ pub struct CommandSpec {
     pub tips: &'static [&'static str],
     /// Where the keys are in the arguments.
     pub key_specs: &'static [KeySpec],
+    /// Where a blocking command's block time is (from the `blocking` flag
+    /// and the arguments).
+    pub block: BlockRule,
+}
+
+/// Where a blocking command carries its block time, derived by the code
+/// generator from the spec: the `blocking` flag, then an argument named
+/// `timeout` (a `double` in seconds, an `integer` in milliseconds) or one
+/// introduced by the `BLOCK` token (milliseconds). A block time of zero
+/// means forever, as the server reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockRule {
+    /// Not a blocking command.
+    Never,
+    /// The argument at `index` (the name is 0; negative counts from the
+    /// end, -1 being the last) is the block time.
+    Arg {
+        /// Its position.
+        index: i64,
+        /// Milliseconds (`true`) or seconds.
+        millis: bool,
+    },
+    /// The argument after the token `token`, looked for before the token
+    /// `until` (where the keys begin), is the block time; without the token
+    /// the command does not block.
+    AfterToken {
+        /// The token (`"BLOCK"`).
+        token: &'static str,
+        /// Where the search stops (`"STREAMS"`), or `""`.
+        until: &'static str,
+        /// Milliseconds (`true`) or seconds.
+        millis: bool,
+    },
+    /// Blocking, for a time the spec does not describe: taken as forever.
+    Unknown,
+}
+
+impl BlockRule {
+    /// How long the command whose arguments (name first) are `args` may
+    /// block.
+    pub fn block(&self, args: &[&[u8]]) -> Block {
+        let (arg, millis) = match *self {
+            BlockRule::Never => return Block::No,
+            BlockRule::Unknown => return Block::Forever,
+            BlockRule::Arg { index, millis } => {
+                let i = if index < 0 {
+                    args.len() as i64 + index
+                } else {
+                    index
+                };
+                (usize::try_from(i).ok().and_then(|i| args.get(i)), millis)
+            }
+            BlockRule::AfterToken {
+                token,
+                until,
+                millis,
+            } => {
+                let mut found = None;
+                for (i, a) in args.iter().enumerate().skip(1) {
+                    if !until.is_empty() && a.eq_ignore_ascii_case(until.as_bytes()) {
+                        break;
+                    }
+                    if a.eq_ignore_ascii_case(token.as_bytes()) {
+                        found = Some(args.get(i + 1));
+                        break;
+                    }
+                }
+                match found {
+                    None => return Block::No,
+                    Some(a) => (a, millis),
+                }
+            }
+        };
+        // Unreadable: the server will refuse it at once; no block.
+        let Some(secs) = arg
+            .and_then(|a| std::str::from_utf8(a).ok())
+            .and_then(|t| t.trim().parse::<f64>().ok())
+        else {
+            return Block::No;
+        };
+        let secs = if millis { secs / 1000.0 } else { secs };
+        if secs == 0.0 {
+            Block::Forever
+        } else if secs.is_finite() && secs > 0.0 {
+            Block::For(
+                std::time::Duration::try_from_secs_f64(secs).unwrap_or(std::time::Duration::MAX),
+            )
+        } else {
+            Block::No
+        }
+    }
+}
+
+/// The block time of a generated command (its spec's [`BlockRule`] over its
+/// encoded arguments).
+pub fn block_of<C: crate::Command + ?Sized>(spec: &CommandSpec, cmd: &C) -> Block {
+    if spec.block == BlockRule::Never {
+        return Block::No;
+    }
+    let mut out = BytesMut::with_capacity(64);
+    cmd.encode(&mut out);
+    spec.block.block(&split_encoded(&out))
 }
 
 impl CommandSpec {

@@ -101,8 +101,14 @@ pub struct ConnectionConfig {
     pub client_name: Option<String>,
     /// Bound on establishing the connection and its handshake.
     pub connect_timeout: Option<Duration>,
-    /// Bound on waiting for each reply.
+    /// Bound on waiting for each reply (default 30 s; `None` waits
+    /// forever). A blocking command (`BLPOP k 5`, `XREAD BLOCK 5000`) is
+    /// given its own block time plus this bound; one that blocks forever
+    /// (`BLPOP k 0`) has no bound. URL parameter `socket_timeout` (`0` or
+    /// `none` turns it off).
     pub response_timeout: Option<Duration>,
+    /// How reconnect attempts are spaced when connections keep failing.
+    pub reconnect: crate::backoff::Backoff,
     /// Send `CLIENT SETINFO LIB-NAME/LIB-VER` during the handshake (ignored by
     /// servers that lack it).
     pub set_lib_info: bool,
@@ -129,6 +135,7 @@ impl std::fmt::Debug for ConnectionConfig {
             .field("client_name", &self.client_name)
             .field("connect_timeout", &self.connect_timeout)
             .field("response_timeout", &self.response_timeout)
+            .field("reconnect", &self.reconnect)
             .field("set_lib_info", &self.set_lib_info)
             .field("limits", &self.limits)
             .field("batch_writes", &self.batch_writes)
@@ -150,13 +157,17 @@ impl Default for ConnectionConfig {
             protocol: Protocol::Resp3,
             client_name: None,
             connect_timeout: Some(Duration::from_secs(10)),
-            response_timeout: None,
+            response_timeout: Some(DEFAULT_RESPONSE_TIMEOUT),
+            reconnect: crate::backoff::Backoff::default(),
             set_lib_info: true,
             limits: Limits::default(),
             batch_writes: true,
         }
     }
 }
+
+/// The default [`ConnectionConfig::response_timeout`].
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidConfig, msg)

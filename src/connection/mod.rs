@@ -20,6 +20,6 @@ mod tls;
 
 pub(crate) use aio::check_required;
 pub use aio::{Connection, ResponseFuture};
-pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig};
+pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_RESPONSE_TIMEOUT};
 pub use handshake::ServerInfo;
 pub use incoming::{Incoming, Routed};

@@ -53,6 +53,7 @@ pub static CLIENT_KILL_SPEC: CommandSpec = CommandSpec {
     acl_categories: &["@admin", "@slow", "@dangerous", "@connection"],
     tips: &[],
     key_specs: &[],
+    block: BlockRule::Never,
 };
 impl ClientKill {
     ///A detached `CLIENT KILL` command, for pipelines and transactions.
@@ -99,9 +100,6 @@ impl<E, R> Command for ClientKill<E, R> {
     }
     fn required_version(&self) -> Option<Version> {
         Some(CLIENT_KILL_SPEC.since).max(self.args.required())
-    }
-    fn is_blocking(&self) -> bool {
-        false
     }
     fn check(&self) -> Result<()> {
         match self.args.error() {

@@ -65,6 +65,7 @@ pub static SET_SPEC: CommandSpec = CommandSpec {
             flags: &["RW", "access", "update", "variable_flags"],
         },
     ],
+    block: BlockRule::Never,
 };
 impl Set {
     ///A detached `SET` command, for pipelines and transactions.
@@ -254,9 +255,6 @@ impl<E, R> Command for Set<E, R> {
     }
     fn required_version(&self) -> Option<Version> {
         Some(SET_SPEC.since).max(self.args.required())
-    }
-    fn is_blocking(&self) -> bool {
-        false
     }
     fn check(&self) -> Result<()> {
         match self.args.error() {

@@ -75,6 +75,7 @@ pub static XADD_SPEC: CommandSpec = CommandSpec {
             flags: &["RW", "update"],
         },
     ],
+    block: BlockRule::Never,
 };
 impl Xadd {
     ///A detached `XADD` command, for pipelines and transactions.
@@ -250,9 +251,6 @@ impl<E, R> Command for Xadd<E, R> {
     }
     fn required_version(&self) -> Option<Version> {
         Some(XADD_SPEC.since).max(self.args.required())
-    }
-    fn is_blocking(&self) -> bool {
-        false
     }
     fn check(&self) -> Result<()> {
         match self.args.error() {

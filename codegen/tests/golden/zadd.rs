@@ -69,6 +69,7 @@ pub static ZADD_SPEC: CommandSpec = CommandSpec {
             flags: &["RW", "update"],
         },
     ],
+    block: BlockRule::Never,
 };
 impl Zadd {
     ///A detached `ZADD` command, for pipelines and transactions.
@@ -252,9 +253,6 @@ impl<E, R> Command for Zadd<E, R> {
     }
     fn required_version(&self) -> Option<Version> {
         Some(ZADD_SPEC.since).max(self.args.required())
-    }
-    fn is_blocking(&self) -> bool {
-        false
     }
     fn check(&self) -> Result<()> {
         match self.args.error() {
