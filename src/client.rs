@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 
-use crate::cmd::{Cmd, Command};
+use crate::backoff::Gate;
+use crate::cmd::{Block, Cmd, Command, Target};
 use crate::connection::{
     check_required, Connection, ConnectionConfig, Protocol, ResponseFuture, ServerInfo, TlsConfig,
 };
@@ -45,6 +46,8 @@ pub struct Client {
 
 struct Shared {
     config: ConnectionConfig,
+    /// Spaces reconnects (shared with the pool).
+    gate: Arc<Gate>,
     current: Mutex<Option<Connection>>,
     /// Held while connecting, so concurrent first commands open one socket.
     connecting: tokio::sync::Mutex<()>,
@@ -120,9 +123,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Bound on waiting for each reply (not applied to blocking commands).
-    pub fn response_timeout(mut self, t: Duration) -> Self {
-        self.config.response_timeout = Some(t);
+    /// Bound on waiting for each reply (default
+    /// [`DEFAULT_RESPONSE_TIMEOUT`](crate::connection::DEFAULT_RESPONSE_TIMEOUT));
+    /// a blocking command gets its own block time on top. `None` waits
+    /// forever.
+    pub fn response_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.response_timeout = t.into();
+        self
+    }
+
+    /// How reconnects are spaced when connections keep failing.
+    pub fn reconnect(mut self, backoff: crate::backoff::Backoff) -> Self {
+        self.config.reconnect = backoff;
         self
     }
 
@@ -160,9 +172,11 @@ impl ClientBuilder {
 
     /// The client.
     pub fn build(self) -> Client {
+        let gate = Arc::new(Gate::new(self.config.reconnect));
         Client {
             shared: Arc::new(Shared {
-                pool: Pool::new(self.config.clone(), self.pool),
+                pool: Pool::with_gate(self.config.clone(), self.pool, gate.clone()),
+                gate,
                 config: self.config,
                 current: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new(()),
@@ -215,7 +229,10 @@ impl Client {
         if let Some(c) = self.live() {
             return Ok(c);
         }
-        let conn = Connection::connect(&self.shared.config).await?;
+        let conn = connect_spaced(&self.shared.gate, || {
+            Connection::connect(&self.shared.config)
+        })
+        .await?;
         *self
             .shared
             .current
@@ -250,11 +267,12 @@ impl Client {
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         if let Err(e) = cmd
             .check()
-            .and_then(|()| crate::cmd::check_shareable(cmd.name()))
+            .and_then(|()| crate::cmd::check_sendable(cmd, Target::Shared))
         {
             return ResponseFuture::ready(Err(e));
         }
-        if !cmd.is_blocking() {
+        let block = cmd.block();
+        if block == Block::No {
             if let Some(conn) = self.live() {
                 return conn.send(cmd);
             }
@@ -268,14 +286,18 @@ impl Client {
         let name = cmd.name().to_string();
         let required = cmd.required_version();
         let this = self.clone();
-        if cmd.is_blocking() {
+        if block != Block::No {
+            // Dropping this future drops the pooled connection with the
+            // request in flight: it is closed, not reused, so the server
+            // gives up the blocked command instead of serving it to nobody.
+            let limit = block.deadline(self.shared.config.response_timeout);
             return ResponseFuture::boxed(async move {
                 let conn = this
                     .dedicated()
                     .await
                     .map_err(|e| e.for_command(name.clone()))?;
                 check_required(required, &name, conn.server_info())?;
-                conn.send_encoded(bytes, 1, false).await
+                conn.send_encoded_within(bytes, 1, limit).await
             });
         }
         ResponseFuture::boxed(async move {
@@ -302,7 +324,15 @@ impl Client {
     }
 
     /// Sends a pipeline's commands as one request.
+    ///
+    /// A pipeline holding a blocking command (outside `MULTI`, where it
+    /// does not block) runs on a dedicated connection, as the command alone
+    /// would.
     pub(crate) async fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        if !pipe.is_atomic() && pipe.block() != Block::No {
+            let conn = self.dedicated().await?;
+            return run_pipeline_on(&conn, pipe).await;
+        }
         let conn = self.connection().await?;
         run_pipeline_on(&conn, pipe).await
     }
@@ -364,8 +394,15 @@ impl Client {
                 }
             };
             match run_pipeline_on(&conn, &pipe).await {
-                Ok(results) => return pipe.convert(results),
-                Err(e) if e.kind() == &ErrorKind::TransactionAborted => continue,
+                Ok(results) => {
+                    // EXEC answered: nothing is watched any more.
+                    conn.mark_clean();
+                    return pipe.convert(results);
+                }
+                Err(e) if e.kind() == &ErrorKind::TransactionAborted => {
+                    conn.mark_clean();
+                    continue;
+                }
                 Err(e) => {
                     conn.discard();
                     return Err(e);
@@ -396,12 +433,40 @@ pub(crate) async fn run_pipeline_on(
         }
     }
     let (bytes, replies) = pipe.encoded();
-    let frame = conn.send_encoded(bytes, replies, true).await?;
+    let limit = if pipe.is_atomic() {
+        conn.response_timeout()
+    } else {
+        pipe.block().deadline(conn.response_timeout())
+    };
+    let frame = conn.send_encoded_within(bytes, replies, limit).await?;
     let items = match frame {
         Frame::Array(items) if replies > 1 => items,
         single => vec![single],
     };
     pipe.split(items)
+}
+
+/// Connects through `gate`: waits out the backoff after failures, and
+/// records the outcome.
+pub(crate) async fn connect_spaced<F, Fut>(gate: &Gate, connect: F) -> Result<Connection>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Connection>>,
+{
+    let wait = gate.wait_before_attempt();
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    match connect().await {
+        Ok(conn) => {
+            gate.opened();
+            Ok(conn)
+        }
+        Err(e) => {
+            gate.failed();
+            Err(e)
+        }
+    }
 }
 
 impl AsyncExecutor for Client {
@@ -418,11 +483,11 @@ impl AsyncExecutor for Connection {
     fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         // A generated SUBSCRIBE would wait for a reply that comes as a push
         // message; pub/sub has its own connection type.
-        if let Err(e) = crate::cmd::check_shareable(cmd.name()) {
+        if let Err(e) = crate::cmd::check_sendable(cmd, self.target()) {
             return ResponseFuture::ready(Err(e));
         }
         if cmd.is_blocking() {
-            self.send_untimed(cmd)
+            self.send_blocking(cmd)
         } else {
             self.send(cmd)
         }

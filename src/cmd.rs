@@ -49,9 +49,10 @@ pub trait Command {
 
 /// How long a command may keep its connection waiting for data
 /// ([`Command::block`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Block {
     /// It answers as soon as it has run.
+    #[default]
     No,
     /// It may wait this long for data before answering.
     For(std::time::Duration),
@@ -270,29 +271,128 @@ impl<C: Command + ?Sized> Command for &C {
     }
 }
 
-/// Rejects, before anything is sent, the commands that turn a connection
-/// into a stream of out-of-band messages (the subscription commands and
-/// `MONITOR`): on a shared, multiplexed connection their replies would never
-/// reach the request waiting for them, and every later reply would be read
-/// by the wrong request.
-pub(crate) fn check_shareable(name: &str) -> crate::Result<()> {
-    let (what, instead) = match name {
-        "SUBSCRIBE" | "PSUBSCRIBE" | "SSUBSCRIBE" | "UNSUBSCRIBE" | "PUNSUBSCRIBE"
-        | "SUNSUBSCRIBE" => (
+/// Where a command is about to be sent, for [`check_sendable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A connection many callers share (the clients' own, a pipeline that
+    /// may run on it).
+    Shared,
+    /// A multiplexed connection one caller holds for a while (a pooled
+    /// connection): state on it is the caller's, but the replies must still
+    /// line up with the requests.
+    Dedicated,
+}
+
+/// The command's full name (with the subcommand for a raw [`Cmd`] that
+/// names a container, `CLIENT` + `REPLY`), and for the few commands whose
+/// arguments decide whether they may be sent, those arguments.
+fn full_name<C: Command + ?Sized>(cmd: &C) -> (std::borrow::Cow<'_, str>, Vec<Vec<u8>>) {
+    let name = cmd.name();
+    if !matches!(name, "CLIENT" | "CLIENT REPLY" | "HELLO") {
+        return (name.into(), Vec::new());
+    }
+    let mut out = BytesMut::new();
+    cmd.encode(&mut out);
+    let args = crate::commands::support::split_encoded(&out)
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    (crate::connection::aio_name_of(&out).into(), args)
+}
+
+/// Rejects, before anything is sent, the commands that would make replies
+/// on a multiplexed connection stop lining up with the requests, and on a
+/// shared connection those that would leave state every other caller
+/// inherits:
+///
+/// - everywhere: the subscription commands and `MONITOR` (the connection
+///   becomes a stream of messages) and
+///   `CLIENT REPLY OFF|SKIP` (replies are skipped, so every later reply
+///   would go to the wrong caller);
+/// - on shared connections also `MULTI`, `EXEC`, `DISCARD` sent alone (use
+///   [`Pipeline::atomic`](crate::Pipeline::atomic), or a pipeline holding
+///   the whole transaction), `WATCH`, `UNWATCH` (use
+///   `Client::transaction`), `SELECT` (set the database in the URL or the
+///   builder), `HELLO` with arguments, `RESET` and `AUTH` (the handshake's,
+///   from the configuration).
+pub(crate) fn check_sendable<C: Command + ?Sized>(cmd: &C, target: Target) -> crate::Result<()> {
+    check_in(cmd, target, false)
+}
+
+/// [`check_sendable`] for a command inside a pipeline, which may hold a
+/// whole `MULTI` ... `EXEC` (the pipeline checks they balance).
+pub(crate) fn check_in_pipeline<C: Command + ?Sized>(cmd: &C) -> crate::Result<()> {
+    check_in(cmd, Target::Shared, true)
+}
+
+fn check_in<C: Command + ?Sized>(cmd: &C, target: Target, pipeline: bool) -> crate::Result<()> {
+    let (name, args) = full_name(cmd);
+    let arg = |i: usize| args.get(i).map(|a| a.to_ascii_uppercase());
+    let (what, instead) = match (&*name, target) {
+        (
+            "SUBSCRIBE" | "PSUBSCRIBE" | "SSUBSCRIBE" | "UNSUBSCRIBE" | "PUNSUBSCRIBE"
+            | "SUNSUBSCRIBE",
+            _,
+        ) => (
             "puts the connection in subscriber mode",
             "use `subscriber()` on the client for a pub/sub connection of its own",
         ),
-        "MONITOR" => (
+        ("MONITOR", _) => (
             "turns the connection into a stream of every command the server runs",
             "send it on a connection of its own (`Connection::connect`)",
+        ),
+        ("CLIENT REPLY", _) if arg(2).as_deref() != Some(b"ON") => (
+            "makes the server skip replies, so later replies would reach the wrong callers",
+            "it cannot be used on a multiplexed connection",
+        ),
+        ("MULTI" | "EXEC" | "DISCARD", Target::Shared) if !pipeline => (
+            "would put every caller of the shared connection in the transaction",
+            "use `Pipeline::atomic()` for MULTI/EXEC, or a dedicated connection",
+        ),
+        ("WATCH" | "UNWATCH", Target::Shared) => (
+            "would watch keys for every caller of the shared connection",
+            "use `Client::transaction`, or a dedicated connection",
+        ),
+        ("SELECT", Target::Shared) => (
+            "would change the database of every caller of the shared connection",
+            "set the database in the URL or with the builder's `db`",
+        ),
+        ("HELLO", Target::Shared) if args.len() > 1 => (
+            "with arguments would change the protocol or user of every caller of the shared connection",
+            "set them in the configuration, or use a dedicated connection",
+        ),
+        ("RESET" | "AUTH", Target::Shared) => (
+            "would change the protocol, user or state of every caller of the shared connection",
+            "set them in the configuration, or use a dedicated connection",
         ),
         _ => return Ok(()),
     };
     Err(crate::Error::new(
         crate::ErrorKind::InvalidInput,
-        format!("{name} {what}, so a shared client does not send it; {instead}"),
+        format!("{name} {what}, so it is not sent here; {instead}"),
     )
-    .for_command(name))
+    .for_command(name.into_owned()))
+}
+
+/// [`check_sendable`] for a shared connection, by name.
+pub(crate) fn check_shareable(name: &str) -> crate::Result<()> {
+    check_sendable(&Named(name), Target::Shared)
+}
+
+/// A command known only by its full name (for the checks above).
+struct Named<'a>(&'a str);
+
+impl Command for Named<'_> {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn encode(&self, out: &mut BytesMut) {
+        let words: Vec<&str> = self.0.split(' ').collect();
+        write_array_header(out, words.len());
+        for w in words {
+            crate::resp::encode::write_bulk(out, w.as_bytes());
+        }
+    }
 }
 
 /// Shorthand for [`Cmd::new`].

@@ -24,7 +24,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::cmd::{Cmd, Command};
+use crate::cmd::{Block, Cmd, Command};
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
 use crate::resp::Frame;
@@ -48,6 +48,10 @@ pub struct Pipeline {
     name_ends: Vec<u32>,
     required: Option<(u16, u16, u16)>,
     atomic: bool,
+    /// How long the commands may block in all.
+    block: Block,
+    /// A `MULTI` added with no `EXEC` or `DISCARD` after it.
+    open_multi: bool,
     /// The first command whose arguments were invalid: the pipeline is not
     /// sent, and this is the error.
     invalid: Option<Invalid>,
@@ -86,6 +90,12 @@ impl Pipeline {
         self
     }
 
+    /// How long the commands may block in all (outside `MULTI`, where
+    /// nothing blocks).
+    pub fn block(&self) -> Block {
+        self.block
+    }
+
     /// Whether the commands run as one transaction.
     pub fn is_atomic(&self) -> bool {
         self.atomic
@@ -96,9 +106,22 @@ impl Pipeline {
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
         // The name is read once: for `Cmd` it is checked UTF-8 each time.
         let name = cmd.name();
-        if let Err(e) = cmd.check().and_then(|()| crate::cmd::check_shareable(name)) {
+        if let Err(e) = cmd
+            .check()
+            .and_then(|()| crate::cmd::check_in_pipeline(&cmd))
+        {
             self.invalid.get_or_insert(Invalid(e));
         }
+        match name {
+            "MULTI" => self.open_multi = true,
+            "EXEC" | "DISCARD" => self.open_multi = false,
+            _ => {}
+        }
+        self.block = match (self.block, cmd.block()) {
+            (Block::Forever, _) | (_, Block::Forever) => Block::Forever,
+            (Block::For(a), Block::For(b)) => Block::For(a.saturating_add(b)),
+            (Block::No, b) | (b, Block::No) => b,
+        };
         cmd.encode(&mut self.buf);
         self.names.push_str(name);
         self.name_ends.push(self.names.len() as u32);
@@ -174,6 +197,13 @@ impl Pipeline {
     pub(crate) fn validate(&self) -> Result<()> {
         match &self.invalid {
             Some(Invalid(e)) => Err(e.duplicate()),
+            None if self.open_multi => Err(Error::new(
+                ErrorKind::InvalidInput,
+                "the pipeline opens a transaction with MULTI and does not end it with EXEC or \
+                 DISCARD; on a shared connection every later caller would be in it \
+                 (`Pipeline::atomic()` wraps the commands for you)",
+            )
+            .for_command("MULTI")),
             None => Ok(()),
         }
     }

@@ -10,6 +10,13 @@
 //! or idle. A checkout waits at most [`PoolConfig::wait_timeout`] for one to
 //! become free. On checkout, a closed connection is dropped and one idle for
 //! longer than [`PoolConfig::health_check_after`] must answer `PING` first.
+//!
+//! A connection goes back to the pool only as it came out: one whose user
+//! left a request in flight (a `BLPOP` future dropped before its reply came)
+//! or left `WATCH`, `MULTI`, `SELECT` or similar state on it is closed
+//! instead, so the server gives up the blocked command rather than pop an
+//! element for nobody, and the next user never inherits a watch. (`RESET`
+//! is not enough for the first case: it does not undo a pending `BLPOP`.)
 
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -17,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::backoff::Gate;
 use crate::cmd::Cmd;
 use crate::connection::{Connection, ConnectionConfig};
 use crate::error::{Error, ErrorKind, Result};
@@ -45,6 +53,7 @@ impl Default for PoolConfig {
 /// A pool of dedicated connections to one server.
 pub struct Pool {
     config: ConnectionConfig,
+    gate: Arc<Gate>,
     limits: PoolConfig,
     idle: Mutex<Vec<(Connection, Instant)>>,
     permits: Arc<Semaphore>,
@@ -62,7 +71,18 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     /// A pool for the given server settings and limits. Opens nothing yet.
     pub fn new(config: ConnectionConfig, limits: PoolConfig) -> Arc<Self> {
+        let gate = Arc::new(Gate::new(config.reconnect));
+        Self::with_gate(config, limits, gate)
+    }
+
+    /// A pool whose reconnects are spaced together with a client's.
+    pub(crate) fn with_gate(
+        config: ConnectionConfig,
+        limits: PoolConfig,
+        gate: Arc<Gate>,
+    ) -> Arc<Self> {
         Arc::new(Pool {
+            gate,
             permits: Arc::new(Semaphore::new(limits.max_size.max(1))),
             config,
             limits,
@@ -101,7 +121,7 @@ impl Pool {
             let Some((conn, since)) = candidate else {
                 break;
             };
-            if conn.is_closed() {
+            if !conn.is_reusable() {
                 continue;
             }
             if since.elapsed() >= self.limits.health_check_after
@@ -111,7 +131,10 @@ impl Pool {
             }
             return Ok(self.wrap(conn, permit));
         }
-        let conn = Connection::connect(&self.config).await?;
+        let conn = crate::client::connect_spaced(&self.gate, || {
+            Connection::connect_dedicated(&self.config)
+        })
+        .await?;
         Ok(self.wrap(conn, permit))
     }
 
@@ -159,7 +182,10 @@ impl Deref for PooledConnection {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        if self.reuse && !self.conn.is_closed() {
+        // Not reused: a connection with a request still in flight (its
+        // caller gave up on a BLPOP, say) or with WATCH or transaction
+        // state; dropping the last handle closes it.
+        if self.reuse && self.conn.is_reusable() {
             self.pool
                 .idle
                 .lock()

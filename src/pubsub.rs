@@ -44,12 +44,14 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use crate::backoff::Gate;
 use crate::cmd::Cmd;
 use crate::connection::{Connection, ConnectionConfig, Protocol};
 use crate::error::{Error, ErrorKind, Result};
@@ -200,6 +202,8 @@ pub struct Subscriber {
     queued: VecDeque<Message>,
     /// How long to keep trying to reconnect before giving up.
     reconnect_for: Duration,
+    /// Spaces reconnect attempts.
+    gate: Arc<Gate>,
     /// A reconnect in progress, started when the connection dropped.
     reconnecting: Option<Reconnecting>,
     /// Set when a reconnect failed: the stream of messages has ended.
@@ -228,7 +232,10 @@ impl Subscriber {
     /// Opens a subscriber connection with these settings.
     pub async fn connect(config: &ConnectionConfig) -> Result<Self> {
         let (conn, pushes) = Connection::connect_subscriber(config).await?;
+        let gate = Arc::new(Gate::new(config.reconnect));
+        gate.opened();
         Ok(Subscriber {
+            gate,
             config: config.clone(),
             conn,
             pushes,
@@ -383,6 +390,7 @@ impl Subscriber {
                         self.config.clone(),
                         self.subs.clone(),
                         self.reconnect_for,
+                        self.gate.clone(),
                     )))
                 }
             }
@@ -488,21 +496,33 @@ async fn reconnect(
     config: ConnectionConfig,
     subs: Subscriptions,
     reconnect_for: Duration,
+    gate: Arc<Gate>,
 ) -> Result<Renewed> {
     let started = tokio::time::Instant::now();
-    let mut delay = Duration::from_millis(20);
     loop {
+        // Attempts are spaced by the configured backoff; a connection that
+        // broke soon after it opened counts as a failed attempt.
+        let wait = gate.wait_before_attempt();
+        if started.elapsed() + wait > reconnect_for && !started.elapsed().is_zero() {
+            return Err(Error::new(
+                ErrorKind::ConnectionClosed,
+                format!("the subscriber could not reconnect within {reconnect_for:?}"),
+            ));
+        }
+        tokio::time::sleep(wait).await;
         match renew(&config, &subs).await {
-            Ok(renewed) => return Ok(renewed),
-            Err(e) if started.elapsed() + delay > reconnect_for => {
-                return Err(Error::new(
-                    e.kind().clone(),
-                    format!("the subscriber could not reconnect within {reconnect_for:?}: {e}"),
-                ))
+            Ok(renewed) => {
+                gate.opened();
+                return Ok(renewed);
             }
-            Err(_) => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(1));
+            Err(e) => {
+                gate.failed();
+                if started.elapsed() >= reconnect_for {
+                    return Err(Error::new(
+                        e.kind().clone(),
+                        format!("the subscriber could not reconnect within {reconnect_for:?}: {e}"),
+                    ));
+                }
             }
         }
     }

@@ -31,6 +31,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -228,9 +229,24 @@ pub(crate) struct Request {
     bytes: Payload,
     /// How many replies the bytes produce (more than one for a pipeline).
     replies: usize,
-    /// Whether the response timeout applies (not for blocking commands).
-    timed: bool,
+    /// How long the reply may take (`None`: no bound).
+    limit: Option<Duration>,
     tx: oneshot::Sender<Result<Frame>>,
+}
+
+/// What the handles and the driver of one connection share.
+#[derive(Debug)]
+struct ConnState {
+    /// Set by the driver when a reply timed out: the connection takes no new
+    /// requests and closes once its replies are accounted for.
+    retired: AtomicBool,
+    /// Dedicated connections only: requests sent whose replies are not in.
+    in_flight: AtomicUsize,
+    /// Dedicated connections only: a command that leaves state on the
+    /// connection (`WATCH`, `MULTI`, `SELECT`, ...) was sent and not undone.
+    dirty: AtomicBool,
+    /// Whether `in_flight` and `dirty` are kept (dedicated connections).
+    tracked: bool,
 }
 
 struct Waiter {
@@ -239,6 +255,8 @@ struct Waiter {
     /// an error.
     request: Payload,
     deadline: Option<Instant>,
+    /// The bound the deadline came from, for the error message.
+    limit: Option<Duration>,
     /// Replies still due, and those collected so far for a pipeline.
     due: usize,
     collected: Vec<Frame>,
@@ -252,6 +270,8 @@ struct Waiter {
 pub struct Connection {
     tx: mpsc::UnboundedSender<Request>,
     info: Arc<ServerInfo>,
+    state: Arc<ConnState>,
+    timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -275,7 +295,15 @@ impl Connection {
     pub async fn connect_with_pushes(
         cfg: &ConnectionConfig,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
-        Self::connect_inner(cfg, false).await
+        Self::connect_inner(cfg, false, false).await
+    }
+
+    /// A connection for one user at a time (the pool's): like
+    /// [`connect`](Self::connect), and it also keeps track of requests
+    /// still in flight and of state left on the connection, so that it is
+    /// not reused while either holds (see [`is_reusable`](Self::is_reusable)).
+    pub(crate) async fn connect_dedicated(cfg: &ConnectionConfig) -> Result<Self> {
+        Ok(Self::connect_inner(cfg, false, true).await?.0)
     }
 
     /// A connection for pub/sub: like [`connect_with_pushes`](Self::connect_with_pushes),
@@ -284,12 +312,13 @@ impl Connection {
     pub async fn connect_subscriber(
         cfg: &ConnectionConfig,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
-        Self::connect_inner(cfg, true).await
+        Self::connect_inner(cfg, true, false).await
     }
 
     async fn connect_inner(
         cfg: &ConnectionConfig,
         subscriber: bool,
+        tracked: bool,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
         let setup = async {
             let mut stream = open_stream(cfg).await?;
@@ -307,7 +336,22 @@ impl Connection {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let (push_tx, push_rx) = mpsc::unbounded_channel();
+        let state = Arc::new(ConnState {
+            retired: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            dirty: AtomicBool::new(false),
+            tracked,
+        });
         let driver = Driver {
+            state: state.clone(),
+            checkpoints: VecDeque::new(),
+            buffered: VecDeque::new(),
+            unchecked: 0,
+            verify: cfg.verify_replies && !subscriber && !tracked,
+            marker_seed: random_seed(),
+            marker_count: 0,
+            grace_until: None,
+            held: VecDeque::new(),
             io: stream,
             rx,
             rx_open: true,
@@ -316,10 +360,7 @@ impl Connection {
             incoming,
             waiters: VecDeque::new(),
             pushes: push_tx,
-            timeout: cfg.response_timeout,
-            timer: cfg
-                .response_timeout
-                .map(|_| Box::pin(tokio::time::sleep(Duration::ZERO))),
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             timer_at: None,
             resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
             batch_writes: cfg.batch_writes,
@@ -331,9 +372,16 @@ impl Connection {
             Connection {
                 tx,
                 info: Arc::new(info),
+                state,
+                timeout: cfg.response_timeout,
             },
             push_rx,
         ))
+    }
+
+    /// The bound on each reply this connection was configured with.
+    pub fn response_timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// What the server reported about itself during the handshake.
@@ -341,44 +389,140 @@ impl Connection {
         &self.info
     }
 
-    /// True once the driver has stopped (the socket failed or was closed).
+    /// True once the connection takes no new requests: the driver stopped
+    /// (the socket failed or was closed), or a reply timed out and the
+    /// connection is retired (it closes once the replies still due are
+    /// accounted for). Clients replace such a connection with a new one; a
+    /// request still sent to it waits until the replies due are proven to
+    /// line up, then goes out (or fails unsent when they do not).
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
+        self.tx.is_closed() || self.state.retired.load(Ordering::Relaxed)
+    }
+
+    /// For a dedicated connection: true when it can serve another user as
+    /// it is: open, no request of the last user still in flight (an
+    /// abandoned `BLPOP` would otherwise pop an element for nobody), and no
+    /// `WATCH`, `MULTI` or other connection state left behind.
+    pub fn is_reusable(&self) -> bool {
+        !self.is_closed()
+            && self.state.in_flight.load(Ordering::Acquire) == 0
+            && !self.state.dirty.load(Ordering::Acquire)
+    }
+
+    /// Whether this is a dedicated (pooled) connection or one for sharing.
+    pub(crate) fn target(&self) -> crate::cmd::Target {
+        if self.state.tracked {
+            crate::cmd::Target::Dedicated
+        } else {
+            crate::cmd::Target::Shared
+        }
+    }
+
+    /// Marks a dedicated connection as holding no `WATCH` or transaction
+    /// state (after `EXEC`, `DISCARD` or `UNWATCH` answered).
+    pub(crate) fn mark_clean(&self) {
+        self.state.dirty.store(false, Ordering::Release);
     }
 
     /// Sends one command; the future resolves to its reply. An error reply
-    /// from the server resolves to an `Err` naming the command.
+    /// from the server resolves to an `Err` naming the command. The reply
+    /// may take the configured response timeout; for a blocking command
+    /// see [`send_blocking`](Self::send_blocking).
     pub fn send<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         if let Err(e) = check_version(cmd, &self.info) {
             return ResponseFuture::ready(Err(e));
         }
-        self.send_payload(Payload::encode(cmd), 1, true)
+        self.track_names(cmd.name(), None);
+        self.send_payload(Payload::encode(cmd), 1, self.timeout)
     }
 
-    /// Sends a command without the response timeout (for blocking commands
-    /// such as `BLPOP`, whose own timeout says how long the reply may take).
+    /// Sends a blocking command (`BLPOP k 5`): its reply may take the
+    /// command's own block time plus the response timeout, and as long as
+    /// it likes when it blocks forever (`BLPOP k 0`).
+    pub fn send_blocking<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        if let Err(e) = check_version(cmd, &self.info) {
+            return ResponseFuture::ready(Err(e));
+        }
+        self.track_names(cmd.name(), None);
+        let limit = cmd.block().deadline(self.timeout);
+        self.send_payload(Payload::encode(cmd), 1, limit)
+    }
+
+    /// Sends a command with no bound on how long its reply may take.
     pub fn send_untimed<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         if let Err(e) = check_version(cmd, &self.info) {
             return ResponseFuture::ready(Err(e));
         }
-        self.send_payload(Payload::encode(cmd), 1, false)
+        self.track_names(cmd.name(), None);
+        self.send_payload(Payload::encode(cmd), 1, None)
     }
 
     /// Sends bytes holding `replies` encoded commands. With one reply, an
     /// error reply becomes `Err`; with several, the future resolves to an
     /// array of every reply, error replies included as frames. With zero
     /// (commands answered by push frames, such as `SUBSCRIBE` on RESP3), it
-    /// resolves to `Null` once the bytes are queued for writing.
+    /// resolves to `Null` once the bytes are queued for writing. `timed`:
+    /// whether the response timeout applies.
     pub fn send_encoded(&self, bytes: Bytes, replies: usize, timed: bool) -> ResponseFuture {
-        self.send_payload(Payload::Shared(bytes), replies, timed)
+        let limit = if timed { self.timeout } else { None };
+        self.send_encoded_within(bytes, replies, limit)
     }
 
-    fn send_payload(&self, bytes: Payload, replies: usize, timed: bool) -> ResponseFuture {
+    /// Like [`send_encoded`](Self::send_encoded), with the time the replies
+    /// may take (`None`: no bound).
+    pub fn send_encoded_within(
+        &self,
+        bytes: Bytes,
+        replies: usize,
+        limit: Option<Duration>,
+    ) -> ResponseFuture {
+        self.track_names("", Some(&bytes));
+        self.send_payload(Payload::Shared(bytes), replies, limit)
+    }
+
+    /// On a dedicated connection, notes the commands that leave state on the
+    /// connection (from `name`, or read from the encoded `bytes`).
+    fn track_names(&self, name: &str, bytes: Option<&[u8]>) {
+        if !self.state.tracked {
+            return;
+        }
+        let mut dirty = None;
+        let mut note = |name: &str| match name {
+            "WATCH" | "MULTI" | "SELECT" | "CLIENT REPLY" | "CLIENT TRACKING" | "HELLO"
+            | "AUTH" | "READONLY" | "CLIENT SETNAME" | "CLIENT NO-EVICT" | "CLIENT NO-TOUCH" => {
+                dirty = Some(true)
+            }
+            "EXEC" | "DISCARD" | "UNWATCH" | "RESET" => dirty = Some(false),
+            _ => {}
+        };
+        match bytes {
+            Some(bytes) => {
+                for command in commands_in(bytes) {
+                    note(&name_of(command));
+                }
+            }
+            None if name == "CLIENT" || name == "" => {}
+            None => note(name),
+        }
+        if let Some(d) = dirty {
+            self.state.dirty.store(d, Ordering::Release);
+        }
+    }
+
+    fn send_payload(
+        &self,
+        bytes: Payload,
+        replies: usize,
+        limit: Option<Duration>,
+    ) -> ResponseFuture {
         let (tx, rx) = oneshot::channel();
+        if self.state.tracked && replies > 0 {
+            self.state.in_flight.fetch_add(1, Ordering::AcqRel);
+        }
         let request = Request {
             bytes,
             replies,
-            timed,
+            limit,
             tx,
         };
         match self.tx.send(request) {
@@ -394,6 +538,36 @@ impl Connection {
 
 fn closed_error() -> Error {
     Error::new(ErrorKind::ConnectionClosed, "the connection is closed")
+}
+
+/// The encoded commands in `bytes` (each `*N` followed by N bulk strings),
+/// as slices; stops at anything else.
+fn commands_in(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        let whole = bytes;
+        let mut at = 0;
+        let line = |at: &mut usize| -> Option<i64> {
+            let rest = whole.get(*at..)?;
+            let nl = rest.iter().position(|&b| b == b'\n')?;
+            let n = std::str::from_utf8(rest.get(1..nl.checked_sub(1)?)?)
+                .ok()?
+                .parse()
+                .ok()?;
+            *at += nl + 1;
+            Some(n)
+        };
+        if whole.first() != Some(&b'*') {
+            return None;
+        }
+        let argc = line(&mut at)?;
+        for _ in 0..argc {
+            let len = usize::try_from(line(&mut at)?).ok()?;
+            at += len + 2;
+        }
+        let (command, rest) = whole.split_at(at.min(whole.len()));
+        bytes = rest;
+        Some(command)
+    })
 }
 
 /// The server flavour whose specs the command layer was generated from.
@@ -564,6 +738,7 @@ impl Future for ResponseFuture {
 /// The task that owns the socket (see the module docs).
 struct Driver {
     io: Stream,
+    state: Arc<ConnState>,
     rx: mpsc::UnboundedReceiver<Request>,
     rx_open: bool,
     out: BytesMut,
@@ -571,9 +746,27 @@ struct Driver {
     incoming: Incoming,
     waiters: VecDeque<Waiter>,
     pushes: mpsc::UnboundedSender<Frame>,
-    timeout: Option<Duration>,
-    timer: Option<Pin<Box<Sleep>>>,
+    /// Fires at the earliest response deadline, or at the end of a drain.
+    timer: Pin<Box<Sleep>>,
     timer_at: Option<Instant>,
+    /// Markers written and not yet echoed, oldest first (see [`Checkpoint`]).
+    checkpoints: VecDeque<Checkpoint>,
+    /// Replies that arrived before the marker that proves them.
+    buffered: VecDeque<Frame>,
+    /// Replies due for requests written since the last marker.
+    unchecked: usize,
+    /// Whether every write of new requests ends with a marker
+    /// ([`ConnectionConfig::verify_replies`]).
+    verify: bool,
+    /// The random part of this connection's markers, and a counter.
+    marker_seed: u64,
+    marker_count: u64,
+    /// After a reply timed out: the connection is retired and drains; it
+    /// fails when the markers do not come back by then.
+    grace_until: Option<Instant>,
+    /// Requests that arrived during a drain, sent once it proved the
+    /// replies line up (or failed unsent when it did not).
+    held: VecDeque<Request>,
     /// RESP2 subscriber: pub/sub arrays are pushes.
     resp2_pubsub: bool,
     /// Whether to put off the first write after a quiet spell (see
@@ -587,7 +780,61 @@ struct Driver {
     answered: usize,
 }
 
+/// A marker (`PING` with a token unique to the connection and the moment)
+/// written behind `count` replies' worth of requests. Replies are held until
+/// the marker's echo proves them: when it arrives right after `count`
+/// replies, each of them is its own request's; when it arrives early (a
+/// reply went missing), late (a reply too many), or not at all within the
+/// grace time, no reply is delivered, every waiter gets an error, and the
+/// connection closes. So no reply ever reaches the wrong caller.
+///
+/// Markers are written after a reply timed out (nobody can tell a late
+/// reply from a lost one, after which every later reply would be matched
+/// to the request before its own), and, with
+/// [`ConnectionConfig::verify_replies`], behind every write of new
+/// requests, which also catches a reply lost with no timeout involved.
+struct Checkpoint {
+    token: Bytes,
+    count: usize,
+}
+
+/// How long a drain waits for the markers at least.
+const MIN_GRACE: Duration = Duration::from_secs(1);
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.finish()
+}
+
+/// An error reply refusing the marker's `PING` (`-NOPERM ... 'ping' ...`).
+fn is_ping_refused(frame: &Frame) -> bool {
+    frame.error_message().is_some_and(|m| {
+        m.starts_with(b"NOPERM") && m.windows(6).any(|w| w.eq_ignore_ascii_case(b"'ping'"))
+    })
+}
+
+fn misaligned() -> Error {
+    Error::new(
+        ErrorKind::ConnectionClosed,
+        "the connection was closed: after a reply timed out, the replies could \
+         no longer be matched to their requests",
+    )
+}
+
 impl Driver {
+    fn done_one(&self) {
+        if self.state.tracked {
+            self.state.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
     /// Takes queued requests into the output buffer. True if any came.
     fn take_requests(&mut self, cx: &mut Context<'_>) -> bool {
         let mut took = false;
@@ -595,32 +842,44 @@ impl Driver {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(req)) => {
                     took = true;
-                    if req.tx.is_closed() {
-                        continue; // the caller gave up before it was sent
+                    if self.grace_until.is_some() {
+                        self.held.push_back(req);
+                    } else {
+                        self.start_request(req);
                     }
-                    self.out.extend_from_slice(&req.bytes);
-                    if req.replies == 0 {
-                        // Answered out of band (SUBSCRIBE and friends).
-                        let _ = req.tx.send(Ok(Frame::Null));
-                        continue;
-                    }
-                    let deadline = match (req.timed, self.timeout) {
-                        (true, Some(t)) => Some(Instant::now() + t),
-                        _ => None,
-                    };
-                    self.waiters.push_back(Waiter {
-                        tx: Some(req.tx),
-                        request: req.bytes,
-                        deadline,
-                        due: req.replies,
-                        collected: Vec::new(),
-                    });
                 }
                 Poll::Ready(None) => self.rx_open = false,
                 Poll::Pending => break,
             }
         }
         took
+    }
+
+    fn start_request(&mut self, req: Request) {
+        if req.tx.is_closed() {
+            // The caller gave up before it was sent.
+            if req.replies > 0 {
+                self.done_one();
+            }
+            return;
+        }
+        self.out.extend_from_slice(&req.bytes);
+        if req.replies == 0 {
+            // Answered out of band (SUBSCRIBE and friends).
+            let _ = req.tx.send(Ok(Frame::Null));
+            return;
+        }
+        if self.verify {
+            self.unchecked += req.replies;
+        }
+        self.waiters.push_back(Waiter {
+            tx: Some(req.tx),
+            request: req.bytes,
+            deadline: req.limit.map(|t| Instant::now() + t),
+            limit: req.limit,
+            due: req.replies,
+            collected: Vec::new(),
+        });
     }
 
     /// Writes what the socket accepts. True on progress.
@@ -692,6 +951,63 @@ impl Driver {
             }
             Routed::Reply(frame) => frame,
         };
+        let Some(cp) = self.checkpoints.front() else {
+            return self.deliver(frame);
+        };
+        let is_marker = matches!(&frame, Frame::BulkString(b) if *b == cp.token);
+        if self.buffered.len() < cp.count && !is_marker {
+            self.buffered.push_back(frame);
+            return Ok(());
+        }
+        if !is_marker && self.buffered.len() == cp.count && is_ping_refused(&frame) {
+            // The user may not run PING (an ACL rule): the marker cannot
+            // prove anything, so this connection stops writing markers.
+            self.verify = false;
+        } else if !is_marker || self.buffered.len() != cp.count {
+            // The marker came early (a reply went missing) or something
+            // else came in its place.
+            return Err(misaligned());
+        }
+        // Proven: every buffered reply is its request's own.
+        self.checkpoints.pop_front();
+        while let Some(frame) = self.buffered.pop_front() {
+            self.deliver(frame)?;
+        }
+        if self.checkpoints.is_empty() && self.grace_until.is_some() {
+            // The drain is over: send what waited for it.
+            self.grace_until = None;
+            let held = std::mem::take(&mut self.held);
+            for req in held {
+                self.start_request(req);
+            }
+            if self.verify {
+                self.mark();
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a marker behind the requests written since the last one.
+    fn mark(&mut self) {
+        if self.unchecked == 0 {
+            return;
+        }
+        self.marker_count += 1;
+        let token = Bytes::from(format!(
+            "respec:{:016x}:{}",
+            self.marker_seed, self.marker_count
+        ));
+        let mut ping = crate::cmd::Cmd::new("PING");
+        ping.arg(&token[..]);
+        ping.encode(&mut self.out);
+        self.checkpoints.push_back(Checkpoint {
+            token,
+            count: std::mem::take(&mut self.unchecked),
+        });
+    }
+
+    /// Hands a reply to the oldest waiter.
+    fn deliver(&mut self, frame: Frame) -> Result<()> {
         let Some(waiter) = self.waiters.front_mut() else {
             return Err(Error::new(
                 ErrorKind::Protocol,
@@ -702,86 +1018,134 @@ impl Driver {
             ));
         };
         waiter.due -= 1;
-        if waiter.due > 0 || !waiter.collected.is_empty() {
+        let reply = if waiter.due > 0 || !waiter.collected.is_empty() {
             waiter.collected.push(frame);
             if waiter.due > 0 {
                 return Ok(());
             }
-            let items = std::mem::take(&mut waiter.collected);
-            if let Some(tx) = waiter.tx.take() {
-                let _ = tx.send(Ok(Frame::Array(items)));
-            }
-        } else if let Some(tx) = waiter.tx.take() {
-            let _ = tx.send(match frame.error_message() {
+            Ok(Frame::Array(std::mem::take(&mut waiter.collected)))
+        } else {
+            match frame.error_message() {
                 Some(m) => Err(Error::from_server_reply(m).for_command(name_of(&waiter.request))),
                 None => Ok(frame),
-            });
+            }
+        };
+        let tx = self.waiters.pop_front().and_then(|w| w.tx);
+        // Counted out before the caller wakes, so that a pooled connection
+        // dropped right after its reply counts as idle.
+        self.done_one();
+        if let Some(tx) = tx {
+            let _ = tx.send(reply);
         }
-        self.waiters.pop_front();
         self.answered += 1;
         Ok(())
     }
 
-    /// Fails waiters whose deadline passed and arms the timer for the next.
-    fn expire(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(timer) = self.timer.as_mut() else {
-            return false;
-        };
+    /// Fails waiters whose deadline passed (starting a drain), ends a drain
+    /// whose grace ran out, and arms the timer for the next of these.
+    fn expire(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         let now = Instant::now();
         let mut next = None;
+        let mut expired = None;
         for w in self.waiters.iter_mut() {
             match w.deadline {
                 Some(d) if d <= now => {
                     if let Some(tx) = w.tx.take() {
-                        let t = self.timeout.unwrap_or_default();
-                        let _ = tx.send(Err(Error::new(
-                            ErrorKind::Timeout,
-                            format!("no reply within {t:?}"),
-                        )
-                        .for_command(name_of(&w.request))));
+                        let _ = tx.send(Err(timeout_error(w.limit.unwrap_or_default())
+                            .for_command(name_of(&w.request))));
                     }
                     w.deadline = None;
+                    expired = Some(expired.map_or(d, |e: Instant| e.max(d)));
                 }
                 Some(d) => {
+                    // Deadlines mostly grow along the queue: stop at the
+                    // first one still ahead (a shorter one behind it is
+                    // noticed when this one passes).
                     next = Some(d);
                     break;
                 }
                 None => {}
             }
         }
+        if expired.is_some() && self.grace_until.is_none() {
+            self.start_drain()?;
+        }
+        if let Some(grace) = self.grace_until {
+            if grace <= now {
+                return Err(misaligned());
+            }
+            next = Some(next.map_or(grace, |n: Instant| n.min(grace)));
+        }
         if let Some(at) = next {
             if self.timer_at != Some(at) {
-                timer.as_mut().reset(at);
+                self.timer.as_mut().reset(at);
                 self.timer_at = Some(at);
             }
-            if timer.as_mut().poll(cx).is_ready() {
+            if self.timer.as_mut().poll(cx).is_ready() {
                 self.timer_at = None;
-                return true;
+                return Ok(true);
             }
         }
-        false
+        Ok(expired.is_some())
+    }
+
+    /// A reply timed out: retire the connection and prove that the replies
+    /// still line up (see [`Checkpoint`]) before delivering any more.
+    fn start_drain(&mut self) -> Result<()> {
+        self.state.retired.store(true, Ordering::Relaxed);
+        if self.resp2_pubsub {
+            // A RESP2 subscriber answers PING with an array: no marker.
+            return Err(misaligned());
+        }
+        // Replies not yet covered by a marker: those of requests written
+        // since the last one, and with no markers at all, every one due.
+        if self.checkpoints.is_empty() {
+            self.unchecked = self.waiters.iter().map(|w| w.due).sum();
+        }
+        self.mark();
+        let longest = self
+            .waiters
+            .iter()
+            .filter_map(|w| w.limit)
+            .max()
+            .unwrap_or(MIN_GRACE);
+        self.grace_until = Some(Instant::now() + longest.max(MIN_GRACE));
+        if self.checkpoints.is_empty() {
+            // Nothing was due: nothing to prove.
+            self.grace_until = None;
+        }
+        Ok(())
     }
 
     /// Reports `err` to every waiter and every queued request.
     fn fail(&mut self, err: Error) {
+        self.state.retired.store(true, Ordering::Relaxed);
         for w in self.waiters.drain(..) {
             if let Some(tx) = w.tx {
                 let _ = tx.send(Err(err.duplicate().for_command(name_of(&w.request))));
             }
         }
         self.rx.close();
-        while let Ok(req) = self.rx.try_recv() {
-            let _ = req
-                .tx
-                .send(Err(err.duplicate().for_command(name_of(&req.bytes))));
+        let held = std::mem::take(&mut self.held);
+        for req in held
+            .into_iter()
+            .chain(std::iter::from_fn(|| self.rx.try_recv().ok()))
+        {
+            let _ = req.tx.send(Err(Error::new(
+                ErrorKind::ConnectionClosed,
+                format!("not sent: {err}"),
+            )
+            .for_command(name_of(&req.bytes))));
         }
     }
 
     /// True when no caller still waits for any reply owed to us.
     fn nobody_waits(&self) -> bool {
-        self.waiters
-            .iter()
-            .all(|w| w.tx.as_ref().is_none_or(|tx| tx.is_closed()))
+        self.held.is_empty()
+            && self
+                .waiters
+                .iter()
+                .all(|w| w.tx.as_ref().is_none_or(|tx| tx.is_closed()))
     }
 
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
@@ -799,13 +1163,29 @@ impl Driver {
                 if took {
                     self.answered = 0;
                 }
+                if self.verify {
+                    self.mark();
+                }
                 self.batch_deferred = false;
-                self.write(cx)?
+                match self.write(cx) {
+                    Ok(wrote) => wrote,
+                    Err(e) => {
+                        // The server may have answered before it closed (an
+                        // error reply to an oversized request, say): deliver
+                        // what already arrived first.
+                        let _ = self.read(cx);
+                        return Err(e);
+                    }
+                }
             };
         let read = self.read(cx)?;
-        let expired = self.expire(cx);
+        let expired = self.expire(cx)?;
         Ok(took || wrote || read || expired)
     }
+}
+
+fn timeout_error(t: Duration) -> Error {
+    Error::new(ErrorKind::Timeout, format!("no reply within {t:?}"))
 }
 
 impl Future for Driver {

@@ -121,6 +121,15 @@ pub struct ConnectionConfig {
     /// writes each request at once, for the lowest latency when the runtime
     /// has a long queue of ready tasks. URL parameter `batch_writes`.
     pub batch_writes: bool,
+    /// Async shared connections: end every write of new requests with a
+    /// marker (`PING` with a unique token) and hand replies out only once
+    /// the marker's echo proves they line up with the requests (default
+    /// `true`). A reply lost inside a live connection (a faulty proxy, a
+    /// server bug) is then caught before any reply reaches the wrong
+    /// caller, and the connection is closed instead. Costs one small
+    /// command per write; with `false`, replies line-up is only proven
+    /// after a response timeout. URL parameter `verify_replies`.
+    pub verify_replies: bool,
 }
 
 impl std::fmt::Debug for ConnectionConfig {
@@ -139,6 +148,7 @@ impl std::fmt::Debug for ConnectionConfig {
             .field("set_lib_info", &self.set_lib_info)
             .field("limits", &self.limits)
             .field("batch_writes", &self.batch_writes)
+            .field("verify_replies", &self.verify_replies)
             .finish()
     }
 }
@@ -162,6 +172,7 @@ impl Default for ConnectionConfig {
             set_lib_info: true,
             limits: Limits::default(),
             batch_writes: true,
+            verify_replies: true,
         }
     }
 }
@@ -171,6 +182,14 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidConfig, msg)
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool> {
+    match v {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(invalid(format!("`{key}` must be true or false, got `{v}`"))),
+    }
 }
 
 fn parse_seconds(key: &str, v: &str) -> Result<Option<Duration>> {
@@ -200,7 +219,8 @@ impl ConnectionConfig {
     /// `socket_connect_timeout`/`connect_timeout` and
     /// `socket_timeout`/`response_timeout` (seconds, fractions allowed),
     /// `lib_info` (`false` to skip `CLIENT SETINFO`), `batch_writes`
-    /// (`false` to write each request at once), and for TLS
+    /// (`false` to write each request at once), `verify_replies` (`false`
+    /// to skip the markers that prove replies line up), and for TLS
     /// `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile`, `ssl_cert_reqs=none` and
     /// `ssl_server_name`; the fragment `#insecure` also disables
     /// certificate checks. Unknown parameters are an error, so a typo is
@@ -277,17 +297,8 @@ impl ConnectionConfig {
                     cfg.response_timeout = parse_seconds(&key, v)?
                 }
                 "lib_info" => cfg.set_lib_info = !matches!(v, "false" | "0" | "no"),
-                "batch_writes" => {
-                    cfg.batch_writes = match v {
-                        "true" | "1" | "yes" => true,
-                        "false" | "0" | "no" => false,
-                        _ => {
-                            return Err(invalid(format!(
-                                "`batch_writes` must be true or false, got `{v}`"
-                            )))
-                        }
-                    }
-                }
+                "batch_writes" => cfg.batch_writes = parse_bool(&key, v)?,
+                "verify_replies" => cfg.verify_replies = parse_bool(&key, v)?,
                 "ssl_ca_certs" | "ssl_certfile" | "ssl_keyfile" | "ssl_cert_reqs"
                 | "ssl_server_name" => {
                     let tls = cfg

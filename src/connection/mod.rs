@@ -19,6 +19,7 @@ pub mod sync;
 mod tls;
 
 pub(crate) use aio::check_required;
+pub(crate) use aio::name_of as aio_name_of;
 pub use aio::{Connection, ResponseFuture};
 pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_RESPONSE_TIMEOUT};
 pub use handshake::ServerInfo;

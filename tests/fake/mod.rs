@@ -22,7 +22,8 @@ pub enum Reply {
     Bytes(Vec<u8>),
     /// Send these bytes, then close the connection.
     BytesThenClose(Vec<u8>),
-    /// Send nothing, ever (a stalled server).
+    /// Send nothing, ever, for this command and every later one (a stalled
+    /// server).
     Stall,
 }
 
@@ -135,6 +136,7 @@ fn serve(mut sock: TcpStream, script: Vec<Reply>, answer_handshake: bool, seen: 
     let mut buf = BytesMut::new();
     let mut script = script.into_iter();
     let mut handshake_done = false;
+    let mut stalled = false;
     let mut chunk = [0u8; 65536];
     loop {
         let n = match sock.read(&mut chunk) {
@@ -151,7 +153,7 @@ fn serve(mut sock: TcpStream, script: Vec<Reply>, answer_handshake: bool, seen: 
                 .first()
                 .map(|s| s.to_ascii_uppercase())
                 .unwrap_or_default();
-            if !answer_handshake {
+            if !answer_handshake || stalled {
                 continue;
             }
             if first == "HELLO" {
@@ -167,6 +169,14 @@ fn serve(mut sock: TcpStream, script: Vec<Reply>, answer_handshake: bool, seen: 
                 handshake_done = true;
                 continue;
             }
+            if first == "PING" && args.len() == 2 && args[1].starts_with("respec:") {
+                // The client's line-up marker: echoed as a real server
+                // does, outside the script.
+                let mut out = BytesMut::new();
+                Frame::BulkString(args[1].clone().into()).encode(&mut out);
+                let _ = sock.write_all(&out);
+                continue;
+            }
             seen.lock().unwrap().commands.push(args);
             match script.next() {
                 None => {
@@ -180,7 +190,7 @@ fn serve(mut sock: TcpStream, script: Vec<Reply>, answer_handshake: bool, seen: 
                     let _ = sock.shutdown(std::net::Shutdown::Both);
                     return;
                 }
-                Some(Reply::Stall) => {}
+                Some(Reply::Stall) => stalled = true,
             }
         }
     }
