@@ -109,22 +109,46 @@ impl Gate {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How long to wait before the next attempt (zero: go ahead). Call
-    /// right before connecting; a connection that lived shorter than
-    /// `stable_after` counts as a failure here.
+    /// How long to wait before the next attempt (zero: go ahead), for a
+    /// client with one connection at a time: call right before connecting
+    /// again; the connection [`opened`](Self::opened) last is taken to have
+    /// ended, and counts as a failure when it lived shorter than
+    /// `stable_after`.
     pub(crate) fn wait_before_attempt(&self) -> Duration {
-        let mut s = self.lock();
-        if let Some(opened) = s.opened.take() {
-            if opened.elapsed() >= self.policy.stable_after {
-                s.failures = 0;
-            } else {
-                s.failures = s.failures.saturating_add(1);
-                s.not_before = Some(Instant::now() + self.policy.delay(s.failures));
-            }
+        let opened = self.lock().opened.take();
+        if let Some(opened) = opened {
+            self.ended(opened);
         }
-        s.not_before
+        self.wait()
+    }
+
+    /// How long to wait before the next attempt, without taking any
+    /// connection to have ended (for a pool of several).
+    pub(crate) fn wait(&self) -> Duration {
+        self.lock()
+            .not_before
             .map(|t| t.saturating_duration_since(Instant::now()))
             .unwrap_or_default()
+    }
+
+    /// Records that a connection opened at `opened` broke: a failure when it
+    /// lived shorter than `stable_after`, otherwise the count starts again.
+    pub(crate) fn ended(&self, opened: Instant) {
+        let mut s = self.lock();
+        if opened.elapsed() >= self.policy.stable_after {
+            s.failures = 0;
+            s.not_before = None;
+        } else {
+            s.failures = s.failures.saturating_add(1);
+            s.not_before = Some(Instant::now() + self.policy.delay(s.failures));
+        }
+    }
+
+    /// Records a connection that served its user and is fine.
+    pub(crate) fn healthy(&self) {
+        let mut s = self.lock();
+        s.failures = 0;
+        s.not_before = None;
     }
 
     /// Records a connection that opened (its handshake passed).

@@ -46,7 +46,7 @@ pub struct Client {
 
 struct Shared {
     config: ConnectionConfig,
-    /// Spaces reconnects (shared with the pool).
+    /// Spaces reconnects of the shared connection.
     gate: Arc<Gate>,
     current: Mutex<Option<Connection>>,
     /// Held while connecting, so concurrent first commands open one socket.
@@ -175,7 +175,7 @@ impl ClientBuilder {
         let gate = Arc::new(Gate::new(self.config.reconnect));
         Client {
             shared: Arc::new(Shared {
-                pool: Pool::with_gate(self.config.clone(), self.pool, gate.clone()),
+                pool: Pool::new(self.config.clone(), self.pool),
                 gate,
                 config: self.config,
                 current: Mutex::new(None),

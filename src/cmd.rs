@@ -18,6 +18,15 @@ pub trait Command {
     /// Writes the whole command (the array header and every argument) to `out`.
     fn encode(&self, out: &mut BytesMut);
 
+    /// Like [`encode`](Self::encode), but large values the command holds
+    /// by reference are not copied into `out`: each is listed in `parts`
+    /// with the offset of `out` where its bytes belong. The async client
+    /// writes them to the socket from where they are.
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut crate::resp::encode::SharedParts) {
+        let _ = parts;
+        self.encode(out)
+    }
+
     /// The oldest server version that understands this command with the
     /// arguments it carries, as `(major, minor, patch)`; `None` when unknown.
     fn required_version(&self) -> Option<(u16, u16, u16)> {
@@ -256,6 +265,9 @@ impl<C: Command + ?Sized> Command for &C {
     }
     fn encode(&self, out: &mut BytesMut) {
         (**self).encode(out)
+    }
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut crate::resp::encode::SharedParts) {
+        (**self).encode_shared(out, parts)
     }
     fn required_version(&self) -> Option<(u16, u16, u16)> {
         (**self).required_version()

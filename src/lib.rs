@@ -84,6 +84,47 @@
 //! conversion errors say what was expected, and a command or argument
 //! newer than the server is refused without being sent.
 //!
+//! # What the clients guarantee
+//!
+//! **No caller ever receives another request's reply.** On a shared,
+//! multiplexed connection replies are matched to requests by order, so
+//! one missing reply would hand every later caller the reply meant for the
+//! one before it. The async driver therefore ends every write of new
+//! requests with a marker (`PING` with a token unique to the connection)
+//! and hands replies out only when the marker's echo comes back right
+//! after them; when it comes early or changed, no reply of that write is
+//! delivered, every waiter gets an error, and the connection is closed
+//! ([`ConnectionConfig::verify_replies`](connection::ConnectionConfig::verify_replies)
+//! turns the per-write markers off; a user whose ACL forbids `PING` runs
+//! without them). After a response timeout the connection is retired:
+//! new requests go to a fresh connection, and the late replies still due
+//! are proven by a marker, within a bounded grace, before anything more is
+//! delivered. Commands that would break the line-up (`CLIENT REPLY OFF`,
+//! the subscription commands, `MONITOR`) or leave state on a shared
+//! connection (`MULTI` alone, `WATCH`, `SELECT`, `AUTH`, `HELLO` with
+//! arguments, `RESET`) are refused with
+//! [`ErrorKind::InvalidInput`] before anything is sent. The blocking
+//! client lends each caller a connection of its own for the call, and
+//! closes one whose reply timed out.
+//!
+//! **Nothing waits forever by default.** Every reply is bounded by the
+//! response timeout (30 s unless configured, `socket_timeout=0` for none);
+//! a blocking command gets its own block time on top, read from the spec
+//! and its arguments ([`Command::block`]: `BLPOP k 5` may take 5 s more,
+//! `BLPOP k 0` forever), for generated and raw commands alike.
+//!
+//! **Abandoned requests lose nothing they can avoid.** A pooled
+//! connection goes back to the pool only when its user left no request
+//! in flight and no `WATCH`/`MULTI` state: dropping a `BLPOP` future
+//! closes its connection, so the server gives up the blocked pop instead
+//! of serving an element to nobody. (A reply the server already sent
+//! before the future was dropped is gone with it, as in every client.)
+//!
+//! **Reconnects back off.** Connection attempts after failures, and after
+//! connections that broke soon after opening, are spaced by
+//! [`backoff::Backoff`] (exponential, with jitter and a cap), one policy
+//! for both clients, their pools and the subscribers.
+//!
 //! # Layout
 //!
 //! - [`resp`]: the RESP2/RESP3 engine. Frames, an incremental zero-copy
@@ -102,6 +143,7 @@
 //! - [`scan`]: `SCAN`, `HSCAN`, `SSCAN`, `ZSCAN` as streams and iterators.
 //! - [`script`]: Lua scripts run by digest with transparent loading.
 //! - [`error`]: the client's error type.
+//! - [`backoff`]: how reconnect attempts are spaced.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

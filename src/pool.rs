@@ -53,7 +53,8 @@ impl Default for PoolConfig {
 /// A pool of dedicated connections to one server.
 pub struct Pool {
     config: ConnectionConfig,
-    gate: Arc<Gate>,
+    /// Spaces new connections while they keep failing or breaking early.
+    gate: Gate,
     limits: PoolConfig,
     idle: Mutex<Vec<(Connection, Instant)>>,
     permits: Arc<Semaphore>,
@@ -71,18 +72,8 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     /// A pool for the given server settings and limits. Opens nothing yet.
     pub fn new(config: ConnectionConfig, limits: PoolConfig) -> Arc<Self> {
-        let gate = Arc::new(Gate::new(config.reconnect));
-        Self::with_gate(config, limits, gate)
-    }
-
-    /// A pool whose reconnects are spaced together with a client's.
-    pub(crate) fn with_gate(
-        config: ConnectionConfig,
-        limits: PoolConfig,
-        gate: Arc<Gate>,
-    ) -> Arc<Self> {
         Arc::new(Pool {
-            gate,
+            gate: Gate::new(config.reconnect),
             permits: Arc::new(Semaphore::new(limits.max_size.max(1))),
             config,
             limits,
@@ -141,6 +132,7 @@ impl Pool {
     fn wrap(self: &Arc<Self>, conn: Connection, permit: OwnedSemaphorePermit) -> PooledConnection {
         PooledConnection {
             conn,
+            opened: Instant::now(),
             pool: self.clone(),
             _permit: permit,
             reuse: true,
@@ -151,6 +143,9 @@ impl Pool {
 /// A connection checked out of the [`Pool`]; it goes back when dropped.
 pub struct PooledConnection {
     conn: Connection,
+    /// When it was checked out (for the backoff: one that breaks soon after
+    /// counts as a failed attempt).
+    opened: Instant,
     pool: Arc<Pool>,
     _permit: OwnedSemaphorePermit,
     reuse: bool,
@@ -185,7 +180,12 @@ impl Drop for PooledConnection {
         // Not reused: a connection with a request still in flight (its
         // caller gave up on a BLPOP, say) or with WATCH or transaction
         // state; dropping the last handle closes it.
+        if self.conn.is_closed() && !self.conn.is_reusable() && self.reuse {
+            // It broke (not closed by its user's choice).
+            self.pool.gate.ended(self.opened);
+        }
         if self.reuse && self.conn.is_reusable() {
+            self.pool.gate.healthy();
             self.pool
                 .idle
                 .lock()

@@ -54,7 +54,9 @@ async fn a_late_reply_is_proven_and_the_connection_retired() {
         assert_eq!(within(5, get).await.unwrap(), bulk("mine"));
         // A request that still reaches the retired connection waited for
         // the proof and then went out: its own reply, no other.
-        let v = within(5, conn.send(&args(&["GET", "late:k"]))).await.unwrap();
+        let v = within(5, conn.send(&args(&["GET", "late:k"])))
+            .await
+            .unwrap();
         assert_eq!(v, bulk("mine"));
     }
 }

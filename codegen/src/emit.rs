@@ -321,7 +321,8 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
             }
             quote!({ #bind #body })
         }
-        _ => quote!(w.arg(&#v);),
+        // By value: a large owned value is shared, not copied.
+        _ => quote!(w.arg_owned(#v);),
     }
 }
 
@@ -902,6 +903,9 @@ pub fn command(
         impl<E, R> Command for #ty<E, R> {
             fn name(&self) -> &str { #server_name }
             fn encode(&self, out: &mut BytesMut) { self.args.encode(&[#(#name_parts),*], out) }
+            fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
+                self.args.encode_shared(&[#(#name_parts),*], out, parts)
+            }
             fn required_version(&self) -> Option<Version> { Some(#spec_static.since).max(self.args.required()) }
             #block_fn
             fn check(&self) -> Result<()> {

@@ -9,7 +9,8 @@ use bytes::{Bytes, BytesMut};
 pub use crate::cmd::Block;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
-use crate::resp::encode::{write_array_header, write_bulk, ToArg};
+pub use crate::resp::encode::SharedParts;
+use crate::resp::encode::{write_array_header, write_bulk, write_bulk_header, ToArg};
 use crate::resp::Frame;
 
 /// A server version, `(major, minor, patch)`.
@@ -392,6 +393,7 @@ impl<T: WriteArgs + ?Sized> WriteArgs for &T {
 #[derive(Debug)]
 pub struct ArgWriter<'a> {
     buf: &'a mut BytesMut,
+    parts: &'a mut SharedParts,
     argc: u32,
     required: Option<Version>,
 }
@@ -403,6 +405,22 @@ impl ArgWriter<'_> {
         a.write_arg(self.buf);
         self.argc += 1;
         self
+    }
+
+    /// One argument given by value: a large owned value is kept as it is
+    /// (shared, see [`ToArg::into_shared`]) instead of copied.
+    #[inline]
+    pub fn arg_owned<A: ToArg>(&mut self, a: A) -> &mut Self {
+        match a.into_shared() {
+            Ok(bytes) => {
+                let at = write_bulk_header(self.buf, bytes.len());
+                self.parts.push((at, bytes));
+                self.buf.extend_from_slice(b"\r\n");
+                self.argc += 1;
+                self
+            }
+            Err(a) => self.arg(&a),
+        }
     }
 
     /// A keyword token.
@@ -441,6 +459,9 @@ struct Span {
 #[derive(Debug, Clone)]
 pub struct Args<const N: usize> {
     buf: BytesMut,
+    /// Large values held by reference, each at an offset of `buf` (inside
+    /// the span of its slot).
+    parts: SharedParts,
     spans: [Span; N],
     required: Option<Version>,
     error: Option<&'static str>,
@@ -450,6 +471,7 @@ impl<const N: usize> Default for Args<N> {
     fn default() -> Self {
         Args {
             buf: BytesMut::new(),
+            parts: SharedParts::new(),
             spans: [Span::default(); N],
             required: None,
             error: None,
@@ -472,6 +494,7 @@ impl<const N: usize> Args<N> {
         let start = self.buf.len() as u32;
         let mut w = ArgWriter {
             buf: &mut self.buf,
+            parts: &mut self.parts,
             argc: 0,
             required: None,
         };
@@ -507,16 +530,62 @@ impl<const N: usize> Args<N> {
         self.error
     }
 
-    /// Writes the command: its name tokens, then every slot in spec order.
+    /// Writes the command: its name tokens, then every slot in spec order
+    /// (large shared values copied in).
     pub fn encode(&self, name: &[&str], out: &mut BytesMut) {
+        self.write_head(name, out);
+        if self.parts.is_empty() {
+            for s in &self.spans {
+                out.extend_from_slice(&self.buf[s.start as usize..s.end as usize]);
+            }
+            return;
+        }
+        for s in &self.spans {
+            let (start, end) = (s.start as usize, s.end as usize);
+            let mut at = start;
+            for (off, part) in self.parts_in(start, end) {
+                out.extend_from_slice(&self.buf[at..off]);
+                out.extend_from_slice(part);
+                at = off;
+            }
+            out.extend_from_slice(&self.buf[at..end]);
+        }
+    }
+
+    /// Like [`encode`](Self::encode), with the large shared values left
+    /// out of `out` and listed in `parts` at their offsets.
+    pub fn encode_shared(&self, name: &[&str], out: &mut BytesMut, parts: &mut SharedParts) {
+        if self.parts.is_empty() {
+            return self.encode(name, out);
+        }
+        self.write_head(name, out);
+        for s in &self.spans {
+            let (start, end) = (s.start as usize, s.end as usize);
+            let mut at = start;
+            for (off, part) in self.parts_in(start, end) {
+                out.extend_from_slice(&self.buf[at..off]);
+                parts.push((out.len(), part.clone()));
+                at = off;
+            }
+            out.extend_from_slice(&self.buf[at..end]);
+        }
+    }
+
+    fn write_head(&self, name: &[&str], out: &mut BytesMut) {
         let argc: u32 = self.spans.iter().map(|s| s.argc).sum();
         write_array_header(out, name.len() + argc as usize);
         for n in name {
             write_bulk(out, n.as_bytes());
         }
-        for s in &self.spans {
-            out.extend_from_slice(&self.buf[s.start as usize..s.end as usize]);
-        }
+    }
+
+    /// The shared values inside `start..end` of the buffer (a slot that was
+    /// set again leaves its old ones outside every span).
+    fn parts_in(&self, start: usize, end: usize) -> impl Iterator<Item = (usize, &Bytes)> {
+        self.parts
+            .iter()
+            .filter(move |(off, _)| *off > start && *off < end)
+            .map(|(off, b)| (*off, b))
     }
 }
 

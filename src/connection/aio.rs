@@ -173,11 +173,24 @@ async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(Serve
 /// Encoded request bytes. Small commands (a `GET`, an `INCR`) travel inline,
 /// so sending one allocates nothing but its reply channel.
 pub(crate) enum Payload {
-    Inline { len: u8, buf: [u8; INLINE] },
+    Inline {
+        len: u8,
+        buf: [u8; INLINE],
+    },
     Shared(Bytes),
+    /// An encoding with large values left where they are: each part's
+    /// bytes belong at its offset of `buf`.
+    Parts {
+        buf: Bytes,
+        parts: crate::resp::encode::SharedParts,
+    },
 }
 
 const INLINE: usize = 80;
+/// Commands larger than this are not copied out of the encoding buffer.
+const LARGE: usize = 64 * 1024;
+/// How much of a request a waiter keeps, to name the command in errors.
+const NAME_PREFIX: usize = 256;
 
 impl std::ops::Deref for Payload {
     type Target = [u8];
@@ -185,6 +198,8 @@ impl std::ops::Deref for Payload {
         match self {
             Payload::Inline { len, buf } => &buf[..*len as usize],
             Payload::Shared(b) => b,
+            // The name is in `buf`, which is all that reads this.
+            Payload::Parts { buf, .. } => buf,
         }
     }
 }
@@ -204,7 +219,14 @@ impl Payload {
                 return Payload::Shared(out.freeze());
             };
             out.clear();
-            cmd.encode(&mut out);
+            let mut parts = Vec::new();
+            cmd.encode_shared(&mut out, &mut parts);
+            if !parts.is_empty() {
+                return Payload::Parts {
+                    buf: Bytes::copy_from_slice(&out),
+                    parts,
+                };
+            }
             if out.len() <= INLINE {
                 let mut buf = [0u8; INLINE];
                 buf[..out.len()].copy_from_slice(&out);
@@ -212,12 +234,12 @@ impl Payload {
                     len: out.len() as u8,
                     buf,
                 }
+            } else if out.len() <= LARGE {
+                Payload::Shared(Bytes::copy_from_slice(&out))
             } else {
-                let bytes = Bytes::copy_from_slice(&out);
-                if out.capacity() > 64 * 1024 {
-                    // Don't keep a huge scratch buffer after one big command.
-                    *out = BytesMut::with_capacity(256);
-                }
+                // A large command: hand over the scratch buffer itself
+                // rather than copy it, and start a new one.
+                let bytes = std::mem::replace(&mut *out, BytesMut::with_capacity(256)).freeze();
                 Payload::Shared(bytes)
             }
         })
@@ -352,10 +374,13 @@ impl Connection {
             marker_count: 0,
             grace_until: None,
             held: VecDeque::new(),
+            write_failed: None,
             io: stream,
             rx,
             rx_open: true,
             out: BytesMut::with_capacity(16 * 1024),
+            queued: VecDeque::new(),
+            queued_len: 0,
             needs_flush: false,
             incoming,
             waiters: VecDeque::new(),
@@ -501,7 +526,7 @@ impl Connection {
                     note(&name_of(command));
                 }
             }
-            None if name == "CLIENT" || name == "" => {}
+            None if name == "CLIENT" || name.is_empty() => {}
             None => note(name),
         }
         if let Some(d) = dirty {
@@ -741,7 +766,12 @@ struct Driver {
     state: Arc<ConnState>,
     rx: mpsc::UnboundedReceiver<Request>,
     rx_open: bool,
+    /// Bytes to write after `queued`.
     out: BytesMut,
+    /// Pieces to write before `out`, in order (large values, and what was
+    /// in `out` before each).
+    queued: VecDeque<Bytes>,
+    queued_len: usize,
     needs_flush: bool,
     incoming: Incoming,
     waiters: VecDeque<Waiter>,
@@ -767,6 +797,9 @@ struct Driver {
     /// Requests that arrived during a drain, sent once it proved the
     /// replies line up (or failed unsent when it did not).
     held: VecDeque<Request>,
+    /// A write failed: the error, and until when to read replies the server
+    /// sent before closing.
+    write_failed: Option<(Error, Instant)>,
     /// RESP2 subscriber: pub/sub arrays are pushes.
     resp2_pubsub: bool,
     /// Whether to put off the first write after a quiet spell (see
@@ -838,7 +871,7 @@ impl Driver {
     /// Takes queued requests into the output buffer. True if any came.
     fn take_requests(&mut self, cx: &mut Context<'_>) -> bool {
         let mut took = false;
-        while self.rx_open && self.out.len() < WRITE_HIGH_WATER {
+        while self.rx_open && self.out.len() + self.queued_len < WRITE_HIGH_WATER {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(req)) => {
                     took = true;
@@ -863,7 +896,22 @@ impl Driver {
             }
             return;
         }
-        self.out.extend_from_slice(&req.bytes);
+        match &req.bytes {
+            Payload::Parts { buf, parts } => {
+                // Large values go out from where they are, between the
+                // encoded pieces around them.
+                let mut at = 0;
+                for (off, part) in parts {
+                    self.out.extend_from_slice(&buf[at..*off]);
+                    let before = self.out.split().freeze();
+                    self.queue(before);
+                    self.queue(part.clone());
+                    at = *off;
+                }
+                self.out.extend_from_slice(&buf[at..]);
+            }
+            bytes => self.out.extend_from_slice(bytes),
+        }
         if req.replies == 0 {
             // Answered out of band (SUBSCRIBE and friends).
             let _ = req.tx.send(Ok(Frame::Null));
@@ -872,9 +920,18 @@ impl Driver {
         if self.verify {
             self.unchecked += req.replies;
         }
+        let request = match req.bytes {
+            // Only the start names the command: don't keep a large value
+            // alive until its reply comes.
+            Payload::Shared(b) | Payload::Parts { buf: b, .. } if b.len() > NAME_PREFIX => {
+                Payload::Shared(Bytes::copy_from_slice(&b[..NAME_PREFIX]))
+            }
+            Payload::Parts { buf, .. } => Payload::Shared(buf),
+            p => p,
+        };
         self.waiters.push_back(Waiter {
             tx: Some(req.tx),
-            request: req.bytes,
+            request,
             deadline: req.limit.map(|t| Instant::now() + t),
             limit: req.limit,
             due: req.replies,
@@ -882,9 +939,39 @@ impl Driver {
         });
     }
 
+    fn queue(&mut self, piece: Bytes) {
+        if !piece.is_empty() {
+            self.queued_len += piece.len();
+            self.queued.push_back(piece);
+        }
+    }
+
+    /// True when nothing waits to be written.
+    fn all_written(&self) -> bool {
+        self.out.is_empty() && self.queued.is_empty()
+    }
+
     /// Writes what the socket accepts. True on progress.
     fn write(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         let mut wrote = false;
+        while let Some(front) = self.queued.front_mut() {
+            match Pin::new(&mut self.io).poll_write(cx, front) {
+                Poll::Ready(Ok(0)) => {
+                    return Err(io::Error::from(io::ErrorKind::WriteZero).into());
+                }
+                Poll::Ready(Ok(n)) => {
+                    front.advance(n);
+                    self.queued_len -= n;
+                    if front.is_empty() {
+                        self.queued.pop_front();
+                    }
+                    wrote = true;
+                    self.needs_flush = true;
+                }
+                Poll::Ready(Err(e)) => return Err(e.into()),
+                Poll::Pending => return self.flush(cx).map(|()| wrote),
+            }
+        }
         while !self.out.is_empty() {
             match Pin::new(&mut self.io).poll_write(cx, &self.out) {
                 Poll::Ready(Ok(0)) => {
@@ -899,16 +986,21 @@ impl Driver {
                 Poll::Pending => break,
             }
         }
+        self.flush(cx)?;
+        if self.out.capacity() > 4 * WRITE_HIGH_WATER && self.out.is_empty() {
+            self.out = BytesMut::with_capacity(16 * 1024);
+        }
+        Ok(wrote)
+    }
+
+    fn flush(&mut self, cx: &mut Context<'_>) -> Result<()> {
         if self.needs_flush {
             if let Poll::Ready(r) = Pin::new(&mut self.io).poll_flush(cx) {
                 r?;
                 self.needs_flush = false;
             }
         }
-        if self.out.capacity() > 4 * WRITE_HIGH_WATER && self.out.is_empty() {
-            self.out = BytesMut::with_capacity(16 * 1024);
-        }
-        Ok(wrote)
+        Ok(())
     }
 
     /// Reads and dispatches what arrived. True on progress.
@@ -1149,7 +1241,10 @@ impl Driver {
     }
 
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
-        let idle = self.out.is_empty();
+        if self.write_failed.is_some() {
+            return self.read_before_close(cx);
+        }
+        let idle = self.all_written();
         let took = self.take_requests(cx);
         let wrote =
             if took && idle && self.batch_writes && !self.batch_deferred && self.answered > 1 {
@@ -1169,13 +1264,15 @@ impl Driver {
                 self.batch_deferred = false;
                 match self.write(cx) {
                     Ok(wrote) => wrote,
-                    Err(e) => {
+                    Err(e) if e.is_connection_dropped() => {
                         // The server may have answered before it closed (an
-                        // error reply to an oversized request, say): deliver
-                        // what already arrived first.
-                        let _ = self.read(cx);
-                        return Err(e);
+                        // error reply to an oversized request, say): read
+                        // what it sent before failing the rest.
+                        self.write_failed = Some((e, Instant::now() + REPLY_BEFORE_CLOSE));
+                        self.state.retired.store(true, Ordering::Relaxed);
+                        return self.read_before_close(cx);
                     }
+                    Err(e) => return Err(e),
                 }
             };
         let read = self.read(cx)?;
@@ -1183,6 +1280,47 @@ impl Driver {
         Ok(took || wrote || read || expired)
     }
 }
+
+impl Driver {
+    /// After a failed write: reads, for a short while, the replies the
+    /// server sent before it closed, and hands them out in order (the
+    /// markers that would prove them never come on a closed connection;
+    /// a server answering and then closing is what this is for). Then
+    /// fails the rest with the write's error.
+    fn read_before_close(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+        let at = self.write_failed.as_ref().map(|(_, at)| *at);
+        let read = self.read(cx);
+        self.checkpoints.clear();
+        while let Some(frame) = self.buffered.pop_front() {
+            if self.deliver(frame).is_err() {
+                break;
+            }
+        }
+        let waited_out = at.is_none_or(|at| Instant::now() >= at);
+        if read.is_err() || waited_out || self.waiters.is_empty() {
+            let (e, _) = self
+                .write_failed
+                .take()
+                .unwrap_or_else(|| (closed_error(), Instant::now()));
+            return Err(e);
+        }
+        if let Some(at) = at {
+            if self.timer_at != Some(at) {
+                self.timer.as_mut().reset(at);
+                self.timer_at = Some(at);
+            }
+            if self.timer.as_mut().poll(cx).is_ready() {
+                self.timer_at = None;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// How long a failed write waits for replies the server sent before it
+/// closed.
+const REPLY_BEFORE_CLOSE: Duration = Duration::from_millis(200);
 
 fn timeout_error(t: Duration) -> Error {
     Error::new(ErrorKind::Timeout, format!("no reply within {t:?}"))
@@ -1200,7 +1338,7 @@ impl Future for Driver {
                     return Poll::Ready(());
                 }
                 Ok(progress) => {
-                    if !this.rx_open && this.out.is_empty() && this.nobody_waits() {
+                    if !this.rx_open && this.all_written() && this.nobody_waits() {
                         // Every handle is gone and no one waits for a reply: close.
                         let _ = Pin::new(&mut this.io).poll_shutdown(cx);
                         return Poll::Ready(());

@@ -14,7 +14,22 @@ use bytes::{BufMut, Bytes, BytesMut};
 pub trait ToArg {
     /// Appends this argument as one RESP bulk string (`$<len>\r\n<bytes>\r\n`).
     fn write_arg(&self, out: &mut BytesMut);
+
+    /// An owned value larger than [`SHARE_ABOVE`] bytes handed over as
+    /// [`Bytes`] without a copy (`Vec<u8>`, `String`, `Bytes`), so that a
+    /// large value passed by value to a generated command goes to the
+    /// socket without being copied; anything else comes back as it was.
+    fn into_shared(self) -> Result<Bytes, Self>
+    where
+        Self: Sized,
+    {
+        Err(self)
+    }
 }
+
+/// Owned arguments longer than this are shared with the command instead of
+/// copied into it ([`ToArg::into_shared`]).
+pub const SHARE_ABOVE: usize = 64 * 1024;
 
 /// Writes the `*<argc>\r\n` header of a command of `argc` arguments.
 #[inline]
@@ -129,12 +144,26 @@ impl ToArg for String {
     fn write_arg(&self, out: &mut BytesMut) {
         write_bulk(out, self.as_bytes())
     }
+    fn into_shared(self) -> Result<Bytes, Self> {
+        if self.len() > SHARE_ABOVE {
+            Ok(Bytes::from(self))
+        } else {
+            Err(self)
+        }
+    }
 }
 
 impl ToArg for Vec<u8> {
     #[inline]
     fn write_arg(&self, out: &mut BytesMut) {
         write_bulk(out, self)
+    }
+    fn into_shared(self) -> Result<Bytes, Self> {
+        if self.len() > SHARE_ABOVE {
+            Ok(Bytes::from(self))
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -143,6 +172,27 @@ impl ToArg for Bytes {
     fn write_arg(&self, out: &mut BytesMut) {
         write_bulk(out, self)
     }
+    fn into_shared(self) -> Result<Bytes, Self> {
+        if self.len() > SHARE_ABOVE {
+            Ok(self)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// The bytes of an encoded command in which large values are shared
+/// rather than copied: `parts[i].1` stands at offset `parts[i].0` of `buf`
+/// (offsets ascending).
+pub type SharedParts = Vec<(usize, Bytes)>;
+
+/// Writes the `$<len>\r\n` header of a bulk string whose bytes follow
+/// elsewhere (a shared part), and returns where they belong.
+pub fn write_bulk_header(out: &mut BytesMut, len: usize) -> usize {
+    out.put_u8(b'$');
+    put_decimal(out, len as i64);
+    out.put_slice(b"\r\n");
+    out.len()
 }
 
 impl ToArg for std::borrow::Cow<'_, str> {

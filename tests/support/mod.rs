@@ -11,6 +11,8 @@
 //! with the command that installs it.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -98,6 +98,9 @@ impl<E, R> Command for ClientKill<E, R> {
     fn encode(&self, out: &mut BytesMut) {
         self.args.encode(&["CLIENT", "KILL"], out)
     }
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
+        self.args.encode_shared(&["CLIENT", "KILL"], out, parts)
+    }
     fn required_version(&self) -> Option<Version> {
         Some(CLIENT_KILL_SPEC.since).max(self.args.required())
     }
@@ -209,7 +212,7 @@ impl WriteArgs for ClientKillFilterNewFormat {
             Self::ClientId(x) => {
                 w.since((2, 8, 12));
                 w.token("ID");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::ClientType(x) => {
                 w.since((2, 8, 12));
@@ -218,16 +221,16 @@ impl WriteArgs for ClientKillFilterNewFormat {
             }
             Self::Username(x) => {
                 w.token("USER");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::Addr(x) => {
                 w.token("ADDR");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::Laddr(x) => {
                 w.since((6, 2, 0));
                 w.token("LADDR");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::Skipme(x) => {
                 w.token("SKIPME");
@@ -236,7 +239,7 @@ impl WriteArgs for ClientKillFilterNewFormat {
             Self::Maxage(x) => {
                 w.since((7, 4, 0));
                 w.token("MAXAGE");
-                w.arg(&x);
+                w.arg_owned(x);
             }
         }
     }
@@ -254,7 +257,7 @@ impl WriteArgs for ClientKillFilter {
     fn write_args(&self, w: &mut ArgWriter<'_>) {
         match self {
             Self::OldFormat(x) => {
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::NewFormat(x) => {
                 for item in x {

@@ -82,14 +82,14 @@ impl<E> Set<E> {
             .set(
                 0,
                 |w| {
-                    w.arg(&key);
+                    w.arg_owned(key);
                 },
             );
         args_
             .set(
                 1,
                 |w| {
-                    w.arg(&value);
+                    w.arg_owned(value);
                 },
             );
         Set {
@@ -253,6 +253,9 @@ impl<E, R> Command for Set<E, R> {
     fn encode(&self, out: &mut BytesMut) {
         self.args.encode(&["SET"], out)
     }
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
+        self.args.encode_shared(&["SET"], out, parts)
+    }
     fn required_version(&self) -> Option<Version> {
         Some(SET_SPEC.since).max(self.args.required())
     }
@@ -322,22 +325,22 @@ impl WriteArgs for SetExpiration {
             Self::Seconds(x) => {
                 w.since((2, 6, 12));
                 w.token("EX");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::Milliseconds(x) => {
                 w.since((2, 6, 12));
                 w.token("PX");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::UnixTimeSeconds(x) => {
                 w.since((6, 2, 0));
                 w.token("EXAT");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::UnixTimeMilliseconds(x) => {
                 w.since((6, 2, 0));
                 w.token("PXAT");
-                w.arg(&x);
+                w.arg_owned(x);
             }
             Self::Keepttl => {
                 w.since((6, 0, 0));

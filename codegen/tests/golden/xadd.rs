@@ -101,7 +101,7 @@ impl<E> Xadd<E> {
             .set(
                 0,
                 |w| {
-                    w.arg(&key);
+                    w.arg_owned(key);
                 },
             );
         args_
@@ -119,8 +119,8 @@ impl<E> Xadd<E> {
                     for item in data {
                         {
                             let (f0, f1) = item;
-                            w.arg(&f0);
-                            w.arg(&f1);
+                            w.arg_owned(f0);
+                            w.arg_owned(f1);
                         }
                         count_ += 1;
                     }
@@ -222,11 +222,11 @@ Sets it from a [`XaddCondition`] value; the shorthand methods set one choice eac
                         if let Some(x) = f1 {
                             w.value(&x);
                         }
-                        w.arg(&f2);
+                        w.arg_owned(f2);
                         if let Some(x) = f3 {
                             w.since((6, 2, 0));
                             w.token("LIMIT");
-                            w.arg(&x);
+                            w.arg_owned(x);
                         }
                     }
                 },
@@ -248,6 +248,9 @@ impl<E, R> Command for Xadd<E, R> {
     }
     fn encode(&self, out: &mut BytesMut) {
         self.args.encode(&["XADD"], out)
+    }
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
+        self.args.encode_shared(&["XADD"], out, parts)
     }
     fn required_version(&self) -> Option<Version> {
         Some(XADD_SPEC.since).max(self.args.required())
@@ -361,7 +364,7 @@ impl WriteArgs for XaddIdSelector {
                 w.token("*");
             }
             Self::Id(x) => {
-                w.arg(&x);
+                w.arg_owned(x);
             }
         }
     }

@@ -93,7 +93,7 @@ impl<E> Zadd<E> {
             .set(
                 0,
                 |w| {
-                    w.arg(&key);
+                    w.arg_owned(key);
                 },
             );
         let mut count_ = 0usize;
@@ -104,8 +104,8 @@ impl<E> Zadd<E> {
                     for item in data {
                         {
                             let (f0, f1) = item;
-                            w.arg(&f0);
-                            w.arg(&f1);
+                            w.arg_owned(f0);
+                            w.arg_owned(f1);
                         }
                         count_ += 1;
                     }
@@ -250,6 +250,9 @@ impl<E, R> Command for Zadd<E, R> {
     }
     fn encode(&self, out: &mut BytesMut) {
         self.args.encode(&["ZADD"], out)
+    }
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
+        self.args.encode_shared(&["ZADD"], out, parts)
     }
     fn required_version(&self) -> Option<Version> {
         Some(ZADD_SPEC.since).max(self.args.required())
