@@ -4,8 +4,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::BytesMut;
-
 use crate::backoff::Gate;
 use crate::cmd::{Block, Cmd, Command, Target};
 use crate::connection::{
@@ -279,10 +277,8 @@ impl Client {
         }
         // Slow path: connect first, or take a dedicated connection for a
         // blocking command. The command is encoded now, since the future
-        // must not borrow it.
-        let mut out = BytesMut::with_capacity(64);
-        cmd.encode(&mut out);
-        let bytes = out.freeze();
+        // must not borrow it (large values stay shared, not copied).
+        let payload = crate::connection::Payload::encode(cmd);
         let name = cmd.name().to_string();
         let required = cmd.required_version();
         let this = self.clone();
@@ -297,7 +293,7 @@ impl Client {
                     .await
                     .map_err(|e| e.for_command(name.clone()))?;
                 check_required(required, &name, conn.server_info())?;
-                conn.send_encoded_within(bytes, 1, limit).await
+                conn.send_payload(payload, 1, limit).await
             });
         }
         ResponseFuture::boxed(async move {
@@ -306,7 +302,8 @@ impl Client {
                 .await
                 .map_err(|e| e.for_command(name.clone()))?;
             check_required(required, &name, conn.server_info())?;
-            conn.send_encoded(bytes, 1, true).await
+            let limit = conn.response_timeout();
+            conn.send_payload(payload, 1, limit).await
         })
     }
 

@@ -386,27 +386,6 @@ fn check_in<C: Command + ?Sized>(cmd: &C, target: Target, pipeline: bool) -> cra
     .for_command(name.into_owned()))
 }
 
-/// [`check_sendable`] for a shared connection, by name.
-pub(crate) fn check_shareable(name: &str) -> crate::Result<()> {
-    check_sendable(&Named(name), Target::Shared)
-}
-
-/// A command known only by its full name (for the checks above).
-struct Named<'a>(&'a str);
-
-impl Command for Named<'_> {
-    fn name(&self) -> &str {
-        self.0
-    }
-    fn encode(&self, out: &mut BytesMut) {
-        let words: Vec<&str> = self.0.split(' ').collect();
-        write_array_header(out, words.len());
-        for w in words {
-            crate::resp::encode::write_bulk(out, w.as_bytes());
-        }
-    }
-}
-
 /// Shorthand for [`Cmd::new`].
 pub fn cmd(name: &str) -> Cmd {
     Cmd::new(name)

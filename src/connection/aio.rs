@@ -210,7 +210,7 @@ thread_local! {
 }
 
 impl Payload {
-    fn encode<C: Command + ?Sized>(cmd: &C) -> Payload {
+    pub(crate) fn encode<C: Command + ?Sized>(cmd: &C) -> Payload {
         SCRATCH.with(|scratch| {
             let Ok(mut out) = scratch.try_borrow_mut() else {
                 // Re-entered (an encoder that sends?): use a buffer of its own.
@@ -534,7 +534,7 @@ impl Connection {
         }
     }
 
-    fn send_payload(
+    pub(crate) fn send_payload(
         &self,
         bytes: Payload,
         replies: usize,
