@@ -1,11 +1,38 @@
 //! The blocking client.
+//!
+//! [`Client`] keeps a small stack of idle connections. A call takes one
+//! (or, when none is idle, opens a new one), does its I/O on it without
+//! holding any lock, and puts it back only when it is fit for the next
+//! caller: not broken, no reply left unread, no reply timed out (its late
+//! reply may still come), and no `WATCH`, `MULTI`, `SELECT` or similar
+//! state left on it. At most eight idle connections are kept; any more are
+//! closed. So a thread waiting on a slow or stalled server holds up no
+//! other thread: each waits at most its own timeout.
+//!
+//! - **Timeouts.** Each wait for bytes of a reply is bounded by the
+//!   response timeout ([`ConnectionConfig::response_timeout`], 30 s by
+//!   default). A blocking command (`BLPOP k 5`, `XREAD ... BLOCK 5000`,
+//!   raw or generated: [`Command::block`]) gets its block time on top, one
+//!   that blocks forever (`BLPOP k 0`) no bound. A reply that does not come
+//!   in time is an [`ErrorKind::Timeout`] error, "no reply within ...", and
+//!   its connection is closed. Opening a connection is bounded by the
+//!   connect timeout.
+//! - **Reconnects.** Connections open on demand. Once a connection dropped
+//!   or an attempt to open one failed, further attempts, from every thread
+//!   using the client, are spaced by the backoff of
+//!   [`ConnectionConfig::reconnect`] until a new connection works; a
+//!   dropped connection also closes the idle ones (a restarted server
+//!   dropped them all). The [`Subscriber`] spaces its reconnects the same
+//!   way.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::cmd::{Cmd, Command};
+use crate::backoff::Gate;
+use crate::cmd::{Block, Cmd, Command, Target};
 use crate::connection::sync::Connection;
 use crate::connection::{ConnectionConfig, ServerInfo};
 use crate::error::Result;
@@ -16,11 +43,16 @@ use crate::pubsub::{Message, Subscriptions};
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
-/// A blocking client over one `std::net` connection.
+/// How many idle connections a client keeps.
+const MAX_IDLE: usize = 8;
+
+/// A blocking client; share it between threads (behind an `Arc` or a
+/// reference).
 ///
-/// It can be shared between threads (commands from different threads take
-/// turns on the connection). It connects on first use and, after the
-/// connection breaks, reconnects on the next command.
+/// Each call runs on a connection of its own, taken from the client's idle
+/// connections or opened for it, and no lock is held while it waits for
+/// the server (see the [module documentation](self)). A connection that
+/// broke is replaced on the next call.
 ///
 /// ```no_run
 /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
@@ -30,10 +62,16 @@ use crate::resp::Frame;
 /// ```
 pub struct Client {
     config: ConnectionConfig,
-    conn: Mutex<Option<Connection>>,
-    /// Idle connections for blocking commands (`BLPOP`, `XREAD BLOCK`), so
-    /// that one thread waiting on one never holds up the others.
-    spare: Mutex<Vec<Connection>>,
+    /// Idle connections, the most recently used last. Locked only to push
+    /// or pop.
+    idle: Mutex<Vec<Connection>>,
+    /// Spaces connection attempts while they keep failing.
+    gate: Gate,
+    /// Whether connections are failing (attempts then go through `gate`),
+    /// and since when: cleared by a call that works on a connection opened
+    /// after that.
+    troubled: AtomicBool,
+    trouble_since: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -53,9 +91,11 @@ impl Client {
     /// A client with explicit settings.
     pub fn with_config(config: ConnectionConfig) -> Self {
         Client {
+            gate: Gate::new(config.reconnect),
             config,
-            conn: Mutex::new(None),
-            spare: Mutex::new(Vec::new()),
+            idle: Mutex::new(Vec::new()),
+            troubled: AtomicBool::new(false),
+            trouble_since: Mutex::new(None),
         }
     }
 
@@ -64,14 +104,100 @@ impl Client {
         &self.config
     }
 
-    /// Runs `f` on the live connection, connecting first if needed.
+    /// Runs `f` on a connection of its own: an idle one, or a new one.
+    /// Afterwards the connection goes back to the idle ones if it is still
+    /// [reusable](Connection::is_reusable), and is closed otherwise.
     pub fn with_connection<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = match guard.take() {
-            Some(conn) if !conn.is_broken() => guard.insert(conn),
-            _ => guard.insert(Connection::connect(&self.config)?),
+        let mut conn = self.checkout()?;
+        let r = f(&mut conn);
+        self.checkin(conn, r.as_ref().err());
+        r
+    }
+
+    /// An idle connection, or a new one (opened without holding a lock).
+    fn checkout(&self) -> Result<Connection> {
+        loop {
+            let idle = lock(&self.idle).pop();
+            match idle {
+                Some(conn) if conn.is_reusable() => return Ok(conn),
+                Some(unfit) => drop(unfit),
+                None => return self.connect(),
+            }
+        }
+    }
+
+    /// Opens a connection, after the backoff's wait while connections are
+    /// failing.
+    fn connect(&self) -> Result<Connection> {
+        let spaced = self.troubled.load(Ordering::Acquire);
+        if spaced {
+            let wait = self.gate.wait_before_attempt();
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
+            }
+        }
+        match Connection::connect(&self.config) {
+            Ok(conn) => {
+                if spaced {
+                    self.gate.opened();
+                }
+                Ok(conn)
+            }
+            Err(e) => {
+                self.gate.failed();
+                self.note_trouble();
+                Err(e)
+            }
+        }
+    }
+
+    fn note_trouble(&self) {
+        let mut since = lock(&self.trouble_since);
+        if since.is_none() {
+            *since = Some(Instant::now());
+        }
+        self.troubled.store(true, Ordering::Release);
+    }
+
+    /// A call worked on a connection opened at `opened_at`: when that was
+    /// after the trouble began, connections work again.
+    fn note_working(&self, opened_at: Instant) {
+        let mut since = lock(&self.trouble_since);
+        if since.is_some_and(|t| opened_at >= t) {
+            *since = None;
+            self.troubled.store(false, Ordering::Release);
+        }
+    }
+
+    /// Takes a connection back after a call that ended with `err`.
+    fn checkin(&self, conn: Connection, err: Option<&Error>) {
+        if conn.is_broken() {
+            if err.is_some_and(Error::is_connection_dropped) {
+                // The server dropped it; it probably dropped the idle ones
+                // too (a restart): close them rather than fail on each.
+                self.note_trouble();
+                let stale = std::mem::take(&mut *lock(&self.idle));
+                drop(stale);
+            }
+            return;
+        }
+        if self.troubled.load(Ordering::Acquire) {
+            self.note_working(conn.opened_at());
+        }
+        if !conn.is_reusable() {
+            return;
+        }
+        let surplus = {
+            let mut idle = lock(&self.idle);
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+                None
+            } else {
+                Some(conn)
+            }
         };
-        f(conn)
+        // Closed outside the lock.
+        drop(surplus);
     }
 
     /// What the server reported during the handshake (connects if needed).
@@ -82,33 +208,15 @@ impl Client {
     /// Sends any command and returns its reply frame; an error reply is an
     /// `Err` naming the command.
     ///
-    /// A blocking command (`BLPOP`, `XREAD ... BLOCK`, `WAIT`) runs on a
-    /// connection of its own, without the response timeout, so other threads
-    /// using this client are not held up.
+    /// The reply may take the response timeout; a blocking command
+    /// (`BLPOP`, `XREAD ... BLOCK`, `WAIT`) its block time on top, or as
+    /// long as it blocks when that is forever. Every call has a connection
+    /// of its own, so a blocking command holds up no other thread.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
-        crate::cmd::check_shareable(cmd.name())?;
-        if cmd.is_blocking() {
-            return self.execute_dedicated(cmd);
-        }
-        self.with_connection(|c| c.send(cmd))
+        crate::cmd::check_sendable(cmd, Target::Shared)?;
+        let limit = cmd.block().deadline(self.config.response_timeout);
+        self.with_connection(|c| c.send_within(cmd, limit))
             .map_err(|e| e.for_command(cmd.name()))
-    }
-
-    fn execute_dedicated<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
-        let spare = self.spare.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match spare {
-            Some(c) if !c.is_broken() => c,
-            _ => Connection::connect(&self.config).map_err(|e| e.for_command(cmd.name()))?,
-        };
-        let r = conn.send_untimed(cmd);
-        if !conn.is_broken() {
-            let mut spare = self.spare.lock().unwrap_or_else(|p| p.into_inner());
-            // Keep a few for the next blocking command; close the rest.
-            if spare.len() < 4 {
-                spare.push(conn);
-            }
-        }
-        r
     }
 
     /// Sends any command and converts its reply to `T` (any [`FromResp`]
@@ -119,10 +227,17 @@ impl Client {
     }
 
     /// Sends the commands in one write and returns every reply in order,
-    /// error replies included as frames.
+    /// error replies included as frames. The replies may take the response
+    /// timeout plus the block times of the blocking commands among them.
     pub fn pipeline<C: Command>(&self, cmds: &[C]) -> Result<Vec<Frame>> {
         self.with_connection(|c| c.send_pipeline(cmds))
     }
+}
+
+/// Locks `m`, whether or not a thread panicked holding it (the data is a
+/// list of connections or an instant, valid either way).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Client {
@@ -133,6 +248,13 @@ impl Client {
             return Ok(Vec::new());
         }
         let (bytes, replies) = pipe.encoded();
+        // Inside MULTI nothing blocks.
+        let block = if pipe.is_atomic() {
+            Block::No
+        } else {
+            pipe.block()
+        };
+        let limit = block.deadline(self.config.response_timeout);
         let frames = self.with_connection(|c| {
             crate::connection::check_required(
                 pipe.required_version(),
@@ -144,7 +266,7 @@ impl Client {
                     c.send(&script.load_command())?;
                 }
             }
-            c.send_raw(&bytes, replies)
+            c.send_raw_within(&bytes, replies, limit)
         })?;
         pipe.split(frames)
     }
@@ -178,6 +300,8 @@ pub struct Subscriber {
     reconnect_for: Duration,
     /// How long one `next` waits before yielding a timeout error (`None`: forever).
     read_timeout: Option<Duration>,
+    /// Spaces reconnect attempts ([`ConnectionConfig::reconnect`]).
+    gate: Gate,
 }
 
 impl std::fmt::Debug for Subscriber {
@@ -198,13 +322,18 @@ impl Client {
 impl Subscriber {
     /// Opens a subscriber connection with these settings.
     pub fn connect(config: &ConnectionConfig) -> Result<Self> {
+        let conn = Connection::connect(config)?;
+        let gate = Gate::new(config.reconnect);
+        // A connection that drops soon after this counts as a failure.
+        gate.opened();
         Ok(Subscriber {
-            conn: Connection::connect(config)?,
+            conn,
             config: config.clone(),
             subs: Subscriptions::default(),
             queued: Default::default(),
             reconnect_for: Duration::from_secs(30),
             read_timeout: None,
+            gate,
         })
     }
 
@@ -355,10 +484,22 @@ impl Subscriber {
         }
     }
 
+    /// Reconnects, with attempts spaced by the configured backoff, and
+    /// subscribes again to everything; gives up after the reconnect
+    /// timeout.
     fn reconnect(&mut self) -> Result<()> {
-        let started = std::time::Instant::now();
-        let mut delay = Duration::from_millis(20);
+        let started = Instant::now();
+        let mut last: Option<Error> = None;
         loop {
+            // A connection that broke soon after it opened counts as a
+            // failed attempt.
+            let wait = self.gate.wait_before_attempt();
+            if let Some(e) = last.take() {
+                if started.elapsed() + wait > self.reconnect_for {
+                    return Err(self.gave_up(e));
+                }
+            }
+            std::thread::sleep(wait);
             let attempt = Connection::connect(&self.config).and_then(|conn| {
                 self.conn = conn;
                 for (verb, names) in self.subs.renewals() {
@@ -368,22 +509,29 @@ impl Subscriber {
                 Ok(())
             });
             match attempt {
-                Ok(()) => return Ok(()),
-                Err(e) if started.elapsed() + delay > self.reconnect_for => {
-                    return Err(Error::new(
-                        e.kind().clone(),
-                        format!(
-                            "the subscriber could not reconnect within {:?}: {e}",
-                            self.reconnect_for
-                        ),
-                    ))
+                Ok(()) => {
+                    self.gate.opened();
+                    return Ok(());
                 }
-                Err(_) => {
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(1));
+                Err(e) => {
+                    self.gate.failed();
+                    if started.elapsed() >= self.reconnect_for {
+                        return Err(self.gave_up(e));
+                    }
+                    last = Some(e);
                 }
             }
         }
+    }
+
+    fn gave_up(&self, last: Error) -> Error {
+        Error::new(
+            last.kind().clone(),
+            format!(
+                "the subscriber could not reconnect within {:?}: {last}",
+                self.reconnect_for
+            ),
+        )
     }
 }
 

@@ -1283,19 +1283,13 @@ impl Driver {
 
 impl Driver {
     /// After a failed write: reads, for a short while, the replies the
-    /// server sent before it closed, and hands them out in order (the
-    /// markers that would prove them never come on a closed connection;
-    /// a server answering and then closing is what this is for). Then
-    /// fails the rest with the write's error.
+    /// server sent before it closed (see
+    /// [`deliver_unproven`](Self::deliver_unproven)), then fails the rest
+    /// with the write's error.
     fn read_before_close(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         let at = self.write_failed.as_ref().map(|(_, at)| *at);
         let read = self.read(cx);
-        self.checkpoints.clear();
-        while let Some(frame) = self.buffered.pop_front() {
-            if self.deliver(frame).is_err() {
-                break;
-            }
-        }
+        self.deliver_unproven();
         let waited_out = at.is_none_or(|at| Instant::now() >= at);
         if read.is_err() || waited_out || self.waiters.is_empty() {
             let (e, _) = self
@@ -1318,6 +1312,31 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// When the server closed the connection right after refusing a
+    /// request (`-ERR Protocol error: ...`, an argument over its limits),
+    /// the markers that would prove the replies before the close cannot
+    /// come: those replies go out in order, the refusal to its request.
+    /// Any other replies waiting for a marker are dropped (their callers
+    /// get the connection's error).
+    fn deliver_unproven(&mut self) {
+        self.checkpoints.clear();
+        let refused = self.buffered.back().is_some_and(|f| {
+            f.error_message()
+                .is_some_and(|m| m.windows(14).any(|w| w == b"Protocol error"))
+        });
+        if !refused {
+            self.buffered.clear();
+            return;
+        }
+        while let Some(frame) = self.buffered.pop_front() {
+            if self.deliver(frame).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// How long a failed write waits for replies the server sent before it
 /// closed.
 const REPLY_BEFORE_CLOSE: Duration = Duration::from_millis(200);
@@ -1334,6 +1353,12 @@ impl Future for Driver {
         for _ in 0..TURNS_PER_POLL {
             match this.turn(cx) {
                 Err(e) => {
+                    if e.is_connection_dropped() {
+                        // The server answered, then closed: what it sent
+                        // before closing goes out in order (its markers
+                        // cannot come any more).
+                        this.deliver_unproven();
+                    }
                     this.fail(e);
                     return Poll::Ready(());
                 }

@@ -1,23 +1,39 @@
 //! The `std::net` driver: one connection used from one thread at a time.
 //!
 //! It runs the same [`Handshake`] and [`Incoming`] as the tokio driver;
-//! only the socket calls differ. A connection whose reply stream may be out
-//! of step (an I/O error, a protocol error, or a read timeout in the middle
-//! of a reply) is marked broken and refuses further use, so a late reply can
-//! never be taken for the answer to a later command.
+//! only the socket calls differ.
+//!
+//! - **Timeouts.** Each wait for bytes of a reply is bounded by the
+//!   response timeout ([`ConnectionConfig::response_timeout`]); a blocking
+//!   command ([`Command::block`]: `BLPOP k 5`, `XREAD BLOCK 5000`) gets its
+//!   block time on top, and one that blocks forever (`BLPOP k 0`) no bound.
+//!   A reply that does not come in time is an [`ErrorKind::Timeout`] error,
+//!   "no reply within ...". Connecting and the handshake are bounded by
+//!   the connect timeout.
+//! - **Never out of step.** A connection whose reply stream may be out of
+//!   step (an I/O error, a protocol error, or a timeout: the late reply may
+//!   still come) is marked broken and refuses further use, so a late reply
+//!   can never be taken for the answer to a later command.
+//! - **Errors as the server meant them.** When a write fails because the
+//!   server closed the connection, an error reply it sent before closing
+//!   (`-ERR Protocol error: invalid bulk length` for an argument above
+//!   `proto-max-bulk-len`) is returned rather than the socket error; after
+//!   such a protocol error the connection is not used again (the server
+//!   closes it). A TLS handshake failure (an untrusted certificate, say) is
+//!   an [`ErrorKind::Tls`] error.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 
 use super::config::{Addr, ConnectionConfig};
 use super::handshake::{Handshake, Progress, ServerInfo};
 use super::incoming::{Incoming, Routed};
-use crate::cmd::Command;
+use crate::cmd::{Block, Command};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resp::Frame;
 
@@ -138,6 +154,53 @@ fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
     }
 }
 
+/// How long a failed write waits for an error reply the server sent before
+/// it closed the connection.
+const ARRIVED_ERROR_WAIT: Duration = Duration::from_millis(100);
+
+/// A socket timeout as `std` accepts it (it refuses zero).
+fn socket_timeout(t: Option<Duration>) -> Option<Duration> {
+    t.map(|d| d.max(Duration::from_millis(1)))
+}
+
+/// Whether an I/O error is a socket timeout.
+fn timed_out(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// The rustls error inside an I/O error of the TLS stream (how a failed
+/// TLS handshake surfaces from `StreamOwned`).
+#[cfg(feature = "tls")]
+fn rustls_error(e: &Error) -> Option<rustls::Error> {
+    let io = std::error::Error::source(e)?.downcast_ref::<io::Error>()?;
+    io.get_ref()?.downcast_ref::<rustls::Error>().cloned()
+}
+
+/// The error for a failed connection attempt: a TLS failure is a
+/// [`ErrorKind::Tls`] error and a timeout says it happened while
+/// connecting, in the async driver's words.
+fn connect_failure(cfg: &ConnectionConfig, e: Error) -> Error {
+    #[cfg(feature = "tls")]
+    if let Some(tls) = rustls_error(&e) {
+        return Error::with_source(
+            ErrorKind::Tls,
+            format!("TLS handshake with {} failed: {tls}", cfg.addr),
+            tls,
+        );
+    }
+    if e.is_timeout() {
+        let t = cfg.connect_timeout.unwrap_or_default();
+        return Error::new(
+            ErrorKind::Timeout,
+            format!("connecting to {} took longer than {t:?}", cfg.addr),
+        );
+    }
+    e
+}
+
 /// A blocking connection to one server.
 pub struct Connection {
     stream: Stream,
@@ -146,8 +209,22 @@ pub struct Connection {
     info: ServerInfo,
     pushes: VecDeque<Frame>,
     response_timeout: Option<Duration>,
+    /// The socket's read and write timeouts as last set.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     /// Why the connection can no longer be used, once it cannot.
     broken: Option<String>,
+    /// State a command left on the connection that the next user of a
+    /// pooled connection must not inherit: `SELECT`, `CLIENT TRACKING`,
+    /// `HELLO`... (only `RESET` undoes it), and `WATCH` or `MULTI` (undone by
+    /// `EXEC`, `DISCARD`, `UNWATCH`, `RESET`).
+    sticky_state: bool,
+    transaction_state: bool,
+    /// A command was written whose replies are read with
+    /// [`read_frame`](Self::read_frame), if at all (`SUBSCRIBE`).
+    unread: bool,
+    /// When the handshake finished.
+    opened_at: Instant,
     /// How many bytes the next read offers the socket (see
     /// [`next_read_window`]).
     read_window: usize,
@@ -184,12 +261,28 @@ impl std::fmt::Debug for Connection {
     }
 }
 
+/// Which way an I/O call went, for its error message.
+#[derive(Clone, Copy)]
+enum Dir {
+    Read,
+    Write,
+}
+
 impl Connection {
     /// Connects and runs the handshake, within the connect timeout.
+    ///
+    /// A TLS handshake failure (an untrusted certificate, say) is an
+    /// [`ErrorKind::Tls`] error; running out of the connect timeout an
+    /// [`ErrorKind::Timeout`] one.
     pub fn connect(cfg: &ConnectionConfig) -> Result<Self> {
+        Self::connect_inner(cfg).map_err(|e| connect_failure(cfg, e))
+    }
+
+    fn connect_inner(cfg: &ConnectionConfig) -> Result<Self> {
         let stream = open_stream(cfg)?;
-        stream.set_read_timeout(cfg.connect_timeout)?;
-        stream.set_write_timeout(cfg.connect_timeout)?;
+        let connect_timeout = socket_timeout(cfg.connect_timeout);
+        stream.set_read_timeout(connect_timeout)?;
+        stream.set_write_timeout(connect_timeout)?;
         let mut conn = Connection {
             stream,
             incoming: Incoming::new(cfg.limits),
@@ -197,29 +290,29 @@ impl Connection {
             info: ServerInfo::default(),
             pushes: VecDeque::new(),
             response_timeout: cfg.response_timeout,
+            read_timeout: connect_timeout,
+            write_timeout: connect_timeout,
             broken: None,
+            sticky_state: false,
+            transaction_state: false,
+            unread: false,
+            opened_at: Instant::now(),
             read_window: MIN_READ_WINDOW,
         };
         let mut hs = Handshake::new(cfg);
         hs.start(&mut conn.out);
         conn.info = loop {
             conn.flush()?;
-            let frame = conn.read_reply().map_err(|e| {
-                if e.is_timeout() {
-                    Error::new(
-                        ErrorKind::Timeout,
-                        format!("the handshake with {} timed out", cfg.addr),
-                    )
-                } else {
-                    e
-                }
-            })?;
+            let frame = conn.read_reply()?;
             if let Progress::Done(info) = hs.on_reply(frame, &mut conn.out)? {
                 break info;
             }
         };
-        conn.stream.set_read_timeout(cfg.response_timeout)?;
-        conn.stream.set_write_timeout(cfg.response_timeout)?;
+        let t = socket_timeout(cfg.response_timeout);
+        conn.set_read_timeout(t)?;
+        conn.stream.set_write_timeout(t)?;
+        conn.write_timeout = t;
+        conn.opened_at = Instant::now();
         Ok(conn)
     }
 
@@ -228,9 +321,33 @@ impl Connection {
         &self.info
     }
 
-    /// True once an error left the connection unusable.
+    /// The bound on each reply this connection was configured with.
+    pub fn response_timeout(&self) -> Option<Duration> {
+        self.response_timeout
+    }
+
+    /// True once an error left the connection unusable: an I/O or protocol
+    /// error, or a timeout (the late reply may still come).
     pub fn is_broken(&self) -> bool {
         self.broken.is_some()
+    }
+
+    /// True when the connection can serve another user as it is: not
+    /// broken, no bytes of a reply left unread, no command written whose
+    /// replies were not read ([`write_command`](Self::write_command)), and
+    /// no `WATCH`, `MULTI`, `SELECT` or other connection state left behind.
+    pub fn is_reusable(&self) -> bool {
+        self.broken.is_none()
+            && !self.unread
+            && !self.sticky_state
+            && !self.transaction_state
+            && self.incoming.buf.is_empty()
+            && self.pushes.is_empty()
+    }
+
+    /// When the connection finished its handshake.
+    pub(crate) fn opened_at(&self) -> Instant {
+        self.opened_at
     }
 
     fn check(&self) -> Result<()> {
@@ -251,47 +368,93 @@ impl Connection {
         r
     }
 
+    /// Sets the socket's read timeout (a system call only when it changes).
+    fn set_read_timeout(&mut self, t: Option<Duration>) -> Result<()> {
+        let t = socket_timeout(t);
+        if self.read_timeout != t {
+            self.stream.set_read_timeout(t)?;
+            self.read_timeout = t;
+        }
+        Ok(())
+    }
+
+    /// The error for a failed socket call: a timeout says how long was
+    /// waited for what.
+    fn io_error(&self, e: io::Error, dir: Dir) -> Error {
+        if !timed_out(&e) {
+            return e.into();
+        }
+        let detail = match dir {
+            Dir::Read => {
+                let t = self.read_timeout.unwrap_or_default();
+                format!("no reply within {t:?}")
+            }
+            Dir::Write => {
+                let t = self.write_timeout.unwrap_or_default();
+                format!("the request could not be written within {t:?}")
+            }
+        };
+        Error::with_source(ErrorKind::Timeout, detail, e)
+    }
+
     fn flush(&mut self) -> Result<()> {
         let r = (|| {
             self.stream.write_all(&self.out)?;
-            self.stream.flush()?;
-            Ok(())
+            self.stream.flush()
         })();
         self.out.clear();
+        let r = r.map_err(|e| self.io_error(e, Dir::Write));
         self.guard(r)
+    }
+
+    /// Reads once from the socket into the read buffer; `Ok(0)` at the end
+    /// of the stream.
+    fn fill(&mut self) -> io::Result<usize> {
+        self.incoming.reserve();
+        let buf = &mut self.incoming.buf;
+        let len = buf.len();
+        // Only the window handed to `read` is zeroed first (std's `Read`
+        // wants initialized bytes), so a small reply does not pay for
+        // clearing the whole buffer.
+        let window = self.read_window.min(buf.capacity() - len).max(1);
+        buf.resize(len + window, 0);
+        let n = match self.stream.read(&mut buf[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                buf.truncate(len);
+                return self.fill();
+            }
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        };
+        buf.truncate(len + n);
+        self.read_window = next_read_window(self.read_window, window, n);
+        Ok(n)
+    }
+
+    fn read_routed_inner(&mut self) -> Result<Routed> {
+        loop {
+            if let Some(routed) = self.incoming.next_frame()? {
+                return Ok(routed);
+            }
+            match self.fill() {
+                Ok(0) => {
+                    return Err(Error::new(
+                        ErrorKind::ConnectionClosed,
+                        "the server closed the connection",
+                    ))
+                }
+                Ok(_) => {}
+                Err(e) => return Err(self.io_error(e, Dir::Read)),
+            }
+        }
     }
 
     /// Reads the next frame, whatever it is.
     fn read_routed(&mut self) -> Result<Routed> {
-        let r = (|| loop {
-            if let Some(routed) = self.incoming.next_frame()? {
-                return Ok(routed);
-            }
-            self.incoming.reserve();
-            let buf = &mut self.incoming.buf;
-            let len = buf.len();
-            // Only the window handed to `read` is zeroed first (std's `Read`
-            // wants initialized bytes), so a small reply does not pay for
-            // clearing the whole buffer.
-            let window = self.read_window.min(buf.capacity() - len).max(1);
-            buf.resize(len + window, 0);
-            let n = match self.stream.read(&mut buf[len..]) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
-                Err(e) => {
-                    buf.truncate(len);
-                    return Err(e.into());
-                }
-            };
-            buf.truncate(len + n);
-            self.read_window = next_read_window(self.read_window, window, n);
-            if n == 0 {
-                return Err(Error::new(
-                    ErrorKind::ConnectionClosed,
-                    "the server closed the connection",
-                ));
-            }
-        })();
+        let r = self.read_routed_inner();
         self.guard(r)
     }
 
@@ -305,62 +468,189 @@ impl Connection {
         }
     }
 
+    /// After a write failed on a connection the server closed: the error
+    /// reply the server sent before closing, if one came (the answer to an
+    /// argument above `proto-max-bulk-len`, say). Looks at what was already
+    /// read and waits briefly for more.
+    fn arrived_error(&mut self, write_error: &Error) -> Option<Error> {
+        if !write_error.is_connection_dropped() {
+            return None;
+        }
+        let deadline = Instant::now() + ARRIVED_ERROR_WAIT;
+        loop {
+            match self.incoming.next_frame() {
+                Ok(Some(Routed::Reply(f))) => {
+                    if let Some(m) = f.error_message() {
+                        return Some(Error::from_server_reply(m));
+                    }
+                    continue;
+                }
+                Ok(Some(Routed::Push(p))) => {
+                    self.pushes.push_back(p);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(_) => return None,
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.set_read_timeout(Some(left)).is_err() {
+                return None;
+            }
+            match self.fill() {
+                Ok(n) if n > 0 => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// Notes the connection state a command leaves behind (see
+    /// [`is_reusable`](Self::is_reusable)); the command was encoded into
+    /// the output buffer from `encoded_from` on (read for the subcommand of
+    /// a raw `CLIENT`).
+    fn note_state(&mut self, name: &str, encoded_from: usize) {
+        let client;
+        let name = if name == "CLIENT" {
+            client = format!("CLIENT {}", second_word(&self.out[encoded_from..]));
+            client.as_str()
+        } else {
+            name
+        };
+        match name {
+            "WATCH" | "MULTI" => self.transaction_state = true,
+            "EXEC" | "DISCARD" | "UNWATCH" => self.transaction_state = false,
+            "RESET" => {
+                self.transaction_state = false;
+                self.sticky_state = false;
+            }
+            "SELECT" | "HELLO" | "AUTH" | "READONLY" | "CLIENT REPLY" | "CLIENT TRACKING"
+            | "CLIENT SETNAME" | "CLIENT NO-EVICT" | "CLIENT NO-TOUCH" => self.sticky_state = true,
+            _ => {}
+        }
+    }
+
     /// Sends one command and returns its reply; an error reply is an `Err`
     /// naming the command.
+    ///
+    /// The reply may take the response timeout, plus the command's block
+    /// time for a blocking command (`BLPOP k 5`: 5 s more); one that blocks
+    /// forever (`BLPOP k 0`) is waited for without a bound.
     pub fn send<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<Frame> {
-        self.check()?;
-        super::aio::check_version(cmd, &self.info)?;
-        cmd.encode(&mut self.out);
-        let r = self.flush().and_then(|_| self.read_reply());
-        match r {
-            Ok(f) => match f.error_message() {
-                Some(m) => Err(Error::from_server_reply(m).for_command(cmd.name())),
-                None => Ok(f),
-            },
-            Err(e) => Err(e.for_command(cmd.name())),
-        }
+        let limit = cmd.block().deadline(self.response_timeout);
+        self.send_within(cmd, limit)
     }
 
     /// Like [`send`](Self::send), but waits for the reply without the
-    /// response timeout (for blocking commands such as `BLPOP`, which carry
-    /// their own timeout).
+    /// response timeout.
     pub fn send_untimed<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<Frame> {
-        self.stream.set_read_timeout(None)?;
-        let r = self.send(cmd);
-        let restored = self.stream.set_read_timeout(self.response_timeout);
-        let frame = r?;
-        restored?;
-        Ok(frame)
+        self.send_within(cmd, None)
+    }
+
+    /// Sends one command and waits at most `limit` for each read of its
+    /// reply (`None`: without a bound).
+    pub(crate) fn send_within<C: Command + ?Sized>(
+        &mut self,
+        cmd: &C,
+        limit: Option<Duration>,
+    ) -> Result<Frame> {
+        self.check()?;
+        super::aio::check_version(cmd, &self.info)?;
+        let name = cmd.name();
+        let start = self.out.len();
+        cmd.encode(&mut self.out);
+        self.note_state(name, start);
+        self.set_read_timeout(limit)?;
+        let r = match self.flush() {
+            Ok(()) => self.read_reply(),
+            Err(e) => Err(self.arrived_error(&e).unwrap_or(e)),
+        };
+        match r {
+            Ok(f) => match f.error_message() {
+                Some(m) => {
+                    self.note_closing(m);
+                    Err(Error::from_server_reply(m).for_command(name))
+                }
+                None => Ok(f),
+            },
+            Err(e) => Err(e.for_command(name)),
+        }
+    }
+
+    /// Marks the connection broken after an error reply the server closes
+    /// the connection after (a protocol error: an argument above
+    /// `proto-max-bulk-len`, say), so that it is not used again.
+    fn note_closing(&mut self, message: &[u8]) {
+        if message.starts_with(b"ERR Protocol error") {
+            self.broken = Some(format!(
+                "the server closed the connection after: {}",
+                String::from_utf8_lossy(message)
+            ));
+        }
     }
 
     /// Sends every command in one write and returns every reply, in order,
-    /// error replies included as frames.
+    /// error replies included as frames. The replies may take the response
+    /// timeout plus the block times of the blocking commands among them.
     pub fn send_pipeline<C: Command>(&mut self, cmds: &[C]) -> Result<Vec<Frame>> {
         self.check()?;
+        let mut block = Block::No;
         for c in cmds {
             super::aio::check_version(c, &self.info)?;
+            block = match (block, c.block()) {
+                (Block::Forever, _) | (_, Block::Forever) => Block::Forever,
+                (Block::For(a), Block::For(b)) => Block::For(a.saturating_add(b)),
+                (Block::No, b) | (b, Block::No) => b,
+            };
         }
         for c in cmds {
+            let start = self.out.len();
             c.encode(&mut self.out);
+            self.note_state(c.name(), start);
         }
-        self.flush()?;
-        (0..cmds.len()).map(|_| self.read_reply()).collect()
+        let limit = block.deadline(self.response_timeout);
+        self.write_then_read(limit, cmds.len())
     }
 
     /// Sends already-encoded commands and reads `replies` replies, error
     /// replies included as frames.
     pub fn send_raw(&mut self, bytes: &[u8], replies: usize) -> Result<Vec<Frame>> {
+        self.send_raw_within(bytes, replies, self.response_timeout)
+    }
+
+    /// [`send_raw`](Self::send_raw), waiting at most `limit` for each read.
+    pub(crate) fn send_raw_within(
+        &mut self,
+        bytes: &[u8],
+        replies: usize,
+        limit: Option<Duration>,
+    ) -> Result<Vec<Frame>> {
         self.check()?;
         self.out.extend_from_slice(bytes);
-        self.flush()?;
-        (0..replies).map(|_| self.read_reply()).collect()
+        self.write_then_read(limit, replies)
+    }
+
+    fn write_then_read(&mut self, limit: Option<Duration>, replies: usize) -> Result<Vec<Frame>> {
+        self.set_read_timeout(limit)?;
+        if let Err(e) = self.flush() {
+            return Err(self.arrived_error(&e).unwrap_or(e));
+        }
+        let frames = (0..replies)
+            .map(|_| self.read_reply())
+            .collect::<Result<Vec<Frame>>>()?;
+        for f in &frames {
+            if let Some(m) = f.error_message() {
+                self.note_closing(m);
+            }
+        }
+        Ok(frames)
     }
 
     /// Writes a command without waiting for its reply (for commands whose
-    /// answers come as push frames, such as `SUBSCRIBE` on RESP3).
+    /// answers come as push frames, such as `SUBSCRIBE` on RESP3). The
+    /// connection is no longer [reusable](Self::is_reusable) afterwards.
     pub fn write_command<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<()> {
         self.check()?;
         cmd.encode(&mut self.out);
+        self.unread = true;
         self.flush()
     }
 
@@ -377,11 +667,9 @@ impl Connection {
                 Routed::Reply(f) | Routed::Push(f) => f,
             }));
         }
-        let t = timeout.or(self.response_timeout);
-        self.stream.set_read_timeout(t)?;
+        self.set_read_timeout(timeout.or(self.response_timeout))?;
         let pending = self.incoming.buf.len();
         let r = self.read_routed();
-        self.stream.set_read_timeout(self.response_timeout)?;
         match r {
             Ok(Routed::Reply(f) | Routed::Push(f)) => Ok(Some(f)),
             // Nothing at all arrived: the stream is still in step.
@@ -408,6 +696,32 @@ impl Connection {
             None => Ok(None),
         }
     }
+}
+
+/// The second argument of an encoded command, upper-cased (the subcommand
+/// of `CLIENT ...`); empty when there is none.
+fn second_word(encoded: &[u8]) -> String {
+    let mut rest = encoded;
+    let mut word = String::new();
+    for _ in 0..2 {
+        let Some(start) = rest.iter().position(|&b| b == b'$') else {
+            return String::new();
+        };
+        rest = &rest[start + 1..];
+        let Some(cr) = rest.iter().position(|&b| b == b'\r') else {
+            return String::new();
+        };
+        let len = std::str::from_utf8(&rest[..cr])
+            .ok()
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or(0);
+        let Some(bytes) = rest.get(cr + 2..cr + 2 + len) else {
+            return String::new();
+        };
+        word = String::from_utf8_lossy(bytes).to_ascii_uppercase();
+        rest = &rest[cr + 2 + len..];
+    }
+    word
 }
 
 #[cfg(test)]
