@@ -12,7 +12,7 @@
 //! - **Timeouts.** Each wait for bytes of a reply is bounded by the
 //!   response timeout ([`ConnectionConfig::response_timeout`], 30 s by
 //!   default). A blocking command (`BLPOP k 5`, `XREAD ... BLOCK 5000`,
-//!   raw or generated: [`Command::block`]) gets its block time on top, one
+//!   raw or generated: [`Command::blocks`]) gets its block time on top, one
 //!   that blocks forever (`BLPOP k 0`) no bound. A reply that does not come
 //!   in time is an [`ErrorKind::Timeout`] error, "no reply within ...", and
 //!   its connection is closed. Opening a connection is bounded by the
@@ -214,7 +214,7 @@ impl Client {
     /// of its own, so a blocking command holds up no other thread.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
         crate::cmd::check_sendable(cmd, Target::Shared)?;
-        let limit = cmd.block().deadline(self.config.response_timeout);
+        let limit = cmd.blocks().deadline(self.config.response_timeout);
         self.with_connection(|c| c.send_within(cmd, limit))
             .map_err(|e| e.for_command(cmd.name()))
     }
@@ -252,7 +252,7 @@ impl Client {
         let block = if pipe.is_atomic() {
             Block::No
         } else {
-            pipe.block()
+            pipe.blocks()
         };
         let limit = block.deadline(self.config.response_timeout);
         let frames = self.with_connection(|c| {

@@ -269,7 +269,7 @@ impl Client {
         {
             return ResponseFuture::ready(Err(e));
         }
-        let block = cmd.block();
+        let block = cmd.blocks();
         if block == Block::No {
             if let Some(conn) = self.live() {
                 return conn.send(cmd);
@@ -326,7 +326,7 @@ impl Client {
     /// does not block) runs on a dedicated connection, as the command alone
     /// would.
     pub(crate) async fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
-        if !pipe.is_atomic() && pipe.block() != Block::No {
+        if !pipe.is_atomic() && pipe.blocks() != Block::No {
             let conn = self.dedicated().await?;
             return run_pipeline_on(&conn, pipe).await;
         }
@@ -433,7 +433,7 @@ pub(crate) async fn run_pipeline_on(
     let limit = if pipe.is_atomic() {
         conn.response_timeout()
     } else {
-        pipe.block().deadline(conn.response_timeout())
+        pipe.blocks().deadline(conn.response_timeout())
     };
     let frame = conn.send_encoded_within(bytes, replies, limit).await?;
     let items = match frame {

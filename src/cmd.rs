@@ -37,7 +37,7 @@ pub trait Command {
     /// waiting for data, read from the spec and the arguments:
     /// `BLPOP k 5` blocks for 5 s, `BLPOP k 0` forever, `XREAD` only with
     /// `BLOCK`, `WAIT 1 100` for 100 ms.
-    fn block(&self) -> Block {
+    fn blocks(&self) -> Block {
         Block::No
     }
 
@@ -46,7 +46,7 @@ pub trait Command {
     /// on a dedicated connection, with the response timeout added to their
     /// own block time.
     fn is_blocking(&self) -> bool {
-        self.block() != Block::No
+        self.blocks() != Block::No
     }
 
     /// Checks the arguments before anything is sent (for example that a
@@ -57,7 +57,7 @@ pub trait Command {
 }
 
 /// How long a command may keep its connection waiting for data
-/// ([`Command::block`]).
+/// ([`Command::blocks`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Block {
     /// It answers as soon as it has run.
@@ -241,7 +241,7 @@ impl Command for Cmd {
         out.extend_from_slice(&self.body);
     }
 
-    fn block(&self) -> Block {
+    fn blocks(&self) -> Block {
         let rule = crate::commands::block_rule_of(self.name());
         if rule == crate::commands::support::BlockRule::Never {
             return if self.blocking {
@@ -272,8 +272,8 @@ impl<C: Command + ?Sized> Command for &C {
     fn required_version(&self) -> Option<(u16, u16, u16)> {
         (**self).required_version()
     }
-    fn block(&self) -> Block {
-        (**self).block()
+    fn blocks(&self) -> Block {
+        (**self).blocks()
     }
     fn is_blocking(&self) -> bool {
         (**self).is_blocking()

@@ -110,7 +110,7 @@
 //! **Nothing waits forever by default.** Every reply is bounded by the
 //! response timeout (30 s unless configured, `socket_timeout=0` for none);
 //! a blocking command gets its own block time on top, read from the spec
-//! and its arguments ([`Command::block`]: `BLPOP k 5` may take 5 s more,
+//! and its arguments ([`Command::blocks`]: `BLPOP k 5` may take 5 s more,
 //! `BLPOP k 0` forever), for generated and raw commands alike.
 //!
 //! **Abandoned requests lose nothing they can avoid.** A pooled

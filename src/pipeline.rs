@@ -92,7 +92,7 @@ impl Pipeline {
 
     /// How long the commands may block in all (outside `MULTI`, where
     /// nothing blocks).
-    pub fn block(&self) -> Block {
+    pub fn blocks(&self) -> Block {
         self.block
     }
 
@@ -117,7 +117,7 @@ impl Pipeline {
             "EXEC" | "DISCARD" => self.open_multi = false,
             _ => {}
         }
-        self.block = match (self.block, cmd.block()) {
+        self.block = match (self.block, cmd.blocks()) {
             (Block::Forever, _) | (_, Block::Forever) => Block::Forever,
             (Block::For(a), Block::For(b)) => Block::For(a.saturating_add(b)),
             (Block::No, b) | (b, Block::No) => b,

@@ -236,37 +236,40 @@ fn block_times_from_the_spec() {
     use respec::Command;
     let s = Duration::from_secs_f64;
     assert_eq!(
-        args(&["BLPOP", "a", "b", "1.5"]).block(),
+        args(&["BLPOP", "a", "b", "1.5"]).blocks(),
         Block::For(s(1.5))
     );
-    assert_eq!(args(&["blpop", "a", "0"]).block(), Block::Forever);
+    assert_eq!(args(&["blpop", "a", "0"]).blocks(), Block::Forever);
     assert_eq!(
-        args(&["BLMPOP", "2", "2", "a", "b", "LEFT"]).block(),
+        args(&["BLMPOP", "2", "2", "a", "b", "LEFT"]).blocks(),
         Block::For(s(2.0))
     );
-    assert_eq!(args(&["WAIT", "1", "100"]).block(), Block::For(s(0.1)));
-    assert_eq!(args(&["XREAD", "STREAMS", "s", "0"]).block(), Block::No);
+    assert_eq!(args(&["WAIT", "1", "100"]).blocks(), Block::For(s(0.1)));
+    assert_eq!(args(&["XREAD", "STREAMS", "s", "0"]).blocks(), Block::No);
     assert_eq!(
-        args(&["XREAD", "COUNT", "1", "BLOCK", "250", "STREAMS", "s", "$"]).block(),
+        args(&["XREAD", "COUNT", "1", "BLOCK", "250", "STREAMS", "s", "$"]).blocks(),
         Block::For(s(0.25))
     );
     // A stream named BLOCK is a key, not the option.
-    assert_eq!(args(&["XREAD", "STREAMS", "BLOCK", "0"]).block(), Block::No);
-    assert_eq!(args(&["GET", "k"]).block(), Block::No);
+    assert_eq!(
+        args(&["XREAD", "STREAMS", "BLOCK", "0"]).blocks(),
+        Block::No
+    );
+    assert_eq!(args(&["GET", "k"]).blocks(), Block::No);
     let mut custom = args(&["MY.BLOCKING", "k"]);
     custom.set_blocking(true);
-    assert_eq!(custom.block(), Block::Forever);
+    assert_eq!(custom.blocks(), Block::Forever);
     // Generated commands.
     assert_eq!(
-        respec::commands::list::blpop(["a"], 2.0).block(),
+        respec::commands::list::blpop(["a"], 2.0).blocks(),
         Block::For(s(2.0))
     );
     assert_eq!(
-        respec::commands::list::blpop(["a"], 0.0).block(),
+        respec::commands::list::blpop(["a"], 0.0).blocks(),
         Block::Forever
     );
     assert_eq!(
-        Command::block(&respec::commands::stream::xread((["s"], ["0"]))),
+        Command::blocks(&respec::commands::stream::xread((["s"], ["0"]))),
         Block::No
     );
     assert_eq!(Block::For(s(2.0)).deadline(Some(s(0.5))), Some(s(2.5)));

@@ -832,7 +832,7 @@ pub fn command(
         .collect();
     let param_names_ts: Vec<&Ident> = ctor_params.iter().map(|p| &p.name).collect();
     let block_fn = if doc.flags.iter().any(|f| f == "blocking") {
-        quote!(fn block(&self) -> Block { block_of(&#spec_static, self) })
+        quote!(fn blocks(&self) -> Block { block_of(&#spec_static, self) })
     } else {
         quote!()
     };

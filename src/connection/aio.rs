@@ -469,7 +469,7 @@ impl Connection {
             return ResponseFuture::ready(Err(e));
         }
         self.track_names(cmd.name(), None);
-        let limit = cmd.block().deadline(self.timeout);
+        let limit = cmd.blocks().deadline(self.timeout);
         self.send_payload(Payload::encode(cmd), 1, limit)
     }
 
@@ -1142,6 +1142,9 @@ impl Driver {
         for w in self.waiters.iter_mut() {
             match w.deadline {
                 Some(d) if d <= now => {
+                    // Retired before the caller hears of the timeout, so
+                    // its next request already goes elsewhere.
+                    self.state.retired.store(true, Ordering::Relaxed);
                     if let Some(tx) = w.tx.take() {
                         let _ = tx.send(Err(timeout_error(w.limit.unwrap_or_default())
                             .for_command(name_of(&w.request))));

@@ -5,7 +5,7 @@
 //!
 //! - **Timeouts.** Each wait for bytes of a reply is bounded by the
 //!   response timeout ([`ConnectionConfig::response_timeout`]); a blocking
-//!   command ([`Command::block`]: `BLPOP k 5`, `XREAD BLOCK 5000`) gets its
+//!   command ([`Command::blocks`]: `BLPOP k 5`, `XREAD BLOCK 5000`) gets its
 //!   block time on top, and one that blocks forever (`BLPOP k 0`) no bound.
 //!   A reply that does not come in time is an [`ErrorKind::Timeout`] error,
 //!   "no reply within ...". Connecting and the handshake are bounded by
@@ -398,8 +398,20 @@ impl Connection {
     }
 
     fn flush(&mut self) -> Result<()> {
+        self.flush_with(&[])
+    }
+
+    /// Writes the output buffer with `parts` (large values, each at its
+    /// offset of the buffer) in their places.
+    fn flush_with(&mut self, parts: &[(usize, bytes::Bytes)]) -> Result<()> {
         let r = (|| {
-            self.stream.write_all(&self.out)?;
+            let mut at = 0;
+            for (off, part) in parts {
+                self.stream.write_all(&self.out[at..*off])?;
+                self.stream.write_all(part)?;
+                at = *off;
+            }
+            self.stream.write_all(&self.out[at..])?;
             self.stream.flush()
         })();
         self.out.clear();
@@ -535,7 +547,7 @@ impl Connection {
     /// time for a blocking command (`BLPOP k 5`: 5 s more); one that blocks
     /// forever (`BLPOP k 0`) is waited for without a bound.
     pub fn send<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<Frame> {
-        let limit = cmd.block().deadline(self.response_timeout);
+        let limit = cmd.blocks().deadline(self.response_timeout);
         self.send_within(cmd, limit)
     }
 
@@ -556,10 +568,12 @@ impl Connection {
         super::aio::check_version(cmd, &self.info)?;
         let name = cmd.name();
         let start = self.out.len();
-        cmd.encode(&mut self.out);
+        // Large values the command holds are written from where they are.
+        let mut parts = crate::resp::encode::SharedParts::new();
+        cmd.encode_shared(&mut self.out, &mut parts);
         self.note_state(name, start);
         self.set_read_timeout(limit)?;
-        let r = match self.flush() {
+        let r = match self.flush_with(&parts) {
             Ok(()) => self.read_reply(),
             Err(e) => Err(self.arrived_error(&e).unwrap_or(e)),
         };
@@ -595,7 +609,7 @@ impl Connection {
         let mut block = Block::No;
         for c in cmds {
             super::aio::check_version(c, &self.info)?;
-            block = match (block, c.block()) {
+            block = match (block, c.blocks()) {
                 (Block::Forever, _) | (_, Block::Forever) => Block::Forever,
                 (Block::For(a), Block::For(b)) => Block::For(a.saturating_add(b)),
                 (Block::No, b) | (b, Block::No) => b,
