@@ -24,10 +24,18 @@ fn main() {
     println!("cargo:rerun-if-changed=commands-spec");
     rerun_for_dir(&root.join("commands-spec"));
     let spec_dir = root.join("commands-spec");
-    let spec = respec_codegen::load_core(&spec_dir, flavor).unwrap_or_else(|e| panic!("{e}"));
-    let replies = respec_codegen::load_replies(&spec_dir, flavor).unwrap_or_else(|e| panic!("{e}"));
-    let files = respec_codegen::generate(&spec, &replies, flavor).unwrap_or_else(|e| panic!("{e}"));
-    respec_codegen::write_all(&files, &out).unwrap_or_else(|e| panic!("{e}"));
+    let result = respec_codegen::load_core(&spec_dir, flavor).and_then(|spec| {
+        let replies = respec_codegen::load_replies(&spec_dir, flavor)?;
+        let files = respec_codegen::generate(&spec, &replies, flavor)?;
+        respec_codegen::write_all(&files, &out)
+    });
+    if let Err(problems) = result {
+        // One clear message per problem (a command of a new spec without
+        // a declared reply names the file and a line to add), no panic.
+        for line in problems.lines() {
+            println!("cargo::error={line}");
+        }
+    }
 }
 
 fn rerun_for_dir(dir: &Path) {

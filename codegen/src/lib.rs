@@ -8,6 +8,7 @@
 //! same files into a folder for review.
 #![deny(missing_docs)]
 
+pub mod diff;
 pub mod docs;
 pub mod emit;
 pub mod fixups;
@@ -90,15 +91,41 @@ pub fn load_replies(spec_dir: &Path, flavor: Flavor) -> Result<replies::ReplyTab
     Ok(table)
 }
 
+/// The reply-table file a new command of `flavor` is declared in.
+pub fn replies_file(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::Redis => "commands-spec/replies/redis.replies",
+        Flavor::Valkey => "commands-spec/replies/valkey.replies",
+    }
+}
+
+/// A reply-table line to start from for a command that has none: the
+/// generic reply, with a reason saying it is still to be declared.
+pub fn suggested_reply_line(name: &str) -> String {
+    format!("{name}: frame \"not declared yet: replace with its reply type\"")
+}
+
 /// Checks that every command has a reply entry and every condition names
 /// one of its arguments; returns how many are declared generic on purpose.
-pub fn check_replies(spec: &SpecFile, table: &replies::ReplyTable) -> Result<usize, String> {
+///
+/// A command with no entry (new in a spec update) is reported with the
+/// file to declare it in and a line to start from, one problem per line.
+pub fn check_replies(
+    spec: &SpecFile,
+    table: &replies::ReplyTable,
+    flavor: Flavor,
+) -> Result<usize, String> {
     let mut problems = Vec::new();
     let mut generic = 0;
     for cmd in callable(spec) {
         let name = cmd.server_name();
         let Some(entry) = table.entries.get(&name) else {
-            problems.push(format!("`{name}` has no entry in the reply table"));
+            problems.push(format!(
+                "{}: `{name}` has no reply type declared; add a line such as `{}` \
+                 (the grammar is described in codegen/src/replies.rs)",
+                replies_file(flavor),
+                suggested_reply_line(&name)
+            ));
             continue;
         };
         if entry.generic_reason.is_some() {
@@ -156,7 +183,7 @@ pub fn generate(
     replies: &replies::ReplyTable,
     flavor: Flavor,
 ) -> Result<Vec<GeneratedFile>, String> {
-    check_replies(spec, replies)?;
+    check_replies(spec, replies, flavor)?;
     let mut groups: BTreeMap<String, Vec<emit::Cmd<'_>>> = BTreeMap::new();
     for cmd in callable(spec) {
         let group = cmd.doc.group.clone().unwrap_or_else(|| "generic".into());
@@ -175,7 +202,10 @@ pub fn generate(
         let mut methods = Vec::new();
         let mut frees = Vec::new();
         for cmd in cmds {
-            let entry = &replies.entries[&cmd.server_name()];
+            let entry = replies
+                .entries
+                .get(&cmd.server_name())
+                .ok_or_else(|| format!("`{}` has no reply entry", cmd.server_name()))?;
             let (i, method, free, sample) = emit::command(&mut m, cmd, entry);
             samples.push(quote!(sample(#sample)));
             items.push(i);

@@ -1,7 +1,8 @@
-//! Maintainer tools for respec: `dump` (a live server's command specs into
-//! `commands-spec/`), `diff` (two spec sets compared) and `gen` (the
-//! generated command layer written into a folder for review).
+//! Maintainer tools for respec that need the client: `dump` (a live
+//! server's command specs into `commands-spec/`). The tools that work from
+//! the spec files alone, `diff` and `gen`, are binaries of `respec-codegen`,
+//! so they run before the crate builds (a spec update may not build until
+//! its reply table is updated).
 #![deny(missing_docs)]
 
-pub mod diff;
 pub mod dump;

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     let spec_dir = root.join("commands-spec");
     let result = respec_codegen::load_core(&spec_dir, flavor).and_then(|spec| {
         let replies = respec_codegen::load_replies(&spec_dir, flavor)?;
-        let generic = respec_codegen::check_replies(&spec, &replies)?;
+        let generic = respec_codegen::check_replies(&spec, &replies, flavor)?;
         let total = respec_codegen::callable(&spec).len();
         eprintln!(
             "gen: {generic} of {total} commands declared as the generic reply on purpose ({:.1}%)",

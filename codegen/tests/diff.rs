@@ -13,7 +13,7 @@ fn load(p: &str) -> respec_codegen::spec::SpecFile {
 
 #[test]
 fn redis_7_0_to_8_2_lists_the_new_hash_field_expiry_commands() {
-    let report = respec_tools::diff::report(
+    let report = respec_codegen::diff::report(
         "7.0",
         &load("redis-7.0/core.json"),
         "8.2",
@@ -36,7 +36,7 @@ fn redis_7_0_to_8_2_lists_the_new_hash_field_expiry_commands() {
 
 #[test]
 fn redis_to_valkey_shows_both_directions() {
-    let report = respec_tools::diff::report(
+    let report = respec_codegen::diff::report(
         "redis",
         &load("redis/core.json"),
         "valkey",

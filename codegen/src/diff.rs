@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use respec_codegen::spec::{ArgDoc, CommandDoc, SpecFile};
+use crate::spec::{ArgDoc, CommandDoc, SpecFile};
 
 /// Every callable command by its server name (`CLIENT KILL`).
 fn commands(spec: &SpecFile) -> BTreeMap<String, &CommandDoc> {
-    respec_codegen::callable(spec)
+    crate::callable(spec)
         .into_iter()
         .map(|c| (c.server_name(), c.doc))
         .collect()
@@ -40,6 +40,38 @@ fn args(doc: &CommandDoc) -> BTreeMap<String, String> {
     }
     let mut out = BTreeMap::new();
     walk(&doc.arguments, "", &mut out);
+    out
+}
+
+/// The commands of `new` that `table` declares no reply type for, each as
+/// a reply-table line to start from (see [`crate::suggested_reply_line`]).
+pub fn undeclared(new: &SpecFile, table: &crate::replies::ReplyTable) -> Vec<String> {
+    commands(new)
+        .keys()
+        .filter(|name| !table.entries.contains_key(*name))
+        .map(|name| crate::suggested_reply_line(name))
+        .collect()
+}
+
+/// The section of the report that lists the reply types to declare in
+/// `file` before the crate builds again.
+pub fn undeclared_section(
+    new: &SpecFile,
+    table: &crate::replies::ReplyTable,
+    file: &str,
+) -> String {
+    let lines = undeclared(new, table);
+    let mut out = String::new();
+    let _ = writeln!(out, "\n## Reply types to declare ({})\n", lines.len());
+    if !lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "Add to {file} (replacing each `frame` with the command's reply type):\n"
+        );
+        for l in lines {
+            let _ = writeln!(out, "    {l}");
+        }
+    }
     out
 }
 
