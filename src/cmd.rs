@@ -49,6 +49,13 @@ pub trait Command {
         self.blocks() != Block::No
     }
 
+    /// The facts the server's spec gives about this command (key positions,
+    /// flags, request and response policy tips), when the specs have it:
+    /// always for generated commands, looked up by name for a [`Cmd`].
+    fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
+        None
+    }
+
     /// Checks the arguments before anything is sent (for example that a
     /// list the command needs at least one element of is not empty).
     fn check(&self) -> crate::Result<()> {
@@ -228,6 +235,22 @@ fn name_of(body: &[u8]) -> String {
 }
 
 impl Command for Cmd {
+    fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
+        let name = self.name();
+        if let Some(spec) = crate::commands::spec_of(name) {
+            return Some(spec);
+        }
+        // A container command: its name with the subcommand.
+        let mut out = BytesMut::new();
+        self.encode(&mut out);
+        let full = crate::connection::aio_name_of(&out);
+        if full.len() > name.len() {
+            crate::commands::spec_of(&full)
+        } else {
+            None
+        }
+    }
+
     fn name(&self) -> &str {
         match &self.name {
             Some(n) => n,
@@ -274,6 +297,9 @@ impl<C: Command + ?Sized> Command for &C {
     }
     fn blocks(&self) -> Block {
         (**self).blocks()
+    }
+    fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
+        (**self).spec()
     }
     fn is_blocking(&self) -> bool {
         (**self).is_blocking()

@@ -150,6 +150,7 @@
 pub mod backoff;
 pub mod blocking;
 mod client;
+pub mod cluster;
 pub mod cmd;
 pub mod commands;
 pub mod connection;

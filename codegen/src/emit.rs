@@ -907,6 +907,7 @@ pub fn command(
                 self.args.encode_shared(&[#(#name_parts),*], out, parts)
             }
             fn required_version(&self) -> Option<Version> { Some(#spec_static.since).max(self.args.required()) }
+            fn spec(&self) -> Option<&'static CommandSpec> { Some(&#spec_static) }
             #block_fn
             fn check(&self) -> Result<()> {
                 match self.args.error() {

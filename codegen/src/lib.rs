@@ -194,6 +194,7 @@ pub fn generate(
     let mut table = Vec::new();
     let mut samples = Vec::new();
     let mut block_arms = Vec::new();
+    let mut spec_arms = Vec::new();
     for (group, cmds) in &groups {
         let module = naming::group_module(group);
         let trait_name = format_ident!("{}Commands", naming::pascal(group));
@@ -217,6 +218,8 @@ pub fn generate(
             );
             let module_id = format_ident!("{}", module);
             table.push(quote!(&#module_id::#spec_static));
+            let server_name = cmd.server_name();
+            spec_arms.push(quote!(#server_name => Some(&#module_id::#spec_static),));
             if cmd.doc.flags.iter().any(|f| f == "blocking") {
                 let rule = emit::block_rule(cmd.doc);
                 let name = cmd.server_name();
@@ -311,6 +314,16 @@ pub fn generate(
         /// The spec facts of every generated command, sorted by name.
         #[allow(deprecated)]
         pub static ALL: [&CommandSpec; #n] = [#(#table),*];
+
+        /// The spec facts of the command named `name` (upper case, with its
+        /// subcommand: `"CLIENT KILL"`), if the specs have it.
+        #[allow(deprecated)]
+        pub fn spec_of(name: &str) -> Option<&'static CommandSpec> {
+            match name {
+                #(#spec_arms)*
+                _ => None,
+            }
+        }
 
         /// Where the command named `name` (upper case, as
         /// [`Command::name`](crate::Command::name) gives it) carries its block

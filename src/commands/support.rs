@@ -219,6 +219,35 @@ pub enum FindKeys {
 /// found the way the server's `COMMAND GETKEYS` finds them.
 pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
     let mut out = Vec::new();
+    for_each_key_position(specs, args, |i| out.push(i));
+    out
+}
+
+/// The arguments of a command, by index (the name is 0).
+pub trait ArgList {
+    /// How many there are.
+    fn count(&self) -> usize;
+    /// The argument at `i` (`i < count()`).
+    fn at(&self, i: usize) -> &[u8];
+}
+
+impl ArgList for [&[u8]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> &[u8] {
+        self[i]
+    }
+}
+
+/// Calls `f` with the position of every key in `args`, found the way the
+/// server's `COMMAND GETKEYS` finds them, without allocating.
+pub fn for_each_key_position<A: ArgList + ?Sized>(
+    specs: &[KeySpec],
+    args: &A,
+    mut f: impl FnMut(usize),
+) {
+    let len = args.count();
     for spec in specs {
         let start = match spec.begin {
             BeginSearch::Index(i) => i,
@@ -226,14 +255,14 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
                 keyword,
                 start_from,
             } => {
-                let n = args.len() as i64;
+                let n = len as i64;
                 let found = if start_from >= 0 {
                     (start_from..n)
-                        .find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
+                        .find(|&i| args.at(i as usize).eq_ignore_ascii_case(keyword.as_bytes()))
                 } else {
                     (1..=n + start_from)
                         .rev()
-                        .find(|&i| args[i as usize].eq_ignore_ascii_case(keyword.as_bytes()))
+                        .find(|&i| args.at(i as usize).eq_ignore_ascii_case(keyword.as_bytes()))
                 };
                 match found {
                     Some(i) => i as usize + 1,
@@ -242,7 +271,7 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
             }
             BeginSearch::Unknown => continue,
         };
-        if start >= args.len() {
+        if start >= len {
             continue;
         }
         match spec.find {
@@ -254,14 +283,14 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
                 let last = if last_key >= 0 {
                     start + last_key as usize
                 } else if limit > 1 && last_key == -1 {
-                    start + (args.len() - start) / limit - 1
+                    start + (len - start) / limit - 1
                 } else {
-                    (args.len() as i64 + last_key) as usize
+                    (len as i64 + last_key) as usize
                 };
                 let step = step.max(1);
                 let mut i = start;
-                while i <= last && i < args.len() {
-                    out.push(i);
+                while i <= last && i < len {
+                    f(i);
                     i += step;
                 }
             }
@@ -270,9 +299,12 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
                 first_key,
                 step,
             } => {
-                let Some(n) = args
-                    .get(start + key_num_idx)
-                    .and_then(|a| std::str::from_utf8(a).ok())
+                let idx = start + key_num_idx;
+                if idx >= len {
+                    continue;
+                }
+                let Some(n) = std::str::from_utf8(args.at(idx))
+                    .ok()
                     .and_then(|s| s.parse::<usize>().ok())
                 else {
                     continue;
@@ -281,15 +313,14 @@ pub fn key_positions(specs: &[KeySpec], args: &[&[u8]]) -> Vec<usize> {
                 let step = step.max(1);
                 for k in 0..n {
                     let i = first + k * step;
-                    if i < args.len() {
-                        out.push(i);
+                    if i < len {
+                        f(i);
                     }
                 }
             }
             FindKeys::Unknown => {}
         }
     }
-    out
 }
 
 /// Splits an encoded command (`*N` then bulk strings) into its arguments.

@@ -104,6 +104,9 @@ impl<E, R> Command for ClientKill<E, R> {
     fn required_version(&self) -> Option<Version> {
         Some(CLIENT_KILL_SPEC.since).max(self.args.required())
     }
+    fn spec(&self) -> Option<&'static CommandSpec> {
+        Some(&CLIENT_KILL_SPEC)
+    }
     fn check(&self) -> Result<()> {
         match self.args.error() {
             Some(m) => Err(input_error("CLIENT KILL", m)),

@@ -259,6 +259,9 @@ impl<E, R> Command for Set<E, R> {
     fn required_version(&self) -> Option<Version> {
         Some(SET_SPEC.since).max(self.args.required())
     }
+    fn spec(&self) -> Option<&'static CommandSpec> {
+        Some(&SET_SPEC)
+    }
     fn check(&self) -> Result<()> {
         match self.args.error() {
             Some(m) => Err(input_error("SET", m)),

@@ -255,6 +255,9 @@ impl<E, R> Command for Xadd<E, R> {
     fn required_version(&self) -> Option<Version> {
         Some(XADD_SPEC.since).max(self.args.required())
     }
+    fn spec(&self) -> Option<&'static CommandSpec> {
+        Some(&XADD_SPEC)
+    }
     fn check(&self) -> Result<()> {
         match self.args.error() {
             Some(m) => Err(input_error("XADD", m)),

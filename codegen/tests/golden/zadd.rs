@@ -257,6 +257,9 @@ impl<E, R> Command for Zadd<E, R> {
     fn required_version(&self) -> Option<Version> {
         Some(ZADD_SPEC.since).max(self.args.required())
     }
+    fn spec(&self) -> Option<&'static CommandSpec> {
+        Some(&ZADD_SPEC)
+    }
     fn check(&self) -> Result<()> {
         match self.args.error() {
             Some(m) => Err(input_error("ZADD", m)),
