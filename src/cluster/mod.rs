@@ -26,11 +26,13 @@
 //! # Ok::<(), respec::Error>(())
 //! ```
 
+mod client;
 mod map;
 mod redirect;
 mod route;
 mod slot;
 
+pub use client::{ClusterClient, ClusterConfig};
 pub use map::{Shard, SlotMap};
 pub use redirect::{NodeAddr, Redirect};
 pub use route::{join, route, split, Part, ResponsePolicy, Route};

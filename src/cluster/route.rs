@@ -49,8 +49,10 @@ pub enum Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponsePolicy {
     /// No tip: for a split command, the replies are put back in the order
-    /// of the keys (an array per part, `MGET`); otherwise one array of every
-    /// node's reply.
+    /// of the keys (an array per part, `MGET`); for a command sent to
+    /// several nodes, arrays are concatenated (`KEYS`) and maps merged, as
+    /// the server's documentation of the tips says; other replies come as
+    /// one array of every node's reply.
     Default,
     /// `one_succeeded`: the first reply that is not an error.
     OneSucceeded,
@@ -137,7 +139,32 @@ impl ResponsePolicy {
                 }
                 Ok(Frame::Integer(acc.unwrap_or(0)))
             }
-            ResponsePolicy::Default | ResponsePolicy::Special => Ok(Frame::Array(
+            ResponsePolicy::Default => {
+                let replies = replies.into_iter().collect::<Result<Vec<_>>>()?;
+                if replies
+                    .iter()
+                    .all(|r| matches!(r, Frame::Array(_) | Frame::Set(_)))
+                {
+                    let mut all = Vec::new();
+                    for r in replies {
+                        if let Frame::Array(items) | Frame::Set(items) = r {
+                            all.extend(items);
+                        }
+                    }
+                    Ok(Frame::Array(all))
+                } else if replies.iter().all(|r| matches!(r, Frame::Map(_))) {
+                    let mut all = Vec::new();
+                    for r in replies {
+                        if let Frame::Map(pairs) = r {
+                            all.extend(pairs);
+                        }
+                    }
+                    Ok(Frame::Map(all))
+                } else {
+                    Ok(Frame::Array(replies))
+                }
+            }
+            ResponsePolicy::Special => Ok(Frame::Array(
                 replies.into_iter().collect::<Result<Vec<_>>>()?,
             )),
         }

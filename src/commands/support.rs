@@ -693,3 +693,4 @@ pub trait Executor {}
 impl Executor for crate::Client {}
 impl Executor for crate::blocking::Client {}
 impl Executor for crate::connection::Connection {}
+impl Executor for crate::cluster::ClusterClient {}

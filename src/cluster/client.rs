@@ -1,0 +1,592 @@
+//! The async cluster client: the routing core driven over the existing
+//! multiplexed connections, one per node.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+
+use super::map::SlotMap;
+use super::redirect::{NodeAddr, Redirect};
+use super::route::{join, route, split, ResponsePolicy, Route};
+use crate::cmd::{Block, Command};
+use crate::connection::{Addr, Connection, ConnectionConfig, ResponseFuture};
+use crate::error::{Error, ErrorKind, Result};
+use crate::executor::AsyncExecutor;
+use crate::pool::{Pool, PoolConfig};
+use crate::resp::Frame;
+
+/// Settings of a [`ClusterClient`].
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// The nodes to learn the topology from, tried in order.
+    pub seeds: Vec<NodeAddr>,
+    /// Everything else about each node's connections (credentials, TLS,
+    /// protocol, timeouts); its address is replaced by each node's.
+    pub node: ConnectionConfig,
+    /// How many redirects (`MOVED`, `ASK`) and retries (`TRYAGAIN`,
+    /// `CLUSTERDOWN`, a node gone) one command may go through.
+    pub max_redirects: usize,
+    /// The wait before retrying after `TRYAGAIN` or `CLUSTERDOWN`, doubled
+    /// at each retry.
+    pub retry_delay: Duration,
+    /// How often the topology is read again without a reason (`None`:
+    /// only on `MOVED` and lost connections).
+    pub refresh_every: Option<Duration>,
+    /// The per-node pools of dedicated connections (blocking commands).
+    pub pool: PoolConfig,
+}
+
+impl ClusterConfig {
+    /// Settings from one or more seed URLs (`redis://a:7000,b:7001`, or
+    /// several URLs separated by commas); credentials and options come
+    /// from the first.
+    pub fn from_urls(urls: &str) -> Result<ClusterConfig> {
+        let mut seeds = Vec::new();
+        let mut node = None;
+        let mut scheme = "redis://";
+        for (i, part) in urls.split(',').map(str::trim).enumerate() {
+            let url = if part.contains("://") {
+                if let Some(end) = part.find("://") {
+                    scheme = if part[..end].ends_with('s') {
+                        "rediss://"
+                    } else {
+                        "redis://"
+                    };
+                }
+                part.to_string()
+            } else {
+                format!("{scheme}{part}")
+            };
+            let cfg = ConnectionConfig::from_url(&url)?;
+            match &cfg.addr {
+                Addr::Tcp { host, port } => seeds.push(NodeAddr {
+                    host: host.clone(),
+                    port: *port,
+                }),
+                Addr::Unix(_) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidConfig,
+                        "a cluster is reached over TCP, not a Unix socket",
+                    ))
+                }
+            }
+            if i == 0 {
+                node = Some(cfg);
+            }
+        }
+        let node = node.ok_or_else(|| Error::new(ErrorKind::InvalidConfig, "no seed URL"))?;
+        Ok(ClusterConfig {
+            seeds,
+            node,
+            max_redirects: 16,
+            retry_delay: Duration::from_millis(50),
+            refresh_every: Some(Duration::from_secs(30)),
+            pool: PoolConfig::default(),
+        })
+    }
+}
+
+/// An async Redis Cluster client: cheap to clone, one multiplexed
+/// connection per node, every generated command method.
+///
+/// Each command goes where its spec says ([`route`]): to the primary of its
+/// keys' slot, to every primary or node (`DBSIZE`, `KEYS`, `SCRIPT LOAD`)
+/// with the replies combined by the spec's response policy, or split per
+/// slot (`MGET`, `MSET`, `DEL` across slots) and put back in the caller's
+/// order. `MOVED` updates the slot map and sends the command to the new
+/// owner (and the topology is read again in the background, one refresh at
+/// a time); `ASK` sends it once to the importing node after `ASKING`;
+/// `TRYAGAIN` and `CLUSTERDOWN` are retried after a growing wait, within
+/// [`ClusterConfig::max_redirects`]. Keys in several slots of a command that
+/// cannot be split are refused before anything is sent. Blocking commands
+/// run on dedicated connections of the owning node's pool.
+///
+/// ```no_run
+/// # async fn demo() -> respec::Result<()> {
+/// use respec::prelude::*;
+/// use respec::cluster::ClusterClient;
+///
+/// let cluster = ClusterClient::open("redis://127.0.0.1:7000,127.0.0.1:7001")?;
+/// cluster.set("user:1", "ada").await?;
+/// let name = cluster.get("user:1").await?;
+/// let n: i64 = cluster.dbsize().await?; // summed over every primary
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ClusterClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClusterConfig,
+    map: RwLock<Arc<SlotMap>>,
+    nodes: Mutex<HashMap<NodeAddr, Connection>>,
+    pools: Mutex<HashMap<NodeAddr, Arc<Pool>>>,
+    /// Held while the topology is read, so that one refresh runs at a time.
+    refreshing: tokio::sync::Mutex<()>,
+    /// Bumped after every refresh, so a caller that waited for one knows.
+    generation: std::sync::atomic::AtomicU64,
+    /// The periodic refresh has been started.
+    ticking: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for ClusterClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterClient")
+            .field("seeds", &self.inner.config.seeds)
+            .field("map", &*self.inner.map())
+            .finish()
+    }
+}
+
+impl ClusterClient {
+    /// A client for the cluster reachable at the seed URLs (see
+    /// [`ClusterConfig::from_urls`]). Opening does no I/O: the topology is
+    /// read on first use.
+    pub fn open(urls: &str) -> Result<ClusterClient> {
+        Ok(Self::with_config(ClusterConfig::from_urls(urls)?))
+    }
+
+    /// A client with explicit settings.
+    pub fn with_config(config: ClusterConfig) -> ClusterClient {
+        ClusterClient {
+            inner: Arc::new(Inner {
+                config,
+                map: RwLock::new(Arc::new(SlotMap::empty())),
+                nodes: Mutex::new(HashMap::new()),
+                pools: Mutex::new(HashMap::new()),
+                refreshing: tokio::sync::Mutex::new(()),
+                generation: std::sync::atomic::AtomicU64::new(0),
+                ticking: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The client's settings.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.inner.config
+    }
+
+    /// The slot map as last read (empty before the first command).
+    pub fn slot_map(&self) -> Arc<SlotMap> {
+        self.inner.map()
+    }
+
+    /// Reads the topology now (it is also read on first use, after
+    /// `MOVED`, after a node's connection is lost, and periodically).
+    pub async fn refresh(&self) -> Result<()> {
+        let seen = self.inner.generation();
+        self.inner.refresh(seen).await
+    }
+
+    /// The shared connection to the node at `addr`, opened if needed.
+    pub async fn node(&self, addr: &NodeAddr) -> Result<Connection> {
+        self.inner.connection(addr).await
+    }
+
+    /// Sends any command where its spec routes it and resolves to its
+    /// reply (combined over nodes where the command runs on several).
+    pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        if let Err(e) = cmd
+            .check()
+            .and_then(|()| crate::cmd::check_sendable(cmd, crate::cmd::Target::Shared))
+        {
+            return ResponseFuture::ready(Err(e));
+        }
+        let route = match route(cmd) {
+            Ok(r) => r,
+            Err(e) => return ResponseFuture::ready(Err(e)),
+        };
+        let name: Arc<str> = cmd.name().into();
+        let block = cmd.blocks();
+        let mut out = BytesMut::new();
+        cmd.encode(&mut out);
+        let bytes = out.freeze();
+        let parts = match route {
+            Route::Split(_) => match split(cmd) {
+                Ok(p) => Some(p),
+                Err(e) => return ResponseFuture::ready(Err(e)),
+            },
+            _ => None,
+        };
+        let inner = self.inner.clone();
+        ResponseFuture::boxed(async move {
+            inner.ensure_map().await?;
+            let r = match route {
+                Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block).await,
+                Route::AnyPrimary | Route::Special => inner.run_anywhere(bytes, block).await,
+                Route::AllPrimaries(policy) => inner.run_on_all(bytes, policy, false).await,
+                Route::AllNodes(policy) => inner.run_on_all(bytes, policy, true).await,
+                Route::Split(policy) => {
+                    let parts = parts.unwrap_or_default();
+                    let replies = futures_join(parts.iter().map(|p| {
+                        let inner = inner.clone();
+                        let command = p.command.clone();
+                        let slot = p.slot;
+                        async move { inner.run_on_slot(slot, command, Block::No).await }
+                    }))
+                    .await;
+                    join(policy, &parts, replies)
+                }
+            };
+            r.map_err(|e| if e.command().is_none() { e.for_command(&*name) } else { e })
+        })
+    }
+}
+
+/// Awaits every future, concurrently, and returns their outputs in order.
+async fn futures_join<F, T>(futs: impl Iterator<Item = F>) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        match h.await {
+            Ok(v) => out.push(v),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    out
+}
+
+impl Inner {
+    fn map(&self) -> Arc<SlotMap> {
+        self.map.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn node_config(&self, addr: &NodeAddr) -> ConnectionConfig {
+        let mut cfg = self.config.node.clone();
+        cfg.addr = Addr::Tcp {
+            host: addr.host.clone(),
+            port: addr.port,
+        };
+        cfg
+    }
+
+    async fn connection(&self, addr: &NodeAddr) -> Result<Connection> {
+        let existing = self
+            .nodes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(addr)
+            .filter(|c| !c.is_closed())
+            .cloned();
+        if let Some(c) = existing {
+            return Ok(c);
+        }
+        let conn = Connection::connect(&self.node_config(addr)).await?;
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        // Another task may have connected meanwhile: keep one.
+        let kept = nodes
+            .entry(addr.clone())
+            .and_modify(|c| {
+                if c.is_closed() {
+                    *c = conn.clone();
+                }
+            })
+            .or_insert(conn)
+            .clone();
+        Ok(kept)
+    }
+
+    fn pool(&self, addr: &NodeAddr) -> Arc<Pool> {
+        self.pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(addr.clone())
+            .or_insert_with(|| Pool::new(self.node_config(addr), self.config.pool.clone()))
+            .clone()
+    }
+
+    /// Reads the topology if none was read yet.
+    async fn ensure_map(self: &Arc<Self>) -> Result<()> {
+        if self.map().is_complete() || self.generation() > 0 {
+            return Ok(());
+        }
+        self.refresh(0).await?;
+        if let Some(every) = self.config.refresh_every {
+            if !self
+                .ticking
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+            {
+                let weak = Arc::downgrade(self);
+                tokio::spawn(periodic_refresh(weak, every));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the topology from a known node (primaries first), then from
+    /// the seeds; one refresh at a time: a caller that waited while
+    /// another refresh ran (the generation moved past `seen`) returns.
+    async fn refresh(&self, seen: u64) -> Result<()> {
+        let _one = self.refreshing.lock().await;
+        if self.generation() > seen {
+            return Ok(());
+        }
+        let map = self.map();
+        let mut candidates: Vec<NodeAddr> = map.primaries().cloned().collect();
+        for s in map.shards() {
+            candidates.extend(s.replicas.iter().cloned());
+        }
+        candidates.extend(self.config.seeds.iter().cloned());
+        let mut last_err = None;
+        let mut tried = std::collections::HashSet::new();
+        for addr in candidates {
+            if !tried.insert(addr.clone()) {
+                continue;
+            }
+            match self.read_topology(&addr).await {
+                Ok(map) if map.assigned() > 0 => {
+                    *self.map.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(map);
+                    self.generation
+                        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                    return Ok(());
+                }
+                Ok(_) => {
+                    last_err = Some(Error::new(
+                        ErrorKind::ConnectionClosed,
+                        format!("{addr} serves no slots"),
+                    ))
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(Error::new(
+            ErrorKind::ConnectionClosed,
+            format!(
+                "could not read the cluster's topology from any known node or seed{}",
+                last_err.map(|e| format!(" (last: {e})")).unwrap_or_default()
+            ),
+        ))
+    }
+
+    async fn read_topology(&self, addr: &NodeAddr) -> Result<SlotMap> {
+        let conn = self.connection(addr).await?;
+        match conn
+            .send(&crate::Cmd::from_args(["CLUSTER", "SHARDS"]).unwrap_or_else(|| unreachable!()))
+            .await
+        {
+            Ok(reply) => SlotMap::from_shards(&reply, addr),
+            Err(e) if e.is_server_error() => {
+                // Before 7.0: CLUSTER SLOTS.
+                let reply = conn
+                    .send(
+                        &crate::Cmd::from_args(["CLUSTER", "SLOTS"])
+                            .unwrap_or_else(|| unreachable!()),
+                    )
+                    .await?;
+                SlotMap::from_slots(&reply, addr)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts a refresh in the background (after `MOVED` or a lost node),
+    /// unless one is running.
+    fn refresh_soon(self: &Arc<Self>) {
+        if self.refreshing.try_lock().is_err() {
+            return;
+        }
+        let seen = self.generation();
+        let this = self.clone();
+        tokio::spawn(async move {
+            let _ = this.refresh(seen).await;
+        });
+    }
+
+    /// Sends one encoded command to the owner of `slot`, following
+    /// redirects and retrying within the configured bound.
+    async fn run_on_slot(self: &Arc<Self>, slot: u16, bytes: Bytes, block: Block) -> Result<Frame> {
+        let mut target = self.map().primary(slot).cloned();
+        let mut asking = false;
+        let mut delay = self.config.retry_delay;
+        let mut last_err = None;
+        for _ in 0..=self.config.max_redirects {
+            let addr = match target.take() {
+                Some(a) => a,
+                None => {
+                    // No owner known: read the topology, then look again.
+                    let seen = self.generation();
+                    self.refresh(seen).await?;
+                    match self.map().primary(slot).cloned() {
+                        Some(a) => a,
+                        None => {
+                            return Err(Error::new(
+                                ErrorKind::ConnectionClosed,
+                                format!("no node serves slot {slot}"),
+                            ))
+                        }
+                    }
+                }
+            };
+            let result = self.send_to(&addr, bytes.clone(), block, asking).await;
+            asking = false;
+            let e = match result {
+                Ok(frame) => return Ok(frame),
+                Err(e) => e,
+            };
+            match Redirect::from_error(&e) {
+                Some(Redirect::Moved { slot: s, to }) => {
+                    {
+                        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+                        let mut updated = (**map).clone();
+                        updated.moved(s, &to);
+                        *map = Arc::new(updated);
+                    }
+                    self.refresh_soon();
+                    target = Some(to);
+                }
+                Some(Redirect::Ask { to, .. }) => {
+                    asking = true;
+                    target = Some(to);
+                }
+                Some(Redirect::TryAgain) | Some(Redirect::ClusterDown) => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                    if matches!(Redirect::from_error(&e), Some(Redirect::ClusterDown)) {
+                        self.refresh_soon();
+                    }
+                    target = self.map().primary(slot).cloned();
+                }
+                None if e.kind() == &ErrorKind::ConnectionClosed
+                    && e.to_string().contains(NOT_SENT) =>
+                {
+                    // The node could not be reached, so nothing was sent:
+                    // its replica may be taking over; read the topology
+                    // again and retry where the slot lives now.
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                    let seen = self.generation();
+                    let _ = self.refresh(seen).await;
+                    target = self.map().primary(slot).cloned();
+                }
+                None if e.is_connection_dropped() => {
+                    // Lost with the command in flight: it may have run, so
+                    // it is not sent again; the topology is read again for
+                    // the next commands.
+                    self.refresh_soon();
+                    return Err(e);
+                }
+                None => return Err(e),
+            }
+            last_err = Some(e);
+        }
+        Err(last_err.unwrap_or_else(|| {
+            Error::new(ErrorKind::ConnectionClosed, "too many redirects")
+        }))
+    }
+
+    /// Sends to the node at `addr`: on its shared connection, or for a
+    /// blocking command on a dedicated one of its pool; with `ASKING`
+    /// first after an `ASK`.
+    async fn send_to(&self, addr: &NodeAddr, bytes: Bytes, block: Block, asking: bool) -> Result<Frame> {
+        let payload = if asking {
+            let mut out = BytesMut::with_capacity(bytes.len() + 24);
+            crate::Command::encode(
+                &crate::Cmd::from_args(["ASKING"]).unwrap_or_else(|| unreachable!()),
+                &mut out,
+            );
+            out.extend_from_slice(&bytes);
+            out.freeze()
+        } else {
+            bytes
+        };
+        let replies = if asking { 2 } else { 1 };
+        let unwrap = |frame: Frame| -> Result<Frame> {
+            if !asking {
+                return Ok(frame);
+            }
+            match frame {
+                Frame::Array(mut items) if items.len() == 2 => {
+                    let reply = items.pop().unwrap_or(Frame::Null);
+                    match reply.error_message() {
+                        Some(m) => Err(Error::from_server_reply(m)),
+                        None => Ok(reply),
+                    }
+                }
+                other => Ok(other),
+            }
+        };
+        if block != Block::No {
+            let conn = self.pool(addr).get().await.map_err(not_sent)?;
+            let limit = block.deadline(conn.response_timeout());
+            return unwrap(conn.send_encoded_within(payload, replies, limit).await?);
+        }
+        let conn = self.connection(addr).await.map_err(not_sent)?;
+        unwrap(conn.send_encoded(payload, replies, true).await?)
+    }
+
+    /// Sends to any primary (a random one).
+    async fn run_anywhere(self: &Arc<Self>, bytes: Bytes, block: Block) -> Result<Frame> {
+        let map = self.map();
+        let primaries: Vec<&NodeAddr> = map.primaries().collect();
+        if primaries.is_empty() {
+            return Err(Error::new(ErrorKind::ConnectionClosed, "no primary known"));
+        }
+        let pick = random_index(primaries.len());
+        let addr = primaries[pick].clone();
+        drop(map);
+        self.send_to(&addr, bytes, block, false).await
+    }
+
+    /// Sends to every primary (or every node) at once and combines.
+    async fn run_on_all(self: &Arc<Self>, bytes: Bytes, policy: ResponsePolicy, replicas: bool) -> Result<Frame> {
+        let map = self.map();
+        let mut targets: Vec<NodeAddr> = map.primaries().cloned().collect();
+        if replicas {
+            for s in map.shards() {
+                targets.extend(s.replicas.iter().cloned());
+            }
+        }
+        let replies = futures_join(targets.into_iter().map(|addr| {
+            let this = self.clone();
+            let bytes = bytes.clone();
+            async move { this.send_to(&addr, bytes, Block::No, false).await }
+        }))
+        .await;
+        policy.combine(replies)
+    }
+}
+
+/// Marks an error that happened before the command was sent (the node
+/// could not be reached), so that it may be retried elsewhere.
+const NOT_SENT: &str = "not sent: ";
+
+fn not_sent(e: Error) -> Error {
+    Error::new(ErrorKind::ConnectionClosed, format!("{NOT_SENT}{e}"))
+}
+
+fn random_index(n: usize) -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_usize(n);
+    (h.finish() % n as u64) as usize
+}
+
+async fn periodic_refresh(inner: Weak<Inner>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let seen = inner.generation();
+        let _ = inner.refresh(seen).await;
+    }
+}
+
+impl AsyncExecutor for ClusterClient {
+    type Future<'a> = ResponseFuture;
+
+    fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        ClusterClient::execute(self, cmd)
+    }
+}
