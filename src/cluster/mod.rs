@@ -26,12 +26,14 @@
 //! # Ok::<(), respec::Error>(())
 //! ```
 
+mod blocking;
 mod client;
 mod map;
 mod redirect;
 mod route;
 mod slot;
 
+pub use blocking::BlockingClusterClient;
 pub use client::{ClusterClient, ClusterConfig};
 pub use map::{Shard, SlotMap};
 pub use redirect::{NodeAddr, Redirect};

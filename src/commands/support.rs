@@ -694,3 +694,4 @@ impl Executor for crate::Client {}
 impl Executor for crate::blocking::Client {}
 impl Executor for crate::connection::Connection {}
 impl Executor for crate::cluster::ClusterClient {}
+impl Executor for crate::cluster::BlockingClusterClient {}
