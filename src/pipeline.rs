@@ -183,6 +183,11 @@ impl Pipeline {
         })
     }
 
+    /// Each command's name and encoded bytes, in order.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.names().zip(crate::connection::commands_in(&self.buf))
+    }
+
     /// Removes every command, keeping the buffer's memory.
     pub fn clear(&mut self) {
         self.buf.clear();

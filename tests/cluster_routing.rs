@@ -72,8 +72,27 @@ fn routes_agree_with_the_servers_own_key_extraction() {
         vec![b"GET", b"{t}a"],
         vec![b"SET", b"{t}a", b"1", b"GET"],
         vec![b"LMOVE", b"{q}src", b"{q}dst", b"LEFT", b"RIGHT"],
-        vec![b"ZUNIONSTORE", b"{z}out", b"2", b"{z}a", b"{z}b", b"WEIGHTS", b"1", b"2"],
-        vec![b"XREADGROUP", b"GROUP", b"g", b"c", b"STREAMS", b"{s}1", b"{s}2", b">", b">"],
+        vec![
+            b"ZUNIONSTORE",
+            b"{z}out",
+            b"2",
+            b"{z}a",
+            b"{z}b",
+            b"WEIGHTS",
+            b"1",
+            b"2",
+        ],
+        vec![
+            b"XREADGROUP",
+            b"GROUP",
+            b"g",
+            b"c",
+            b"STREAMS",
+            b"{s}1",
+            b"{s}2",
+            b">",
+            b">",
+        ],
         vec![b"EVAL", b"return 1", b"1", b"{e}k", b"arg"],
         vec![b"BITOP", b"AND", b"{b}dest", b"{b}x", b"{b}y"],
     ];
@@ -99,10 +118,10 @@ fn routes_agree_with_the_servers_own_key_extraction() {
     let mset = Cmd::from_args(["MSET", "a", "1", "b", "2", "{a}c", "3"]).unwrap();
     for part in split(&mset).unwrap() {
         let e = client
-            .execute(&respec::Cmd::from_args(
-                respec::commands::support::split_encoded(&part.command),
+            .execute(
+                &respec::Cmd::from_args(respec::commands::support::split_encoded(&part.command))
+                    .unwrap(),
             )
-            .unwrap())
             .unwrap_err();
         assert!(
             e.to_string().contains("CLUSTERDOWN")

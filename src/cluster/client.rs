@@ -36,6 +36,23 @@ pub struct ClusterConfig {
     pub refresh_every: Option<Duration>,
     /// The per-node pools of dedicated connections (blocking commands).
     pub pool: PoolConfig,
+    /// Where commands the spec flags `readonly` are read from.
+    pub read_from: ReadFrom,
+}
+
+/// Where read-only commands go (only those the spec flags `readonly`;
+/// everything else goes to primaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadFrom {
+    /// The primary of the slot (the default): reads see every write.
+    #[default]
+    Primary,
+    /// A replica of the slot's shard when one is known, the primary
+    /// otherwise; replicas lag behind the primary, so a read may miss a
+    /// write just made.
+    PreferReplica,
+    /// The primary and its replicas in turn.
+    RoundRobin,
 }
 
 impl ClusterConfig {
@@ -84,6 +101,7 @@ impl ClusterConfig {
             retry_delay: Duration::from_millis(50),
             refresh_every: Some(Duration::from_secs(30)),
             pool: PoolConfig::default(),
+            read_from: ReadFrom::Primary,
         })
     }
 }
@@ -116,13 +134,17 @@ impl ClusterConfig {
 /// ```
 #[derive(Clone)]
 pub struct ClusterClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     config: ClusterConfig,
     map: RwLock<Arc<SlotMap>>,
     nodes: Mutex<HashMap<NodeAddr, Connection>>,
+    /// Connections to replicas, in `READONLY` mode.
+    replicas: Mutex<HashMap<NodeAddr, Connection>>,
+    /// Turns of the round-robin read policy.
+    turn: std::sync::atomic::AtomicUsize,
     pools: Mutex<HashMap<NodeAddr, Arc<Pool>>>,
     /// Held while the topology is read, so that one refresh runs at a time.
     refreshing: tokio::sync::Mutex<()>,
@@ -156,6 +178,8 @@ impl ClusterClient {
                 config,
                 map: RwLock::new(Arc::new(SlotMap::empty())),
                 nodes: Mutex::new(HashMap::new()),
+                replicas: Mutex::new(HashMap::new()),
+                turn: std::sync::atomic::AtomicUsize::new(0),
                 pools: Mutex::new(HashMap::new()),
                 refreshing: tokio::sync::Mutex::new(()),
                 generation: std::sync::atomic::AtomicU64::new(0),
@@ -215,6 +239,20 @@ impl ClusterClient {
         ResponseFuture::boxed(async move {
             inner.ensure_map().await?;
             let r = match route {
+                Route::Slot {
+                    slot,
+                    readonly: true,
+                } if block == Block::No => {
+                    match inner.replica_for(slot) {
+                        Some(addr) => match inner.send_to_replica(&addr, bytes.clone()).await {
+                            Ok(frame) => Ok(frame),
+                            // Not served there (a MOVED, a lost replica):
+                            // the primary answers.
+                            Err(_) => inner.run_on_slot(slot, bytes, block).await,
+                        },
+                        None => inner.run_on_slot(slot, bytes, block).await,
+                    }
+                }
                 Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block).await,
                 Route::AnyPrimary | Route::Special => inner.run_anywhere(bytes, block).await,
                 Route::AllPrimaries(policy) => inner.run_on_all(bytes, policy, false).await,
@@ -231,7 +269,13 @@ impl ClusterClient {
                     join(policy, &parts, replies)
                 }
             };
-            r.map_err(|e| if e.command().is_none() { e.for_command(&*name) } else { e })
+            r.map_err(|e| {
+                if e.command().is_none() {
+                    e.for_command(&*name)
+                } else {
+                    e
+                }
+            })
         })
     }
 }
@@ -254,11 +298,27 @@ where
 }
 
 impl Inner {
-    fn map(&self) -> Arc<SlotMap> {
+    pub(super) fn map(&self) -> Arc<SlotMap> {
         self.map.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn generation(&self) -> u64 {
+    pub(super) fn max_redirects(&self) -> usize {
+        self.config.max_redirects
+    }
+
+    /// Records a `MOVED` in the slot map and reads the topology again in
+    /// the background.
+    pub(super) fn note_moved(self: &Arc<Self>, slot: u16, to: &NodeAddr) {
+        {
+            let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+            let mut updated = (**map).clone();
+            updated.moved(slot, to);
+            *map = Arc::new(updated);
+        }
+        self.refresh_soon();
+    }
+
+    pub(super) fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
@@ -271,7 +331,7 @@ impl Inner {
         cfg
     }
 
-    async fn connection(&self, addr: &NodeAddr) -> Result<Connection> {
+    pub(super) async fn connection(&self, addr: &NodeAddr) -> Result<Connection> {
         let existing = self
             .nodes
             .lock()
@@ -307,16 +367,13 @@ impl Inner {
     }
 
     /// Reads the topology if none was read yet.
-    async fn ensure_map(self: &Arc<Self>) -> Result<()> {
+    pub(super) async fn ensure_map(self: &Arc<Self>) -> Result<()> {
         if self.map().is_complete() || self.generation() > 0 {
             return Ok(());
         }
         self.refresh(0).await?;
         if let Some(every) = self.config.refresh_every {
-            if !self
-                .ticking
-                .swap(true, std::sync::atomic::Ordering::AcqRel)
-            {
+            if !self.ticking.swap(true, std::sync::atomic::Ordering::AcqRel) {
                 let weak = Arc::downgrade(self);
                 tokio::spawn(periodic_refresh(weak, every));
             }
@@ -327,7 +384,7 @@ impl Inner {
     /// Reads the topology from a known node (primaries first), then from
     /// the seeds; one refresh at a time: a caller that waited while
     /// another refresh ran (the generation moved past `seen`) returns.
-    async fn refresh(&self, seen: u64) -> Result<()> {
+    pub(super) async fn refresh(&self, seen: u64) -> Result<()> {
         let _one = self.refreshing.lock().await;
         if self.generation() > seen {
             return Ok(());
@@ -364,7 +421,9 @@ impl Inner {
             ErrorKind::ConnectionClosed,
             format!(
                 "could not read the cluster's topology from any known node or seed{}",
-                last_err.map(|e| format!(" (last: {e})")).unwrap_or_default()
+                last_err
+                    .map(|e| format!(" (last: {e})"))
+                    .unwrap_or_default()
             ),
         ))
     }
@@ -392,7 +451,7 @@ impl Inner {
 
     /// Starts a refresh in the background (after `MOVED` or a lost node),
     /// unless one is running.
-    fn refresh_soon(self: &Arc<Self>) {
+    pub(super) fn refresh_soon(self: &Arc<Self>) {
         if self.refreshing.try_lock().is_err() {
             return;
         }
@@ -405,7 +464,12 @@ impl Inner {
 
     /// Sends one encoded command to the owner of `slot`, following
     /// redirects and retrying within the configured bound.
-    async fn run_on_slot(self: &Arc<Self>, slot: u16, bytes: Bytes, block: Block) -> Result<Frame> {
+    pub(super) async fn run_on_slot(
+        self: &Arc<Self>,
+        slot: u16,
+        bytes: Bytes,
+        block: Block,
+    ) -> Result<Frame> {
         let mut target = self.map().primary(slot).cloned();
         let mut asking = false;
         let mut delay = self.config.retry_delay;
@@ -436,13 +500,7 @@ impl Inner {
             };
             match Redirect::from_error(&e) {
                 Some(Redirect::Moved { slot: s, to }) => {
-                    {
-                        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-                        let mut updated = (**map).clone();
-                        updated.moved(s, &to);
-                        *map = Arc::new(updated);
-                    }
-                    self.refresh_soon();
+                    self.note_moved(s, &to);
                     target = Some(to);
                 }
                 Some(Redirect::Ask { to, .. }) => {
@@ -480,15 +538,20 @@ impl Inner {
             }
             last_err = Some(e);
         }
-        Err(last_err.unwrap_or_else(|| {
-            Error::new(ErrorKind::ConnectionClosed, "too many redirects")
-        }))
+        Err(last_err
+            .unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "too many redirects")))
     }
 
     /// Sends to the node at `addr`: on its shared connection, or for a
     /// blocking command on a dedicated one of its pool; with `ASKING`
     /// first after an `ASK`.
-    async fn send_to(&self, addr: &NodeAddr, bytes: Bytes, block: Block, asking: bool) -> Result<Frame> {
+    pub(super) async fn send_to(
+        &self,
+        addr: &NodeAddr,
+        bytes: Bytes,
+        block: Block,
+        asking: bool,
+    ) -> Result<Frame> {
         let payload = if asking {
             let mut out = BytesMut::with_capacity(bytes.len() + 24);
             crate::Command::encode(
@@ -525,6 +588,53 @@ impl Inner {
         unwrap(conn.send_encoded(payload, replies, true).await?)
     }
 
+    /// The replica a read-only command of `slot` goes to under the read
+    /// policy (`None`: the primary).
+    fn replica_for(&self, slot: u16) -> Option<NodeAddr> {
+        let map = self.map();
+        let shard = map.shard(slot)?;
+        if shard.replicas.is_empty() {
+            return None;
+        }
+        match self.config.read_from {
+            ReadFrom::Primary => None,
+            ReadFrom::PreferReplica => {
+                let i = random_index(shard.replicas.len());
+                Some(shard.replicas[i].clone())
+            }
+            ReadFrom::RoundRobin => {
+                let n = shard.replicas.len() + 1;
+                let t = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
+                shard.replicas.get(t).cloned()
+            }
+        }
+    }
+
+    /// Sends a read to a replica, on a connection in `READONLY` mode.
+    async fn send_to_replica(&self, addr: &NodeAddr, bytes: Bytes) -> Result<Frame> {
+        let existing = self
+            .replicas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(addr)
+            .filter(|c| !c.is_closed())
+            .cloned();
+        let conn = match existing {
+            Some(c) => c,
+            None => {
+                let conn = Connection::connect(&self.node_config(addr)).await?;
+                conn.send(&crate::Cmd::from_args(["READONLY"]).unwrap_or_else(|| unreachable!()))
+                    .await?;
+                self.replicas
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(addr.clone(), conn.clone());
+                conn
+            }
+        };
+        conn.send_encoded(bytes, 1, true).await
+    }
+
     /// Sends to any primary (a random one).
     async fn run_anywhere(self: &Arc<Self>, bytes: Bytes, block: Block) -> Result<Frame> {
         let map = self.map();
@@ -539,7 +649,12 @@ impl Inner {
     }
 
     /// Sends to every primary (or every node) at once and combines.
-    async fn run_on_all(self: &Arc<Self>, bytes: Bytes, policy: ResponsePolicy, replicas: bool) -> Result<Frame> {
+    async fn run_on_all(
+        self: &Arc<Self>,
+        bytes: Bytes,
+        policy: ResponsePolicy,
+        replicas: bool,
+    ) -> Result<Frame> {
         let map = self.map();
         let mut targets: Vec<NodeAddr> = map.primaries().cloned().collect();
         if replicas {

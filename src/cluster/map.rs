@@ -116,7 +116,9 @@ impl SlotMap {
             for node in get(b"nodes").and_then(items).unwrap_or_default() {
                 let nf = fields(node).ok_or_else(|| bad("a node is not a map"))?;
                 let nget = |k: &[u8]| nf.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-                let Some(port) = nget(b"port").and_then(int).and_then(|p| u16::try_from(p).ok())
+                let Some(port) = nget(b"port")
+                    .and_then(int)
+                    .and_then(|p| u16::try_from(p).ok())
                 else {
                     continue; // a TLS-only node: tls-port only
                 };
@@ -165,7 +167,10 @@ impl SlotMap {
             let mut nodes = r[2..].iter().filter_map(|n| {
                 let n = items(n)?;
                 let port = u16::try_from(int(n.get(1)?)?).ok()?;
-                Some((announced(n.first().and_then(text), port, asked), n.get(2).and_then(text)))
+                Some((
+                    announced(n.first().and_then(text), port, asked),
+                    n.get(2).and_then(text),
+                ))
             });
             let Some((primary, primary_id)) = nodes.next() else {
                 continue;
@@ -327,13 +332,17 @@ mod tests {
         assert_eq!(map.primary(5461).unwrap().port, 7001);
         assert_eq!(map.primary(16383).unwrap().port, 7002);
         assert_eq!(map.shard(0).unwrap().replicas[0].port, 7003);
-        assert!(map.shard(6000).unwrap().replicas.is_empty(), "failed replica");
+        assert!(
+            map.shard(6000).unwrap().replicas.is_empty(),
+            "failed replica"
+        );
         assert_eq!(map.primaries().count(), 3);
         // The same as RESP3 maps.
         fn to_map(f: &Frame) -> Frame {
             match f {
                 Frame::Array(items)
-                    if items.len() % 2 == 0 && items.first().is_some_and(|i| i.as_bytes().is_some()) =>
+                    if items.len() % 2 == 0
+                        && items.first().is_some_and(|i| i.as_bytes().is_some()) =>
                 {
                     Frame::Map(
                         items
@@ -354,7 +363,8 @@ mod tests {
 
     #[test]
     fn slots_reply_and_moved() {
-        let node = |host: &str, port: i64| Frame::Array(vec![b(host), Frame::Integer(port), b("id")]);
+        let node =
+            |host: &str, port: i64| Frame::Array(vec![b(host), Frame::Integer(port), b("id")]);
         let reply = Frame::Array(vec![
             Frame::Array(vec![
                 Frame::Integer(0),
@@ -370,7 +380,11 @@ mod tests {
         ]);
         let mut map = SlotMap::from_slots(&reply, &asked()).unwrap();
         assert!(map.is_complete());
-        assert_eq!(map.primary(1).unwrap(), &asked(), "an empty host is the one asked");
+        assert_eq!(
+            map.primary(1).unwrap(),
+            &asked(),
+            "an empty host is the one asked"
+        );
         assert_eq!(map.primary(9000).unwrap().host, "127.0.0.2");
         let to = NodeAddr {
             host: "127.0.0.1".into(),

@@ -29,12 +29,13 @@
 mod blocking;
 mod client;
 mod map;
+mod pipeline;
 mod redirect;
 mod route;
 mod slot;
 
 pub use blocking::BlockingClusterClient;
-pub use client::{ClusterClient, ClusterConfig};
+pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};
 pub use redirect::{NodeAddr, Redirect};
 pub use route::{join, route, split, Part, ResponsePolicy, Route};

@@ -119,9 +119,8 @@ mod tests {
                 }
             })
         );
-        let e = Error::from_server_reply(
-            b"TRYAGAIN Multiple keys request during rehashing of slot",
-        );
+        let e =
+            Error::from_server_reply(b"TRYAGAIN Multiple keys request during rehashing of slot");
         assert_eq!(Redirect::from_error(&e), Some(Redirect::TryAgain));
         let e = Error::from_server_reply(b"CLUSTERDOWN The cluster is down");
         assert_eq!(Redirect::from_error(&e), Some(Redirect::ClusterDown));

@@ -251,9 +251,9 @@ thread_local! {
 
 /// Whether the key specs describe every key (no `unknown` search).
 fn keys_known(spec: &CommandSpec) -> bool {
-    spec.key_specs.iter().all(|k| {
-        !matches!(k.begin, BeginSearch::Unknown) && !matches!(k.find, FindKeys::Unknown)
-    })
+    spec.key_specs
+        .iter()
+        .all(|k| !matches!(k.begin, BeginSearch::Unknown) && !matches!(k.find, FindKeys::Unknown))
 }
 
 /// Where `cmd` goes, from its spec and arguments; an `Err` (nothing sent)
@@ -353,8 +353,14 @@ pub fn split<C: Command + ?Sized>(cmd: &C) -> Result<Vec<Part>> {
     let [k] = spec.key_specs else {
         return Err(cannot());
     };
-    let (BeginSearch::Index(first), FindKeys::Range { last_key: -1, step, limit: 0 }) =
-        (k.begin, k.find)
+    let (
+        BeginSearch::Index(first),
+        FindKeys::Range {
+            last_key: -1,
+            step,
+            limit: 0,
+        },
+    ) = (k.begin, k.find)
     else {
         return Err(cannot());
     };
@@ -455,7 +461,9 @@ mod tests {
             }
         );
         // Keys after a keyword (XREAD STREAMS), a key count (EVAL), tags.
-        let r = route(&cmd(&["XREAD", "COUNT", "1", "STREAMS", "{a}1", "{a}2", "0", "0"]));
+        let r = route(&cmd(&[
+            "XREAD", "COUNT", "1", "STREAMS", "{a}1", "{a}2", "0", "0",
+        ]));
         assert_eq!(
             r.unwrap(),
             Route::Slot {
@@ -487,9 +495,15 @@ mod tests {
             route(&cmd(&["SCRIPT", "LOAD", "return 1"])).unwrap(),
             Route::AllNodes(ResponsePolicy::AllSucceeded)
         );
-        assert_eq!(route(&cmd(&["PING"])).unwrap(), Route::AllPrimaries(ResponsePolicy::AllSucceeded));
+        assert_eq!(
+            route(&cmd(&["PING"])).unwrap(),
+            Route::AllPrimaries(ResponsePolicy::AllSucceeded)
+        );
         assert_eq!(route(&cmd(&["ECHO", "x"])).unwrap(), Route::AnyPrimary);
-        assert_eq!(route(&cmd(&["NOT.A.COMMAND", "x"])).unwrap(), Route::Special);
+        assert_eq!(
+            route(&cmd(&["NOT.A.COMMAND", "x"])).unwrap(),
+            Route::Special
+        );
     }
 
     #[test]
@@ -555,6 +569,9 @@ mod tests {
             Err(Error::from_server_reply(b"ERR no")),
         ]);
         assert!(err.is_err());
-        assert!(split(&cmd(&["MSET", "a"])).is_err(), "a key without its value");
+        assert!(
+            split(&cmd(&["MSET", "a"])).is_err(),
+            "a key without its value"
+        );
     }
 }

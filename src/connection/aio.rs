@@ -567,7 +567,7 @@ fn closed_error() -> Error {
 
 /// The encoded commands in `bytes` (each `*N` followed by N bulk strings),
 /// as slices; stops at anything else.
-fn commands_in(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn commands_in(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     std::iter::from_fn(move || {
         let whole = bytes;
         let mut at = 0;

@@ -21,6 +21,7 @@ mod tls;
 pub(crate) use aio::check_required;
 pub(crate) use aio::name_of as aio_name_of;
 pub(crate) use aio::Payload;
+pub(crate) use aio::commands_in;
 pub use aio::{Connection, ResponseFuture};
 pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_RESPONSE_TIMEOUT};
 pub use handshake::ServerInfo;
