@@ -32,6 +32,7 @@ mod map;
 mod pipeline;
 mod redirect;
 mod route;
+mod scan;
 mod slot;
 
 pub use blocking::BlockingClusterClient;
@@ -39,4 +40,5 @@ pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};
 pub use redirect::{NodeAddr, Redirect};
 pub use route::{join, route, split, Part, ResponsePolicy, Route};
+pub use scan::ClusterScan;
 pub use slot::{crc16, hash_tag, key_slot, SLOTS};
