@@ -254,7 +254,12 @@ impl ClusterClient {
                     }
                 }
                 Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block).await,
-                Route::AnyPrimary | Route::Special => inner.run_anywhere(bytes, block).await,
+                Route::AnyPrimary => inner.run_anywhere(bytes, block).await,
+                Route::Special => match inner.slot_from_server(&bytes).await {
+                    Ok(Some(slot)) => inner.run_on_slot(slot, bytes, block).await,
+                    Ok(None) => inner.run_anywhere(bytes, block).await,
+                    Err(e) => Err(e),
+                },
                 Route::AllPrimaries(policy) => inner.run_on_all(bytes, policy, false).await,
                 Route::AllNodes(policy) => inner.run_on_all(bytes, policy, true).await,
                 Route::Split(policy) => {
@@ -633,6 +638,43 @@ impl Inner {
             }
         };
         conn.send_encoded(bytes, 1, true).await
+    }
+
+    /// The slot of a command whose keys the spec cannot locate (`SORT`
+    /// with `BY`/`GET`, a command the specs do not have), from the
+    /// server's own `COMMAND GETKEYS`; `None` when it has no keys. Keys in
+    /// several slots are refused before the command is sent.
+    async fn slot_from_server(self: &Arc<Self>, bytes: &Bytes) -> Result<Option<u16>> {
+        let mut getkeys = crate::Cmd::new("COMMAND");
+        getkeys.arg("GETKEYS");
+        for a in crate::commands::support::split_encoded(bytes) {
+            getkeys.arg(a);
+        }
+        let mut out = BytesMut::new();
+        crate::Command::encode(&getkeys, &mut out);
+        let keys = match self.run_anywhere(out.freeze(), Block::No).await {
+            Ok(Frame::Array(keys)) | Ok(Frame::Set(keys)) => keys,
+            // No keys in this call ("The command has no key arguments"),
+            // or a command the server does not know: anywhere.
+            _ => return Ok(None),
+        };
+        let mut slot = None;
+        for k in &keys {
+            let Some(k) = k.as_bytes() else { continue };
+            let s = super::slot::key_slot(k);
+            match slot {
+                None => slot = Some(s),
+                Some(first) if first != s => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidInput,
+                        "its keys are in different hash slots (CROSSSLOT), so no single \
+                         node can run it; put them in one slot with a hash tag",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(slot)
     }
 
     /// Sends to any primary (a random one).
