@@ -152,6 +152,8 @@ pub(super) struct Inner {
     generation: std::sync::atomic::AtomicU64,
     /// The periodic refresh has been started.
     ticking: std::sync::atomic::AtomicBool,
+    /// When the topology was last read.
+    last_refresh: Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for ClusterClient {
@@ -184,6 +186,7 @@ impl ClusterClient {
                 refreshing: tokio::sync::Mutex::new(()),
                 generation: std::sync::atomic::AtomicU64::new(0),
                 ticking: std::sync::atomic::AtomicBool::new(false),
+                last_refresh: Mutex::new(None),
             }),
         }
     }
@@ -409,6 +412,8 @@ impl Inner {
             match self.read_topology(&addr).await {
                 Ok(map) if map.assigned() > 0 => {
                     *self.map.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(map);
+                    *self.last_refresh.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(std::time::Instant::now());
                     self.generation
                         .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                     return Ok(());
@@ -451,6 +456,21 @@ impl Inner {
                 SlotMap::from_slots(&reply, addr)
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Reads the topology again unless it was read in the last 100 ms (so
+    /// that many callers failing on one dead node do not read it in a
+    /// loop).
+    async fn refresh_unless_recent(&self) {
+        let recent = self
+            .last_refresh
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(100));
+        if !recent {
+            let seen = self.generation();
+            let _ = self.refresh(seen).await;
         }
     }
 
@@ -523,14 +543,25 @@ impl Inner {
                 None if e.kind() == &ErrorKind::ConnectionClosed
                     && e.to_string().contains(NOT_SENT) =>
                 {
-                    // The node could not be reached, so nothing was sent:
-                    // its replica may be taking over; read the topology
-                    // again and retry where the slot lives now.
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(1));
-                    let seen = self.generation();
-                    let _ = self.refresh(seen).await;
-                    target = self.map().primary(slot).cloned();
+                    // The node could not be reached, so nothing was sent.
+                    // Read the topology once (coalesced with other callers):
+                    // when another node serves the slot now (its replica
+                    // took over), go there; otherwise fail at once rather
+                    // than hold the caller until a failover, so that work
+                    // for the healthy shards is never stuck behind it.
+                    self.refresh_unless_recent().await;
+                    match self.map().primary(slot).cloned() {
+                        Some(now) if now != addr => target = Some(now),
+                        _ => {
+                            return Err(Error::new(
+                                ErrorKind::ConnectionClosed,
+                                format!(
+                                    "the primary of slot {slot} ({addr}) cannot be reached and no \
+                                     other node serves the slot yet: {e}"
+                                ),
+                            ))
+                        }
+                    }
                 }
                 None if e.is_connection_dropped() => {
                     // Lost with the command in flight: it may have run, so
