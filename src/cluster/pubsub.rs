@@ -18,6 +18,10 @@ use crate::pubsub::{Message, Subscriber};
 /// the channels it served are placed again from a fresh topology.
 const NODE_RECONNECT: Duration = Duration::from_secs(1);
 
+/// How long the channels of a lost node are offered to the cluster (the
+/// failover can take several node timeouts) before `next_message` gives up.
+const RESUBSCRIBE_FOR: Duration = Duration::from_secs(30);
+
 /// A sharded pub/sub subscriber on a cluster: one subscriber connection per
 /// node that owns a subscribed channel's slot, their messages merged.
 /// When a node is lost for good (its replica took over), its channels are
@@ -184,9 +188,10 @@ impl ShardedSubscriber {
 
     /// Waits for the next message from any node. When a node's subscriber
     /// cannot reconnect (the node is gone), the topology is read again and
-    /// its channels are subscribed where their slots live now.
+    /// its channels are subscribed where their slots live now, retried for
+    /// up to 30 s (a failover takes a few node timeouts).
     pub async fn next_message(&mut self) -> Result<Message> {
-        let mut attempts = 0;
+        let mut since: Option<std::time::Instant> = None;
         loop {
             if !self.unplaced.is_empty() {
                 // Cloned, not taken: a cancelled wait loses no channel.
@@ -195,8 +200,8 @@ impl ShardedSubscriber {
                 let seen = inner.generation();
                 let _ = inner.refresh(seen).await;
                 if let Err(e) = self.place(again.clone()).await {
-                    attempts += 1;
-                    if attempts > self.client.config().max_redirects {
+                    let first = *since.get_or_insert_with(std::time::Instant::now);
+                    if first.elapsed() > RESUBSCRIBE_FOR {
                         return Err(Error::new(
                             e.kind().clone(),
                             format!("the sharded subscriber could not subscribe again: {e}"),
