@@ -130,12 +130,21 @@ impl SlotMap {
                 let role = nget(b"role").and_then(text).unwrap_or_default();
                 let health = nget(b"health").and_then(text).unwrap_or_default();
                 if role == "master" || role == "primary" {
-                    primary = Some((addr, nget(b"id").and_then(text)));
+                    // After a failover a shard can list its dead former
+                    // primary too (`health: fail`): the live one wins.
+                    let live = health.is_empty() || health == "online";
+                    let better = match &primary {
+                        None => true,
+                        Some((_, _, was_live)) => live && !was_live,
+                    };
+                    if better {
+                        primary = Some((addr, nget(b"id").and_then(text), live));
+                    }
                 } else if health == "online" {
                     replicas.push(addr);
                 }
             }
-            let Some((primary, primary_id)) = primary else {
+            let Some((primary, primary_id, _)) = primary else {
                 continue; // a shard whose primary is gone: no owner now
             };
             if ranges.is_empty() {
@@ -317,6 +326,7 @@ mod tests {
             shard(
                 vec![5461, 10922],
                 vec![
+                    node_resp2(7005, "master", "fail", "f"),
                     node_resp2(7001, "master", "online", "b"),
                     node_resp2(7004, "replica", "failed", "e"),
                 ],

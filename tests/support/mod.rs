@@ -11,6 +11,7 @@
 //! with the command that installs it.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod proxy;
 
 use std::fs;

@@ -1,0 +1,871 @@
+//! The async cluster client against a real 3-primary, 3-replica cluster of
+//! Redis 8.2.3 (and Valkey 9.1.2): routing by slot, policies, split
+//! commands, redirects while slots move, a primary's loss.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use respec::cluster::{key_slot, ClusterClient};
+use respec::prelude::*;
+use respec::{Cmd, ErrorKind, Frame};
+use support::cluster::Cluster;
+use support::Kind;
+
+fn args(a: &[&str]) -> Cmd {
+    Cmd::from_args(a.iter().copied()).expect("non-empty")
+}
+
+async fn within<T>(secs: u64, what: &str, f: impl std::future::IntoFuture<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(secs), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung"))
+}
+
+fn client_for(cluster: &Cluster) -> ClusterClient {
+    ClusterClient::open(&cluster.seed_urls().join(",")).unwrap()
+}
+
+/// Keys land on the primary that owns their slot; keyless commands follow
+/// their policy; split commands come back in the caller's order.
+async fn routes_and_policies(kind: Kind) {
+    let cluster = Cluster::start(kind, 3, 1);
+    let client = client_for(&cluster);
+    let keys: Vec<String> = (0..300).map(|i| format!("k:{i}")).collect();
+    for (i, k) in keys.iter().enumerate() {
+        within(10, "SET", client.set(k.as_str(), format!("v:{i}")))
+            .await
+            .unwrap();
+    }
+    // Every key is on the primary that owns its slot.
+    let mut expected: HashMap<u16, i64> = HashMap::new();
+    for k in &keys {
+        *expected
+            .entry(cluster.primary_for_key(k.as_bytes()).port)
+            .or_default() += 1;
+    }
+    for p in cluster.primaries() {
+        let n = cluster.call(p.port, &["DBSIZE"]).int().unwrap();
+        assert_eq!(
+            n,
+            expected.get(&p.port).copied().unwrap_or(0),
+            "node {}",
+            p.port
+        );
+    }
+    // Reads come back from wherever they live.
+    for (i, k) in keys.iter().enumerate() {
+        let v = within(10, "GET", client.get(k.as_str())).await.unwrap();
+        assert_eq!(
+            v.map(|v| v.to_string()).as_deref(),
+            Some(format!("v:{i}").as_str())
+        );
+    }
+    // DBSIZE: summed over the primaries.
+    let n: i64 = within(10, "DBSIZE", client.dbsize()).await.unwrap();
+    assert_eq!(n, 300);
+    // KEYS: every primary's keys.
+    let all: Vec<String> = within(10, "KEYS", client.execute(&args(&["KEYS", "k:*"])))
+        .await
+        .map(|f| respec::FromResp::from_resp(f).unwrap())
+        .unwrap();
+    assert_eq!(all.len(), 300);
+    // SCAN over every primary: each key once.
+    let mut scanned: Vec<String> = within(
+        10,
+        "SCAN",
+        client
+            .scan_iter::<String>(respec::scan::ScanOptions::new().pattern("k:*").count(50))
+            .collect_all(),
+    )
+    .await
+    .unwrap();
+    scanned.sort();
+    let mut want = keys.clone();
+    want.sort();
+    assert_eq!(scanned, want);
+    // MGET across slots, in the caller's order, with a missing key.
+    let picks = ["k:7", "k:200", "nope", "k:0", "k:123"];
+    let got: Vec<Option<String>> = within(
+        10,
+        "MGET",
+        client.execute(&args(&{
+            let mut a = vec!["MGET"];
+            a.extend(picks);
+            a
+        })),
+    )
+    .await
+    .map(|f| respec::FromResp::from_resp(f).unwrap())
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            Some("v:7".to_string()),
+            Some("v:200".to_string()),
+            None,
+            Some("v:0".to_string()),
+            Some("v:123".to_string())
+        ]
+    );
+    // MSET and DEL across slots: all succeeded, and the sum.
+    within(
+        10,
+        "MSET",
+        client.execute(&args(&["MSET", "m:a", "1", "m:b", "2", "m:c", "3"])),
+    )
+    .await
+    .unwrap();
+    let d = within(
+        10,
+        "DEL",
+        client.execute(&args(&["DEL", "m:a", "m:b", "m:c", "m:none"])),
+    )
+    .await
+    .unwrap();
+    assert_eq!(d, Frame::Integer(3));
+    // Keys in several slots of a command that cannot be split: refused
+    // before anything is sent.
+    let e = within(
+        10,
+        "RENAME",
+        client.execute(&args(&["RENAME", "k:1", "k:2"])),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("CROSSSLOT"), "{e}");
+    // A hash tag keeps them together.
+    within(10, "SET", client.set("{u}a", "1")).await.unwrap();
+    within(
+        10,
+        "RENAME",
+        client.execute(&args(&["RENAME", "{u}a", "{u}b"])),
+    )
+    .await
+    .unwrap();
+    let v = within(10, "GET", client.get("{u}b")).await.unwrap();
+    assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("1"));
+    // A blocking command runs on a dedicated connection of its node.
+    let c2 = client.clone();
+    let popped = tokio::spawn(async move { c2.blpop(["q:1"], 5.0).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    within(10, "LPUSH", client.lpush("q:1", ["x"]))
+        .await
+        .unwrap();
+    let got = within(10, "BLPOP", popped).await.unwrap().unwrap();
+    assert_eq!(
+        got.map(|(k, v)| (k.to_string(), v.to_string())),
+        Some(("q:1".to_string(), "x".to_string()))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_routes_by_slot_and_policy() {
+    routes_and_policies(Kind::Redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn valkey_cluster_routes_by_slot_and_policy() {
+    routes_and_policies(Kind::Valkey).await;
+}
+
+/// Slots moved with the server's own flow while 16 tasks write: no task
+/// sees an error (MOVED and ASK are followed), every acknowledged write
+/// reads back, and the client's slot map follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_follow_slots_that_move() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client = client_for(&cluster);
+    client.refresh().await.unwrap();
+    let primaries: Vec<u16> = cluster.primaries().iter().map(|n| n.port).collect();
+    let (from, to) = (primaries[0], primaries[1]);
+    let moving: Vec<u16> = cluster
+        .node_by_port(from)
+        .slots
+        .iter()
+        .flat_map(|&(a, b)| a..=b)
+        .take(300)
+        .collect();
+    // Keys in the slots that will move, written before and during the move.
+    let in_moving: Vec<String> = (0..200_000)
+        .map(|i| format!("w:{i}"))
+        .filter(|k| moving.contains(&key_slot(k.as_bytes())))
+        .take(400)
+        .collect();
+    assert!(in_moving.len() >= 100, "{} keys", in_moving.len());
+    for k in &in_moving[..100] {
+        within(10, "SET", client.set(k.as_str(), k.as_str()))
+            .await
+            .unwrap();
+    }
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keys = Arc::new(in_moving.clone());
+    let mut writers = Vec::new();
+    for t in 0..16usize {
+        let (client, stop, keys) = (client.clone(), stop.clone(), keys.clone());
+        writers.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            let mut i = t;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let k = &keys[i % keys.len()];
+                let v = format!("{k}:{i}");
+                match client.set(k.as_str(), v.as_str()).await {
+                    Ok(_) => acked.push((k.clone(), v)),
+                    Err(e) => return Err(format!("{k}: {e}")),
+                }
+                i += 16;
+                if i > 50_000 {
+                    break;
+                }
+            }
+            Ok(acked)
+        }));
+    }
+    let moved = tokio::task::spawn_blocking(move || {
+        let n = cluster.move_slots(moving.clone(), from, to);
+        (cluster, n)
+    })
+    .await
+    .unwrap();
+    let (cluster, n) = moved;
+    assert!(n > 0, "keys moved");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut last: HashMap<String, String> = HashMap::new();
+    for w in writers {
+        let acked = within(30, "a writer", w).await.unwrap().unwrap();
+        // Each writer owns the keys i ≡ t (mod 16): its last write wins.
+        for (k, v) in acked {
+            last.insert(k, v);
+        }
+    }
+    for (k, v) in &last {
+        let got = within(10, "GET", client.get(k.as_str())).await.unwrap();
+        assert_eq!(
+            got.map(|g| g.to_string()).as_deref(),
+            Some(v.as_str()),
+            "{k}"
+        );
+    }
+    // The client's map now names the new owner.
+    let slot = key_slot(in_moving[0].as_bytes());
+    client.refresh().await.unwrap();
+    assert_eq!(client.slot_map().primary(slot).unwrap().port, to);
+    assert_eq!(cluster.primary_for_slot(slot).port, to);
+}
+
+/// A primary killed under traffic from 32 tasks writing keys of every
+/// shard: the healthy shards never wait behind the dead one (no 0.5 s
+/// without a successful write), writes to the dead shard fail at once with a
+/// clear error until its replica takes over and succeed soon after, and
+/// every acknowledged write reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_follows_a_failover_without_a_global_stall() {
+    // With full coverage required (the servers' default), every node
+    // answers CLUSTERDOWN for every slot from the moment the dead primary
+    // is flagged failed until its replica is promoted: no client can write
+    // anything then. Without it, the healthy shards serve throughout, which
+    // is what this measures.
+    let mut cluster = Cluster::start_with(
+        Kind::Redis,
+        3,
+        1,
+        &[("cluster-require-full-coverage", "no")],
+    );
+    let client = client_for(&cluster);
+    client.refresh().await.unwrap();
+    let victim = cluster.primaries()[0].port;
+    let replica = cluster.replicas_of(victim)[0].port;
+    let started = Instant::now();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for t in 0..32u64 {
+        let (client, stop) = (client.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            // (time of success, key, value) and the errors seen.
+            let mut acked = Vec::new();
+            let mut errors = Vec::new();
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let k = format!("fo:{t}:{}", i % 200);
+                let v = format!("{t}:{i}");
+                match tokio::time::timeout(
+                    Duration::from_secs(5),
+                    client.set(k.as_str(), v.as_str()),
+                )
+                .await
+                {
+                    Ok(Ok(_)) => acked.push((started.elapsed(), k, v)),
+                    Ok(Err(e)) => errors.push(e),
+                    Err(_) => panic!("a SET hung for 5 s"),
+                }
+            }
+            (acked, errors)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let killed_at = started.elapsed();
+    // The moment the replica reports itself primary (ROLE, every 10 ms).
+    let role_watch = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(mut conn) = support::cluster::Conn::connect(replica) {
+                if let Ok(role) = conn.call(&["ROLE"]) {
+                    let first = role.items().and_then(|i| i.first()).and_then(|r| r.text());
+                    if first.as_deref() == Some("master") {
+                        return Some(started.elapsed());
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    });
+    cluster.kill(victim);
+    let promoted = tokio::task::spawn_blocking(move || {
+        let took = cluster.wait_for_primary_change(victim, Duration::from_secs(20));
+        (cluster, took)
+    })
+    .await
+    .unwrap();
+    let (cluster, _) = promoted;
+    let promoted_at = role_watch
+        .join()
+        .unwrap()
+        .expect("the replica never became primary");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut acked = Vec::new();
+    let mut errors = Vec::new();
+    for t in tasks {
+        let (a, e) = within(20, "a writer", t).await.unwrap();
+        acked.extend(a);
+        errors.extend(e);
+    }
+    // No half second without a successful write, the kill included.
+    acked.sort_by_key(|(at, _, _)| *at);
+    let mut longest_gap = Duration::ZERO;
+    for w in acked.windows(2) {
+        longest_gap = longest_gap.max(w[1].0 - w[0].0);
+    }
+    // The dead shard's keys: writes resume soon after the promotion.
+    let on_victim_shard = |k: &str| cluster.node_by_port(replica).serves(key_slot(k.as_bytes()));
+    let resumed = acked
+        .iter()
+        // (Writes in flight at the kill may still be answered just after.)
+        .find(|(at, k, _)| *at > killed_at + Duration::from_millis(100) && on_victim_shard(k))
+        .map(|(at, _, _)| *at)
+        .expect("writes to the failed shard never resumed");
+    println!(
+        "killed at {killed_at:?}, replica primary at {promoted_at:?}, writes to its keys resumed at {resumed:?}; \
+         longest gap between successful writes {longest_gap:?}; {} writes, {} errors",
+        acked.len(),
+        errors.len()
+    );
+    let mut kinds: HashMap<String, usize> = HashMap::new();
+    for e in &errors {
+        let text = e.to_string();
+        let kind = if text.contains("cannot be reached") {
+            "unreachable, no other owner yet"
+        } else if text.contains("CLUSTERDOWN") {
+            "CLUSTERDOWN"
+        } else {
+            "other"
+        };
+        if kind == "other" {
+            println!("error: {text}");
+        }
+        *kinds.entry(kind.to_string()).or_default() += 1;
+    }
+    println!("errors: {kinds:?}");
+    assert!(
+        longest_gap < Duration::from_millis(500),
+        "a global stall of {longest_gap:?}"
+    );
+    assert!(
+        resumed.saturating_sub(promoted_at) < Duration::from_millis(500),
+        "followed the promotion only after {:?}",
+        resumed.saturating_sub(promoted_at)
+    );
+    for e in &errors {
+        assert!(
+            e.is_connection_dropped() || e.is_timeout() || e.is_server_error(),
+            "unclear error: {e}"
+        );
+    }
+    // Every acknowledged write reads back (the last one per key).
+    let mut last: HashMap<String, String> = HashMap::new();
+    for (_, k, v) in acked {
+        last.insert(k, v);
+    }
+    for (k, v) in last.iter().take(500) {
+        let got = within(10, "GET", client.get(k.as_str())).await.unwrap();
+        assert_eq!(
+            got.map(|g| g.to_string()).as_deref(),
+            Some(v.as_str()),
+            "{k}"
+        );
+    }
+}
+
+/// The blocking cluster client: the same routing, splitting, combining and
+/// redirects, from threads.
+#[test]
+fn the_blocking_cluster_client_routes_splits_and_follows_moves() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client = Arc::new(
+        respec::cluster::BlockingClusterClient::open(&cluster.seed_urls().join(",")).unwrap(),
+    );
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                for i in 0..100 {
+                    let k = format!("b:{t}:{i}");
+                    client.set(k.as_str(), k.as_str()).run().unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let n: i64 = client.dbsize().run().unwrap();
+    assert_eq!(n, 400);
+    for p in cluster.primaries() {
+        let on_node = cluster.call(p.port, &["DBSIZE"]).int().unwrap();
+        let expected = (0..4)
+            .flat_map(|t| (0..100).map(move |i| format!("b:{t}:{i}")))
+            .filter(|k| cluster.primary_for_key(k.as_bytes()).port == p.port)
+            .count() as i64;
+        assert_eq!(on_node, expected);
+    }
+    let got: Vec<Option<String>> = client
+        .query(&args(&["MGET", "b:0:1", "b:3:99", "none", "b:2:50"]))
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            Some("b:0:1".to_string()),
+            Some("b:3:99".to_string()),
+            None,
+            Some("b:2:50".to_string())
+        ]
+    );
+    // Move the slot of one key: the next read follows MOVED.
+    let key = "b:1:1";
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.primary_for_slot(slot).port;
+    let to = cluster
+        .primaries()
+        .iter()
+        .map(|n| n.port)
+        .find(|&p| p != from)
+        .unwrap();
+    cluster.move_slots([slot], from, to);
+    let v = client.get(key).run().unwrap();
+    assert_eq!(v.map(|v| v.to_string()).as_deref(), Some(key));
+    assert_eq!(client.slot_map().primary(slot).unwrap().port, to);
+}
+
+/// Pipelines split by node come back in the caller's order with
+/// per-command errors; a command whose slot moved is re-routed alone; a
+/// transaction runs on its slot's node and one spanning slots is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelines_and_transactions_on_a_cluster() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client = client_for(&cluster);
+    client.refresh().await.unwrap();
+    let mut pipe = respec::Pipeline::new();
+    for i in 0..100 {
+        pipe.add(args(&["SET", &format!("p:{i}"), &format!("v:{i}")]));
+    }
+    pipe.add(args(&["INCR", "p:7"])); // an error: not an integer
+    pipe.add(args(&["DBSIZE"])); // every primary, summed
+    let results = within(20, "pipeline", pipe.execute_cluster(&client))
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 102);
+    assert!(results[..100].iter().all(|r| r.is_ok()));
+    let e = results[100].as_ref().unwrap_err();
+    assert!(e.to_string().contains("not an integer"), "{e}");
+    assert_eq!(results[101].as_ref().unwrap(), &Frame::Integer(100));
+    // Reads in the caller's order, one slot moved behind the client's back.
+    let key = "p:42";
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.primary_for_slot(slot).port;
+    let to = cluster
+        .primaries()
+        .iter()
+        .map(|n| n.port)
+        .find(|&p| p != from)
+        .unwrap();
+    let cluster = tokio::task::spawn_blocking(move || {
+        cluster.move_slots([slot], from, to);
+        cluster
+    })
+    .await
+    .unwrap();
+    let mut reads = respec::Pipeline::new();
+    for i in (0..100).rev() {
+        reads.add(args(&["GET", &format!("p:{i}")]));
+    }
+    let got: Vec<String> = within(20, "reads", reads.query_cluster(&client))
+        .await
+        .unwrap();
+    let want: Vec<String> = (0..100).rev().map(|i| format!("v:{i}")).collect();
+    assert_eq!(got, want);
+    // A transaction in one slot.
+    let mut tx = respec::Pipeline::atomic();
+    tx.add(args(&["INCR", "{acct}n"]))
+        .add(args(&["INCR", "{acct}n"]));
+    let (a, b): (i64, i64) = within(10, "MULTI", tx.query_cluster(&client))
+        .await
+        .unwrap();
+    assert_eq!((a, b), (1, 2));
+    // One spanning slots: refused before sending.
+    let mut tx = respec::Pipeline::atomic();
+    tx.add(args(&["INCR", "x"])).add(args(&["INCR", "y"]));
+    let e = within(10, "MULTI", tx.execute_cluster(&client))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    drop(cluster);
+}
+
+/// With a replica read policy, read-only commands are served by replicas
+/// (counted per node), writes still by primaries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_from_replicas_when_asked() {
+    let cluster = Cluster::start(Kind::Redis, 3, 1);
+    let mut cfg =
+        respec::cluster::ClusterConfig::from_urls(&cluster.seed_urls().join(",")).unwrap();
+    cfg.read_from = respec::cluster::ReadFrom::PreferReplica;
+    let client = ClusterClient::with_config(cfg);
+    for i in 0..60 {
+        within(10, "SET", client.set(format!("r:{i}"), i))
+            .await
+            .unwrap();
+    }
+    // Wait until the replicas have every key.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let on_replicas: i64 = cluster
+            .nodes()
+            .iter()
+            .filter(|n| !cluster.primaries().iter().any(|p| p.port == n.port))
+            .map(|n| cluster.call(n.port, &["DBSIZE"]).int().unwrap())
+            .sum();
+        if on_replicas == 60 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "replication did not catch up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for i in 0..60 {
+        let v: i64 = within(10, "GET", client.get(format!("r:{i}")).reply::<i64>())
+            .await
+            .unwrap();
+        assert_eq!(v, i);
+    }
+    let gets_on = |port: u16| -> i64 {
+        let stats = cluster.cli(port, &["INFO", "commandstats"]);
+        stats
+            .lines()
+            .find(|l| l.starts_with("cmdstat_get:"))
+            .and_then(|l| l.split("calls=").nth(1))
+            .and_then(|c| c.split(',').next())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
+    };
+    let primary_gets: i64 = cluster.primaries().iter().map(|p| gets_on(p.port)).sum();
+    let replica_gets: i64 = cluster
+        .nodes()
+        .iter()
+        .filter(|n| !cluster.primaries().iter().any(|p| p.port == n.port))
+        .map(|n| gets_on(n.port))
+        .sum();
+    assert_eq!((primary_gets, replica_gets), (0, 60));
+}
+
+/// A node that stops answering (SIGSTOP) is detected by the response
+/// timeout; the other shards keep answering at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_node_is_detected_by_the_response_timeout() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let mut cfg =
+        respec::cluster::ClusterConfig::from_urls(&cluster.seed_urls().join(",")).unwrap();
+    cfg.node.response_timeout = Some(Duration::from_millis(500));
+    let client = ClusterClient::with_config(cfg);
+    client.refresh().await.unwrap();
+    let stalled = cluster.primaries()[1].port;
+    let stalled_key = (0..10_000)
+        .map(|i| format!("s:{i}"))
+        .find(|k| cluster.primary_for_key(k.as_bytes()).port == stalled)
+        .unwrap();
+    let other_key = (0..10_000)
+        .map(|i| format!("s:{i}"))
+        .find(|k| cluster.primary_for_key(k.as_bytes()).port != stalled)
+        .unwrap();
+    within(10, "SET", client.set(stalled_key.as_str(), "a"))
+        .await
+        .unwrap();
+    within(10, "SET", client.set(other_key.as_str(), "b"))
+        .await
+        .unwrap();
+    cluster.stop(stalled);
+    let c2 = client.clone();
+    let k2 = stalled_key.clone();
+    let started = Instant::now();
+    let stuck = tokio::spawn(async move { c2.get(k2.as_str()).await });
+    // Meanwhile the other shards answer at once.
+    for _ in 0..10 {
+        let t = Instant::now();
+        let v = within(5, "GET", client.get(other_key.as_str()))
+            .await
+            .unwrap();
+        assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("b"));
+        assert!(t.elapsed() < Duration::from_millis(300));
+    }
+    let e = within(5, "the stalled GET", stuck)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    cluster.resume(stalled);
+    // Once it answers again, so does the client.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match within(5, "GET", client.get(stalled_key.as_str())).await {
+            Ok(v) => {
+                assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("a"));
+                break;
+            }
+            Err(e) => {
+                assert!(Instant::now() < deadline, "never recovered: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Sharded pub/sub: channels subscribed on their slots' owners, messages
+/// from every node merged, and delivery again after a failover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharded_pubsub_keeps_delivering_across_a_failover() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client = client_for(&cluster);
+    let channels: Vec<String> = (0..12).map(|i| format!("ch:{i}")).collect();
+    let mut sub = client.sharded_subscriber();
+    within(10, "SSUBSCRIBE", sub.ssubscribe(&channels))
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(m) = sub.next_message().await {
+            if tx.send(m).is_err() {
+                return;
+            }
+        }
+    });
+    for c in &channels {
+        let n = within(10, "SPUBLISH", client.execute(&args(&["SPUBLISH", c, c])))
+            .await
+            .unwrap();
+        assert_eq!(n, Frame::Integer(1), "{c}");
+    }
+    let mut got = Vec::new();
+    for _ in 0..channels.len() {
+        let m = within(10, "a message", rx.recv()).await.unwrap();
+        assert_eq!(m.channel, m.payload);
+        got.push(m.channel_str().into_owned());
+    }
+    got.sort();
+    let mut want = channels.clone();
+    want.sort();
+    assert_eq!(got, want);
+    // Kill the owner of one channel: after its replica takes over, the
+    // channel delivers again.
+    let c = channels[0].clone();
+    let victim = cluster.primary_for_key(c.as_bytes()).port;
+    cluster.kill(victim);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut n = 0;
+    loop {
+        n += 1;
+        let payload = format!("after:{n}");
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            client.execute(&args(&["SPUBLISH", &c, &payload])),
+        )
+        .await;
+        if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+            if m.channel_str() == c && m.payload.starts_with(b"after:") {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no delivery after the failover");
+    }
+    // The other channels still deliver.
+    let other = channels
+        .iter()
+        .find(|ch| cluster.primary_for_key(ch.as_bytes()).port != victim)
+        .unwrap()
+        .clone();
+    within(
+        10,
+        "SPUBLISH",
+        client.execute(&args(&["SPUBLISH", &other, "still"])),
+    )
+    .await
+    .unwrap();
+    loop {
+        let m = within(10, "a message", rx.recv()).await.unwrap();
+        if m.channel_str() == other {
+            assert_eq!(&m.payload[..], b"still");
+            break;
+        }
+    }
+}
+
+/// One generated command value, encoded (as tests/commands.rs builds them).
+pub struct Sample {
+    name: &'static str,
+    bytes: bytes::Bytes,
+    blocking: bool,
+    has_key_specs: bool,
+}
+
+fn sample<C: respec::GeneratedCommand>(c: C) -> Sample {
+    let mut out = bytes::BytesMut::new();
+    c.encode(&mut out);
+    Sample {
+        name: C::SPEC.name,
+        bytes: out.freeze(),
+        blocking: c.is_blocking(),
+        has_key_specs: !C::SPEC.key_specs.is_empty(),
+    }
+}
+
+mod generated {
+    use super::{sample, Sample};
+    include!(concat!(env!("OUT_DIR"), "/commands/samples.rs"));
+}
+
+/// The calls a node counted for a command: run (failed ones included)
+/// and rejected before running.
+fn calls_on(cluster: &Cluster, port: u16, stat: &str) -> i64 {
+    let stats = cluster.cli(port, &["INFO", "commandstats"]);
+    let Some(line) = stats
+        .lines()
+        .find(|l| l.starts_with(&format!("cmdstat_{stat}:")))
+    else {
+        return 0;
+    };
+    line.split([':', ','])
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| matches!(*k, "calls" | "rejected_calls"))
+        .filter_map(|(_, v)| v.parse::<i64>().ok())
+        .sum()
+}
+
+/// Every generated command with keys (one representative call each) goes
+/// to the primary that owns its keys' slot, and nowhere else, as counted
+/// by the nodes themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_keyed_command_lands_on_the_owner_of_its_slot() {
+    let cluster = Cluster::start(Kind::Redis, 3, 0);
+    let client = client_for(&cluster);
+    client.refresh().await.unwrap();
+    let primaries: Vec<u16> = cluster.primaries().iter().map(|n| n.port).collect();
+    let (mut checked, mut cross_slot, mut skipped) = (0, Vec::new(), Vec::new());
+    let mut wrong = Vec::new();
+    let mut refused_unsent = Vec::new();
+    for s in generated::samples().iter().filter(|s| s.has_key_specs) {
+        if s.blocking || matches!(s.name, "MIGRATE" | "WAIT" | "WAITAOF") {
+            skipped.push(s.name);
+            continue;
+        }
+        let args: Vec<&[u8]> = respec::commands::support::split_encoded(&s.bytes);
+        let cmd = Cmd::from_args(args.iter().copied()).unwrap();
+        let slot = match respec::cluster::route(&cmd) {
+            Ok(respec::cluster::Route::Slot { slot, .. }) => slot,
+            // Keys the spec cannot locate: the client asks the server.
+            Ok(respec::cluster::Route::Special) => {
+                let mut getkeys = vec![&b"COMMAND"[..], b"GETKEYS"];
+                getkeys.extend(args.iter().copied());
+                let node = cluster.primaries()[0].port;
+                let getkeys: Vec<String> = getkeys
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                let reply = cluster.call(
+                    node,
+                    &getkeys.iter().map(String::as_str).collect::<Vec<_>>(),
+                );
+                match reply.items().and_then(|k| k.first()).and_then(|k| k.text()) {
+                    Some(k) => key_slot(k.as_bytes()),
+                    None => {
+                        skipped.push(s.name);
+                        continue;
+                    }
+                }
+            }
+            Ok(_) => {
+                skipped.push(s.name);
+                continue;
+            }
+            Err(_) => {
+                cross_slot.push(s.name);
+                continue;
+            }
+        };
+        let stat = s.name.to_ascii_lowercase().replace(' ', "|");
+        let before: Vec<i64> = primaries
+            .iter()
+            .map(|&p| calls_on(&cluster, p, &stat))
+            .collect();
+        // The reply does not matter (a sample's arguments may not suit the
+        // data); where it was counted does.
+        let refused = matches!(
+            within(10, s.name, client.execute(&cmd)).await,
+            Err(e) if e.kind() == &ErrorKind::InvalidInput
+        );
+        let after: Vec<i64> = primaries
+            .iter()
+            .map(|&p| calls_on(&cluster, p, &stat))
+            .collect();
+        let owner = cluster.primary_for_slot(slot).port;
+        if refused {
+            // Refused before sending (SSUBSCRIBE, WATCH on a shared
+            // connection): no node may have seen it.
+            refused_unsent.push(s.name);
+        }
+        for (i, &p) in primaries.iter().enumerate() {
+            let got = after[i] - before[i];
+            let want = i64::from(p == owner && !refused);
+            if got != want {
+                wrong.push(format!(
+                    "{}: node {p} counted {got}, expected {want}",
+                    s.name
+                ));
+            }
+        }
+        checked += 1;
+    }
+    println!(
+        "{checked} keyed commands checked per node ({} refused before sending: {refused_unsent:?}); {} with keys in several slots refused before sending: {cross_slot:?}; not routed by slot or blocking: {skipped:?}",
+        refused_unsent.len(),
+        cross_slot.len()
+    );
+    assert!(checked > 150, "only {checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
