@@ -42,7 +42,7 @@ pub trait Command {
     }
 
     /// True for commands that may block the connection waiting for data
-    /// ([`block`](Self::block) is not [`Block::No`]): the clients run them
+    /// ([`blocks`](Self::blocks) is not [`Block::No`]): the clients run them
     /// on a dedicated connection, with the response timeout added to their
     /// own block time.
     fn is_blocking(&self) -> bool {
