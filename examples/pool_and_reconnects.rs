@@ -28,7 +28,7 @@ async fn main() -> respec::Result<()> {
         let conn = client.dedicated().await?;
         conn.select(1).await?;
         conn.set("ex:pool", "in db 1").await?;
-        let v: Option<String> = conn.get("ex:pool").await?;
+        let v = conn.get("ex:pool").await?;
         println!("dedicated connection, db 1: {v:?}");
         conn.del(["ex:pool"]).await?;
         conn.select(0).await?;

@@ -35,7 +35,7 @@ async fn main() -> respec::Result<()> {
         let client = client.clone();
         tokio::spawn(async move { client.blpop(["ex:queue"], 1.0).await })
     };
-    let v: Option<String> = client.get("ex:scan:7").reply().await?;
+    let v = client.get("ex:scan:7").await?;
     println!("GET while BLPOP waits -> {v:?}");
     println!(
         "BLPOP after its timeout -> {:?}",

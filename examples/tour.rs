@@ -23,17 +23,21 @@ async fn main() -> respec::Result<()> {
 
     // Every server command is a generated method: required arguments are
     // parameters, options are builder methods (in any order).
+    // Values, keys and members come back as `ByteStr`: any bytes, compared
+    // with "text" or b"bytes", printed as text. `.reply::<T>()` reads a
+    // reply as another type.
     client.set("tour:greeting", "hello").ex(60).nx().await?;
-    let greeting: Option<String> = client.get("tour:greeting").reply().await?;
+    let greeting = client.get("tour:greeting").await?;
     println!("GET tour:greeting -> {greeting:?}");
+    let text: Option<String> = client.get("tour:greeting").reply().await?;
+    println!("GET tour:greeting as a String -> {text:?}");
     client
         .zadd("tour:board", [(3.0, "ann"), (5.0, "bob"), (4.0, "cy")])
         .await?;
-    let top: Vec<(String, f64)> = client
+    let top = client
         .zrange("tour:board", "0", "-1")
         .rev()
         .withscores()
-        .reply()
         .await?;
     println!("ZRANGE tour:board 0 -1 REV WITHSCORES -> {top:?}");
 

@@ -24,6 +24,14 @@
 //!   dropped connection also closes the idle ones (a restarted server
 //!   dropped them all). The [`Subscriber`] spaces its reconnects the same
 //!   way.
+//! - **Pushes.** RESP3 push frames (client-side caching invalidations)
+//!   that any of the client's connections reads while it waits for a
+//!   reply go to the client's push channel ([`Client::pushes`]), bounded
+//!   like the async client's; each connection's opening and end is an
+//!   event there too. A connection reads only during a call, so a push
+//!   arrives at the latest with the reply of the next call on its
+//!   connection. Inside [`Client::with_connection`],
+//!   [`Connection::next_push`] takes a connection's pushes directly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -34,7 +42,10 @@ use bytes::Bytes;
 use crate::backoff::Gate;
 use crate::cmd::{Block, Cmd, Command, Target};
 use crate::connection::sync::Connection;
-use crate::connection::{ConnectionConfig, ServerInfo};
+use crate::connection::{
+    ConnectionConfig, PushPublisher, PushReceiver, ServerInfo, WithAttributes,
+    DEFAULT_PUSH_CAPACITY,
+};
 use crate::error::Result;
 use crate::error::{Error, ErrorKind};
 use crate::executor::BlockingExecutor;
@@ -72,6 +83,8 @@ pub struct Client {
     /// after that.
     troubled: AtomicBool,
     trouble_since: Mutex<Option<Instant>>,
+    /// The push channel every connection publishes to.
+    pushes: PushPublisher,
 }
 
 impl std::fmt::Debug for Client {
@@ -96,12 +109,57 @@ impl Client {
             idle: Mutex::new(Vec::new()),
             troubled: AtomicBool::new(false),
             trouble_since: Mutex::new(None),
+            pushes: PushPublisher::new(DEFAULT_PUSH_CAPACITY),
         }
     }
 
     /// The client's settings.
     pub fn config(&self) -> &ConnectionConfig {
         &self.config
+    }
+
+    /// A reader of the client's push channel: the RESP3 push frames its
+    /// connections read while waiting for replies (client-side caching
+    /// invalidations after `CLIENT TRACKING ON`), and an event each time
+    /// one of its connections opens or ends (see [`PushReceiver`] for the
+    /// order and the bound; read it from a thread with
+    /// [`recv_timeout`](PushReceiver::recv_timeout)). The reader gets the
+    /// events published after this call. Pub/sub messages are not on it
+    /// ([`Subscriber`] has its own connection).
+    ///
+    /// A connection reads only during a call, so its pushes arrive with
+    /// the reply of a later call on it; and one with `CLIENT TRACKING` on
+    /// is closed after its call (the next caller must not inherit the
+    /// state), so track within [`with_connection`](Self::with_connection):
+    ///
+    /// ```no_run
+    /// use respec::Cmd;
+    ///
+    /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
+    /// let mut pushes = client.pushes();
+    /// client.with_connection(|conn| {
+    ///     conn.send(&Cmd::from_args(["CLIENT", "TRACKING", "ON"]).unwrap())?;
+    ///     conn.send(&Cmd::from_args(["GET", "k"]).unwrap())?;
+    ///     // ... another client changes k; the next reply brings the invalidation:
+    ///     conn.send(&Cmd::from_args(["PING"]).unwrap())
+    /// })?;
+    /// while let Some(event) = pushes.try_recv() {
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn pushes(&self) -> PushReceiver {
+        self.pushes.subscribe()
+    }
+
+    /// How many events the push channel ([`pushes`](Self::pushes)) keeps
+    /// for a reader that has not read them (default
+    /// [`DEFAULT_PUSH_CAPACITY`],
+    /// 1024; at least 1). A reader further behind loses the oldest and is
+    /// told how many ([`PushEvent::Lagged`](crate::connection::PushEvent::Lagged)).
+    /// Lowering it drops the oldest events beyond it at once.
+    pub fn set_push_capacity(&self, n: usize) {
+        self.pushes.set_capacity(n);
     }
 
     /// Runs `f` on a connection of its own: an idle one, or a new one.
@@ -137,10 +195,12 @@ impl Client {
             }
         }
         match Connection::connect(&self.config) {
-            Ok(conn) => {
+            Ok(mut conn) => {
                 if spaced {
                     self.gate.opened();
                 }
+                let id = conn.id();
+                conn.publish_pushes_to(self.pushes.attach(id));
                 Ok(conn)
             }
             Err(e) => {
@@ -224,6 +284,29 @@ impl Client {
     pub fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
         let frame = self.execute(cmd)?;
         T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+
+    /// Like [`query`](Self::query), with the RESP3 attributes the server
+    /// sent before the reply ([`WithAttributes`]; every other method drops
+    /// them). A reply without attributes (every RESP2 reply) comes with an
+    /// empty list.
+    ///
+    /// ```no_run
+    /// use respec::connection::WithAttributes;
+    ///
+    /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
+    /// let n: WithAttributes<i64> = client.query_with_attributes(&respec::commands::incr("hits"))?;
+    /// println!("{} {:?}", n.value, n.attributes);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn query_with_attributes<T: FromResp, C: Command + ?Sized>(
+        &self,
+        cmd: &C,
+    ) -> Result<WithAttributes<T>> {
+        crate::cmd::check_sendable(cmd, Target::Shared)?;
+        let limit = cmd.blocks().deadline(self.config.response_timeout);
+        self.with_connection(|c| c.query_with_attributes_within(cmd, limit))
+            .map_err(|e| e.for_command(cmd.name()))
     }
 
     /// Sends the commands in one write and returns every reply in order,

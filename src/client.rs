@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::backoff::Gate;
 use crate::cmd::{Block, Cmd, Command, Target};
 use crate::connection::{
-    check_required, Connection, ConnectionConfig, Protocol, ResponseFuture, ServerInfo, TlsConfig,
+    check_required, Connection, ConnectionConfig, Protocol, PushPublisher, PushReceiver,
+    ResponseFuture, ServerInfo, TlsConfig, WithAttributes, DEFAULT_PUSH_CAPACITY,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::executor::AsyncExecutor;
@@ -28,6 +29,11 @@ use crate::resp::{Frame, Limits, ToArg};
 /// Blocking commands ([`Command::is_blocking`]) and `WATCH` transactions
 /// ([`Client::transaction`]) run on connections of their own, taken from a
 /// [`Pool`], so they never stall the shared connection.
+///
+/// The RESP3 push frames of the shared connection (client-side caching
+/// invalidations after `CLIENT TRACKING ON`) go to the client's push
+/// channel, read with [`Client::pushes`]; the RESP3 attributes of a reply
+/// with [`Client::query_with_attributes`].
 ///
 /// ```no_run
 /// # async fn demo() -> respec::Result<()> {
@@ -50,6 +56,8 @@ struct Shared {
     /// Held while connecting, so concurrent first commands open one socket.
     connecting: tokio::sync::Mutex<()>,
     pool: Arc<Pool>,
+    /// The push channel every shared connection publishes to.
+    pushes: PushPublisher,
 }
 
 impl std::fmt::Debug for Client {
@@ -79,6 +87,7 @@ impl std::fmt::Debug for Client {
 pub struct ClientBuilder {
     config: ConnectionConfig,
     pool: PoolConfig,
+    push_capacity: usize,
 }
 
 impl ClientBuilder {
@@ -87,6 +96,7 @@ impl ClientBuilder {
         ClientBuilder {
             config,
             pool: PoolConfig::default(),
+            push_capacity: DEFAULT_PUSH_CAPACITY,
         }
     }
 
@@ -168,6 +178,16 @@ impl ClientBuilder {
         self
     }
 
+    /// How many events the push channel ([`Client::pushes`]) keeps for a
+    /// reader that has not read them (default
+    /// [`DEFAULT_PUSH_CAPACITY`],
+    /// 1024; at least 1). A reader further behind loses the oldest and is
+    /// told how many ([`PushEvent::Lagged`](crate::connection::PushEvent::Lagged)).
+    pub fn push_capacity(mut self, n: usize) -> Self {
+        self.push_capacity = n;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> Client {
         let gate = Arc::new(Gate::new(self.config.reconnect));
@@ -178,6 +198,7 @@ impl ClientBuilder {
                 config: self.config,
                 current: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new(()),
+                pushes: PushPublisher::new(self.push_capacity),
             }),
         }
     }
@@ -228,7 +249,7 @@ impl Client {
             return Ok(c);
         }
         let conn = connect_spaced(&self.shared.gate, || {
-            Connection::connect(&self.shared.config)
+            Connection::connect_publishing(&self.shared.config, &self.shared.pushes)
         })
         .await?;
         *self
@@ -247,6 +268,37 @@ impl Client {
     /// A new pub/sub subscriber with this client's settings.
     pub async fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
         crate::pubsub::Subscriber::connect(&self.shared.config).await
+    }
+
+    /// A reader of the client's push channel: the RESP3 push frames the
+    /// server sends on the shared connection (client-side caching
+    /// invalidations after `CLIENT TRACKING ON`), and an event each time a
+    /// shared connection opens or ends, across reconnects (see
+    /// [`PushReceiver`] for the order and the bound). Connects nothing;
+    /// the reader gets the events published after this call, so make it
+    /// before enabling what sends pushes.
+    ///
+    /// What is not on it: pub/sub messages (a
+    /// [`Subscriber`](crate::pubsub::Subscriber) has its own connection),
+    /// pushes on dedicated connections (the pool's, `WATCH`
+    /// transactions; they are dropped), and on RESP2, where the server
+    /// sends no push frames, anything but the connection events.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::connection::PushEvent;
+    ///
+    /// let mut pushes = client.pushes();
+    /// client.execute(&respec::Cmd::from_args(["CLIENT", "TRACKING", "ON"]).unwrap()).await?;
+    /// let _: Option<String> = client.query(&respec::Cmd::from_args(["GET", "k"]).unwrap()).await?;
+    /// // ... another client changes k ...
+    /// if let Some(PushEvent::Push { frame, .. }) = pushes.recv().await {
+    ///     println!("invalidated: {frame:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pushes(&self) -> PushReceiver {
+        self.shared.pushes.subscribe()
     }
 
     /// What the server reported during the handshake (connects if needed).
@@ -318,6 +370,45 @@ impl Client {
     pub async fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
         let frame = self.execute(cmd).await?;
         T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+
+    /// Like [`query`](Self::query), with the RESP3 attributes the server
+    /// sent before the reply ([`WithAttributes`]; every other method drops
+    /// them). A reply without attributes (every RESP2 reply) comes with an
+    /// empty list. Any command, generated ones included:
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::connection::WithAttributes;
+    /// use respec::prelude::*;
+    ///
+    /// let name: WithAttributes<Option<String>> =
+    ///     client.query_with_attributes(&respec::commands::get("user:1")).await?;
+    /// for (key, value) in &name.attributes {
+    ///     println!("{key:?} = {value:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn query_with_attributes<T: FromResp, C: Command + ?Sized>(
+        &self,
+        cmd: &C,
+    ) -> Result<WithAttributes<T>> {
+        cmd.check()
+            .and_then(|()| crate::cmd::check_sendable(cmd, Target::Shared))?;
+        let name = cmd.name();
+        let block = cmd.blocks();
+        let frame = if block == Block::No {
+            let conn = self.connection().await.map_err(|e| e.for_command(name))?;
+            let limit = conn.response_timeout();
+            conn.send_keeping_attributes(cmd, limit).await?
+        } else {
+            let conn = self.dedicated().await.map_err(|e| e.for_command(name))?;
+            let limit = block.deadline(self.shared.config.response_timeout);
+            conn.send_keeping_attributes(cmd, limit).await?
+        };
+        WithAttributes::split(frame)
+            .convert()
+            .map_err(|e| e.for_command(name))
     }
 
     /// Sends a pipeline's commands as one request.

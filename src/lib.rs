@@ -28,13 +28,23 @@
 //! # async fn demo(client: respec::Client) -> respec::Result<()> {
 //! # use respec::prelude::*;
 //! client.set("user:1", "ada").ex(60).nx().await?;
-//! let name: Option<String> = client.get("user:1").reply().await?;
-//! let scored: Vec<(String, f64)> = client.zrange("board", "0", "9").withscores().reply().await?;
+//! let name = client.get("user:1").await?; // Option<ByteStr>
+//! let text: Option<String> = client.get("user:1").reply().await?;
+//! let scored = client.zrange("board", "0", "9").withscores().await?; // Vec<(ByteStr, f64)>
 //! # Ok(()) }
 //! ```
 //!
 //! The [`blocking::Client`] has the same methods; `.run()` sends:
 //! `blocking.incr("hits").reply::<i64>().run()?`.
+//!
+//! **Replies.** Every command has a declared reply type. Values, keys,
+//! fields and members come back as [`ByteStr`], a binary-safe string over
+//! the read buffer's bytes (no copy), because the server may hold any bytes
+//! in them: `client.get(k).await?` is an `Option<ByteStr>` that compares
+//! with `"text"` and `b"bytes"`, prints as text, and gives `&str` through
+//! [`ByteStr::to_str`]. Status lines and server-made text that is always
+//! UTF-8 (command help, encodings, stream IDs, cursors) are `String`.
+//! `.reply::<String>()` reads any of them as a `String` instead.
 //!
 //! **Pipelines and transactions.** The free functions of [`commands`] build
 //! detached command values for a [`Pipeline`]; results come back per
@@ -125,6 +135,24 @@
 //! [`backoff::Backoff`] (exponential, with jitter and a cap), one policy
 //! for both clients, their pools and the subscribers.
 //!
+//! **Out-of-band data is never silently dropped.** A RESP3 push frame is
+//! never taken for a reply. The pushes of the async client's shared
+//! connection and of the blocking client's connections (client-side
+//! caching invalidations after `CLIENT TRACKING ON`) go to the client's
+//! push channel, which outlives reconnects ([`Client::pushes`],
+//! [`blocking::Client::pushes`]): every reader gets them in order, with
+//! an event when a connection opens or ends (a cache must flush then),
+//! and one that falls more than the channel's capacity (1024 events
+//! unless set) behind gets the newest ones after a
+//! [`PushEvent::Lagged`](connection::PushEvent::Lagged) saying how many it
+//! missed. A reply's RESP3 attributes come with it from the
+//! `query_with_attributes` methods ([`connection::WithAttributes`]) and are
+//! dropped elsewhere, at the cost of one type check. Numbers the default
+//! reply type cannot hold are read exactly another way: `INCRBYFLOAT` and
+//! `HINCRBYFLOAT` compute in the server's long double, so a result past
+//! `f64::MAX` is `inf` as their default `f64` reply while the server holds
+//! a finite value; `.reply::<String>()` (or `Bytes`) gives its exact digits.
+//!
 //! # Layout
 //!
 //! - [`resp`]: the RESP2/RESP3 engine. Frames, an incremental zero-copy
@@ -149,6 +177,7 @@
 
 pub mod backoff;
 pub mod blocking;
+mod bytestr;
 mod client;
 pub mod cluster;
 pub mod cmd;
@@ -166,6 +195,7 @@ pub mod resp;
 pub mod scan;
 pub mod script;
 
+pub use bytestr::ByteStr;
 pub use client::{Client, ClientBuilder};
 pub use cmd::{cmd, Block, Cmd, Command};
 pub use commands::GeneratedCommand;
@@ -184,5 +214,7 @@ pub mod prelude {
         ServerCommands, SetCommands, SortedSetCommands, StreamCommands, StringCommands,
         TransactionsCommands,
     };
-    pub use crate::{Client, Cmd, Command, Frame, FromResp, GeneratedCommand, Pipeline, Result};
+    pub use crate::{
+        ByteStr, Client, Cmd, Command, Frame, FromResp, GeneratedCommand, Pipeline, Result,
+    };
 }

@@ -5,7 +5,9 @@
 //!
 //! | Rust type | accepts |
 //! |---|---|
-//! | `String`, `Vec<u8>`, `Bytes` | bulk, simple, verbatim strings, big numbers; integers and doubles as text |
+//! | [`ByteStr`] | bulk, simple, verbatim strings, big numbers; integers and doubles as text; any bytes, without a copy |
+//! | `String` | the same, when the bytes are UTF-8 (an error otherwise) |
+//! | `Vec<u8>`, `Bytes` | the same as [`ByteStr`] |
 //! | integers | integers; strings holding a decimal; big numbers that fit; booleans as 0/1 |
 //! | `f64`, `f32` | doubles; integers; strings holding a number (`inf`, `-inf`, `nan` too) |
 //! | `bool` | booleans; integers 0/1; `OK`; strings `1`/`0` |
@@ -18,6 +20,13 @@
 //! | [`Frame`] | anything, unchanged |
 //! | `Result<T, Error>` | an error reply as `Err`, anything else through `T` (for pipelines) |
 //!
+//! The generated commands read values, keys, fields and members as
+//! [`ByteStr`] by default, since the server may hold any bytes in them (a
+//! `String` would fail on the first one that is not UTF-8); status lines
+//! and server-made text that is always UTF-8 (help, encodings, stream IDs,
+//! cursors) as `String`. `.reply::<T>()` picks any type of this table
+//! instead, `String` included.
+//!
 //! Implement the trait for your own types to read replies straight into them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -27,6 +36,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::resp::{parse_double, parse_i64, Frame};
+use crate::ByteStr;
 
 /// A type that can be built from a reply frame.
 pub trait FromResp: Sized {
@@ -135,7 +145,7 @@ impl FromResp for String {
             Error::new(
                 ErrorKind::Conversion,
                 format!(
-                    "expected a UTF-8 string, got {} bytes that are not UTF-8 (at byte {}); read it as Vec<u8> or Bytes",
+                    "expected a UTF-8 string, got {} bytes that are not UTF-8 (at byte {}); read it as ByteStr, Vec<u8> or Bytes",
                     e.as_bytes().len(),
                     e.utf8_error().valid_up_to()
                 ),
@@ -393,7 +403,7 @@ impl Frame {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeoItem {
     /// The member.
-    pub member: String,
+    pub member: ByteStr,
     /// Distance from the center, in the query's unit (`WITHDIST`).
     pub distance: Option<f64>,
     /// The raw geohash (`WITHHASH`).
@@ -409,7 +419,7 @@ impl FromResp for GeoItem {
             // Without any WITH option the server sends the bare member.
             other @ (Frame::BulkString(_) | Frame::SimpleString(_)) => {
                 return Ok(GeoItem {
-                    member: String::from_resp(other)?,
+                    member: ByteStr::from_resp(other)?,
                     distance: None,
                     hash: None,
                     coordinates: None,
@@ -423,7 +433,7 @@ impl FromResp for GeoItem {
             }
         };
         let mut it = items.into_iter();
-        let member = String::from_resp(it.next().expect("checked non-empty"))?;
+        let member = ByteStr::from_resp(it.next().expect("checked non-empty"))?;
         let mut item = GeoItem {
             member,
             distance: None,

@@ -421,8 +421,8 @@ async fn subscription_commands_on_a_shared_client_are_refused_not_hung() {
         assert_eq!(exists, 0, "nothing of the refused pipeline was sent");
         // The client goes on working.
         client.set("sub:k", "v").await.unwrap();
-        let v: Option<String> = client.get("sub:k").await.unwrap();
-        assert_eq!(v.as_deref(), Some("v"));
+        let v = client.get("sub:k").await.unwrap();
+        assert_eq!(v, Some("v".into()));
         client.del(["sub:k"]).await.unwrap();
     }
     // The same on a dedicated connection from the pool.

@@ -364,8 +364,9 @@ async fn generated_methods_build_send_and_read_replies() {
     assert_eq!(ok, Some(()));
     // The condition is now false: NX does not set.
     assert_eq!(client.set("user:1", "bob").nx().await.unwrap(), None);
-    let name: Option<String> = client.get("user:1").reply().await.unwrap();
-    assert_eq!(name.as_deref(), Some("ada"));
+    let name = client.get("user:1").await.unwrap();
+    assert_eq!(name, Some("ada".into()));
+    // `.reply()` reads the same reply as another type.
     let old: Option<String> = client.set("user:1", "eve").get().reply().await.unwrap();
     assert_eq!(old.as_deref(), Some("ada"));
     let ttl: i64 = client.ttl("user:1").reply().await.unwrap();
@@ -387,13 +388,12 @@ async fn generated_methods_build_send_and_read_replies() {
         .await
         .unwrap();
     assert_eq!(added, 2);
-    let top: Vec<(String, f64)> = client
+    let top = client
         .zrange("board", "0", "-1")
         .withscores()
-        .reply()
         .await
         .unwrap();
-    assert_eq!(top, vec![("ann".to_string(), 1.5), ("bo".to_string(), 3.0)]);
+    assert_eq!(top, [("ann".into(), 1.5), ("bo".into(), 3.0)]);
 
     // Subcommands.
     let id: i64 = client.client_id().reply().await.unwrap();

@@ -8,6 +8,7 @@
 //! GET: bulk?
 //! SET: ok? ; get => bulk?
 //! ZRANGE: array<bulk> ; withscores => array<(bulk, double)>
+//! OBJECT ENCODING: text?
 //! MONITOR: frame "streams every command; read through a dedicated API"
 //! ```
 //!
@@ -16,12 +17,36 @@
 //! - A condition names spec arguments (lower case, any depth) joined by
 //!   `+`; the alternative applies when all of them are used. The one with
 //!   the most names wins; on a tie, the later one.
-//! - Types: `integer`, `double`, `bulk` (text), `binary` (bytes), `simple`
-//!   (a status), `ok` (`+OK`), `bool`, `frame` (the generic value; at top
+//! - Types: `integer`, `double`, `bulk`, `text`, `binary`, `simple` (a
+//!   status), `ok` (`+OK`), `bool`, `frame` (the generic value; at top
 //!   level only with a quoted reason), `T?`, `array<T>`, `set<T>`,
 //!   `map<K, V>`, `(T1, T2, ...)`; and two shorthands: `stream_entry` for
-//!   `(bulk, array<(bulk, bulk)>)` and `geo_item` for
+//!   `(text, array<(bulk, bulk)>)` and `geo_item` for
 //!   `respec::reply::GeoItem`.
+//!
+//! Which string type (the rule the table follows):
+//!
+//! - `bulk` (`respec::ByteStr`, any bytes) for every string that holds, or
+//!   may hold, bytes a client or a configuration put there: values, keys,
+//!   hash fields, members, list elements, channel names, stream fields and
+//!   consumer names, user names, and the server texts that quote any of
+//!   them (`INFO`, whose error statistics and paths come from outside;
+//!   `CLIENT LIST` and `CLIENT INFO`, which show user names; `CLUSTER
+//!   NODES`, which shows announced host names; `ACL DRYRUN`, which names
+//!   the key). A default reply type never fails on a reply the server can
+//!   legally send, and the server stores bytes, not text.
+//! - `text` (`String`) only for text the server makes itself and that is
+//!   UTF-8 whatever the data: help lines, encodings, field names of the
+//!   server's own maps, command and ACL category names, cursors, stream
+//!   IDs, hex digests and node IDs, generated passwords, client and library
+//!   names (the server refuses anything but printable ASCII in them), and
+//!   reports such as `CLUSTER INFO`, `MEMORY DOCTOR` and `LOLWUT`.
+//! - `simple` (`String`) for status lines (`+PONG`, `TYPE`'s type names).
+//! - `binary` (`bytes::Bytes`) for opaque serialized payloads (`DUMP`,
+//!   `FUNCTION DUMP`), never text.
+//!
+//! When in doubt, `bulk`: a `ByteStr` reads any reply a `String` reads, and
+//! `.reply::<String>()` is one call away.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -33,11 +58,13 @@ pub enum ReplyType {
     Integer,
     /// `double`: f64.
     Double,
-    /// `bulk`: text, String.
+    /// `bulk`: a binary-safe string that may hold user data, `ByteStr`.
     Bulk,
-    /// `binary`: bytes, Bytes.
+    /// `text`: text the server makes, always UTF-8, `String`.
+    Text,
+    /// `binary`: an opaque payload, `Bytes`.
     Binary,
-    /// `simple`: a status line, String.
+    /// `simple`: a status line, `String`.
     Simple,
     /// `ok`: the `+OK` status, ().
     Ok,
@@ -67,7 +94,8 @@ impl ReplyType {
         match self {
             ReplyType::Integer => "i64".into(),
             ReplyType::Double => "f64".into(),
-            ReplyType::Bulk | ReplyType::Simple => "String".into(),
+            ReplyType::Bulk => "crate::ByteStr".into(),
+            ReplyType::Text | ReplyType::Simple => "String".into(),
             ReplyType::Binary => "::bytes::Bytes".into(),
             ReplyType::Ok => "()".into(),
             ReplyType::Bool => "bool".into(),
@@ -75,13 +103,21 @@ impl ReplyType {
             ReplyType::Nullable(t) => format!("Option<{}>", t.rust()),
             ReplyType::Array(t) => format!("Vec<{}>", t.rust()),
             ReplyType::Set(t) => match **t {
-                ReplyType::Bulk | ReplyType::Simple | ReplyType::Integer | ReplyType::Binary => {
+                ReplyType::Bulk
+                | ReplyType::Text
+                | ReplyType::Simple
+                | ReplyType::Integer
+                | ReplyType::Binary => {
                     format!("::std::collections::HashSet<{}>", t.rust())
                 }
                 _ => format!("Vec<{}>", t.rust()),
             },
             ReplyType::Map(k, v) => match **k {
-                ReplyType::Bulk | ReplyType::Simple | ReplyType::Integer | ReplyType::Binary => {
+                ReplyType::Bulk
+                | ReplyType::Text
+                | ReplyType::Simple
+                | ReplyType::Integer
+                | ReplyType::Binary => {
                     format!("::std::collections::HashMap<{}, {}>", k.rust(), v.rust())
                 }
                 _ => format!("Vec<({}, {})>", k.rust(), v.rust()),
@@ -106,6 +142,7 @@ impl fmt::Display for ReplyType {
             ReplyType::Integer => f.write_str("integer"),
             ReplyType::Double => f.write_str("double"),
             ReplyType::Bulk => f.write_str("bulk"),
+            ReplyType::Text => f.write_str("text"),
             ReplyType::Binary => f.write_str("binary"),
             ReplyType::Simple => f.write_str("simple"),
             ReplyType::Ok => f.write_str("ok"),
@@ -336,6 +373,7 @@ impl Parser<'_> {
                 "integer" => ReplyType::Integer,
                 "double" => ReplyType::Double,
                 "bulk" => ReplyType::Bulk,
+                "text" => ReplyType::Text,
                 "binary" => ReplyType::Binary,
                 "simple" => ReplyType::Simple,
                 "ok" => ReplyType::Ok,
@@ -344,7 +382,7 @@ impl Parser<'_> {
                 "geo_item" => ReplyType::Named("geo_item"),
                 // A stream entry: its id and its field/value pairs in order.
                 "stream_entry" => ReplyType::Tuple(vec![
-                    ReplyType::Bulk,
+                    ReplyType::Text,
                     ReplyType::Array(Box::new(ReplyType::Tuple(vec![
                         ReplyType::Bulk,
                         ReplyType::Bulk,
@@ -392,26 +430,57 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(t.entries["GET"].default.rust(), "Option<String>");
+        assert_eq!(t.entries["GET"].default.rust(), "Option<crate::ByteStr>");
         assert_eq!(
             t.entries["ZRANGE"].select(&["withscores"]).rust(),
-            "Vec<(String, f64)>"
+            "Vec<(crate::ByteStr, f64)>"
         );
         let z = &t.entries["ZRANDMEMBER"];
-        assert_eq!(z.select(&[]).rust(), "Option<String>");
-        assert_eq!(z.select(&["count"]).rust(), "Vec<String>");
+        assert_eq!(z.select(&[]).rust(), "Option<crate::ByteStr>");
+        assert_eq!(z.select(&["count"]).rust(), "Vec<crate::ByteStr>");
         assert_eq!(
             z.select(&["withscores", "count"]).rust(),
-            "Vec<(String, f64)>"
+            "Vec<(crate::ByteStr, f64)>"
         );
         assert_eq!(
             t.entries["HGETALL"].default.rust(),
-            "::std::collections::HashMap<String, String>"
+            "::std::collections::HashMap<crate::ByteStr, crate::ByteStr>"
         );
         assert_eq!(
             t.entries["MONITOR"].generic_reason.as_deref(),
             Some("a stream")
         );
+    }
+
+    #[test]
+    fn strings_by_what_they_hold() {
+        let t = ReplyTable::parse(
+            "OBJECT ENCODING: text?\nTYPE: simple\nDUMP: binary?\n\
+             SCAN: (text, array<bulk>)\nCONFIG GET: map<text, bulk>\n\
+             XRANGE: array<stream_entry>\nSMEMBERS: set<bulk>\nACL CAT: set<text>\n",
+            "t",
+        )
+        .unwrap();
+        let rust = |name: &str| t.entries[name].default.rust();
+        assert_eq!(rust("OBJECT ENCODING"), "Option<String>");
+        assert_eq!(rust("TYPE"), "String");
+        assert_eq!(rust("DUMP"), "Option<::bytes::Bytes>");
+        assert_eq!(rust("SCAN"), "(String, Vec<crate::ByteStr>)");
+        assert_eq!(
+            rust("CONFIG GET"),
+            "::std::collections::HashMap<String, crate::ByteStr>"
+        );
+        assert_eq!(
+            rust("XRANGE"),
+            "Vec<(String, Vec<(crate::ByteStr, crate::ByteStr)>)>"
+        );
+        assert_eq!(
+            rust("SMEMBERS"),
+            "::std::collections::HashSet<crate::ByteStr>"
+        );
+        assert_eq!(rust("ACL CAT"), "::std::collections::HashSet<String>");
+        // The grammar prints back as it reads.
+        assert_eq!(t.entries["SCAN"].default.to_string(), "(text, array<bulk>)");
     }
 
     #[test]

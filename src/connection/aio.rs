@@ -16,7 +16,10 @@
 //!    ([`ConnectionConfig::batch_writes`] turns this off);
 //! 2. writes as much of the output buffer as the socket takes;
 //! 3. reads whatever arrived and decodes it: replies go, in order, to the
-//!    oldest waiter; RESP3 push frames go to the push channel;
+//!    oldest waiter (with their RESP3 attributes only for a waiter that
+//!    asked for them); RESP3 push frames go to the push channel (a
+//!    client's [`PushReceiver`](super::PushReceiver)s, or the receiver of
+//!    [`Connection::connect_with_pushes`]), never to a waiter;
 //! 4. fails waiters whose response deadline passed. Their slot stays in the
 //!    queue so that the late reply, when it comes, is matched and dropped and
 //!    every later reply still reaches the right waiter.
@@ -44,9 +47,13 @@ use tokio::time::{Instant, Sleep};
 
 use super::config::{Addr, ConnectionConfig};
 use super::handshake::{Handshake, Progress, ServerInfo};
-use super::incoming::{Incoming, Routed};
+use super::incoming::{
+    next_connection_id, without_attributes, ConnectionPushes, Incoming, PushPublisher, Routed,
+    WithAttributes,
+};
 use crate::cmd::Command;
 use crate::error::{Error, ErrorKind, Result};
+use crate::reply::FromResp;
 use crate::resp::Frame;
 
 /// Writes stop taking new requests while this much output is unsent.
@@ -152,7 +159,7 @@ async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(Serve
         let frame = loop {
             if let Some(routed) = incoming.next_frame()? {
                 match routed {
-                    Routed::Reply(f) => break f,
+                    Routed::Reply(f) => break without_attributes(f),
                     Routed::Push(_) => continue,
                 }
             }
@@ -250,9 +257,13 @@ impl Payload {
 pub(crate) struct Request {
     bytes: Payload,
     /// How many replies the bytes produce (more than one for a pipeline).
-    replies: usize,
+    /// A `u32` beside `attributes` keeps the request as small as it was
+    /// without them.
+    replies: u32,
     /// How long the reply may take (`None`: no bound).
     limit: Option<Duration>,
+    /// Whether the reply keeps the RESP3 attributes sent before it.
+    attributes: bool,
     tx: oneshot::Sender<Result<Frame>>,
 }
 
@@ -269,6 +280,8 @@ struct ConnState {
     dirty: AtomicBool,
     /// Whether `in_flight` and `dirty` are kept (dedicated connections).
     tracked: bool,
+    /// The connection's number ([`Connection::id`]).
+    id: u64,
 }
 
 struct Waiter {
@@ -279,9 +292,12 @@ struct Waiter {
     deadline: Option<Instant>,
     /// The bound the deadline came from, for the error message.
     limit: Option<Duration>,
-    /// Replies still due, and those collected so far for a pipeline.
-    due: usize,
+    /// Replies still due (a `u32` beside `attributes`, see
+    /// [`Request::replies`]), and those collected so far for a pipeline.
+    due: u32,
     collected: Vec<Frame>,
+    /// Whether the reply keeps the RESP3 attributes sent before it.
+    attributes: bool,
 }
 
 /// A shared, multiplexed connection to one server.
@@ -306,18 +322,40 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects, runs the handshake, and starts the driver task.
+    /// Connects, runs the handshake, and starts the driver task. RESP3
+    /// push frames that come on this connection are dropped (never taken
+    /// for replies); [`connect_with_pushes`](Self::connect_with_pushes)
+    /// hands them out.
     pub async fn connect(cfg: &ConnectionConfig) -> Result<Self> {
-        Ok(Self::connect_with_pushes(cfg).await?.0)
+        Ok(Self::connect_inner(cfg, false, false, PushTarget::Discard)
+            .await?
+            .0)
+    }
+
+    /// A client's shared connection: like [`connect`](Self::connect), with
+    /// its push frames, and its opening and end, published to the client's
+    /// push channel.
+    pub(crate) async fn connect_publishing(
+        cfg: &ConnectionConfig,
+        pushes: &PushPublisher,
+    ) -> Result<Self> {
+        Ok(
+            Self::connect_inner(cfg, false, false, PushTarget::Channel(pushes))
+                .await?
+                .0,
+        )
     }
 
     /// Like [`connect`](Self::connect), and also returns the channel that
     /// receives the server's RESP3 push frames (pub/sub messages, client-side
-    /// caching invalidations).
+    /// caching invalidations). The channel is unbounded: read it, or drop
+    /// it to discard the pushes. (A [`Client`](crate::Client)'s shared
+    /// connection publishes to the client's bounded channel instead,
+    /// [`Client::pushes`](crate::Client::pushes).)
     pub async fn connect_with_pushes(
         cfg: &ConnectionConfig,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
-        Self::connect_inner(cfg, false, false).await
+        Self::connect_with_receiver(cfg, false).await
     }
 
     /// A connection for one user at a time (the pool's): like
@@ -325,7 +363,9 @@ impl Connection {
     /// still in flight and of state left on the connection, so that it is
     /// not reused while either holds (see [`is_reusable`](Self::is_reusable)).
     pub(crate) async fn connect_dedicated(cfg: &ConnectionConfig) -> Result<Self> {
-        Ok(Self::connect_inner(cfg, false, true).await?.0)
+        Ok(Self::connect_inner(cfg, false, true, PushTarget::Discard)
+            .await?
+            .0)
     }
 
     /// A connection for pub/sub: like [`connect_with_pushes`](Self::connect_with_pushes),
@@ -334,14 +374,24 @@ impl Connection {
     pub async fn connect_subscriber(
         cfg: &ConnectionConfig,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
-        Self::connect_inner(cfg, true, false).await
+        Self::connect_with_receiver(cfg, true).await
+    }
+
+    async fn connect_with_receiver(
+        cfg: &ConnectionConfig,
+        subscriber: bool,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
+        let (conn, rx) = Self::connect_inner(cfg, subscriber, false, PushTarget::Receiver).await?;
+        let rx = rx.unwrap_or_else(|| mpsc::unbounded_channel().1);
+        Ok((conn, rx))
     }
 
     async fn connect_inner(
         cfg: &ConnectionConfig,
         subscriber: bool,
         tracked: bool,
-    ) -> Result<(Self, mpsc::UnboundedReceiver<Frame>)> {
+        pushes: PushTarget<'_>,
+    ) -> Result<(Self, Option<mpsc::UnboundedReceiver<Frame>>)> {
         let setup = async {
             let mut stream = open_stream(cfg).await?;
             let (info, incoming) = handshake(&mut stream, cfg).await?;
@@ -357,12 +407,21 @@ impl Connection {
             None => setup.await?,
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        let (push_tx, push_rx) = mpsc::unbounded_channel();
+        let id = next_connection_id();
+        let (sink, push_rx) = match pushes {
+            PushTarget::Discard => (PushSink::Discard, None),
+            PushTarget::Receiver => {
+                let (push_tx, push_rx) = mpsc::unbounded_channel();
+                (PushSink::Receiver(push_tx), Some(push_rx))
+            }
+            PushTarget::Channel(publisher) => (PushSink::Channel(publisher.attach(id)), None),
+        };
         let state = Arc::new(ConnState {
             retired: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             dirty: AtomicBool::new(false),
             tracked,
+            id,
         });
         let driver = Driver {
             state: state.clone(),
@@ -384,7 +443,7 @@ impl Connection {
             needs_flush: false,
             incoming,
             waiters: VecDeque::new(),
-            pushes: push_tx,
+            pushes: sink,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             timer_at: None,
             resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
@@ -412,6 +471,12 @@ impl Connection {
     /// What the server reported about itself during the handshake.
     pub fn server_info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// A number unique to this connection within the process: the one
+    /// [`PushEvent`](super::PushEvent)s name the connection by.
+    pub fn id(&self) -> u64 {
+        self.state.id
     }
 
     /// True once the connection takes no new requests: the driver stopped
@@ -471,6 +536,37 @@ impl Connection {
         self.track_names(cmd.name(), None);
         let limit = cmd.blocks().deadline(self.timeout);
         self.send_payload(Payload::encode(cmd), 1, limit)
+    }
+
+    /// Sends one command and returns its reply converted to `T`, with the
+    /// RESP3 attributes the server sent before it (see [`WithAttributes`];
+    /// every other method drops them). An error reply is an `Err` (its
+    /// attributes are dropped). The reply may take the response timeout,
+    /// plus the block time of a blocking command.
+    pub async fn query_with_attributes<T: FromResp, C: Command + ?Sized>(
+        &self,
+        cmd: &C,
+    ) -> Result<WithAttributes<T>> {
+        crate::cmd::check_sendable(cmd, self.target())?;
+        let limit = cmd.blocks().deadline(self.timeout);
+        let frame = self.send_keeping_attributes(cmd, limit).await?;
+        WithAttributes::split(frame)
+            .convert()
+            .map_err(|e| e.for_command(cmd.name()))
+    }
+
+    /// Sends one command whose reply keeps its RESP3 attributes (a
+    /// [`Frame::Attribute`] when the server sent any).
+    pub(crate) fn send_keeping_attributes<C: Command + ?Sized>(
+        &self,
+        cmd: &C,
+        limit: Option<Duration>,
+    ) -> ResponseFuture {
+        if let Err(e) = check_version(cmd, &self.info) {
+            return ResponseFuture::ready(Err(e));
+        }
+        self.track_names(cmd.name(), None);
+        self.send_request(Payload::encode(cmd), 1, limit, true)
     }
 
     /// Sends a command with no bound on how long its reply may take.
@@ -534,12 +630,31 @@ impl Connection {
         }
     }
 
+    #[inline]
     pub(crate) fn send_payload(
         &self,
         bytes: Payload,
         replies: usize,
         limit: Option<Duration>,
     ) -> ResponseFuture {
+        self.send_request(bytes, replies, limit, false)
+    }
+
+    /// Queues a request; `attributes`: whether its reply keeps the RESP3
+    /// attributes sent before it.
+    pub(crate) fn send_request(
+        &self,
+        bytes: Payload,
+        replies: usize,
+        limit: Option<Duration>,
+        attributes: bool,
+    ) -> ResponseFuture {
+        let Ok(replies) = u32::try_from(replies) else {
+            return ResponseFuture::ready(Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("{replies} replies in one request are more than a connection takes"),
+            )));
+        };
         let (tx, rx) = oneshot::channel();
         if self.state.tracked && replies > 0 {
             self.state.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -548,6 +663,7 @@ impl Connection {
             bytes,
             replies,
             limit,
+            attributes,
             tx,
         };
         match self.tx.send(request) {
@@ -775,7 +891,8 @@ struct Driver {
     needs_flush: bool,
     incoming: Incoming,
     waiters: VecDeque<Waiter>,
-    pushes: mpsc::UnboundedSender<Frame>,
+    /// Where push frames go.
+    pushes: PushSink,
     /// Fires at the earliest response deadline, or at the end of a drain.
     timer: Pin<Box<Sleep>>,
     timer_at: Option<Instant>,
@@ -827,8 +944,25 @@ struct Driver {
 /// [`ConnectionConfig::verify_replies`], behind every write of new
 /// requests, which also catches a reply lost with no timeout involved.
 struct Checkpoint {
-    token: Bytes,
+    token: [u8; TOKEN_LEN],
     count: usize,
+}
+
+/// `respec:` then the connection's seed and the marker's number, 16 hex
+/// digits each, joined by `:`.
+const TOKEN_LEN: usize = 40;
+
+/// A marker token, built without allocating.
+fn marker_token(seed: u64, count: u64) -> [u8; TOKEN_LEN] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [0u8; TOKEN_LEN];
+    t[..7].copy_from_slice(b"respec:");
+    for i in 0..16 {
+        t[7 + i] = HEX[((seed >> (60 - 4 * i)) & 0xf) as usize];
+        t[24 + i] = HEX[((count >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    t[23] = b':';
+    t
 }
 
 /// How long a drain waits for the markers at least.
@@ -918,7 +1052,7 @@ impl Driver {
             return;
         }
         if self.verify {
-            self.unchecked += req.replies;
+            self.unchecked += req.replies as usize;
         }
         let request = match req.bytes {
             // Only the start names the command: don't keep a large value
@@ -936,6 +1070,7 @@ impl Driver {
             limit: req.limit,
             due: req.replies,
             collected: Vec::new(),
+            attributes: req.attributes,
         });
     }
 
@@ -1030,15 +1165,16 @@ impl Driver {
 
     fn dispatch(&mut self, routed: Routed) -> Result<()> {
         let frame = match routed {
+            // Out of band: never counted as a reply.
             Routed::Push(frame) => {
-                let _ = self.pushes.send(frame);
+                self.pushes.send(frame);
                 return Ok(());
             }
             Routed::Reply(frame) if self.resp2_pubsub && is_pubsub_array(&frame) => {
                 let Frame::Array(items) = frame else {
                     return Ok(());
                 };
-                let _ = self.pushes.send(Frame::Push(items));
+                self.pushes.send(Frame::Push(items));
                 return Ok(());
             }
             Routed::Reply(frame) => frame,
@@ -1046,7 +1182,7 @@ impl Driver {
         let Some(cp) = self.checkpoints.front() else {
             return self.deliver(frame);
         };
-        let is_marker = matches!(&frame, Frame::BulkString(b) if *b == cp.token);
+        let is_marker = matches!(&frame, Frame::BulkString(b) if b[..] == cp.token[..]);
         if self.buffered.len() < cp.count && !is_marker {
             self.buffered.push_back(frame);
             return Ok(());
@@ -1085,13 +1221,11 @@ impl Driver {
             return;
         }
         self.marker_count += 1;
-        let token = Bytes::from(format!(
-            "respec:{:016x}:{}",
-            self.marker_seed, self.marker_count
-        ));
-        let mut ping = crate::cmd::Cmd::new("PING");
-        ping.arg(&token[..]);
-        ping.encode(&mut self.out);
+        let token = marker_token(self.marker_seed, self.marker_count);
+        // `PING <token>`, written as it goes on the wire.
+        self.out.extend_from_slice(b"*2\r\n$4\r\nPING\r\n$40\r\n");
+        self.out.extend_from_slice(&token);
+        self.out.extend_from_slice(b"\r\n");
         self.checkpoints.push_back(Checkpoint {
             token,
             count: std::mem::take(&mut self.unchecked),
@@ -1111,16 +1245,21 @@ impl Driver {
         };
         waiter.due -= 1;
         let reply = if waiter.due > 0 || !waiter.collected.is_empty() {
-            waiter.collected.push(frame);
+            waiter
+                .collected
+                .push(with_attributes_if(frame, waiter.attributes));
             if waiter.due > 0 {
                 return Ok(());
             }
             Ok(Frame::Array(std::mem::take(&mut waiter.collected)))
+        } else if matches!(
+            frame,
+            Frame::Error(_) | Frame::BulkError(_) | Frame::Attribute { .. }
+        ) {
+            // One test of the frame's type on the common path.
+            error_or_annotated_reply(frame, waiter)
         } else {
-            match frame.error_message() {
-                Some(m) => Err(Error::from_server_reply(m).for_command(name_of(&waiter.request))),
-                None => Ok(frame),
-            }
+            Ok(frame)
         };
         let tx = self.waiters.pop_front().and_then(|w| w.tx);
         // Counted out before the caller wakes, so that a pooled connection
@@ -1195,7 +1334,7 @@ impl Driver {
         // Replies not yet covered by a marker: those of requests written
         // since the last one, and with no markers at all, every one due.
         if self.checkpoints.is_empty() {
-            self.unchecked = self.waiters.iter().map(|w| w.due).sum();
+            self.unchecked = self.waiters.iter().map(|w| w.due as usize).sum();
         }
         self.mark();
         let longest = self
@@ -1344,6 +1483,63 @@ impl Driver {
 /// closed.
 const REPLY_BEFORE_CLOSE: Duration = Duration::from_millis(200);
 
+/// An error reply, or a reply the server sent RESP3 attributes before: an
+/// error reply (with attributes or not) is an `Err` naming the command;
+/// otherwise the attributes stay only when the waiter asked for them.
+#[cold]
+fn error_or_annotated_reply(frame: Frame, waiter: &Waiter) -> Result<Frame> {
+    let reply = match &frame {
+        Frame::Attribute { data, .. } => data,
+        other => other,
+    };
+    if let Some(m) = reply.error_message() {
+        return Err(Error::from_server_reply(m).for_command(name_of(&waiter.request)));
+    }
+    Ok(with_attributes_if(frame, waiter.attributes))
+}
+
+/// The frame, without its attributes unless `keep`.
+#[inline]
+fn with_attributes_if(frame: Frame, keep: bool) -> Frame {
+    if keep {
+        frame
+    } else {
+        without_attributes(frame)
+    }
+}
+
+/// Which push channel a new connection gets.
+enum PushTarget<'a> {
+    /// None: push frames are dropped.
+    Discard,
+    /// An unbounded channel whose receiver the caller gets.
+    Receiver,
+    /// A client's bounded channel.
+    Channel(&'a PushPublisher),
+}
+
+/// Where a driver sends push frames.
+enum PushSink {
+    Discard,
+    Receiver(mpsc::UnboundedSender<Frame>),
+    /// A client's channel; dropping it (when the driver ends) publishes
+    /// that the connection ended.
+    Channel(ConnectionPushes),
+}
+
+impl PushSink {
+    #[cold]
+    fn send(&self, frame: Frame) {
+        match self {
+            PushSink::Discard => {}
+            PushSink::Receiver(tx) => {
+                let _ = tx.send(frame);
+            }
+            PushSink::Channel(pushes) => pushes.push(frame),
+        }
+    }
+}
+
 fn timeout_error(t: Duration) -> Error {
     Error::new(ErrorKind::Timeout, format!("no reply within {t:?}"))
 }
@@ -1391,6 +1587,13 @@ impl Future for Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marker_tokens() {
+        let t = marker_token(0x0123_4567_89ab_cdef, 42);
+        assert_eq!(&t[..], b"respec:0123456789abcdef:000000000000002a");
+        assert_eq!(TOKEN_LEN, "respec:0123456789abcdef:000000000000002a".len());
+    }
 
     #[test]
     fn names_from_encoding() {

@@ -5,7 +5,9 @@
 //! - [`handshake`] is the sans-I/O handshake (HELLO with AUTH and SETNAME,
 //!   the RESP2 fallback, SELECT, CLIENT SETINFO).
 //! - [`Incoming`] is the read side: bytes, the decoder, and routing of each
-//!   frame to the waiting request or, for RESP3 push frames, aside.
+//!   frame to the waiting request or, for RESP3 push frames, aside (to a
+//!   client's push channel, [`PushReceiver`]). Replies keep their RESP3
+//!   attributes for the callers who ask for them ([`WithAttributes`]).
 //! - [`Connection`] is the tokio driver: one socket multiplexed among many
 //!   tasks with automatic pipelining. [`sync::Connection`] is the
 //!   `std::net` driver for blocking use.
@@ -19,10 +21,13 @@ pub mod sync;
 mod tls;
 
 pub(crate) use aio::check_required;
+pub(crate) use aio::commands_in;
 pub(crate) use aio::name_of as aio_name_of;
 pub(crate) use aio::Payload;
-pub(crate) use aio::commands_in;
 pub use aio::{Connection, ResponseFuture};
 pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_RESPONSE_TIMEOUT};
 pub use handshake::ServerInfo;
-pub use incoming::{Incoming, Routed};
+pub(crate) use incoming::PushPublisher;
+pub use incoming::{
+    Incoming, PushEvent, PushReceiver, Routed, WithAttributes, DEFAULT_PUSH_CAPACITY,
+};

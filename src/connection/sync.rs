@@ -21,8 +21,17 @@
 //!   such a protocol error the connection is not used again (the server
 //!   closes it). A TLS handshake failure (an untrusted certificate, say) is
 //!   an [`ErrorKind::Tls`] error.
+//! - **Out-of-band data.** RESP3 push frames that arrive while a reply is
+//!   awaited are never taken for the reply: they are kept, the newest
+//!   [`DEFAULT_PUSH_CAPACITY`](super::DEFAULT_PUSH_CAPACITY) of them unless
+//!   [set otherwise](Connection::set_push_capacity), for
+//!   [`next_push`](Connection::next_push), and the number dropped beyond
+//!   that is told by [`missed_pushes`](Connection::missed_pushes) (a
+//!   [`blocking::Client`](crate::blocking::Client)'s connections publish
+//!   them to the client's push channel instead). A reply's RESP3
+//!   attributes are dropped except by
+//!   [`query_with_attributes`](Connection::query_with_attributes).
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
@@ -32,9 +41,12 @@ use bytes::BytesMut;
 
 use super::config::{Addr, ConnectionConfig};
 use super::handshake::{Handshake, Progress, ServerInfo};
-use super::incoming::{Incoming, Routed};
+use super::incoming::{
+    without_attributes, ConnectionPushes, Incoming, PushQueue, Routed, WithAttributes,
+};
 use crate::cmd::{Block, Command};
 use crate::error::{Error, ErrorKind, Result};
+use crate::reply::FromResp;
 use crate::resp::Frame;
 
 enum Stream {
@@ -207,7 +219,9 @@ pub struct Connection {
     incoming: Incoming,
     out: BytesMut,
     info: ServerInfo,
-    pushes: VecDeque<Frame>,
+    /// Push frames read while waiting for replies, and the connection's
+    /// [`id`](Self::id) (boxed: see [`PushQueue`]).
+    pushes: Box<PushQueue>,
     response_timeout: Option<Duration>,
     /// The socket's read and write timeouts as last set.
     read_timeout: Option<Duration>,
@@ -288,7 +302,7 @@ impl Connection {
             incoming: Incoming::new(cfg.limits),
             out: BytesMut::with_capacity(4096),
             info: ServerInfo::default(),
-            pushes: VecDeque::new(),
+            pushes: Box::new(PushQueue::new()),
             response_timeout: cfg.response_timeout,
             read_timeout: connect_timeout,
             write_timeout: connect_timeout,
@@ -324,6 +338,33 @@ impl Connection {
     /// The bound on each reply this connection was configured with.
     pub fn response_timeout(&self) -> Option<Duration> {
         self.response_timeout
+    }
+
+    /// A number unique to this connection within the process: the one
+    /// [`PushEvent`](super::PushEvent)s name the connection by.
+    pub fn id(&self) -> u64 {
+        self.pushes.id()
+    }
+
+    /// How many push frames are kept for [`next_push`](Self::next_push)
+    /// (default [`DEFAULT_PUSH_CAPACITY`](super::DEFAULT_PUSH_CAPACITY),
+    /// at least 1). When more arrive unread, the oldest are dropped and
+    /// counted ([`missed_pushes`](Self::missed_pushes)).
+    pub fn set_push_capacity(&mut self, n: usize) {
+        self.pushes.set_capacity(n);
+    }
+
+    /// How many push frames were dropped, the oldest first, because more
+    /// than the [capacity](Self::set_push_capacity) arrived unread, since
+    /// the last call. A client-side cache must flush when it is not zero.
+    pub fn missed_pushes(&mut self) -> u64 {
+        self.pushes.take_missed()
+    }
+
+    /// From now on, push frames go to a client's push channel (with those
+    /// kept so far).
+    pub(crate) fn publish_pushes_to(&mut self, channel: ConnectionPushes) {
+        self.pushes.publish_to(channel);
     }
 
     /// True once an error left the connection unusable: an I/O or protocol
@@ -470,12 +511,45 @@ impl Connection {
         self.guard(r)
     }
 
-    /// Reads frames until a reply, keeping push frames for [`next_push`](Self::next_push).
+    /// Reads frames until a reply, keeping push frames for
+    /// [`next_push`](Self::next_push); the reply without its attributes.
     fn read_reply(&mut self) -> Result<Frame> {
+        self.read_annotated_reply().map(without_attributes)
+    }
+
+    /// Reads frames until a reply, keeping push frames; the reply with the
+    /// attributes the server sent before it, if any.
+    fn read_annotated_reply(&mut self) -> Result<Frame> {
         loop {
             match self.read_routed()? {
                 Routed::Reply(f) => return Ok(f),
-                Routed::Push(p) => self.pushes.push_back(p),
+                Routed::Push(p) => self.pushes.keep(p),
+            }
+        }
+    }
+
+    /// Keeps the push frames already read right behind the last reply (a
+    /// server often writes an invalidation together with the reply before
+    /// it): left in the buffer, they would make the connection look out of
+    /// step and be lost with it.
+    #[inline]
+    fn keep_trailing_pushes(&mut self) {
+        if !self.incoming.buf.is_empty() {
+            self.keep_pushes_in_buffer();
+        }
+    }
+
+    #[cold]
+    fn keep_pushes_in_buffer(&mut self) {
+        while self.incoming.buf.first() == Some(&b'>') {
+            match self.incoming.next_frame() {
+                Ok(Some(Routed::Push(p))) => self.pushes.keep(p),
+                // A partial push stays for the next read.
+                Ok(None) => return,
+                Ok(Some(Routed::Reply(_))) | Err(_) => {
+                    self.broken = Some("the server sent data that was not a push frame".into());
+                    return;
+                }
             }
         }
     }
@@ -492,13 +566,13 @@ impl Connection {
         loop {
             match self.incoming.next_frame() {
                 Ok(Some(Routed::Reply(f))) => {
-                    if let Some(m) = f.error_message() {
+                    if let Some(m) = without_attributes(f).error_message() {
                         return Some(Error::from_server_reply(m));
                     }
                     continue;
                 }
                 Ok(Some(Routed::Push(p))) => {
-                    self.pushes.push_back(p);
+                    self.pushes.keep(p);
                     continue;
                 }
                 Ok(None) => {}
@@ -564,6 +638,43 @@ impl Connection {
         cmd: &C,
         limit: Option<Duration>,
     ) -> Result<Frame> {
+        self.send_inner(cmd, limit, false)
+    }
+
+    /// Sends one command and returns its reply converted to `T`, with the
+    /// RESP3 attributes the server sent before it (see [`WithAttributes`];
+    /// every other method drops them). An error reply is an `Err` (its
+    /// attributes are dropped). The reply may take what
+    /// [`send`](Self::send)'s may.
+    pub fn query_with_attributes<T: FromResp, C: Command + ?Sized>(
+        &mut self,
+        cmd: &C,
+    ) -> Result<WithAttributes<T>> {
+        let limit = cmd.blocks().deadline(self.response_timeout);
+        self.query_with_attributes_within(cmd, limit)
+    }
+
+    /// [`query_with_attributes`](Self::query_with_attributes), waiting at
+    /// most `limit` for each read.
+    pub(crate) fn query_with_attributes_within<T: FromResp, C: Command + ?Sized>(
+        &mut self,
+        cmd: &C,
+        limit: Option<Duration>,
+    ) -> Result<WithAttributes<T>> {
+        let frame = self.send_inner(cmd, limit, true)?;
+        WithAttributes::split(frame)
+            .convert()
+            .map_err(|e| e.for_command(cmd.name()))
+    }
+
+    /// Sends one command; `attributes`: whether the reply keeps the RESP3
+    /// attributes sent before it.
+    fn send_inner<C: Command + ?Sized>(
+        &mut self,
+        cmd: &C,
+        limit: Option<Duration>,
+        attributes: bool,
+    ) -> Result<Frame> {
         self.check()?;
         super::aio::check_version(cmd, &self.info)?;
         let name = cmd.name();
@@ -574,14 +685,18 @@ impl Connection {
         self.note_state(name, start);
         self.set_read_timeout(limit)?;
         let r = match self.flush_with(&parts) {
-            Ok(()) => self.read_reply(),
+            Ok(()) => self.read_annotated_reply(),
             Err(e) => Err(self.arrived_error(&e).unwrap_or(e)),
         };
+        self.keep_trailing_pushes();
         match r {
             Ok(f) => match f.error_message() {
                 Some(m) => {
                     self.note_closing(m);
                     Err(Error::from_server_reply(m).for_command(name))
+                }
+                None if matches!(f, Frame::Attribute { .. }) => {
+                    annotated_reply(f, attributes).map_err(|e| e.for_command(name))
                 }
                 None => Ok(f),
             },
@@ -650,6 +765,7 @@ impl Connection {
         let frames = (0..replies)
             .map(|_| self.read_reply())
             .collect::<Result<Vec<Frame>>>()?;
+        self.keep_trailing_pushes();
         for f in &frames {
             if let Some(m) = f.error_message() {
                 self.note_closing(m);
@@ -673,19 +789,21 @@ impl Connection {
     /// in time; the connection stays usable in that case.
     pub fn read_frame(&mut self, timeout: Option<Duration>) -> Result<Option<Frame>> {
         self.check()?;
-        if let Some(p) = self.pushes.pop_front() {
+        if let Some(p) = self.pushes.pop() {
             return Ok(Some(p));
         }
         if let Some(routed) = self.incoming.next_frame().map_err(Error::from)? {
             return Ok(Some(match routed {
-                Routed::Reply(f) | Routed::Push(f) => f,
+                Routed::Reply(f) => without_attributes(f),
+                Routed::Push(f) => f,
             }));
         }
         self.set_read_timeout(timeout.or(self.response_timeout))?;
         let pending = self.incoming.buf.len();
         let r = self.read_routed();
         match r {
-            Ok(Routed::Reply(f) | Routed::Push(f)) => Ok(Some(f)),
+            Ok(Routed::Reply(f)) => Ok(Some(without_attributes(f))),
+            Ok(Routed::Push(f)) => Ok(Some(f)),
             // Nothing at all arrived: the stream is still in step.
             Err(e) if e.is_timeout() && pending == 0 && self.incoming.buf.is_empty() => {
                 self.broken = None;
@@ -697,8 +815,12 @@ impl Connection {
 
     /// Takes the next push frame received so far (RESP3 pub/sub messages,
     /// invalidations), reading for at most `timeout` if none is waiting.
+    /// Pushes arrive only while something reads the socket: a connection
+    /// left alone keeps them in the socket until then. At most the
+    /// [push capacity](Self::set_push_capacity) of them wait here; see
+    /// [`missed_pushes`](Self::missed_pushes) for those dropped beyond it.
     pub fn next_push(&mut self, timeout: Duration) -> Result<Option<Frame>> {
-        if let Some(p) = self.pushes.pop_front() {
+        if let Some(p) = self.pushes.pop() {
             return Ok(Some(p));
         }
         match self.read_frame(Some(timeout))? {
@@ -709,6 +831,25 @@ impl Connection {
             )),
             None => Ok(None),
         }
+    }
+}
+
+/// A reply the server sent RESP3 attributes before: an error reply is an
+/// `Err`; otherwise the attributes stay only when `keep`.
+#[cold]
+fn annotated_reply(frame: Frame, keep: bool) -> Result<Frame> {
+    let frame = if keep {
+        frame
+    } else {
+        without_attributes(frame)
+    };
+    let message = match &frame {
+        Frame::Attribute { data, .. } => data.error_message(),
+        f => f.error_message(),
+    };
+    match message {
+        Some(m) => Err(Error::from_server_reply(m)),
+        None => Ok(frame),
     }
 }
 

@@ -144,7 +144,7 @@ Sets it from a [`SetCondition`] value; the shorthand methods set one choice each
         self
     }
     ///`[GET]` (since 6.2.0)
-    pub fn get(mut self) -> Set<E, Option<String>> {
+    pub fn get(mut self) -> Set<E, Option<crate::ByteStr>> {
         self.args.since((6, 2, 0));
         self.args
             .set(
