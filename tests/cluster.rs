@@ -172,7 +172,7 @@ async fn valkey_cluster_routes_by_slot_and_policy() {
     routes_and_policies(Kind::Valkey).await;
 }
 
-/// Slots moved with the server's own flow while 16 tasks write: no task
+/// 500 slots moved with the server's own flow while 64 tasks write: no task
 /// sees an error (MOVED and ASK are followed), every acknowledged write
 /// reads back, and the client's slot map follows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,15 +187,16 @@ async fn writes_follow_slots_that_move() {
         .slots
         .iter()
         .flat_map(|&(a, b)| a..=b)
-        .take(300)
+        .take(500)
         .collect();
     // Keys in the slots that will move, written before and during the move.
     let in_moving: Vec<String> = (0..200_000)
         .map(|i| format!("w:{i}"))
         .filter(|k| moving.contains(&key_slot(k.as_bytes())))
-        .take(400)
+        .take(1024)
         .collect();
-    assert!(in_moving.len() >= 100, "{} keys", in_moving.len());
+    // A multiple of the writers, so that each key has one writer.
+    assert_eq!(in_moving.len(), 1024);
     for k in &in_moving[..100] {
         within(10, "SET", client.set(k.as_str(), k.as_str()))
             .await
@@ -204,7 +205,7 @@ async fn writes_follow_slots_that_move() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let keys = Arc::new(in_moving.clone());
     let mut writers = Vec::new();
-    for t in 0..16usize {
+    for t in 0..64usize {
         let (client, stop, keys) = (client.clone(), stop.clone(), keys.clone());
         writers.push(tokio::spawn(async move {
             let mut acked = Vec::new();
@@ -216,8 +217,8 @@ async fn writes_follow_slots_that_move() {
                     Ok(_) => acked.push((k.clone(), v)),
                     Err(e) => return Err(format!("{k}: {e}")),
                 }
-                i += 16;
-                if i > 50_000 {
+                i += 64;
+                if i > 200_000 {
                     break;
                 }
             }
@@ -236,7 +237,7 @@ async fn writes_follow_slots_that_move() {
     let mut last: HashMap<String, String> = HashMap::new();
     for w in writers {
         let acked = within(30, "a writer", w).await.unwrap().unwrap();
-        // Each writer owns the keys i ≡ t (mod 16): its last write wins.
+        // Each writer owns the keys i ≡ t (mod 64): its last write wins.
         for (k, v) in acked {
             last.insert(k, v);
         }
