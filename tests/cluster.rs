@@ -332,7 +332,7 @@ async fn the_client_follows_a_failover_without_a_global_stall() {
     })
     .await
     .unwrap();
-    let (cluster, _) = promoted;
+    let (mut cluster, _) = promoted;
     let promoted_at = role_watch
         .join()
         .unwrap()
@@ -410,6 +410,33 @@ async fn the_client_follows_a_failover_without_a_global_stall() {
             "{k}"
         );
     }
+    // The killed node, restarted, rejoins as a replica; made primary again
+    // (a coordinated failover), the client follows it back.
+    let key = last
+        .keys()
+        .find(|k| on_victim_shard(k))
+        .expect("a key of the failed shard")
+        .clone();
+    let mut cluster = tokio::task::spawn_blocking(move || {
+        cluster.restart(victim);
+        cluster.failover(victim);
+        cluster
+    })
+    .await
+    .unwrap();
+    cluster.refresh();
+    assert_eq!(cluster.primary_for_key(key.as_bytes()).port, victim);
+    let sets_before = calls_on(&cluster, victim, "set");
+    within(10, "SET", client.set(key.as_str(), "back"))
+        .await
+        .unwrap();
+    let v = within(10, "GET", client.get(key.as_str())).await.unwrap();
+    assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("back"));
+    assert_eq!(
+        calls_on(&cluster, victim, "set") - sets_before,
+        1,
+        "the restarted primary served the write"
+    );
 }
 
 /// The blocking cluster client: the same routing, splitting, combining and
