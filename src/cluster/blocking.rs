@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 
 use super::client::ClusterConfig;
-use super::map::SlotMap;
+use super::map::{no_topology, record_moved, SlotMap};
 use super::redirect::{NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
@@ -109,18 +109,8 @@ impl BlockingClusterClient {
     /// Reads the topology now, from a known node or else the seeds.
     pub fn refresh(&self) -> Result<()> {
         let mut generation = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-        let map = self.slot_map();
-        let mut candidates: Vec<NodeAddr> = map.primaries().cloned().collect();
-        for s in map.shards() {
-            candidates.extend(s.replicas.iter().cloned());
-        }
-        candidates.extend(self.config.seeds.iter().cloned());
         let mut last = None;
-        let mut tried = std::collections::HashSet::new();
-        for addr in candidates {
-            if !tried.insert(addr.clone()) {
-                continue;
-            }
+        for addr in self.slot_map().refresh_order(&self.config.seeds) {
             let node = self.node(&addr);
             let shards =
                 crate::Cmd::from_args(["CLUSTER", "SHARDS"]).unwrap_or_else(|| unreachable!());
@@ -144,13 +134,7 @@ impl BlockingClusterClient {
                 Err(e) => last = Some(e),
             }
         }
-        Err(Error::new(
-            ErrorKind::ConnectionClosed,
-            format!(
-                "could not read the cluster's topology from any known node or seed{}",
-                last.map(|e| format!(" (last: {e})")).unwrap_or_default()
-            ),
-        ))
+        Err(no_topology(last))
     }
 
     fn ensure_map(&self) -> Result<()> {
@@ -281,12 +265,7 @@ impl BlockingClusterClient {
             };
             match Redirect::from_error(&e) {
                 Some(Redirect::Moved { slot: s, to }) => {
-                    {
-                        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-                        let mut updated = (**map).clone();
-                        updated.moved(s, &to);
-                        *map = Arc::new(updated);
-                    }
+                    record_moved(&self.map, s, &to);
                     target = Some(to);
                 }
                 Some(Redirect::Ask { to, .. }) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use super::map::SlotMap;
+use super::map::{no_topology, record_moved, SlotMap};
 use super::redirect::{NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
@@ -317,12 +317,7 @@ impl Inner {
     /// Records a `MOVED` in the slot map and reads the topology again in
     /// the background.
     pub(super) fn note_moved(self: &Arc<Self>, slot: u16, to: &NodeAddr) {
-        {
-            let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
-            let mut updated = (**map).clone();
-            updated.moved(slot, to);
-            *map = Arc::new(updated);
-        }
+        record_moved(&self.map, slot, to);
         self.refresh_soon();
     }
 
@@ -397,18 +392,8 @@ impl Inner {
         if self.generation() > seen {
             return Ok(());
         }
-        let map = self.map();
-        let mut candidates: Vec<NodeAddr> = map.primaries().cloned().collect();
-        for s in map.shards() {
-            candidates.extend(s.replicas.iter().cloned());
-        }
-        candidates.extend(self.config.seeds.iter().cloned());
         let mut last_err = None;
-        let mut tried = std::collections::HashSet::new();
-        for addr in candidates {
-            if !tried.insert(addr.clone()) {
-                continue;
-            }
+        for addr in self.map().refresh_order(&self.config.seeds) {
             match self.read_topology(&addr).await {
                 Ok(map) if map.assigned() > 0 => {
                     *self.map.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(map);
@@ -427,15 +412,7 @@ impl Inner {
                 Err(e) => last_err = Some(e),
             }
         }
-        Err(Error::new(
-            ErrorKind::ConnectionClosed,
-            format!(
-                "could not read the cluster's topology from any known node or seed{}",
-                last_err
-                    .map(|e| format!(" (last: {e})"))
-                    .unwrap_or_default()
-            ),
-        ))
+        Err(no_topology(last_err))
     }
 
     async fn read_topology(&self, addr: &NodeAddr) -> Result<SlotMap> {
@@ -517,7 +494,35 @@ impl Inner {
                     }
                 }
             };
-            let result = self.send_to(&addr, bytes.clone(), block, asking).await;
+            let via = match self.reach(&addr, block).await {
+                Ok(via) => via,
+                Err(e) => {
+                    // The node could not be reached, so nothing was sent.
+                    // Read the topology once (coalesced with other
+                    // callers): when another node serves the slot now (its
+                    // replica took over), go there; otherwise fail at once
+                    // rather than hold the caller until a failover, so that
+                    // work for the healthy shards is never stuck behind it.
+                    self.refresh_unless_recent().await;
+                    match self.map().primary(slot).cloned() {
+                        Some(now) if now != addr => {
+                            target = Some(now);
+                            last_err = Some(e);
+                            continue;
+                        }
+                        _ => {
+                            return Err(Error::new(
+                                ErrorKind::ConnectionClosed,
+                                format!(
+                                    "the primary of slot {slot} ({addr}) cannot be reached and \
+                                     no other node serves the slot yet: {e}"
+                                ),
+                            ))
+                        }
+                    }
+                }
+            };
+            let result = send_via(via, bytes.clone(), asking).await;
             asking = false;
             let e = match result {
                 Ok(frame) => return Ok(frame),
@@ -540,29 +545,6 @@ impl Inner {
                     }
                     target = self.map().primary(slot).cloned();
                 }
-                None if e.kind() == &ErrorKind::ConnectionClosed
-                    && e.to_string().contains(NOT_SENT) =>
-                {
-                    // The node could not be reached, so nothing was sent.
-                    // Read the topology once (coalesced with other callers):
-                    // when another node serves the slot now (its replica
-                    // took over), go there; otherwise fail at once rather
-                    // than hold the caller until a failover, so that work
-                    // for the healthy shards is never stuck behind it.
-                    self.refresh_unless_recent().await;
-                    match self.map().primary(slot).cloned() {
-                        Some(now) if now != addr => target = Some(now),
-                        _ => {
-                            return Err(Error::new(
-                                ErrorKind::ConnectionClosed,
-                                format!(
-                                    "the primary of slot {slot} ({addr}) cannot be reached and no \
-                                     other node serves the slot yet: {e}"
-                                ),
-                            ))
-                        }
-                    }
-                }
                 None if e.is_connection_dropped() => {
                     // Lost with the command in flight: it may have run, so
                     // it is not sent again; the topology is read again for
@@ -578,9 +560,8 @@ impl Inner {
             .unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "too many redirects")))
     }
 
-    /// Sends to the node at `addr`: on its shared connection, or for a
-    /// blocking command on a dedicated one of its pool; with `ASKING`
-    /// first after an `ASK`.
+    /// Sends to the node at `addr` (see [`reach`](Self::reach) and
+    /// [`send_via`]).
     pub(super) async fn send_to(
         &self,
         addr: &NodeAddr,
@@ -588,40 +569,19 @@ impl Inner {
         block: Block,
         asking: bool,
     ) -> Result<Frame> {
-        let payload = if asking {
-            let mut out = BytesMut::with_capacity(bytes.len() + 24);
-            crate::Command::encode(
-                &crate::Cmd::from_args(["ASKING"]).unwrap_or_else(|| unreachable!()),
-                &mut out,
-            );
-            out.extend_from_slice(&bytes);
-            out.freeze()
-        } else {
-            bytes
-        };
-        let replies = if asking { 2 } else { 1 };
-        let unwrap = |frame: Frame| -> Result<Frame> {
-            if !asking {
-                return Ok(frame);
-            }
-            match frame {
-                Frame::Array(mut items) if items.len() == 2 => {
-                    let reply = items.pop().unwrap_or(Frame::Null);
-                    match reply.error_message() {
-                        Some(m) => Err(Error::from_server_reply(m)),
-                        None => Ok(reply),
-                    }
-                }
-                other => Ok(other),
-            }
-        };
+        send_via(self.reach(addr, block).await?, bytes, asking).await
+    }
+
+    /// A connection to the node at `addr`: its shared one, or for a
+    /// blocking command a dedicated one of its pool. An error here means
+    /// nothing was sent.
+    async fn reach(&self, addr: &NodeAddr, block: Block) -> Result<Via> {
         if block != Block::No {
-            let conn = self.pool(addr).get().await.map_err(not_sent)?;
+            let conn = self.pool(addr).get().await?;
             let limit = block.deadline(conn.response_timeout());
-            return unwrap(conn.send_encoded_within(payload, replies, limit).await?);
+            return Ok(Via::Pooled(conn, limit));
         }
-        let conn = self.connection(addr).await.map_err(not_sent)?;
-        unwrap(conn.send_encoded(payload, replies, true).await?)
+        Ok(Via::Shared(self.connection(addr).await?))
     }
 
     /// The replica a read-only command of `slot` goes to under the read
@@ -745,12 +705,42 @@ impl Inner {
     }
 }
 
-/// Marks an error that happened before the command was sent (the node
-/// could not be reached), so that it may be retried elsewhere.
-const NOT_SENT: &str = "not sent: ";
+/// A connection a command is about to go out on.
+enum Via {
+    /// The node's shared, multiplexed connection.
+    Shared(Connection),
+    /// A dedicated connection (a blocking command), with the reply's limit.
+    Pooled(crate::pool::PooledConnection, Option<Duration>),
+}
 
-fn not_sent(e: Error) -> Error {
-    Error::new(ErrorKind::ConnectionClosed, format!("{NOT_SENT}{e}"))
+/// Sends an encoded command on `via`, with `ASKING` first after an `ASK`
+/// (both in one write; the command's own reply is the result).
+async fn send_via(via: Via, bytes: Bytes, asking: bool) -> Result<Frame> {
+    let (payload, replies) = if asking {
+        let mut out = BytesMut::with_capacity(bytes.len() + 24);
+        out.extend_from_slice(b"*1\r\n$6\r\nASKING\r\n");
+        out.extend_from_slice(&bytes);
+        (out.freeze(), 2)
+    } else {
+        (bytes, 1)
+    };
+    let frame = match via {
+        Via::Shared(conn) => conn.send_encoded(payload, replies, true).await?,
+        Via::Pooled(conn, limit) => conn.send_encoded_within(payload, replies, limit).await?,
+    };
+    if !asking {
+        return Ok(frame);
+    }
+    match frame {
+        Frame::Array(mut items) if items.len() == 2 => {
+            let reply = items.pop().unwrap_or(Frame::Null);
+            match reply.error_message() {
+                Some(m) => Err(Error::from_server_reply(m)),
+                None => Ok(reply),
+            }
+        }
+        other => Ok(other),
+    }
 }
 
 fn random_index(n: usize) -> usize {

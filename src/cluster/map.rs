@@ -256,6 +256,20 @@ impl SlotMap {
         self.assigned() == SLOTS as usize
     }
 
+    /// The nodes to read the topology from, in order and each once: the
+    /// primaries, their replicas, then `seeds` (for when every known node
+    /// is gone).
+    pub fn refresh_order(&self, seeds: &[NodeAddr]) -> Vec<NodeAddr> {
+        let mut order: Vec<NodeAddr> = self.primaries().cloned().collect();
+        for s in self.shards() {
+            order.extend(s.replicas.iter().cloned());
+        }
+        order.extend(seeds.iter().cloned());
+        let mut seen = std::collections::HashSet::new();
+        order.retain(|a| seen.insert(a.clone()));
+        order
+    }
+
     /// Records a `MOVED`: `slot` is now served by the primary at `to`
     /// (known already, or a new shard with no replicas known yet).
     pub fn moved(&mut self, slot: u16, to: &NodeAddr) {
@@ -271,6 +285,30 @@ impl SlotMap {
             *o = index;
         }
     }
+}
+
+/// Records a `MOVED` in a shared slot map: readers keep the map they
+/// hold, the next ones see the move.
+pub(super) fn record_moved(
+    map: &std::sync::RwLock<std::sync::Arc<SlotMap>>,
+    slot: u16,
+    to: &NodeAddr,
+) {
+    let mut map = map.write().unwrap_or_else(|p| p.into_inner());
+    let mut updated = (**map).clone();
+    updated.moved(slot, to);
+    *map = std::sync::Arc::new(updated);
+}
+
+/// The error when no known node nor seed gave the topology.
+pub(super) fn no_topology(last: Option<Error>) -> Error {
+    Error::new(
+        ErrorKind::ConnectionClosed,
+        format!(
+            "could not read the cluster's topology from any known node or seed{}",
+            last.map(|e| format!(" (last: {e})")).unwrap_or_default()
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -122,17 +122,7 @@ impl Pipeline {
                 out
             }));
         }
-        for t in tasks {
-            let done = t.await.map_err(|e| {
-                Error::new(
-                    ErrorKind::ConnectionClosed,
-                    format!("a pipeline part failed: {e}"),
-                )
-            })?;
-            for (i, r) in done {
-                results[i] = Some(r);
-            }
-        }
+        gather(tasks, &mut results).await?;
         // Then the commands that run on several nodes or need routing of
         // their own, after every node's batch.
         let mut tasks = Vec::new();
@@ -145,17 +135,7 @@ impl Pipeline {
                 vec![(i, r)]
             }));
         }
-        for t in tasks {
-            let done = t.await.map_err(|e| {
-                Error::new(
-                    ErrorKind::ConnectionClosed,
-                    format!("a pipeline part failed: {e}"),
-                )
-            })?;
-            for (i, r) in done {
-                results[i] = Some(r);
-            }
-        }
+        gather(tasks, &mut results).await?;
         // Commands whose slot moved meanwhile: again, alone, where it is now.
         for (i, slot_result) in results.iter_mut().enumerate() {
             let redirected = matches!(
@@ -192,6 +172,26 @@ impl Pipeline {
     pub async fn query_cluster<T: FromResp>(&self, client: &ClusterClient) -> Result<T> {
         self.convert(self.execute_cluster(client).await?)
     }
+}
+
+/// One part of a cluster pipeline, running: the results of its commands,
+/// by their place in the pipeline.
+type PartTask = tokio::task::JoinHandle<Vec<(usize, Result<Frame>)>>;
+
+/// Waits for the parts of a pipeline and puts each result in its place.
+async fn gather(tasks: Vec<PartTask>, results: &mut [Option<Result<Frame>>]) -> Result<()> {
+    for t in tasks {
+        let done = t.await.map_err(|e| {
+            Error::new(
+                ErrorKind::ConnectionClosed,
+                format!("a pipeline part failed: {e}"),
+            )
+        })?;
+        for (i, r) in done {
+            results[i] = Some(r);
+        }
+    }
+    Ok(())
 }
 
 /// A transaction: one slot for every key, checked before sending; run on

@@ -1311,16 +1311,24 @@ impl Driver {
             next = Some(next.map_or(grace, |n: Instant| n.min(grace)));
         }
         if let Some(at) = next {
-            if self.timer_at != Some(at) {
-                self.timer.as_mut().reset(at);
-                self.timer_at = Some(at);
-            }
-            if self.timer.as_mut().poll(cx).is_ready() {
-                self.timer_at = None;
+            if self.wake_at(at, cx) {
                 return Ok(true);
             }
         }
         Ok(expired.is_some())
+    }
+
+    /// Arms the timer for `at`; true when that moment has come already.
+    fn wake_at(&mut self, at: Instant, cx: &mut Context<'_>) -> bool {
+        if self.timer_at != Some(at) {
+            self.timer.as_mut().reset(at);
+            self.timer_at = Some(at);
+        }
+        if self.timer.as_mut().poll(cx).is_ready() {
+            self.timer_at = None;
+            return true;
+        }
+        false
     }
 
     /// A reply timed out: retire the connection and prove that the replies
@@ -1441,12 +1449,7 @@ impl Driver {
             return Err(e);
         }
         if let Some(at) = at {
-            if self.timer_at != Some(at) {
-                self.timer.as_mut().reset(at);
-                self.timer_at = Some(at);
-            }
-            if self.timer.as_mut().poll(cx).is_ready() {
-                self.timer_at = None;
+            if self.wake_at(at, cx) {
                 return Ok(true);
             }
         }
