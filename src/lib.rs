@@ -177,6 +177,7 @@
 
 pub mod backoff;
 pub mod blocking;
+pub mod bounds;
 mod bytestr;
 mod client;
 pub mod cluster;

@@ -116,7 +116,7 @@ async fn strings(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     // A bitmap after BITOP NOT.
     let (bits, not) = (key("bits"), key("not"));
     c.set(&bits, &b"\x0f\x00"[..]).await?;
-    assert_eq!(c.bitop(BitopOperation::Not, &not, [&bits]).await?, 2);
+    assert_eq!(c.bitop(BitOperation::Not, &not, [&bits]).await?, 2);
     assert_eq!(c.get(&not).await?, Some(b"\xf0\xff"[..].into()));
     // A HyperLogLog read with GET, and written back.
     let (hll, copy) = (key("hll"), key("hll:copy"));
@@ -203,11 +203,11 @@ async fn hashes(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let one = c.hrandfield(&h).await?.expect("the hash exists");
     assert!(one == f1 || one == f2, "{one:?}");
     assert_eq!(
-        sorted(c.hrandfield(&h).options(2).await?),
+        sorted(c.hrandfield(&h).count(2).await?),
         [f1.clone(), f2.clone()]
     );
     assert_eq!(
-        sorted(c.hrandfield(&h).options_withvalues(2).await?),
+        sorted(c.hrandfield(&h).count(2).withvalues().await?),
         [(f1.clone(), v1.clone()), (f2.clone(), v2.clone())]
     );
     let (cursor, map) = c.hscan(&h, 0).await?;
@@ -248,13 +248,12 @@ async fn lists(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.lpop(&l).count(2).await?, Some(items[1..3].to_vec()));
     assert_eq!(c.rpop(&l).count(1).await?, Some(vec![items[10].clone()]));
     assert_eq!(
-        c.lmove(&l, &other, LmoveWherefrom::Left, LmoveWhereto::Right)
-            .await?,
+        c.lmove(&l, &other, Side::Left, Side::Right).await?,
         Some(items[3].clone())
     );
     assert_eq!(c.rpoplpush(&l, &other).await?, Some(items[9].clone()));
     assert_eq!(
-        c.lmpop([&key("none"), &l], LmpopWhere::Left).await?,
+        c.lmpop([&key("none"), &l], Side::Left).await?,
         Some((l.clone(), vec![items[4].clone()]))
     );
     assert_eq!(
@@ -266,13 +265,12 @@ async fn lists(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         Some((l.clone(), items[8].clone()))
     );
     assert_eq!(
-        c.blmove(&l, &other, BlmoveWherefrom::Right, BlmoveWhereto::Left, 1.0)
-            .await?,
+        c.blmove(&l, &other, Side::Right, Side::Left, 1.0).await?,
         Some(items[7].clone())
     );
     assert_eq!(c.brpoplpush(&l, &other, 1.0).await?, Some(items[6].clone()));
     assert_eq!(
-        c.blmpop(1.0, [&other], BlmpopWhere::Left).count(10).await?,
+        c.blmpop(1.0, [&other], Side::Left).count(10).await?,
         Some((
             other.clone(),
             vec![
@@ -366,10 +364,10 @@ async fn sorted_sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let one = c.zrandmember(&z).await?.expect("the set exists");
     assert!([m(1), m(2), m(3)].contains(&one), "{one:?}");
     assert_eq!(
-        sorted(c.zrandmember(&z).options(3).await?),
+        sorted(c.zrandmember(&z).count(3).await?),
         [m(1), m(2), m(3)]
     );
-    let mut scored = c.zrandmember(&z).options_withscores(3).await?;
+    let mut scored = c.zrandmember(&z).count(3).withscores().await?;
     scored.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(scored, [(m(1), 1.0), (m(2), 2.0), (m(3), 3.0)]);
     let (cursor, items) = c.zscan(&z, 0).await?;
@@ -391,7 +389,7 @@ async fn sorted_sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.zpopmin(&z).await?, [(m(1), 1.0)]);
     assert_eq!(c.zpopmax(&z).await?, [(m(4), 4.0)]);
     assert_eq!(
-        c.zmpop([&key("none"), &z], ZmpopWhere::Min).await?,
+        c.zmpop([&key("none"), &z], MinMax::Min).await?,
         Some((z.clone(), vec![(m(2), 2.0)]))
     );
     assert_eq!(
@@ -400,7 +398,7 @@ async fn sorted_sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     );
     assert_eq!(c.bzpopmax([&z], 1.0).await?, Some((z.clone(), m(3), 3.0)));
     assert_eq!(
-        c.bzmpop(1.0, [&lex], BzmpopWhere::Max).await?,
+        c.bzmpop(1.0, [&lex], MinMax::Max).await?,
         Some((lex.clone(), vec![(m(2), 0.0)]))
     );
     Ok(())
@@ -425,9 +423,9 @@ async fn geo(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         ],
     )
     .await?;
-    let by = || GeosearchBy::Circle((200.0, GeosearchByCircleUnit::Km));
+    let by = || GeosearchBy::circle(200.0, GeoUnit::Km);
     assert_eq!(
-        c.geosearch(&g, GeosearchFrom::Fromlonlat((15.0, 37.0)), by())
+        c.geosearch(&g, GeosearchFrom::lonlat(15.0, 37.0), by())
             .asc()
             .await?,
         [catania.clone(), palermo.clone()]
@@ -440,23 +438,21 @@ async fn geo(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!((&near[0].member, near[0].distance), (&palermo, Some(0.0)));
     assert_eq!(near[1].member, catania);
     assert_eq!(
-        c.georadius(&g, 15.0, 37.0, 200.0, GeoradiusUnit::Km)
+        c.georadius(&g, 15.0, 37.0, 200.0, GeoUnit::Km)
             .asc()
             .await?,
         [catania.clone(), palermo.clone()]
     );
     assert_eq!(
-        c.georadius_ro(&g, 15.0, 37.0, 100.0, GeoradiusRoUnit::Km)
-            .await?,
+        c.georadius_ro(&g, 15.0, 37.0, 100.0, GeoUnit::Km).await?,
         [key("Catania")]
     );
     assert_eq!(
-        c.georadiusbymember(&g, &palermo, 10.0, GeoradiusbymemberUnit::Km)
-            .await?,
+        c.georadiusbymember(&g, &palermo, 10.0, GeoUnit::Km).await?,
         [key("Palermo")]
     );
     let with_hash = c
-        .georadiusbymember_ro(&g, &catania, 10.0, GeoradiusbymemberRoUnit::Km)
+        .georadiusbymember_ro(&g, &catania, 10.0, GeoUnit::Km)
         .withhash()
         .await?;
     assert_eq!(with_hash[0].member, catania);
@@ -480,12 +476,11 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let (f, v) = (key("field"), val("value"));
     // The ID is text the server makes: a String.
     let id: String = c
-        .xadd(&x, XaddIdSelector::Id("1-1".into()), [(&f, &v)])
+        .xadd(&x, "1-1", [(&f, &v)])
         .await?
         .expect("the stream is created");
     assert_eq!(id, "1-1");
-    c.xadd(&x, XaddIdSelector::Id("2-1".into()), [(&v, &f)])
-        .await?;
+    c.xadd(&x, "2-1", [(&v, &f)]).await?;
     let first = (id.clone(), vec![(f.clone(), v.clone())]);
     let second = (String::from("2-1"), vec![(v.clone(), f.clone())]);
     assert_eq!(
@@ -496,13 +491,12 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         c.xrevrange(&x, "+", "-").count(1).await?,
         vec![second.clone()]
     );
-    let read = c.xread(([&x], ["1-1"])).await?.expect("one stream");
+    let read = c.xread([&x], ["1-1"]).await?.expect("one stream");
     assert_eq!(read, HashMap::from([(x.clone(), vec![second.clone()])]));
-    c.xgroup_create(&x, "g", XgroupCreateIdSelector::Id("0".into()))
-        .await?;
+    c.xgroup_create(&x, "g", "0").await?;
     let (alice, bob) = (key("alice"), key("bob"));
     let got = c
-        .xreadgroup(("g", &alice), ([&x], [">"]))
+        .xreadgroup("g", &alice, [&x], [">"])
         .await?
         .expect("new entries");
     assert_eq!(got[&x[..]], [Some(first.clone()), Some(second.clone())]);
@@ -512,10 +506,7 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         (2, Some("1-1"), Some("2-1"))
     );
     assert_eq!(consumers, Some(vec![(alice.clone(), 2)]));
-    let detail = c
-        .xpending(&x, "g")
-        .filters(None, "-", "+", 10, None)
-        .await?;
+    let detail = c.xpending(&x, "g").filters("-", "+", 10).await?;
     assert_eq!((detail[0].0.as_str(), &detail[0].1), ("1-1", &alice));
     assert_eq!(
         c.xclaim(&x, "g", &bob, "0", ["1-1"]).await?,

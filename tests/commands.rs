@@ -404,11 +404,7 @@ async fn generated_methods_build_send_and_read_replies() {
 
     // Streams: XADD with an automatic id.
     let id: String = client
-        .xadd(
-            "events",
-            respec::commands::XaddIdSelector::AutoId,
-            [("kind", "login")],
-        )
+        .xadd("events", "*", [("kind", "login")])
         .reply()
         .await
         .unwrap();

@@ -156,7 +156,7 @@ async fn commands_that_break_sharing_are_refused() {
     }
     // The generated method too.
     let e = client
-        .client_reply(respec::commands::connection::ClientReplyAction::Skip)
+        .client_reply(respec::commands::ReplyMode::Skip)
         .await
         .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
@@ -269,7 +269,7 @@ fn block_times_from_the_spec() {
         Block::Forever
     );
     assert_eq!(
-        Command::blocks(&respec::commands::stream::xread((["s"], ["0"]))),
+        Command::blocks(&respec::commands::stream::xread(["s"], ["0"])),
         Block::No
     );
     assert_eq!(Block::For(s(2.0)).deadline(Some(s(0.5))), Some(s(2.5)));

@@ -177,16 +177,10 @@ async fn bitmaps(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.bitcount("b:a").await?, 1);
     assert_eq!(c.bitpos("b:a", 1).await?, 7);
     c.set("b:b", "\x0f").await?;
-    assert_eq!(c.bitop(BitopOperation::Or, "b:c", ["b:a", "b:b"]).await?, 1);
-    let r = c
-        .bitfield("b:f")
-        .operation([BitfieldOperation::Write((
-            None,
-            BitfieldOperationWriteWriteOperation::IncrbyBlock(("u8".into(), 0, 5)),
-        ))])
-        .await?;
+    assert_eq!(c.bitop(BitOperation::Or, "b:c", ["b:a", "b:b"]).await?, 1);
+    let r = c.bitfield("b:f").incrby("u8", 0, 5).await?;
     assert_eq!(r, vec![Some(5)]);
-    assert_eq!(c.bitfield_ro("b:f").get([("u8", 0)]).await?, vec![5]);
+    assert_eq!(c.bitfield_ro("b:f").get("u8", 0).await?, vec![5]);
     Ok(())
 }
 
@@ -324,10 +318,10 @@ async fn hashes(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.hmset("h:b", [("a", "1"), ("b", "2")]).await?, ());
     let one = c.hrandfield("h:b").await?.unwrap();
     assert!(one == "a" || one == "b");
-    let mut two = c.hrandfield("h:b").options(2).await?;
+    let mut two = c.hrandfield("h:b").count(2).await?;
     two.sort();
     assert_eq!(two, sv(&["a", "b"]));
-    let mut pairs = c.hrandfield("h:b").options_withvalues(2).await?;
+    let mut pairs = c.hrandfield("h:b").count(2).withvalues().await?;
     pairs.sort();
     assert_eq!(pairs, vec![(s("a"), s("1")), (s("b"), s("2"))]);
     let (cursor, map) = c.hscan("h:b", 0).await?;
@@ -380,7 +374,7 @@ async fn lists(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.lrange("l:a", 0, -1).await?, sv(&["a", "b", "c"]));
     assert_eq!(c.llen("l:a").await?, 3);
     assert_eq!(c.lindex("l:a", 1).await?, Some(s("b")));
-    assert_eq!(c.linsert("l:a", LinsertWhere::After, "c", "d").await?, 4);
+    assert_eq!(c.linsert("l:a", InsertPosition::After, "c", "d").await?, 4);
     assert_eq!(c.lpos("l:a", "c").await?, Some(2));
     assert_eq!(c.lpos("l:a", "zz").await?, None);
     assert_eq!(c.lpos("l:a", "c").count(0).await?, vec![2]);
@@ -406,34 +400,24 @@ async fn lists(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.lpushx("l:none", ["x"]).await?, 0);
     assert_eq!(c.rpushx("l:b", ["w"]).await?, 2);
     assert_eq!(
-        c.lmove("l:b", "l:c", LmoveWherefrom::Left, LmoveWhereto::Right)
-            .await?,
+        c.lmove("l:b", "l:c", Side::Left, Side::Right).await?,
         Some(s("y"))
     );
     assert_eq!(c.rpoplpush("l:b", "l:c").await?, Some(s("w")));
     assert_eq!(
-        c.lmpop(["l:none", "l:c"], LmpopWhere::Left)
-            .count(5)
-            .await?,
+        c.lmpop(["l:none", "l:c"], Side::Left).count(5).await?,
         Some((s("l:c"), sv(&["w", "y"])))
     );
     c.rpush("l:d", ["1", "2", "3", "4", "5"]).await?;
     assert_eq!(c.blpop(["l:d"], 1.0).await?, Some((s("l:d"), s("1"))));
     assert_eq!(c.brpop(["l:d"], 1.0).await?, Some((s("l:d"), s("5"))));
     assert_eq!(
-        c.blmove(
-            "l:d",
-            "l:e",
-            BlmoveWherefrom::Left,
-            BlmoveWhereto::Left,
-            1.0
-        )
-        .await?,
+        c.blmove("l:d", "l:e", Side::Left, Side::Left, 1.0).await?,
         Some(s("2"))
     );
     assert_eq!(c.brpoplpush("l:d", "l:e", 1.0).await?, Some(s("4")));
     assert_eq!(
-        c.blmpop(1.0, ["l:e"], BlmpopWhere::Right).await?,
+        c.blmpop(1.0, ["l:e"], Side::Right).await?,
         Some((s("l:e"), sv(&["2"])))
     );
     assert_eq!(c.blpop(["l:none"], 0.05).await?, None);
@@ -575,8 +559,8 @@ async fn sorted_sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     );
     let m = c.zrandmember("z:a").await?.unwrap();
     assert!(m == "a" || m == "b" || m == "c", "{m:?}");
-    assert_eq!(c.zrandmember("z:a").options(3).await?.len(), 3);
-    let mut scored = c.zrandmember("z:a").options_withscores(3).await?;
+    assert_eq!(c.zrandmember("z:a").count(3).await?.len(), 3);
+    let mut scored = c.zrandmember("z:a").count(3).withscores().await?;
     scored.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(scored, vec![(s("a"), 3.5), (s("b"), 2.0), (s("c"), 3.0)]);
     let (cursor, items) = c.zscan("z:a", 0).await?;
@@ -606,11 +590,11 @@ async fn sorted_sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.zdiffstore("z:d", ["z:b", "z:a"]).await?, 1);
     assert_eq!(c.zintercard(["z:a", "z:b"]).await?, 1);
     assert_eq!(
-        c.zmpop(["z:d"], ZmpopWhere::Min).await?,
+        c.zmpop(["z:d"], MinMax::Min).await?,
         Some((s("z:d"), vec![(s("d"), 1.0)]))
     );
     assert_eq!(
-        c.bzmpop(1.0, ["z:i"], BzmpopWhere::Max).await?,
+        c.bzmpop(1.0, ["z:i"], MinMax::Max).await?,
         Some((s("z:i"), vec![(s("a"), 13.5)]))
     );
     assert_eq!(
@@ -659,8 +643,8 @@ async fn geo(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let near = c
         .geosearch(
             "g:a",
-            GeosearchFrom::Fromlonlat((15.0, 37.0)),
-            GeosearchBy::Circle((200.0, GeosearchByCircleUnit::Km)),
+            GeosearchFrom::lonlat(15.0, 37.0),
+            GeosearchBy::circle(200.0, GeoUnit::Km),
         )
         .asc()
         .await?;
@@ -669,7 +653,7 @@ async fn geo(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         .geosearch(
             "g:a",
             GeosearchFrom::Member("Palermo".into()),
-            GeosearchBy::Circle((200.0, GeosearchByCircleUnit::Km)),
+            GeosearchBy::circle(200.0, GeoUnit::Km),
         )
         .asc()
         .withdist()
@@ -682,31 +666,31 @@ async fn geo(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         c.geosearchstore(
             "g:s",
             "g:a",
-            GeosearchstoreFrom::Fromlonlat((15.0, 37.0)),
-            GeosearchstoreBy::Circle((200.0, GeosearchstoreByCircleUnit::Km))
+            GeosearchstoreFrom::lonlat(15.0, 37.0),
+            GeosearchstoreBy::circle(200.0, GeoUnit::Km)
         )
         .await?,
         2
     );
     assert_eq!(
-        c.georadius("g:a", 15.0, 37.0, 200.0, GeoradiusUnit::Km)
+        c.georadius("g:a", 15.0, 37.0, 200.0, GeoUnit::Km)
             .asc()
             .await?,
         sv(&["Catania", "Palermo"])
     );
     let hashed = c
-        .georadius_ro("g:a", 15.0, 37.0, 100.0, GeoradiusRoUnit::Km)
+        .georadius_ro("g:a", 15.0, 37.0, 100.0, GeoUnit::Km)
         .withhash()
         .await?;
     assert_eq!(hashed[0].member, "Catania");
     assert!(hashed[0].hash.is_some());
     assert_eq!(
-        c.georadiusbymember("g:a", "Palermo", 10.0, GeoradiusbymemberUnit::Km)
+        c.georadiusbymember("g:a", "Palermo", 10.0, GeoUnit::Km)
             .await?,
         sv(&["Palermo"])
     );
     assert_eq!(
-        c.georadiusbymember_ro("g:a", "Palermo", 10.0, GeoradiusbymemberRoUnit::Km)
+        c.georadiusbymember_ro("g:a", "Palermo", 10.0, GeoUnit::Km)
             .await?,
         sv(&["Palermo"])
     );
@@ -738,21 +722,11 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         "XTRIM",
         "XSETID",
     ]);
-    let id1 = c
-        .xadd("x:a", XaddIdSelector::Id("1-1".into()), [("f", "1")])
-        .await?
-        .unwrap();
+    let id1 = c.xadd("x:a", "1-1", [("f", "1")]).await?.unwrap();
     assert_eq!(id1, "1-1");
-    c.xadd(
-        "x:a",
-        XaddIdSelector::Id("2-1".into()),
-        [("f", "2"), ("g", "x")],
-    )
-    .await?;
+    c.xadd("x:a", "2-1", [("f", "2"), ("g", "x")]).await?;
     assert_eq!(
-        c.xadd("x:none", XaddIdSelector::AutoId, [("f", "1")])
-            .nomkstream()
-            .await?,
+        c.xadd("x:none", "*", [("f", "1")]).nomkstream().await?,
         None
     );
     assert_eq!(c.xlen("x:a").await?, 2);
@@ -765,12 +739,12 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         ]
     );
     assert_eq!(c.xrevrange("x:a", "+", "-").count(1).await?[0].0, "2-1");
-    let read = c.xread((["x:a"], ["1-1"])).await?.unwrap();
+    let read = c.xread(["x:a"], ["1-1"]).await?.unwrap();
     assert_eq!(
         read[&b"x:a"[..]],
         vec![(t("2-1"), vec![(s("f"), s("2")), (s("g"), s("x"))])]
     );
-    assert_eq!(c.xread((["x:a"], ["$"])).block(10).await?, None);
+    assert_eq!(c.xread(["x:a"], ["$"]).block(10).await?, None);
     seen.extend([
         "XGROUP CREATE",
         "XREADGROUP",
@@ -783,15 +757,8 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         "XGROUP SETID",
         "XGROUP DESTROY",
     ]);
-    assert_eq!(
-        c.xgroup_create("x:a", "g1", XgroupCreateIdSelector::Id("0".into()))
-            .await?,
-        ()
-    );
-    let got = c
-        .xreadgroup(("g1", "alice"), (["x:a"], [">"]))
-        .await?
-        .unwrap();
+    assert_eq!(c.xgroup_create("x:a", "g1", "0").await?, ());
+    let got = c.xreadgroup("g1", "alice", ["x:a"], [">"]).await?.unwrap();
     assert_eq!(got[&b"x:a"[..]].len(), 2);
     let (count, min, max, per) = c.xpending("x:a", "g1").await?;
     assert_eq!(
@@ -799,10 +766,7 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         (2, Some("1-1"), Some("2-1"))
     );
     assert_eq!(per, Some(vec![(s("alice"), 2)]));
-    let detail = c
-        .xpending("x:a", "g1")
-        .filters(None, "-", "+", 10, None)
-        .await?;
+    let detail = c.xpending("x:a", "g1").filters("-", "+", 10).await?;
     assert_eq!(detail[0].0, "1-1");
     assert_eq!(detail[0].1, "alice");
     assert!(c.xgroup_createconsumer("x:a", "g1", "bob").await?);
@@ -814,11 +778,7 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!((next.as_str(), entries.len(), deleted.len()), ("0-0", 2, 0));
     assert_eq!(c.xack("x:a", "g1", ["1-1", "2-1"]).await?, 2);
     assert_eq!(c.xgroup_delconsumer("x:a", "g1", "bob").await?, 0);
-    assert_eq!(
-        c.xgroup_setid("x:a", "g1", XgroupSetidIdSelector::Id("0".into()))
-            .await?,
-        ()
-    );
+    assert_eq!(c.xgroup_setid("x:a", "g1", "0").await?, ());
     seen.extend([
         "XINFO STREAM",
         "XINFO GROUPS",
@@ -849,13 +809,9 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.xackdel("x:a", "nogroup", ["1-1"]).await?, vec![-1]);
     assert_eq!(c.xdelex("x:a", ["1-1", "9-9"]).await?, vec![1, -1]);
     assert_eq!(c.xdel("x:a", ["2-1"]).await?, 1);
-    c.xadd("x:t", XaddIdSelector::AutoId, [("a", "1")]).await?;
-    c.xadd("x:t", XaddIdSelector::AutoId, [("a", "2")]).await?;
-    assert_eq!(
-        c.xtrim("x:t", (XtrimTrimStrategy::Maxlen, None, "1", None, None))
-            .await?,
-        1
-    );
+    c.xadd("x:t", "*", [("a", "1")]).await?;
+    c.xadd("x:t", "*", [("a", "2")]).await?;
+    assert_eq!(c.xtrim("x:t").maxlen("1").await?, 1);
     assert_eq!(c.xsetid("x:t", "99999999999999-0").await?, ());
     Ok(())
 }
@@ -966,8 +922,8 @@ async fn connection(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         "CLIENT TRACKING",
         "CLIENT CACHING",
     ]);
-    assert_eq!(c.client_no_evict(ClientNoEvictEnabled::On).await?, ());
-    assert_eq!(c.client_no_touch(ClientNoTouchEnabled::Off).await?, ());
+    assert_eq!(c.client_no_evict(OnOff::On).await?, ());
+    assert_eq!(c.client_no_touch(OnOff::Off).await?, ());
     assert_eq!(c.client_pause(1).await?, ());
     assert_eq!(c.client_unpause().await?, ());
     assert!(!c.client_unblock(id + 1_000_000).await?);
@@ -1009,11 +965,8 @@ async fn connection(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     // State-changing connection commands on a dedicated connection.
     let d = c.dedicated().await?;
     assert_eq!(d.select(1).await?, ());
-    assert_eq!(
-        d.client_tracking(ClientTrackingStatus::On).optin().await?,
-        ()
-    );
-    assert_eq!(d.client_caching(ClientCachingMode::Yes).await?, ());
+    assert_eq!(d.client_tracking(OnOff::On).optin().await?, ());
+    assert_eq!(d.client_caching(YesNo::Yes).await?, ());
     Ok(())
 }
 
@@ -1242,7 +1195,7 @@ async fn background(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(d.reset().await?, "RESET");
     let e = d.auth("wrong").await.unwrap_err();
     assert!(e.is_server_error(), "{e}");
-    assert_eq!(d.client_reply(ClientReplyAction::On).await?, ());
+    assert_eq!(d.client_reply(ReplyMode::On).await?, ());
     let mut d = c.dedicated().await?;
     assert_eq!(d.quit().await?, ());
     d.discard();
@@ -1313,7 +1266,7 @@ async fn cluster(url: &str, seen: &mut Seen) -> respec::Result<()> {
     ]);
     assert_eq!(c.cluster_count_failure_reports(&me).await?, 0);
     let stats = c
-        .cluster_slot_stats(ClusterSlotStatsFilter::Slotsrange((12182, 12182)))
+        .cluster_slot_stats(ClusterSlotStatsFilter::slotsrange(12182, 12182))
         .await?;
     assert_eq!(stats[0].0, 12182);
     assert_eq!(stats[0].1.get("key-count"), Some(&1));
@@ -1369,34 +1322,19 @@ async fn two_servers(
     ]);
     ca.set("mig:k", "v").await?;
     assert_eq!(
-        ca.migrate(
-            "127.0.0.1",
-            b.port() as i64,
-            MigrateKeySelector::Key("mig:k".into()),
-            0,
-            5000
-        )
-        .await?,
+        ca.migrate("127.0.0.1", b.port() as i64, "mig:k", 0, 5000)
+            .await?,
         "OK"
     );
     assert_eq!(
-        ca.migrate(
-            "127.0.0.1",
-            b.port() as i64,
-            MigrateKeySelector::Key("mig:k".into()),
-            0,
-            5000
-        )
-        .await?,
+        ca.migrate("127.0.0.1", b.port() as i64, "mig:k", 0, 5000)
+            .await?,
         "NOKEY"
     );
     assert_eq!(cb.get("mig:k").await?, Some(s("v")));
     assert_eq!(
-        cb.replicaof(ReplicaofArgs::HostPort((
-            "127.0.0.1".into(),
-            a.port() as i64
-        )))
-        .await?,
+        cb.replicaof(ReplicaofArgs::host_port("127.0.0.1", a.port() as i64))
+            .await?,
         ()
     );
     assert_eq!(cb.replicaof(ReplicaofArgs::NoOne).await?, ());

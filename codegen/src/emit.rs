@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
 use crate::docs;
-use crate::naming::{method_name, pascal, snake, RESERVED_METHODS};
+use crate::naming::{arg_word, method_name, pascal, snake, RESERVED_METHODS};
 use crate::replies::{ReplyEntry, ReplyType};
 use crate::spec::{parse_version, ArgDoc, CommandDoc};
 
@@ -70,6 +70,13 @@ pub struct Module {
     enums: BTreeMap<String, String>,
     /// The module path of the generated file, for samples (`string`).
     pub module: String,
+    /// The shared enums of the whole spec set.
+    pub shared: Shared,
+    /// Whether this module defines the shared enums (the `types` module)
+    /// rather than naming them.
+    pub define_shared: bool,
+    /// The shared enums the module's commands name (by token set).
+    pub shared_used: BTreeSet<String>,
 }
 
 impl Module {
@@ -77,6 +84,15 @@ impl Module {
     pub fn new(name: &str) -> Self {
         Module {
             module: name.to_string(),
+            ..Module::default()
+        }
+    }
+
+    /// A module naming the shared enums of `shared`.
+    pub fn with_shared(name: &str, shared: Shared) -> Self {
+        Module {
+            module: name.to_string(),
+            shared,
             ..Module::default()
         }
     }
@@ -141,6 +157,11 @@ fn scalar_ty(arg: &ArgDoc, ctx: Ctx) -> TokenStream {
     match arg.ty.as_str() {
         "integer" | "unix-time" => quote!(i64),
         "double" => quote!(f64),
+        // Not a spec type: set by a fix-up (`score_ranges_are_bounds`).
+        "score-bound" => match ctx {
+            Ctx::Param => quote!(impl Into<crate::bounds::ScoreBound>),
+            Ctx::Owned => quote!(crate::bounds::ScoreBound),
+        },
         _ => match ctx {
             Ctx::Param => quote!(impl ToArg),
             Ctx::Owned => quote!(Value),
@@ -205,7 +226,12 @@ fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Fi
             // Optional strings are owned even in parameters, so `None` needs
             // no type annotation.
             let inner_ctx = if c.optional() { Ctx::Owned } else { ctx };
-            let t = value_ty(m, &format!("{owner}{}", pascal(&block.name)), c, inner_ctx);
+            let t = value_ty(
+                m,
+                &format!("{owner}{}", pascal(&arg_word(&block.name))),
+                c,
+                inner_ctx,
+            );
             let ty = if c.optional() { quote!(Option<#t>) } else { t };
             Field {
                 ty,
@@ -284,7 +310,7 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
             };
             let mut body = TokenStream::new();
             for (i, c) in arg.arguments.iter().enumerate() {
-                let inner_owner = format!("{owner}{}", pascal(&arg.name));
+                let inner_owner = format!("{owner}{}", pascal(&arg_word(&arg.name)));
                 if is_count(&arg.arguments, i) {
                     // Written with the elements it counts, just below.
                     continue;
@@ -321,25 +347,147 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
             }
             quote!({ #bind #body })
         }
+        "score-bound" => {
+            quote!(w.arg(&::core::convert::Into::<crate::bounds::ScoreBound>::into(#v));)
+        }
         // By value: a large owned value is shared, not copied.
         _ => quote!(w.arg_owned(#v);),
     }
 }
 
-/// Generates (once) the enum for a `oneof` argument; returns its name.
-fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
-    let cache_key = format!("{owner}.{}", arg.name);
-    if let Some(name) = m.enums.get(&cache_key) {
-        return name.clone();
+/// The token set of a choice made only of tokens (`ASC|DESC`): the key of
+/// its shared enum.
+pub fn token_set(arg: &ArgDoc) -> Option<String> {
+    (arg.ty == "oneof"
+        && !arg.multiple()
+        && !arg.arguments.is_empty()
+        && arg.arguments.iter().all(is_unit))
+    .then(|| {
+        arg.arguments
+            .iter()
+            .map(|c| unit_tokens(c).join(" "))
+            .collect::<Vec<_>>()
+            .join("|")
+    })
+}
+
+/// The enums shared by every command that offers the same choice of
+/// tokens: by token set, the enum's name and the argument it is rendered
+/// from (each choice's `since` the latest among the uses).
+#[derive(Debug, Default, Clone)]
+pub struct Shared {
+    /// Token set -> (name, representative argument).
+    pub by_tokens: BTreeMap<String, (String, ArgDoc)>,
+}
+
+/// Finds the shared enums of a set of commands. A token set is named by
+/// [`SHARED_ENUM_NAMES`](crate::naming::SHARED_ENUM_NAMES), else after the
+/// argument name all its uses share; a set whose uses disagree, or whose
+/// name another set took, keeps one enum per command.
+pub fn shared_enums(cmds: &[Cmd<'_>]) -> Shared {
+    fn walk(args: &[ArgDoc], parent: Option<&ArgDoc>, out: &mut BTreeMap<String, Vec<ArgDoc>>) {
+        for a in args {
+            let is_strategy =
+                parent.is_some_and(|p| strategy_of(p).is_some_and(|s| std::ptr::eq(s, a)));
+            if let Some(key) = token_set(a).filter(|_| !is_strategy) {
+                out.entry(key).or_default().push(a.clone());
+            }
+            walk(&a.arguments, Some(a), out);
+        }
     }
-    let name = m.unique_type(format!("{owner}{}", pascal(&arg.name)));
+    let mut uses = BTreeMap::new();
+    for c in cmds {
+        walk(&c.doc.arguments, None, &mut uses);
+    }
+    let mut named: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    let mut candidates = BTreeMap::new();
+    for (key, args) in &uses {
+        let fixed = crate::naming::SHARED_ENUM_NAMES
+            .iter()
+            .find(|(t, _)| t == key)
+            .map(|(_, n)| n.to_string());
+        let from_table = fixed.is_some();
+        let name = fixed.or_else(|| {
+            let first = arg_word(&args[0].name);
+            args.iter()
+                .all(|a| arg_word(&a.name) == first)
+                .then(|| pascal(&first))
+        });
+        // A name that a command's type has (`TYPE` is `Type`) gets `Kind`.
+        let name = name.map(|n| {
+            if cmds.iter().any(|c| c.type_name() == n) {
+                n + "Kind"
+            } else {
+                n
+            }
+        });
+        if let Some(name) = name {
+            named
+                .entry(name.clone())
+                .or_default()
+                .push((key.clone(), from_table));
+            candidates.insert(key.clone(), name);
+        }
+    }
+    let mut shared = Shared::default();
+    for (key, name) in candidates {
+        let claims = &named[&name];
+        let wins = claims.len() == 1 || claims.iter().any(|(k, t)| *t && *k == key);
+        if !wins {
+            continue;
+        }
+        let args = &uses[&key];
+        let mut rep = args[0].clone();
+        for (i, c) in rep.arguments.iter_mut().enumerate() {
+            c.since = args
+                .iter()
+                .filter_map(|a| a.arguments[i].since.clone())
+                .max_by_key(|v| parse_version(v));
+        }
+        shared.by_tokens.insert(key, (name, rep));
+    }
+    shared
+}
+
+/// Generates (once) the enum for a `oneof` argument; returns its name. A
+/// choice of tokens shared with other commands names the shared enum
+/// (rendered once, in the `types` module).
+fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
+    let shared = token_set(arg).and_then(|k| {
+        m.shared
+            .by_tokens
+            .get(&k)
+            .map(|(n, rep)| (k, n.clone(), rep.clone()))
+    });
+    let (cache_key, name, arg) = match shared {
+        Some((key, name, _)) if !m.define_shared => {
+            m.shared_used.insert(key);
+            return name;
+        }
+        Some((key, name, rep)) => {
+            if m.enums.contains_key(&key) {
+                return name;
+            }
+            (key, name, rep)
+        }
+        None => {
+            let cache_key = format!("{owner}.{}", arg.name);
+            if let Some(name) = m.enums.get(&cache_key) {
+                return name.clone();
+            }
+            let name = m.unique_type(format!("{owner}{}", pascal(&arg_word(&arg.name))));
+            (cache_key, name, arg.clone())
+        }
+    };
+    let arg = &arg;
     m.enums.insert(cache_key, name.clone());
     let id = ident(&name);
     let mut variants = Vec::new();
     let mut arms = Vec::new();
+    let mut ctors = Vec::new();
     let mut used = BTreeSet::new();
     for c in &arg.arguments {
-        let mut vname = pascal(&c.name);
+        let mut vname = variant_name(arg, c);
         while !used.insert(vname.clone()) {
             vname.push('_');
         }
@@ -355,18 +503,94 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
                 .map(|s| quote!(w.since(#s);))
                 .unwrap_or_default();
             arms.push(quote!(Self::#v => { #since #(w.token(#t);)* }));
-        } else {
-            let ty = value_ty(m, &name, c, Ctx::Owned);
-            variants.push(quote!(#[doc = #doc] #v(#ty)));
-            let write = write_arg(m, &name, c, quote!(x));
-            arms.push(quote!(Self::#v(x) => { #write }));
+            continue;
+        }
+        let value_fields = (c.ty == "block" && !c.multiple()).then(|| {
+            let fields = block_fields(m, &name, c, Ctx::Owned);
+            (0..fields.len())
+                .filter(|&i| fields[i].has_value)
+                .map(|i| (snake_field(c, i), fields[i].ty.clone()))
+                .collect::<Vec<_>>()
+        });
+        match value_fields {
+            // A block of several values: a variant with named fields, and
+            // a constructor taking them in order.
+            Some(fields) if fields.len() > 1 => {
+                let names: Vec<&Ident> = fields.iter().map(|(n, _)| n).collect();
+                let tys: Vec<&TokenStream> = fields.iter().map(|(_, t)| t).collect();
+                let field_docs: Vec<String> = c
+                    .arguments
+                    .iter()
+                    .filter(|x| x.ty != "pure-token" || x.optional())
+                    .map(docs::arg_line)
+                    .collect();
+                variants.push(quote!(#[doc = #doc] #v { #(#[doc = #field_docs] #names: #tys),* }));
+                let write = write_arg(m, &name, c, quote!((#(#names),*)));
+                arms.push(quote!(Self::#v { #(#names),* } => { #write }));
+                let all_plain = c.arguments.iter().all(|x| !x.optional());
+                if all_plain {
+                    let ctor = ident(&crate::naming::snake_of_pascal(&vname));
+                    let (ptys, convs): (Vec<TokenStream>, Vec<TokenStream>) = fields
+                        .iter()
+                        .map(|(n, t)| {
+                            if t.to_string() == "Value" {
+                                (quote!(impl Into<Value>), quote!(#n.into()))
+                            } else {
+                                (t.clone(), quote!(#n))
+                            }
+                        })
+                        .unzip();
+                    let cdoc = format!("The `{vname}` choice: {doc}");
+                    let inits: Vec<TokenStream> = names
+                        .iter()
+                        .zip(&convs)
+                        .map(|(n, c)| {
+                            if c.to_string() == n.to_string() {
+                                quote!(#n)
+                            } else {
+                                quote!(#n: #c)
+                            }
+                        })
+                        .collect();
+                    ctors.push(quote! {
+                        #[doc = #cdoc]
+                        pub fn #ctor(#(#names: #ptys),*) -> Self {
+                            Self::#v { #(#inits),* }
+                        }
+                    });
+                }
+            }
+            _ => {
+                let ty = value_ty(m, &name, c, Ctx::Owned);
+                variants.push(quote!(#[doc = #doc] #v(#ty)));
+                let write = write_arg(m, &name, c, quote!(x));
+                arms.push(quote!(Self::#v(x) => { #write }));
+            }
         }
     }
-    let doc = format!("One of the choices of the `{}` argument.", arg.name);
+    let doc = if m.define_shared {
+        format!(
+            "A choice of tokens ({}), shared by every command that offers it.",
+            arg.arguments
+                .iter()
+                .map(|c| format!("`{}`", unit_tokens(c).join(" ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!("One of the choices of the `{}` argument.", arg.name)
+    };
+    let ctors = if ctors.is_empty() {
+        quote!()
+    } else {
+        quote!(impl #id { #(#ctors)* })
+    };
     m.items.push(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
         pub enum #id { #(#variants,)* }
+
+        #ctors
 
         impl WriteArgs for #id {
             #[allow(unused_variables, clippy::needless_borrow)]
@@ -378,21 +602,50 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
     name
 }
 
+/// Renders a shared enum into `m` (a module with `define_shared` set).
+pub fn render_shared(m: &mut Module, rep: &ArgDoc) {
+    oneof_enum(m, "", rep);
+}
+
+/// The variant name of choice `c` of `oneof` (see the naming rules).
+fn variant_name(oneof: &ArgDoc, c: &ArgDoc) -> String {
+    crate::naming::variant_name(&oneof.name, &c.name)
+}
+
 /// An expression for a representative value of `arg` (for the generated
 /// samples that the live-server tests send).
 fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStream {
-    let module = ident(&m.module);
     let one = match arg.ty.as_str() {
         "oneof" => {
             let name = oneof_enum(m, owner, arg);
             let eid = ident(&name);
+            // A shared enum is rendered from its representative argument:
+            // the variant names come from the same spec names either way.
             let first = &arg.arguments[0];
-            let v = ident(&pascal(&first.name));
+            let v = ident(&variant_name(arg, first));
             if is_unit(first) {
-                quote!(::respec::commands::#module::#eid::#v)
+                quote!(::respec::commands::#eid::#v)
+            } else if first.ty == "block" && !first.multiple() {
+                let fields = block_fields(m, &name, first, Ctx::Owned);
+                let names: Vec<Ident> = (0..fields.len())
+                    .filter(|&i| fields[i].has_value)
+                    .map(|i| snake_field(first, i))
+                    .collect();
+                let inner = sample_expr(m, &name, first, Ctx::Owned);
+                if names.len() > 1 {
+                    let vals: Vec<TokenStream> =
+                        if let Ok(syn::Expr::Tuple(t)) = syn::parse2::<syn::Expr>(inner.clone()) {
+                            t.elems.iter().map(|e| e.to_token_stream()).collect()
+                        } else {
+                            vec![inner]
+                        };
+                    quote!(::respec::commands::#eid::#v { #(#names: #vals),* })
+                } else {
+                    quote!(::respec::commands::#eid::#v(#inner))
+                }
             } else {
                 let inner = sample_expr(m, &name, first, Ctx::Owned);
-                quote!(::respec::commands::#module::#eid::#v(#inner))
+                quote!(::respec::commands::#eid::#v(#inner))
             }
         }
         "block" => {
@@ -422,7 +675,7 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
         }
         "pure-token" => quote!(true),
         "integer" | "unix-time" => quote!(1i64),
-        "double" => quote!(1.0f64),
+        "double" | "score-bound" => quote!(1.0f64),
         other => {
             let text = match other {
                 "key" => "respec:sample",
@@ -477,11 +730,859 @@ fn reply_for(entry: &ReplyEntry, required: &[String], names: &[String]) -> Optio
     Some(rust_type(entry.select(&used)))
 }
 
-/// One parameter of a constructor or builder: name, type, and how to pass
-/// the value to the writer.
+/// One parameter of a constructor: name and type.
 struct Param {
     name: Ident,
     ty: TokenStream,
+}
+
+/// What a builder's argument belongs to: the slot that is set once the
+/// enclosing block is given, the argument names that implies (for the
+/// reply table's conditions), and how an error names it.
+#[derive(Clone)]
+struct Anchor {
+    slot: usize,
+    names: Vec<String>,
+    desc: String,
+}
+
+/// The state of one command while it is rendered: the argument slots
+/// handed out so far (one per argument, in spec order, nested arguments of
+/// flattened blocks included), the constructor, the builders and the
+/// checks that run before the command is sent.
+struct Gen<'g> {
+    m: &'g mut Module,
+    entry: &'g ReplyEntry,
+    ty: Ident,
+    server_name: String,
+    required_names: Vec<String>,
+    slots: usize,
+    ctor_params: Vec<Param>,
+    ctor_body: TokenStream,
+    builders: TokenStream,
+    checks: TokenStream,
+    methods: BTreeSet<String>,
+    param_names: BTreeSet<String>,
+    samples: Vec<TokenStream>,
+    sample_chain: TokenStream,
+}
+
+/// `self.args.since(v);` for an argument that needs a newer server.
+fn since_stmt(arg: &ArgDoc) -> TokenStream {
+    arg.since
+        .as_deref()
+        .and_then(version_tokens)
+        .map(|s| quote!(self.args.since(#s);))
+        .unwrap_or_default()
+}
+
+/// The choice of a block that picks what the block means (XADD's and
+/// XTRIM's `MAXLEN | MINID`): its first argument, a required choice of
+/// tokens, followed by plain values. Each choice becomes a builder taking
+/// the block's required values (`.maxlen(1000)`).
+fn strategy_of(block: &ArgDoc) -> Option<&ArgDoc> {
+    let first = block.arguments.first()?;
+    let simple = |c: &ArgDoc| {
+        c.optional()
+            || (!matches!(c.ty.as_str(), "block" | "oneof" | "pure-token") && !c.multiple())
+    };
+    (block.ty == "block"
+        && !block.multiple()
+        && first.ty == "oneof"
+        && !first.optional()
+        && !first.multiple()
+        && first.token.is_none()
+        && first.arguments.iter().all(is_unit)
+        && block.arguments.len() > 1
+        && block.arguments[1..].iter().all(simple))
+    .then_some(first)
+}
+
+/// A choice between a special token and a plain value (XADD's `* | id`,
+/// XGROUP's `id | $`): the token is one more value the parameter can take,
+/// so the argument reads as that value (`"*"`, `StreamId::AUTO`, `"0-1"`).
+fn as_token_or_value(arg: &ArgDoc) -> Option<ArgDoc> {
+    if arg.ty != "oneof" || arg.multiple() || arg.arguments.len() != 2 {
+        return None;
+    }
+    let is_value = |c: &ArgDoc| {
+        matches!(c.ty.as_str(), "string" | "key" | "pattern")
+            && c.token.is_none()
+            && !c.optional()
+            && !c.multiple()
+    };
+    let is_token = |c: &ArgDoc| c.ty == "pure-token" && !c.optional() && !c.multiple();
+    let (a, b) = (&arg.arguments[0], &arg.arguments[1]);
+    let value = if is_value(a) && is_token(b) {
+        a
+    } else if is_token(a) && is_value(b) {
+        b
+    } else {
+        return None;
+    };
+    let tok = if is_token(a) { a } else { b };
+    let mut v = value.clone();
+    v.name = arg.name.clone();
+    v.token = arg.token.clone();
+    v.flags = arg.flags.clone();
+    v.since = arg.since.clone();
+    v.summary = Some(format!(
+        "{}, or `{}`",
+        value.display_text.as_deref().unwrap_or(&value.name),
+        tok.token.as_deref().unwrap_or(&tok.name)
+    ));
+    Some(v)
+}
+
+/// Whether a single block is rendered argument by argument (it has optional
+/// parts, each with a builder of its own) rather than as one unit.
+fn is_flat(block: &ArgDoc) -> bool {
+    block.ty == "block"
+        && !block.multiple()
+        && (strategy_of(block).is_some() || block.arguments.iter().any(|c| c.optional()))
+}
+
+/// The builder name of an optional block: its token (`LIMIT` -> `limit`),
+/// else the name of its one required value (`COUNT count [ANY]` ->
+/// `count`), else the block's own name without a `-block` suffix.
+fn block_method(block: &ArgDoc) -> String {
+    if let Some(t) = block.token.as_deref() {
+        let m = method_name(Some(t), "");
+        if m != "arg" {
+            return m;
+        }
+    }
+    let values: Vec<&ArgDoc> = block
+        .arguments
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| !c.optional() && c.ty != "pure-token" && !is_count(&block.arguments, *i))
+        .map(|(_, c)| c)
+        .collect();
+    if values.len() == 1 {
+        return method_name(values[0].token.as_deref(), &arg_word(&values[0].name));
+    }
+    snake(&arg_word(&block.name))
+}
+
+impl Gen<'_> {
+    fn alloc(&mut self) -> usize {
+        self.slots += 1;
+        self.slots - 1
+    }
+
+    /// A builder method name not taken yet: `want`, else prefixed with the
+    /// argument it belongs to, else suffixed.
+    fn claim(&mut self, want: String, prefix: &str) -> Ident {
+        let mut name = want.clone();
+        if self.methods.contains(&name) {
+            name = format!("{}_{}", snake(&arg_word(prefix)), want);
+        }
+        while self.methods.contains(&name) {
+            name.push_str("_arg");
+        }
+        self.methods.insert(name.clone());
+        ident(&name)
+    }
+
+    /// A constructor parameter name not taken yet.
+    fn param(&mut self, name: &str) -> Ident {
+        let mut p = snake(&arg_word(name));
+        while !self.param_names.insert(p.clone()) {
+            p.push('_');
+        }
+        ident(&p)
+    }
+
+    /// (return type, tail expression) of a builder setting `names`: the
+    /// command with another reply type when the names choose one.
+    fn ret(&self, names: &[String]) -> (TokenStream, TokenStream) {
+        let ty = &self.ty;
+        match reply_for(self.entry, &self.required_names, names) {
+            Some(t) => (
+                quote!(#ty<E, #t>),
+                quote!(#ty { exec: self.exec, args: self.args, reply: PhantomData }),
+            ),
+            None => (quote!(Self), quote!(self)),
+        }
+    }
+
+    /// A check run before sending: the argument in `slot` needs `anchor`.
+    fn needs(&mut self, slot: usize, what: &ArgDoc, anchor: &Anchor) {
+        let (s, a) = (lit(slot as i64), lit(anchor.slot as i64));
+        let msg = format!(
+            "`{}`: `{}` is given without {}",
+            self.server_name,
+            docs::syntax(what).trim_matches(['[', ']']),
+            anchor.desc
+        );
+        let server = &self.server_name;
+        self.checks.extend(quote! {
+            if self.args.is_set(#s) && !self.args.is_set(#a) {
+                return Err(input_error(#server, #msg));
+            }
+        });
+    }
+
+    /// A required argument: constructor parameters, or for a block that
+    /// picks its meaning (XTRIM's `MAXLEN | MINID`) builders one of which
+    /// must be called.
+    fn required(&mut self, args: &[ArgDoc], i: usize, owner: &str) {
+        if let Some(v) = as_token_or_value(&args[i]) {
+            let mut args = args.to_vec();
+            args[i] = v;
+            return self.required(&args, i, owner);
+        }
+        let arg = &args[i];
+        let slot = self.alloc();
+        let s = lit(slot as i64);
+        if is_count(args, i) {
+            // Derived from the next argument; zero until that is given.
+            if args[i + 1].optional() {
+                self.ctor_body
+                    .extend(quote!(args_.set(#s, |w| { w.arg(&0i64); });));
+            }
+            return;
+        }
+        let count_slot = (i > 0 && is_count(args, i - 1)).then(|| lit(slot as i64 - 1));
+        let server_name = self.server_name.clone();
+        if arg.ty == "pure-token" && !arg.multiple() {
+            let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
+            self.ctor_body
+                .extend(quote!(args_.set(#s, |w| { w.token(#t); });));
+            return;
+        }
+        if arg.ty == "block" && !arg.multiple() {
+            let inner = format!("{owner}{}", pascal(&arg_word(&arg.name)));
+            if strategy_of(arg).is_some() {
+                self.strategy_block(arg, slot, None, &inner);
+                return;
+            }
+            if is_flat(arg) {
+                if let Some(t) = &arg.token {
+                    self.ctor_body
+                        .extend(quote!(args_.set(#s, |w| { w.token(#t); });));
+                }
+                for j in 0..arg.arguments.len() {
+                    if arg.arguments[j].optional() {
+                        self.optional(&arg.arguments, j, None, &inner);
+                    } else {
+                        self.required(&arg.arguments, j, &inner);
+                    }
+                }
+                return;
+            }
+            // A block of plain values: one parameter per value, written
+            // together (`GROUP group consumer`, `STREAMS key... id...`).
+            let fields = block_fields(self.m, owner, arg, Ctx::Param);
+            let mut names = Vec::new();
+            for (j, f) in fields.iter().enumerate() {
+                if !f.has_value {
+                    continue;
+                }
+                let p = self.param(&arg.arguments[j].name);
+                let sample = sample_expr(self.m, &inner, &arg.arguments[j], Ctx::Param);
+                self.samples.push(sample);
+                self.ctor_params.push(Param {
+                    name: p.clone(),
+                    ty: f.ty.clone(),
+                });
+                names.push(p);
+            }
+            let value = if names.len() == 1 {
+                quote!(#(#names)*)
+            } else {
+                quote!((#(#names),*))
+            };
+            let write = write_value(self.m, owner, arg, value);
+            let tok = arg
+                .token
+                .as_ref()
+                .map(|t| quote!(w.token(#t);))
+                .unwrap_or_default();
+            self.ctor_body
+                .extend(quote!(args_.set(#s, |w| { #tok #write });));
+            return;
+        }
+        let pid = self.param(&arg.name);
+        let sample = sample_expr(self.m, owner, arg, Ctx::Param);
+        self.samples.push(sample);
+        let t = value_ty(self.m, owner, arg, Ctx::Param);
+        self.ctor_params.push(Param {
+            name: pid.clone(),
+            ty: t,
+        });
+        if arg.multiple() {
+            let each = write_value(self.m, owner, arg, quote!(item));
+            let head = match (&arg.token, arg.multiple_token()) {
+                (Some(tok), false) => quote!(w.token(#tok);),
+                _ => quote!(),
+            };
+            let per = match (&arg.token, arg.multiple_token()) {
+                (Some(tok), true) => quote!(w.token(#tok);),
+                _ => quote!(),
+            };
+            let msg = format!("`{}` needs at least one `{}`", server_name, arg.name);
+            let set_count = count_slot
+                .as_ref()
+                .map(|c| quote!(args_.set(#c, |w| { w.arg(&(count_ as i64)); });))
+                .unwrap_or_default();
+            self.ctor_body.extend(quote! {
+                let mut count_ = 0usize;
+                args_.set(#s, |w| {
+                    #head
+                    for item in #pid { #per #each count_ += 1; }
+                });
+                if count_ == 0 { args_.fail(#msg); }
+                #set_count
+            });
+        } else {
+            let write = write_arg(self.m, owner, arg, quote!(#pid));
+            self.ctor_body
+                .extend(quote!(args_.set(#s, |w| { #write });));
+        }
+    }
+
+    /// A block whose first argument picks its meaning: one builder per
+    /// choice, taking the block's required values; the optional parts get
+    /// builders of their own that need one of those first.
+    fn strategy_block(&mut self, arg: &ArgDoc, head: usize, parent: Option<&Anchor>, owner: &str) {
+        let strategy = strategy_of(arg).expect("checked by the caller");
+        let strat_slot = self.alloc();
+        let choices: Vec<String> = strategy
+            .arguments
+            .iter()
+            .map(|c| method_name(c.token.as_deref(), &c.name))
+            .collect();
+        let desc = format!(
+            "one of {}",
+            choices
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut names = parent.map(|p| p.names.clone()).unwrap_or_default();
+        names.push(arg.name.clone());
+        names.push(strategy.name.clone());
+        let anchor = Anchor {
+            slot: strat_slot,
+            names: names.clone(),
+            desc: desc.clone(),
+        };
+        // The anchors go first in the docs, then the optional parts.
+        let before = std::mem::take(&mut self.builders);
+        let mut values: Vec<(usize, &ArgDoc)> = Vec::new();
+        for j in 1..arg.arguments.len() {
+            let c = &arg.arguments[j];
+            if c.optional() {
+                self.optional(&arg.arguments, j, Some(&anchor), owner);
+            } else {
+                values.push((self.alloc(), c));
+            }
+        }
+        let optional_parts = std::mem::replace(&mut self.builders, before);
+        let since = since_stmt(arg);
+        let head_tok = arg
+            .token
+            .as_ref()
+            .map(|t| {
+                let h = lit(head as i64);
+                quote!(self.args.set(#h, |w| { w.token(#t); });)
+            })
+            .unwrap_or_default();
+        let st = lit(strat_slot as i64);
+        let mut first_sample = None;
+        for c in &strategy.arguments {
+            let name = self.claim(method_name(c.token.as_deref(), &c.name), &arg.name);
+            let tok = c.token.clone().unwrap_or_else(|| c.name.clone());
+            let csince = since_stmt(c);
+            let mut params = Vec::new();
+            let mut sets = TokenStream::new();
+            let mut sample_args = Vec::new();
+            let mut set_names = names.clone();
+            set_names.push(c.name.clone());
+            for (slot, v) in &values {
+                let p = ident(&snake(&arg_word(&v.name)));
+                let t = value_ty(self.m, owner, v, Ctx::Param);
+                params.push(quote!(#p: #t));
+                let write = write_arg(self.m, owner, v, quote!(#p));
+                let vs = lit(*slot as i64);
+                sets.extend(quote!(self.args.set(#vs, |w| { #write });));
+                sample_args.push(sample_expr(self.m, owner, v, Ctx::Param));
+                set_names.push(v.name.clone());
+            }
+            if first_sample.is_none() {
+                first_sample = Some(quote!(.#name(#(#sample_args),*)));
+            }
+            let (rt, tail) = self.ret(&set_names);
+            let doc = format!(
+                "`{tok}{}`: {}{}",
+                values
+                    .iter()
+                    .map(|(_, v)| format!(" {}", docs::syntax(v)))
+                    .collect::<String>(),
+                docs::arg_line(c),
+                match &arg.summary {
+                    Some(s) => format!(" — {}", docs::clean(s)),
+                    None => String::new(),
+                }
+            );
+            self.builders.extend(quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, #(#params),*) -> #rt {
+                    #since
+                    #csince
+                    #head_tok
+                    self.args.set(#st, |w| { w.token(#tok); });
+                    #sets
+                    #tail
+                }
+            });
+        }
+        self.builders.extend(optional_parts);
+        match parent {
+            None if !arg.optional() => {
+                let msg = format!("`{}` needs {desc}", self.server_name);
+                let server = &self.server_name;
+                self.checks.extend(quote! {
+                    if !self.args.is_set(#st) {
+                        return Err(input_error(#server, #msg));
+                    }
+                });
+                if let Some(s) = first_sample {
+                    self.sample_chain.extend(s);
+                }
+            }
+            Some(p) => {
+                let p = p.clone();
+                self.needs(strat_slot, arg, &p);
+            }
+            None => {}
+        }
+    }
+
+    /// An optional argument: a builder (or, for a repeated choice or block,
+    /// one builder per item kind, appending).
+    fn optional(&mut self, args: &[ArgDoc], i: usize, parent: Option<&Anchor>, owner: &str) {
+        if let Some(v) = as_token_or_value(&args[i]) {
+            let mut args = args.to_vec();
+            args[i] = v;
+            return self.optional(&args, i, parent, owner);
+        }
+        let arg = &args[i];
+        if arg.ty == "oneof"
+            && !arg.multiple()
+            && arg.token.is_none()
+            && arg.arguments.iter().any(is_flat)
+        {
+            // A choice one of whose options has optional parts of its own
+            // (SHUTDOWN's `[NOSAVE|SAVE] [NOW] [FORCE] ... | ABORT`): each
+            // option is given by its own builders, and at most one may be.
+            let mut ranges = Vec::new();
+            for j in 0..arg.arguments.len() {
+                let from = self.slots;
+                self.optional(&arg.arguments, j, parent, owner);
+                ranges.push((from, self.slots));
+            }
+            let sets: Vec<TokenStream> = ranges
+                .iter()
+                .map(|(a, b)| {
+                    let (a, b) = (lit(*a as i64), lit(*b as i64));
+                    quote!(self.args.any_set(#a..#b) as u8)
+                })
+                .collect();
+            let msg = format!(
+                "`{}`: give only one of `{}`",
+                self.server_name,
+                docs::syntax(arg).trim_matches(['[', ']'])
+            );
+            let server = &self.server_name;
+            self.checks.extend(quote! {
+                if #(#sets)+* > 1 {
+                    return Err(input_error(#server, #msg));
+                }
+            });
+            return;
+        }
+        let slot = self.alloc();
+        let s = lit(slot as i64);
+        if let Some(p) = parent {
+            let p = p.clone();
+            self.needs(slot, arg, &p);
+        }
+        let count_slot = (i > 0 && is_count(args, i - 1)).then(|| lit(slot as i64 - 1));
+        let since = since_stmt(arg);
+        let arg_doc = docs::arg_line(arg);
+        let mut base_names = parent.map(|p| p.names.clone()).unwrap_or_default();
+        base_names.push(arg.name.clone());
+        let inner = format!("{owner}{}", pascal(&arg_word(&arg.name)));
+        if arg.multiple() && matches!(arg.ty.as_str(), "oneof" | "block") {
+            self.appenders(arg, slot, owner);
+            return;
+        }
+        match arg.ty.as_str() {
+            "oneof" => {
+                let enum_name = oneof_enum(self.m, owner, arg);
+                let eid = ident(&enum_name);
+                let setter = self.claim(snake(&arg_word(&arg.name)), &arg.name);
+                let write_tok = arg
+                    .token
+                    .clone()
+                    .map(|t| quote!(w.token(#t);))
+                    .unwrap_or_default();
+                let setter_doc = format!(
+                    "{arg_doc}\n\nSets it from a [`{enum_name}`] value; the shorthand methods set one choice each."
+                );
+                let (rt, tail) = self.ret(&base_names);
+                self.builders.extend(quote! {
+                    #[doc = #setter_doc]
+                    pub fn #setter(mut self, value: #eid) -> #rt {
+                        #since
+                        self.args.set(#s, |w| { #write_tok w.value(&value); });
+                        #tail
+                    }
+                });
+                // Shorthands, one per choice.
+                for c in &arg.arguments {
+                    let vname = ident(&variant_name(arg, c));
+                    let short = self.claim(
+                        method_name(c.token.as_deref(), &arg_word(&c.name)),
+                        &arg.name,
+                    );
+                    let cdoc = docs::arg_line(c);
+                    let mut set_names = base_names.clone();
+                    set_names.push(c.name.clone());
+                    required_descendants(c, &mut set_names);
+                    let (rt, tail) = self.ret(&set_names);
+                    let (params, value) = if is_unit(c) {
+                        (quote!(), quote!(#eid::#vname))
+                    } else if c.ty == "block" && !c.multiple() {
+                        let fields = block_fields(self.m, &enum_name, c, Ctx::Owned);
+                        let names: Vec<Ident> = (0..fields.len())
+                            .filter(|&i| fields[i].has_value)
+                            .map(|i| snake_field(c, i))
+                            .collect();
+                        let tys: Vec<TokenStream> = fields
+                            .iter()
+                            .filter(|f| f.has_value)
+                            .map(|f| f.ty.clone())
+                            .collect();
+                        let val = if names.len() == 1 {
+                            quote!(#eid::#vname(#(#names)*))
+                        } else {
+                            quote!(#eid::#vname { #(#names),* })
+                        };
+                        (quote!(#(#names: #tys),*), val)
+                    } else {
+                        let owned = value_ty(self.m, &enum_name, c, Ctx::Owned);
+                        let (pty, conv) = shorthand_param(c, owned);
+                        let p = ident(&snake(&c.name));
+                        (quote!(#p: #pty), quote!(#eid::#vname(#conv)))
+                    };
+                    self.builders.extend(quote! {
+                        #[doc = #cdoc]
+                        #[allow(clippy::too_many_arguments)]
+                        pub fn #short(mut self, #params) -> #rt {
+                            #since
+                            let value = #value;
+                            self.args.set(#s, |w| { #write_tok w.value(&value); });
+                            #tail
+                        }
+                    });
+                }
+            }
+            "pure-token" => {
+                let name = self.claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
+                let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
+                let (rt, tail) = self.ret(&base_names);
+                self.builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    pub fn #name(mut self) -> #rt {
+                        #since
+                        self.args.set(#s, |w| { w.token(#t); });
+                        #tail
+                    }
+                });
+            }
+            "block" if strategy_of(arg).is_some() => {
+                self.strategy_block(arg, slot, parent, &inner);
+            }
+            "block"
+                if is_flat(arg)
+                    && arg.token.is_none()
+                    && arg.arguments.iter().all(|c| c.optional()) =>
+            {
+                // Nothing of its own to give: its parts are builders of the
+                // command.
+                for j in 0..arg.arguments.len() {
+                    self.optional(&arg.arguments, j, parent, &inner);
+                }
+            }
+            "block" if is_flat(arg) => {
+                // The block's required values go to one builder; its
+                // optional parts get builders of their own, which need it.
+                let name = self.claim(block_method(arg), &arg.name);
+                let mut names = base_names.clone();
+                required_descendants(arg, &mut names);
+                let anchor = Anchor {
+                    slot,
+                    names: names.clone(),
+                    desc: format!("`{name}`"),
+                };
+                let before = std::mem::take(&mut self.builders);
+                let mut params = Vec::new();
+                let mut sets = TokenStream::new();
+                for j in 0..arg.arguments.len() {
+                    let c = &arg.arguments[j];
+                    if c.optional() {
+                        self.optional(&arg.arguments, j, Some(&anchor), &inner);
+                        continue;
+                    }
+                    let cs = lit(self.alloc() as i64);
+                    if c.ty == "pure-token" && !c.multiple() {
+                        let t = c.token.clone().unwrap_or_else(|| c.name.clone());
+                        sets.extend(quote!(self.args.set(#cs, |w| { w.token(#t); });));
+                        continue;
+                    }
+                    let p = ident(&snake(&arg_word(&c.name)));
+                    let t = value_ty(self.m, &inner, c, Ctx::Param);
+                    params.push(quote!(#p: #t));
+                    let write = write_arg(self.m, &inner, c, quote!(#p));
+                    sets.extend(quote!(self.args.set(#cs, |w| { #write });));
+                }
+                let optional_parts = std::mem::replace(&mut self.builders, before);
+                let head = match &arg.token {
+                    Some(t) => quote!(self.args.set(#s, |w| { w.token(#t); });),
+                    None => quote!(self.args.mark(#s);),
+                };
+                let (rt, tail) = self.ret(&names);
+                self.builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    #[allow(clippy::too_many_arguments)]
+                    pub fn #name(mut self, #(#params),*) -> #rt {
+                        #since
+                        #head
+                        #sets
+                        #tail
+                    }
+                });
+                self.builders.extend(optional_parts);
+            }
+            "block" => {
+                // A block of plain values: one builder taking them all.
+                let name = self.claim(block_method(arg), &arg.name);
+                let fields = block_fields(self.m, owner, arg, Ctx::Param);
+                let mut params = Vec::new();
+                let mut vals = Vec::new();
+                for (j, f) in fields.iter().enumerate() {
+                    if !f.has_value {
+                        continue;
+                    }
+                    let n = snake_field(arg, j);
+                    let t = &f.ty;
+                    params.push(quote!(#n: #t));
+                    vals.push(quote!(#n));
+                }
+                let val = if vals.len() == 1 {
+                    quote!(#(#vals)*)
+                } else {
+                    quote!((#(#vals),*))
+                };
+                let write = write_value(self.m, owner, arg, quote!(value));
+                let tok = arg
+                    .token
+                    .as_ref()
+                    .map(|t| quote!(w.token(#t);))
+                    .unwrap_or_default();
+                let mut names = base_names.clone();
+                required_descendants(arg, &mut names);
+                let (rt, tail) = self.ret(&names);
+                self.builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    #[allow(clippy::too_many_arguments)]
+                    pub fn #name(mut self, #(#params),*) -> #rt {
+                        #since
+                        let value = #val;
+                        self.args.set(#s, |w| { #tok #write });
+                        #tail
+                    }
+                });
+            }
+            _ => {
+                let name = self.claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
+                let t = value_ty(self.m, owner, arg, Ctx::Param);
+                let p = ident(&snake(&arg_word(&arg.name)));
+                let write = write_arg(self.m, owner, arg, quote!(#p));
+                let (rt, tail) = self.ret(&base_names);
+                let body = match &count_slot {
+                    // The elements also set the count before them.
+                    Some(c) if arg.multiple() && arg.token.is_none() => {
+                        let each = write_value(self.m, owner, arg, quote!(item));
+                        quote! {
+                            let mut count_ = 0i64;
+                            self.args.set(#s, |w| { for item in #p { #each count_ += 1; } });
+                            self.args.set(#c, |w| { w.arg(&count_); });
+                        }
+                    }
+                    _ => quote!(self.args.set(#s, |w| { #write });),
+                };
+                self.builders.extend(quote! {
+                    #[doc = #arg_doc]
+                    pub fn #name(mut self, #p: #t) -> #rt {
+                        #since
+                        #body
+                        #tail
+                    }
+                });
+            }
+        }
+    }
+
+    /// A repeated choice or block (BITFIELD's operations, BITFIELD_RO's
+    /// `GET`s): one builder per kind of item, each call appending one item
+    /// in call order.
+    fn appenders(&mut self, arg: &ArgDoc, slot: usize, owner: &str) {
+        let (once, per) = match (&arg.token, arg.multiple_token()) {
+            (Some(t), false) => (quote!(Some(#t)), quote!()),
+            (Some(t), true) => (quote!(None), quote!(w.token(#t);)),
+            (None, _) => (quote!(None), quote!()),
+        };
+        let items: Vec<&ArgDoc> = if arg.ty == "oneof" {
+            arg.arguments.iter().collect()
+        } else {
+            vec![arg]
+        };
+        for c in items {
+            self.append_item(arg, c, slot, owner, &once, &per);
+        }
+    }
+
+    fn append_item(
+        &mut self,
+        arg: &ArgDoc,
+        c: &ArgDoc,
+        slot: usize,
+        owner: &str,
+        once: &TokenStream,
+        per: &TokenStream,
+    ) {
+        let s = lit(slot as i64);
+        let since = since_stmt(arg);
+        let csince = if std::ptr::eq(arg, c) {
+            quote!()
+        } else {
+            since_stmt(c)
+        };
+        let doc = format!(
+            "Appends {}; call it once per item, in the order the server runs them.",
+            docs::arg_line(c)
+        );
+        // A choice made only of choices (BITFIELD's `[OVERFLOW ...] <SET |
+        // INCRBY>`) dissolves: each part appends on its own.
+        if c.ty == "block"
+            && c.token.is_none()
+            && !c.arguments.is_empty()
+            && c.arguments.iter().all(|x| x.ty == "oneof" && !x.multiple())
+        {
+            for part in &c.arguments {
+                if part.optional() {
+                    let inner = format!("{owner}{}", pascal(&arg_word(&c.name)));
+                    let enum_name = oneof_enum(self.m, &inner, part);
+                    let eid = ident(&enum_name);
+                    let name = self.claim(
+                        method_name(part.token.as_deref(), &arg_word(&part.name)),
+                        &part.name,
+                    );
+                    let tok = part
+                        .token
+                        .as_ref()
+                        .map(|t| quote!(w.token(#t);))
+                        .unwrap_or_default();
+                    let pdoc = format!(
+                        "Appends {}; it applies to the items appended after it.",
+                        docs::arg_line(part)
+                    );
+                    self.builders.extend(quote! {
+                        #[doc = #pdoc]
+                        pub fn #name(mut self, value: #eid) -> Self {
+                            #since
+                            self.args.append(#s, #once, |w| { #per #tok w.value(&value); });
+                            self
+                        }
+                    });
+                } else {
+                    let inner = format!("{owner}{}", pascal(&arg_word(&c.name)));
+                    for choice in &part.arguments {
+                        self.append_item(part, choice, slot, &inner, once, per);
+                    }
+                }
+            }
+            return;
+        }
+        let name = self.claim(
+            method_name(c.token.as_deref(), &arg_word(&c.name)),
+            &arg.name,
+        );
+        if is_unit(c) {
+            let toks = unit_tokens(c);
+            self.builders.extend(quote! {
+                #[doc = #doc]
+                pub fn #name(mut self) -> Self {
+                    #since #csince
+                    self.args.append(#s, #once, |w| { #per #(w.token(#toks);)* });
+                    self
+                }
+            });
+            return;
+        }
+        if c.ty == "block" {
+            let fields = block_fields(self.m, owner, c, Ctx::Param);
+            let mut params = Vec::new();
+            let mut vals = Vec::new();
+            for (j, f) in fields.iter().enumerate() {
+                if !f.has_value {
+                    continue;
+                }
+                let n = snake_field(c, j);
+                let t = &f.ty;
+                params.push(quote!(#n: #t));
+                vals.push(quote!(#n));
+            }
+            let val = if vals.len() == 1 {
+                quote!(#(#vals)*)
+            } else {
+                quote!((#(#vals),*))
+            };
+            let write = write_value(self.m, owner, c, quote!(value));
+            let tok = match &c.token {
+                Some(t) if !std::ptr::eq(arg, c) => quote!(w.token(#t);),
+                _ => quote!(),
+            };
+            self.builders.extend(quote! {
+                #[doc = #doc]
+                #[allow(clippy::too_many_arguments)]
+                pub fn #name(mut self, #(#params),*) -> Self {
+                    #since #csince
+                    let value = #val;
+                    self.args.append(#s, #once, |w| { #per #tok #write });
+                    self
+                }
+            });
+            return;
+        }
+        let p = ident(&snake(&arg_word(&c.name)));
+        let t = value_ty(self.m, owner, c, Ctx::Param);
+        let write = write_arg(self.m, owner, c, quote!(#p));
+        self.builders.extend(quote! {
+            #[doc = #doc]
+            pub fn #name(mut self, #p: #t) -> Self {
+                #since #csince
+                self.args.append(#s, #once, |w| { #per #write });
+                self
+            }
+        });
+    }
 }
 
 /// Renders one command: its struct, constructor, builders and trait impls.
@@ -498,19 +1599,11 @@ pub fn command(
     let fn_name = ident(&cmd.fn_name());
     let server_name = cmd.server_name();
     let name_parts: Vec<String> = server_name.split(' ').map(str::to_string).collect();
-    let n_slots = doc.arguments.len();
     let spec_static = format_ident!(
         "{}_SPEC",
         cmd.fn_name().trim_end_matches('_').to_ascii_uppercase()
     );
 
-    // Constructor parameters: the required top-level arguments.
-    let mut ctor_params: Vec<Param> = Vec::new();
-    let mut ctor_body = TokenStream::new();
-    let mut builders = TokenStream::new();
-    let mut methods: BTreeSet<String> = RESERVED_METHODS.iter().map(|s| s.to_string()).collect();
-    let mut param_names: BTreeSet<String> = BTreeSet::new();
-    let mut samples: Vec<TokenStream> = Vec::new();
     // The arguments every call has: they are part of every reply choice.
     let mut required_names = Vec::new();
     for a in doc.arguments.iter().filter(|a| !a.optional()) {
@@ -525,303 +1618,40 @@ pub fn command(
                 .collect::<Vec<_>>(),
         ),
     );
-
-    for (slot_index, arg) in doc.arguments.iter().enumerate() {
-        let slot = lit(slot_index as i64);
-        // The slot of the count this argument's elements set, if any.
-        let count_slot = (slot_index > 0 && is_count(&doc.arguments, slot_index - 1))
-            .then(|| lit(slot_index as i64 - 1));
-        if is_count(&doc.arguments, slot_index) {
-            // Derived from the next argument; zero until that is given.
-            if doc.arguments[slot_index + 1].optional() {
-                ctor_body.extend(quote!(args_.set(#slot, |w| { w.arg(&0i64); });));
-            }
-            continue;
-        }
-        if !arg.optional() {
-            if arg.ty == "pure-token" && !arg.multiple() {
-                let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
-                ctor_body.extend(quote!(args_.set(#slot, |w| { w.token(#t); });));
-                continue;
-            }
-            let mut pname = snake(&arg.name);
-            while !param_names.insert(pname.clone()) {
-                pname.push('_');
-            }
-            let pid = ident(&pname);
-            samples.push(sample_expr(m, &ty_name, arg, Ctx::Param));
-            if arg.ty == "block" && !arg.multiple() {
-                // A required single block: its fields as one tuple parameter.
-                let t = value_ty(m, &ty_name, arg, Ctx::Param);
-                let write = write_value(m, &ty_name, arg, quote!(#pid));
-                let write = match &arg.token {
-                    Some(tok) => quote!(w.token(#tok); #write),
-                    None => write,
-                };
-                ctor_params.push(Param {
-                    name: pid.clone(),
-                    ty: t,
-                });
-                ctor_body.extend(quote!(args_.set(#slot, |w| { #write });));
-                continue;
-            }
-            let t = value_ty(m, &ty_name, arg, Ctx::Param);
-            ctor_params.push(Param {
-                name: pid.clone(),
-                ty: t,
-            });
-            if arg.multiple() {
-                let each = write_value(m, &ty_name, arg, quote!(item));
-                let head = match (&arg.token, arg.multiple_token()) {
-                    (Some(tok), false) => quote!(w.token(#tok);),
-                    _ => quote!(),
-                };
-                let per = match (&arg.token, arg.multiple_token()) {
-                    (Some(tok), true) => quote!(w.token(#tok);),
-                    _ => quote!(),
-                };
-                let msg = format!("`{}` needs at least one `{}`", server_name, arg.name);
-                let set_count = count_slot
-                    .as_ref()
-                    .map(|c| quote!(args_.set(#c, |w| { w.arg(&(count_ as i64)); });))
-                    .unwrap_or_default();
-                ctor_body.extend(quote! {
-                    let mut count_ = 0usize;
-                    args_.set(#slot, |w| {
-                        #head
-                        for item in #pid { #per #each count_ += 1; }
-                    });
-                    if count_ == 0 { args_.fail(#msg); }
-                    #set_count
-                });
-            } else {
-                let write = write_arg(m, &ty_name, arg, quote!(#pid));
-                ctor_body.extend(quote!(args_.set(#slot, |w| { #write });));
-            }
-            continue;
-        }
-
-        // Optional arguments: builder methods. A builder whose arguments
-        // choose another reply (the reply table's conditions) returns the
-        // command with that reply type.
-        let since = arg
-            .since
-            .as_deref()
-            .and_then(version_tokens)
-            .map(|s| quote!(self.args.since(#s);));
-        let arg_doc = docs::arg_line(arg);
-        let mut claim = |want: String, prefix: &str| -> Ident {
-            let mut name = want.clone();
-            if methods.contains(&name) {
-                name = format!("{}_{}", snake(prefix), want);
-            }
-            while methods.contains(&name) {
-                name.push_str("_arg");
-            }
-            methods.insert(name.clone());
-            ident(&name)
-        };
-        // (return type, tail expression) for a builder setting `names`.
-        let ret = |names: Vec<String>| -> (TokenStream, TokenStream) {
-            match reply_for(entry, &required_names, &names) {
-                Some(t) => (
-                    quote!(#ty<E, #t>),
-                    quote!(#ty { exec: self.exec, args: self.args, reply: PhantomData }),
-                ),
-                None => (quote!(Self), quote!(self)),
-            }
-        };
-        match arg.ty.as_str() {
-            "oneof" if !arg.multiple() => {
-                let enum_name = oneof_enum(m, &ty_name, arg);
-                let eid = ident(&enum_name);
-                let setter = claim(snake(&arg.name), &arg.name);
-                let write_tok = arg
-                    .token
-                    .clone()
-                    .map(|t| quote!(w.token(#t);))
-                    .unwrap_or_default();
-                let setter_doc = format!(
-                    "{arg_doc}\n\nSets it from a [`{enum_name}`] value; the shorthand methods set one choice each."
-                );
-                let (rt, tail) = ret(vec![arg.name.clone()]);
-                builders.extend(quote! {
-                    #[doc = #setter_doc]
-                    pub fn #setter(mut self, value: #eid) -> #rt {
-                        #since
-                        self.args.set(#slot, |w| { #write_tok w.value(&value); });
-                        #tail
-                    }
-                });
-                // Shorthands, one per choice.
-                for c in &arg.arguments {
-                    let vname = ident(&pascal(&c.name));
-                    let short = claim(method_name(c.token.as_deref(), &c.name), &arg.name);
-                    let cdoc = docs::arg_line(c);
-                    let mut set_names = vec![arg.name.clone(), c.name.clone()];
-                    required_descendants(c, &mut set_names);
-                    let (rt, tail) = ret(set_names);
-                    let (params, value) = if is_unit(c) {
-                        (quote!(), quote!(#eid::#vname))
-                    } else if c.ty == "block" && !c.multiple() {
-                        let fields = block_fields(m, &enum_name, c, Ctx::Owned);
-                        let names: Vec<Ident> = (0..fields.len())
-                            .filter(|&i| fields[i].has_value)
-                            .map(|i| snake_field(c, i))
-                            .collect();
-                        let tys: Vec<TokenStream> = fields
-                            .iter()
-                            .filter(|f| f.has_value)
-                            .map(|f| f.ty.clone())
-                            .collect();
-                        let val = if names.len() == 1 {
-                            quote!(#(#names)*)
-                        } else {
-                            quote!((#(#names),*))
-                        };
-                        (quote!(#(#names: #tys),*), quote!(#eid::#vname(#val)))
-                    } else {
-                        let owned = value_ty(m, &enum_name, c, Ctx::Owned);
-                        let (pty, conv) = shorthand_param(c, owned);
-                        let p = ident(&snake(&c.name));
-                        (quote!(#p: #pty), quote!(#eid::#vname(#conv)))
-                    };
-                    builders.extend(quote! {
-                        #[doc = #cdoc]
-                        #[allow(clippy::too_many_arguments)]
-                        pub fn #short(mut self, #params) -> #rt {
-                            #since
-                            let value = #value;
-                            self.args.set(#slot, |w| { #write_tok w.value(&value); });
-                            #tail
-                        }
-                    });
-                }
-            }
-            "pure-token" if !arg.multiple() => {
-                let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
-                let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
-                let (rt, tail) = ret(vec![arg.name.clone()]);
-                builders.extend(quote! {
-                    #[doc = #arg_doc]
-                    pub fn #name(mut self) -> #rt {
-                        #since
-                        self.args.set(#slot, |w| { w.token(#t); });
-                        #tail
-                    }
-                });
-            }
-            "block" if !arg.multiple() => {
-                let fields = block_fields(m, &ty_name, arg, Ctx::Param);
-                let write = write_value(m, &ty_name, arg, quote!(value));
-                let write_tok = arg
-                    .token
-                    .clone()
-                    .map(|t| quote!(w.token(#t);))
-                    .unwrap_or_default();
-                // Optional flags of the block that choose the reply get a
-                // builder of their own each, so the reply type is known.
-                let split: Vec<usize> = (0..arg.arguments.len())
-                    .filter(|&i| {
-                        let c = &arg.arguments[i];
-                        c.ty == "pure-token"
-                            && c.optional()
-                            && !c.multiple()
-                            && entry.alternatives.iter().any(|a| a.when.contains(&c.name))
-                    })
-                    .collect();
-                let mut variants: Vec<Option<usize>> = vec![None];
-                variants.extend(split.iter().map(|&i| Some(i)));
-                let base_name = method_name(arg.token.as_deref(), &arg.name);
-                for variant in variants {
-                    let name = match variant {
-                        None => claim(base_name.clone(), &arg.name),
-                        Some(i) => claim(
-                            format!(
-                                "{base_name}_{}",
-                                method_name(
-                                    arg.arguments[i].token.as_deref(),
-                                    &arg.arguments[i].name
-                                )
-                            ),
-                            &arg.name,
-                        ),
-                    };
-                    let mut params = Vec::new();
-                    let mut vals = Vec::new();
-                    let mut set_names = vec![arg.name.clone()];
-                    required_descendants(arg, &mut set_names);
-                    for (i, f) in fields.iter().enumerate() {
-                        if !f.has_value {
-                            continue;
-                        }
-                        if split.contains(&i) {
-                            if variant == Some(i) {
-                                vals.push(quote!(true));
-                                set_names.push(arg.arguments[i].name.clone());
-                            } else {
-                                vals.push(quote!(false));
-                            }
-                            continue;
-                        }
-                        let n = snake_field(arg, i);
-                        let t = &f.ty;
-                        params.push(quote!(#n: #t));
-                        vals.push(quote!(#n));
-                    }
-                    let val = if vals.len() == 1 {
-                        quote!(#(#vals)*)
-                    } else {
-                        quote!((#(#vals),*))
-                    };
-                    let (rt, tail) = ret(set_names);
-                    let doc = match variant {
-                        None => arg_doc.clone(),
-                        Some(i) => format!("{arg_doc}, with `{}`", docs::syntax(&arg.arguments[i])),
-                    };
-                    builders.extend(quote! {
-                        #[doc = #doc]
-                        #[allow(clippy::too_many_arguments)]
-                        pub fn #name(mut self, #(#params),*) -> #rt {
-                            #since
-                            let value = #val;
-                            self.args.set(#slot, |w| { #write_tok #write });
-                            #tail
-                        }
-                    });
-                }
-            }
-            _ => {
-                let name = claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
-                let t = value_ty(m, &ty_name, arg, Ctx::Param);
-                let p = ident(&snake(&arg.name));
-                let write = write_arg(m, &ty_name, arg, quote!(#p));
-                let mut set_names = vec![arg.name.clone()];
-                required_descendants(arg, &mut set_names);
-                let (rt, tail) = ret(set_names);
-                let body = match &count_slot {
-                    // The elements also set the count before them.
-                    Some(c) if arg.multiple() && arg.token.is_none() => {
-                        let each = write_value(m, &ty_name, arg, quote!(item));
-                        quote! {
-                            let mut count_ = 0i64;
-                            self.args.set(#slot, |w| { for item in #p { #each count_ += 1; } });
-                            self.args.set(#c, |w| { w.arg(&count_); });
-                        }
-                    }
-                    _ => quote!(self.args.set(#slot, |w| { #write });),
-                };
-                builders.extend(quote! {
-                    #[doc = #arg_doc]
-                    pub fn #name(mut self, #p: #t) -> #rt {
-                        #since
-                        #body
-                        #tail
-                    }
-                });
-            }
+    let mut g = Gen {
+        m,
+        entry,
+        ty: ty.clone(),
+        server_name: server_name.clone(),
+        required_names,
+        slots: 0,
+        ctor_params: Vec::new(),
+        ctor_body: TokenStream::new(),
+        builders: TokenStream::new(),
+        checks: TokenStream::new(),
+        methods: RESERVED_METHODS.iter().map(|s| s.to_string()).collect(),
+        param_names: BTreeSet::new(),
+        samples: Vec::new(),
+        sample_chain: TokenStream::new(),
+    };
+    for i in 0..doc.arguments.len() {
+        if doc.arguments[i].optional() {
+            g.optional(&doc.arguments, i, None, &ty_name);
+        } else {
+            g.required(&doc.arguments, i, &ty_name);
         }
     }
+    let Gen {
+        m,
+        ctor_params,
+        ctor_body,
+        builders,
+        checks,
+        samples,
+        sample_chain,
+        slots: n_slots,
+        ..
+    } = g;
 
     let params: Vec<TokenStream> = ctor_params
         .iter()
@@ -910,10 +1740,11 @@ pub fn command(
             fn spec(&self) -> Option<&'static CommandSpec> { Some(&#spec_static) }
             #block_fn
             fn check(&self) -> Result<()> {
-                match self.args.error() {
-                    Some(m) => Err(input_error(#server_name, m)),
-                    None => Ok(()),
+                if let Some(m) = self.args.error() {
+                    return Err(input_error(#server_name, m));
                 }
+                #checks
+                Ok(())
             }
         }
 
@@ -954,7 +1785,7 @@ pub fn command(
         }
     };
     let module = ident(&m.module);
-    let sample = quote!(::respec::commands::#module::#ty::new(#(#samples),*));
+    let sample = quote!(::respec::commands::#module::#ty::new(#(#samples),*)#sample_chain);
     (items, method, free, sample)
 }
 

@@ -14,14 +14,127 @@ type Fixup = (&'static str, fn(&mut SpecFile) -> Result<(), String>);
 /// The fix-ups of each flavor. A new one is a function here, named after
 /// the quirk, that finds its target with [`arg_mut`] (which fails when the
 /// target is gone).
-const REDIS: &[Fixup] = &[(
-    "zincrby_increment_is_a_double",
-    zincrby_increment_is_a_double,
-)];
-const VALKEY: &[Fixup] = &[(
-    "zincrby_increment_is_a_double",
-    zincrby_increment_is_a_double,
-)];
+const REDIS: &[Fixup] = &[
+    (
+        "zincrby_increment_is_a_double",
+        zincrby_increment_is_a_double,
+    ),
+    ("weights_are_doubles", weights_are_doubles),
+    ("score_ranges_are_bounds", score_ranges_are_bounds),
+    (
+        "bitfield_offsets_take_the_hash_form",
+        bitfield_offsets_take_the_hash_form,
+    ),
+    ("debug_takes_arguments", debug_takes_arguments),
+];
+const VALKEY: &[Fixup] = REDIS;
+
+/// Changes the type of the argument at `path` of `cmd` from `from` to
+/// `to`, failing when it is no longer `from` (the spec was fixed).
+fn retype(
+    spec: &mut SpecFile,
+    cmd: &str,
+    path: &[&str],
+    from: &str,
+    to: &str,
+) -> Result<(), String> {
+    let arg = arg_mut(spec, cmd, path)?;
+    if arg.ty != from {
+        return Err(format!(
+            "`{cmd}` `{}` is typed `{}` now, not `{from}`; the fix-up is obsolete",
+            path.join("."),
+            arg.ty
+        ));
+    }
+    arg.ty = to.into();
+    Ok(())
+}
+
+/// `WEIGHTS weight...` of ZINTER, ZUNION, ZINTERSTORE and ZUNIONSTORE: the
+/// spec types the weights as integers, but the server multiplies scores by
+/// doubles (`WEIGHTS 0.5 2`).
+fn weights_are_doubles(spec: &mut SpecFile) -> Result<(), String> {
+    for cmd in ["zinter", "zunion", "zinterstore", "zunionstore"] {
+        retype(spec, cmd, &["weight"], "integer", "double")?;
+    }
+    Ok(())
+}
+
+/// The `min`/`max` of ZCOUNT, ZRANGEBYSCORE, ZREVRANGEBYSCORE and
+/// ZREMRANGEBYSCORE: the spec says `double`, but the server also takes an
+/// exclusive bound (`(5`) and the infinities (`-inf`, `+inf`), which a
+/// double cannot express. They become `score-bound`: the generator's
+/// `ScoreBound`, which a plain number converts into.
+fn score_ranges_are_bounds(spec: &mut SpecFile) -> Result<(), String> {
+    for cmd in [
+        "zcount",
+        "zrangebyscore",
+        "zrevrangebyscore",
+        "zremrangebyscore",
+    ] {
+        for end in ["min", "max"] {
+            retype(spec, cmd, &[end], "double", "score-bound")?;
+        }
+    }
+    Ok(())
+}
+
+/// BITFIELD's and BITFIELD_RO's `offset`: the spec says `integer`, but the
+/// server also takes `#N` (the N-th field of the encoding's width), which
+/// an integer cannot express. As a string it takes both (`5` and `"#2"`).
+fn bitfield_offsets_take_the_hash_form(spec: &mut SpecFile) -> Result<(), String> {
+    retype(
+        spec,
+        "bitfield",
+        &["operation", "get-block", "offset"],
+        "integer",
+        "string",
+    )?;
+    for op in ["set-block", "incrby-block"] {
+        retype(
+            spec,
+            "bitfield",
+            &["operation", "write", "write-operation", op, "offset"],
+            "integer",
+            "string",
+        )?;
+    }
+    retype(
+        spec,
+        "bitfield_ro",
+        &["get-block", "offset"],
+        "integer",
+        "string",
+    )
+}
+
+/// DEBUG: the spec lists no arguments (its subcommands are undocumented),
+/// so the method could only send a bare `DEBUG`, which the server refuses.
+/// It takes a subcommand and its arguments (`DEBUG SLEEP 0`).
+fn debug_takes_arguments(spec: &mut SpecFile) -> Result<(), String> {
+    let doc = spec.get_mut("debug").ok_or("command `debug` is gone")?;
+    if !doc.arguments.is_empty() || !doc.subcommands.is_empty() {
+        return Err(
+            "DEBUG has arguments or subcommands in the spec now; the fix-up is obsolete".into(),
+        );
+    }
+    doc.arguments = vec![
+        ArgDoc {
+            name: "subcommand".into(),
+            ty: "string".into(),
+            summary: Some("The DEBUG subcommand (`SLEEP`, `OBJECT`, `PROTOCOL`, ...).".into()),
+            ..ArgDoc::default()
+        },
+        ArgDoc {
+            name: "argument".into(),
+            ty: "string".into(),
+            flags: vec!["optional".into(), "multiple".into()],
+            summary: Some("The subcommand's arguments.".into()),
+            ..ArgDoc::default()
+        },
+    ];
+    Ok(())
+}
 
 /// `ZINCRBY key increment member`: the spec types `increment` as an
 /// integer, but the server parses it as a double (`ZINCRBY k 1.5 m` works,

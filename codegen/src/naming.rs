@@ -5,6 +5,10 @@
 //! - Arguments: `unix-time-seconds` -> `unix_time_seconds`.
 //! - A name that is a Rust keyword gets a trailing underscore (`type_`,
 //!   `move_`), never a raw identifier.
+//! - A `-block` suffix of a spec name is dropped (`count-block` -> `count`);
+//!   a choice that repeats its parent's name drops it (`from`'s
+//!   `fromlonlat` -> `Lonlat`); symbol tokens get words (`~` -> `approx`,
+//!   `=` -> `exact`).
 //! - Builder methods of one command that would clash are told apart by
 //!   prefixing the name of the argument they belong to (`condition_nx`);
 //!   names the generated types use themselves (`new`, `reply`, `run`, ...)
@@ -99,9 +103,16 @@ pub fn type_name(key: &str) -> String {
     }
 }
 
+/// Tokens that are symbols, and the word their builder is named by.
+const SYMBOL_WORDS: &[(&str, &str)] = &[("~", "approx"), ("=", "exact")];
+
 /// The method name for a token or argument: the token when it is a word
-/// (`EX` -> `ex`), otherwise the argument's name.
+/// (`EX` -> `ex`), a word for a symbol token (`~` -> `approx`, `=` ->
+/// `exact`), otherwise the argument's name.
 pub fn method_name(token: Option<&str>, arg_name: &str) -> String {
+    if let Some((_, word)) = SYMBOL_WORDS.iter().find(|(t, _)| Some(*t) == token) {
+        return (*word).to_string();
+    }
     match token {
         Some(t)
             if t.chars()
@@ -117,4 +128,68 @@ pub fn method_name(token: Option<&str>, arg_name: &str) -> String {
 /// The group's module name (`sorted-set` -> `sorted_set`).
 pub fn group_module(group: &str) -> String {
     snake(group)
+}
+
+/// An argument's name as a word for Rust names: a `-block` suffix (the
+/// specs' name for a group of arguments) is dropped (`count-block` ->
+/// `count`, `overflow-block` -> `overflow`).
+pub fn arg_word(name: &str) -> String {
+    match name.strip_suffix("-block") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// The enum variant of choice `choice` of `oneof`: its name as a word,
+/// without the choice's name as a prefix when it repeats it (`from`'s
+/// `fromlonlat` -> `Lonlat`).
+pub fn variant_name(oneof: &str, choice: &str) -> String {
+    let parent = words(&arg_word(oneof)).join("");
+    let word = arg_word(choice);
+    let joined = words(&word).join("");
+    if !parent.is_empty() && joined.len() > parent.len() && joined.starts_with(&parent) {
+        pascal(&joined[parent.len()..])
+    } else {
+        pascal(&word)
+    }
+}
+
+/// Names of the shared enums of token choices whose spec names disagree or
+/// clash, by token set (the tokens of each choice, `|` between choices).
+/// Every other token set is named after the one argument name all its uses
+/// share (`ASC|DESC`, always `order`, is `Order`). A test checks that each
+/// entry still names a token set of the Redis specs.
+pub const SHARED_ENUM_NAMES: &[(&str, &str)] = &[
+    ("M|KM|FT|MI", "GeoUnit"),
+    ("BYTE|BIT", "BitUnit"),
+    ("NX|XX", "Condition"),
+    ("NX|XX|GT|LT", "ExpireCondition"),
+    ("FNX|FXX", "FieldCondition"),
+    ("KEEPREF|DELREF|ACKED", "RefPolicy"),
+    ("LEFT|RIGHT", "Side"),
+    ("MIN|MAX", "MinMax"),
+    ("ON|OFF", "OnOff"),
+    ("YES|NO", "YesNo"),
+    ("ON|OFF|SKIP", "ReplyMode"),
+    ("BYSCORE|BYLEX", "SortBy"),
+    ("AND|OR|XOR|NOT|DIFF|DIFF1|ANDOR|ONE", "BitOperation"),
+    ("FORCE|TAKEOVER", "FailoverMode"),
+    ("FLUSH|APPEND|REPLACE", "RestorePolicy"),
+    ("BEFORE|AFTER", "InsertPosition"),
+    ("YES|SYNC|NO", "DebugMode"),
+    ("WRITE|ALL", "PauseMode"),
+    ("=|~", "TrimOperator"),
+];
+
+/// `HostPort` -> `host_port` (keywords escaped): a constructor named after
+/// its enum variant.
+pub fn snake_of_pascal(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    snake(&out)
 }

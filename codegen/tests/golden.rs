@@ -57,3 +57,48 @@ fn xadd() {
 fn client_kill() {
     check("client|kill");
 }
+
+#[test]
+fn xreadgroup() {
+    check("xreadgroup");
+}
+
+#[test]
+fn xtrim() {
+    check("xtrim");
+}
+
+#[test]
+fn geosearch() {
+    check("geosearch");
+}
+
+#[test]
+fn bitfield() {
+    check("bitfield");
+}
+
+#[test]
+fn hrandfield() {
+    check("hrandfield");
+}
+
+#[test]
+fn xpending() {
+    check("xpending");
+}
+
+#[test]
+fn zrangebyscore() {
+    check("zrangebyscore");
+}
+
+#[test]
+fn lmove() {
+    check("lmove");
+}
+
+#[test]
+fn bitpos() {
+    check("bitpos");
+}

@@ -482,6 +482,9 @@ struct Span {
     start: u32,
     end: u32,
     argc: u32,
+    /// Set by a builder, even with no argument written (a block without
+    /// a token whose parts come in other slots).
+    set: bool,
 }
 
 /// The arguments of one command, held in argument-slot order of the spec
@@ -536,7 +539,83 @@ impl<const N: usize> Args<N> {
             start,
             end: self.buf.len() as u32,
             argc,
+            set: true,
         };
+    }
+
+    /// Whether any slot of `slots` holds an argument.
+    #[inline]
+    pub fn any_set(&self, slots: std::ops::Range<usize>) -> bool {
+        self.spans[slots].iter().any(|s| s.set)
+    }
+
+    /// Marks slot `slot` as given without writing anything there.
+    #[inline]
+    pub fn mark(&mut self, slot: usize) {
+        self.spans[slot].set = true;
+    }
+
+    /// Appends to argument slot `slot` (for a repeated argument given one
+    /// item per builder call): `first` is written before the first item
+    /// only (the argument's token). The slot's bytes stay contiguous: when
+    /// another slot was written since, they move to the end first.
+    pub fn append(
+        &mut self,
+        slot: usize,
+        first: Option<&'static str>,
+        write: impl FnOnce(&mut ArgWriter<'_>),
+    ) {
+        let old = self.spans[slot];
+        if old.argc == 0 {
+            return self.set(slot, |w| {
+                if let Some(t) = first {
+                    w.token(t);
+                }
+                write(w)
+            });
+        }
+        if old.end as usize != self.buf.len() {
+            // Move the slot's bytes (and the shared values inside them) to
+            // the end; the old copy is left outside every span.
+            let (start, end) = (old.start as usize, old.end as usize);
+            let at = self.buf.len();
+            self.buf.extend_from_within(start..end);
+            let moved: Vec<(usize, Bytes)> = self
+                .parts
+                .iter()
+                .filter(|(off, _)| *off > start && *off < end)
+                .map(|(off, b)| (off - start + at, b.clone()))
+                .collect();
+            self.parts.extend(moved);
+            self.spans[slot] = Span {
+                start: at as u32,
+                end: self.buf.len() as u32,
+                argc: old.argc,
+                set: true,
+            };
+        }
+        let span = self.spans[slot];
+        let mut w = ArgWriter {
+            buf: &mut self.buf,
+            parts: &mut self.parts,
+            argc: 0,
+            required: None,
+        };
+        write(&mut w);
+        let (argc, required) = (w.argc, w.required);
+        self.required = self.required.max(required);
+        self.spans[slot] = Span {
+            start: span.start,
+            end: self.buf.len() as u32,
+            argc: span.argc + argc,
+            set: true,
+        };
+    }
+
+    /// Whether slot `slot` holds any argument.
+    #[inline]
+    pub fn is_set(&self, slot: usize) -> bool {
+        self.spans[slot].set
     }
 
     /// Records that the arguments used need at least `v`.

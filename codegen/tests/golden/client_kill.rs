@@ -108,10 +108,10 @@ impl<E, R> Command for ClientKill<E, R> {
         Some(&CLIENT_KILL_SPEC)
     }
     fn check(&self) -> Result<()> {
-        match self.args.error() {
-            Some(m) => Err(input_error("CLIENT KILL", m)),
-            None => Ok(()),
+        if let Some(m) = self.args.error() {
+            return Err(input_error("CLIENT KILL", m));
         }
+        Ok(())
     }
 }
 impl<E, R> GeneratedCommand for ClientKill<E, R> {
@@ -169,27 +169,6 @@ impl WriteArgs for ClientKillFilterNewFormatClientType {
         }
     }
 }
-///One of the choices of the `skipme` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ClientKillFilterNewFormatSkipme {
-    ///`YES`
-    Yes,
-    ///`NO`
-    No,
-}
-impl WriteArgs for ClientKillFilterNewFormatSkipme {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Yes => {
-                w.token("YES");
-            }
-            Self::No => {
-                w.token("NO");
-            }
-        }
-    }
-}
 ///One of the choices of the `new-format` argument.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientKillFilterNewFormat {
@@ -204,7 +183,7 @@ pub enum ClientKillFilterNewFormat {
     ///`[LADDR ip:port]` (since 6.2.0)
     Laddr(Value),
     ///`[SKIPME YES | NO]`
-    Skipme(ClientKillFilterNewFormatSkipme),
+    Skipme(YesNo),
     ///`[MAXAGE maxage]` (since 7.4.0)
     Maxage(i64),
 }

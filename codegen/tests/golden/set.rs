@@ -103,8 +103,8 @@ impl<E> Set<E> {
 impl<E, R> Set<E, R> {
     /**`[NX | XX]` (since 2.6.12)
 
-Sets it from a [`SetCondition`] value; the shorthand methods set one choice each.*/
-    pub fn condition(mut self, value: SetCondition) -> Self {
+Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
+    pub fn condition(mut self, value: Condition) -> Self {
         self.args.since((2, 6, 12));
         self.args
             .set(
@@ -119,7 +119,7 @@ Sets it from a [`SetCondition`] value; the shorthand methods set one choice each
     #[allow(clippy::too_many_arguments)]
     pub fn nx(mut self) -> Self {
         self.args.since((2, 6, 12));
-        let value = SetCondition::Nx;
+        let value = Condition::Nx;
         self.args
             .set(
                 2,
@@ -133,7 +133,7 @@ Sets it from a [`SetCondition`] value; the shorthand methods set one choice each
     #[allow(clippy::too_many_arguments)]
     pub fn xx(mut self) -> Self {
         self.args.since((2, 6, 12));
-        let value = SetCondition::Xx;
+        let value = Condition::Xx;
         self.args
             .set(
                 2,
@@ -263,10 +263,10 @@ impl<E, R> Command for Set<E, R> {
         Some(&SET_SPEC)
     }
     fn check(&self) -> Result<()> {
-        match self.args.error() {
-            Some(m) => Err(input_error("SET", m)),
-            None => Ok(()),
+        if let Some(m) = self.args.error() {
+            return Err(input_error("SET", m));
         }
+        Ok(())
     }
 }
 impl<E, R> GeneratedCommand for Set<E, R> {
@@ -284,27 +284,6 @@ impl<C: BlockingExecutor, R: FromResp> Set<&C, R> {
     pub fn run(self) -> Result<R> {
         let frame = self.exec.execute(&self)?;
         R::from_resp(frame).map_err(|e| e.for_command("SET"))
-    }
-}
-///One of the choices of the `condition` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SetCondition {
-    ///`NX`
-    Nx,
-    ///`XX`
-    Xx,
-}
-impl WriteArgs for SetCondition {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Nx => {
-                w.token("NX");
-            }
-            Self::Xx => {
-                w.token("XX");
-            }
-        }
     }
 }
 ///One of the choices of the `expiration` argument.

@@ -4,7 +4,7 @@ pub trait GoldenCommands: Executor {
     fn xadd(
         &self,
         key: impl ToArg,
-        id_selector: XaddIdSelector,
+        id_selector: impl ToArg,
         data: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
     ) -> Xadd<&Self> {
         Xadd::with_executor(self, key, id_selector, data)
@@ -14,7 +14,7 @@ pub trait GoldenCommands: Executor {
 #[doc(alias = "XADD")]
 pub fn xadd(
     key: impl ToArg,
-    id_selector: XaddIdSelector,
+    id_selector: impl ToArg,
     data: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
 ) -> Xadd {
     Xadd::new(key, id_selector, data)
@@ -52,7 +52,7 @@ XADD key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [<MAXLEN | MINID> [= | ~] thres
 #[derive(Debug, Clone)]
 pub struct Xadd<E = (), R = Option<String>> {
     exec: E,
-    args: Args<6>,
+    args: Args<10>,
     reply: PhantomData<fn() -> R>,
 }
 ///The spec facts of `XADD`.
@@ -81,7 +81,7 @@ impl Xadd {
     ///A detached `XADD` command, for pipelines and transactions.
     pub fn new(
         key: impl ToArg,
-        id_selector: XaddIdSelector,
+        id_selector: impl ToArg,
         data: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
     ) -> Self {
         Self::with_executor((), key, id_selector, data)
@@ -93,7 +93,7 @@ impl<E> Xadd<E> {
     pub fn with_executor(
         exec: E,
         key: impl ToArg,
-        id_selector: XaddIdSelector,
+        id_selector: impl ToArg,
         data: impl IntoIterator<Item = (impl ToArg, impl ToArg)>,
     ) -> Self {
         let mut args_ = Args::new();
@@ -106,15 +106,15 @@ impl<E> Xadd<E> {
             );
         args_
             .set(
-                4,
+                8,
                 |w| {
-                    w.value(&id_selector);
+                    w.arg_owned(id_selector);
                 },
             );
         let mut count_ = 0usize;
         args_
             .set(
-                5,
+                9,
                 |w| {
                     for item in data {
                         {
@@ -152,8 +152,8 @@ impl<E, R> Xadd<E, R> {
     }
     /**`[KEEPREF | DELREF | ACKED]`
 
-Sets it from a [`XaddCondition`] value; the shorthand methods set one choice each.*/
-    pub fn condition(mut self, value: XaddCondition) -> Self {
+Sets it from a [`RefPolicy`] value; the shorthand methods set one choice each.*/
+    pub fn condition(mut self, value: RefPolicy) -> Self {
         self.args
             .set(
                 2,
@@ -166,7 +166,7 @@ Sets it from a [`XaddCondition`] value; the shorthand methods set one choice eac
     ///`KEEPREF`
     #[allow(clippy::too_many_arguments)]
     pub fn keepref(mut self) -> Self {
-        let value = XaddCondition::Keepref;
+        let value = RefPolicy::Keepref;
         self.args
             .set(
                 2,
@@ -179,7 +179,7 @@ Sets it from a [`XaddCondition`] value; the shorthand methods set one choice eac
     ///`DELREF`
     #[allow(clippy::too_many_arguments)]
     pub fn delref(mut self) -> Self {
-        let value = XaddCondition::Delref;
+        let value = RefPolicy::Delref;
         self.args
             .set(
                 2,
@@ -192,7 +192,7 @@ Sets it from a [`XaddCondition`] value; the shorthand methods set one choice eac
     ///`ACKED`
     #[allow(clippy::too_many_arguments)]
     pub fn acked(mut self) -> Self {
-        let value = XaddCondition::Acked;
+        let value = RefPolicy::Acked;
         self.args
             .set(
                 2,
@@ -202,33 +202,92 @@ Sets it from a [`XaddCondition`] value; the shorthand methods set one choice eac
             );
         self
     }
-    ///`[<MAXLEN | MINID> [= | ~] threshold [LIMIT count]]`
-    #[allow(clippy::too_many_arguments)]
-    pub fn trim(
-        mut self,
-        strategy: XaddTrimStrategy,
-        operator: Option<XaddTrimOperator>,
-        threshold: impl ToArg,
-        count: Option<i64>,
-    ) -> Self {
-        let value = (strategy, operator, threshold, count);
+    ///`MAXLEN threshold`: `MAXLEN`
+    pub fn maxlen(mut self, threshold: impl ToArg) -> Self {
         self.args
             .set(
-                3,
+                4,
                 |w| {
-                    {
-                        let (f0, f1, f2, f3) = value;
-                        w.value(&f0);
-                        if let Some(x) = f1 {
-                            w.value(&x);
-                        }
-                        w.arg_owned(f2);
-                        if let Some(x) = f3 {
-                            w.since((6, 2, 0));
-                            w.token("LIMIT");
-                            w.arg_owned(x);
-                        }
-                    }
+                    w.token("MAXLEN");
+                },
+            );
+        self.args
+            .set(
+                6,
+                |w| {
+                    w.arg_owned(threshold);
+                },
+            );
+        self
+    }
+    ///`MINID threshold`: `MINID` (since 6.2.0)
+    pub fn minid(mut self, threshold: impl ToArg) -> Self {
+        self.args.since((6, 2, 0));
+        self.args
+            .set(
+                4,
+                |w| {
+                    w.token("MINID");
+                },
+            );
+        self.args
+            .set(
+                6,
+                |w| {
+                    w.arg_owned(threshold);
+                },
+            );
+        self
+    }
+    /**`[= | ~]`
+
+Sets it from a [`TrimOperator`] value; the shorthand methods set one choice each.*/
+    pub fn operator(mut self, value: TrimOperator) -> Self {
+        self.args
+            .set(
+                5,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
+    }
+    ///`=`
+    #[allow(clippy::too_many_arguments)]
+    pub fn exact(mut self) -> Self {
+        let value = TrimOperator::Equal;
+        self.args
+            .set(
+                5,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
+    }
+    ///`~`
+    #[allow(clippy::too_many_arguments)]
+    pub fn approx(mut self) -> Self {
+        let value = TrimOperator::Approximately;
+        self.args
+            .set(
+                5,
+                |w| {
+                    w.value(&value);
+                },
+            );
+        self
+    }
+    ///`[LIMIT count]` (since 6.2.0)
+    pub fn limit(mut self, count: i64) -> Self {
+        self.args.since((6, 2, 0));
+        self.args
+            .set(
+                7,
+                |w| {
+                    w.since((6, 2, 0));
+                    w.token("LIMIT");
+                    w.arg_owned(count);
                 },
             );
         self
@@ -259,10 +318,26 @@ impl<E, R> Command for Xadd<E, R> {
         Some(&XADD_SPEC)
     }
     fn check(&self) -> Result<()> {
-        match self.args.error() {
-            Some(m) => Err(input_error("XADD", m)),
-            None => Ok(()),
+        if let Some(m) = self.args.error() {
+            return Err(input_error("XADD", m));
         }
+        if self.args.is_set(5) && !self.args.is_set(4) {
+            return Err(
+                input_error(
+                    "XADD",
+                    "`XADD`: `= | ~` is given without one of `maxlen`, `minid`",
+                ),
+            );
+        }
+        if self.args.is_set(7) && !self.args.is_set(4) {
+            return Err(
+                input_error(
+                    "XADD",
+                    "`XADD`: `LIMIT count` is given without one of `maxlen`, `minid`",
+                ),
+            );
+        }
+        Ok(())
     }
 }
 impl<E, R> GeneratedCommand for Xadd<E, R> {
@@ -280,95 +355,5 @@ impl<C: BlockingExecutor, R: FromResp> Xadd<&C, R> {
     pub fn run(self) -> Result<R> {
         let frame = self.exec.execute(&self)?;
         R::from_resp(frame).map_err(|e| e.for_command("XADD"))
-    }
-}
-///One of the choices of the `condition` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum XaddCondition {
-    ///`KEEPREF`
-    Keepref,
-    ///`DELREF`
-    Delref,
-    ///`ACKED`
-    Acked,
-}
-impl WriteArgs for XaddCondition {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Keepref => {
-                w.token("KEEPREF");
-            }
-            Self::Delref => {
-                w.token("DELREF");
-            }
-            Self::Acked => {
-                w.token("ACKED");
-            }
-        }
-    }
-}
-///One of the choices of the `strategy` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum XaddTrimStrategy {
-    ///`MAXLEN`
-    Maxlen,
-    ///`MINID` (since 6.2.0)
-    Minid,
-}
-impl WriteArgs for XaddTrimStrategy {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Maxlen => {
-                w.token("MAXLEN");
-            }
-            Self::Minid => {
-                w.since((6, 2, 0));
-                w.token("MINID");
-            }
-        }
-    }
-}
-///One of the choices of the `operator` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum XaddTrimOperator {
-    ///`=`
-    Equal,
-    ///`~`
-    Approximately,
-}
-impl WriteArgs for XaddTrimOperator {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Equal => {
-                w.token("=");
-            }
-            Self::Approximately => {
-                w.token("~");
-            }
-        }
-    }
-}
-///One of the choices of the `id-selector` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum XaddIdSelector {
-    ///`*`
-    AutoId,
-    ///`id`
-    Id(Value),
-}
-impl WriteArgs for XaddIdSelector {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::AutoId => {
-                w.token("*");
-            }
-            Self::Id(x) => {
-                w.arg_owned(x);
-            }
-        }
     }
 }

@@ -125,8 +125,8 @@ impl<E> Zadd<E> {
 impl<E, R> Zadd<E, R> {
     /**`[NX | XX]` (since 3.0.2)
 
-Sets it from a [`ZaddCondition`] value; the shorthand methods set one choice each.*/
-    pub fn condition(mut self, value: ZaddCondition) -> Self {
+Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
+    pub fn condition(mut self, value: Condition) -> Self {
         self.args.since((3, 0, 2));
         self.args
             .set(
@@ -141,7 +141,7 @@ Sets it from a [`ZaddCondition`] value; the shorthand methods set one choice eac
     #[allow(clippy::too_many_arguments)]
     pub fn nx(mut self) -> Self {
         self.args.since((3, 0, 2));
-        let value = ZaddCondition::Nx;
+        let value = Condition::Nx;
         self.args
             .set(
                 1,
@@ -155,7 +155,7 @@ Sets it from a [`ZaddCondition`] value; the shorthand methods set one choice eac
     #[allow(clippy::too_many_arguments)]
     pub fn xx(mut self) -> Self {
         self.args.since((3, 0, 2));
-        let value = ZaddCondition::Xx;
+        let value = Condition::Xx;
         self.args
             .set(
                 1,
@@ -167,8 +167,8 @@ Sets it from a [`ZaddCondition`] value; the shorthand methods set one choice eac
     }
     /**`[GT | LT]` (since 6.2.0)
 
-Sets it from a [`ZaddComparison`] value; the shorthand methods set one choice each.*/
-    pub fn comparison(mut self, value: ZaddComparison) -> Self {
+Sets it from a [`Comparison`] value; the shorthand methods set one choice each.*/
+    pub fn comparison(mut self, value: Comparison) -> Self {
         self.args.since((6, 2, 0));
         self.args
             .set(
@@ -183,7 +183,7 @@ Sets it from a [`ZaddComparison`] value; the shorthand methods set one choice ea
     #[allow(clippy::too_many_arguments)]
     pub fn gt(mut self) -> Self {
         self.args.since((6, 2, 0));
-        let value = ZaddComparison::Gt;
+        let value = Comparison::Gt;
         self.args
             .set(
                 2,
@@ -197,7 +197,7 @@ Sets it from a [`ZaddComparison`] value; the shorthand methods set one choice ea
     #[allow(clippy::too_many_arguments)]
     pub fn lt(mut self) -> Self {
         self.args.since((6, 2, 0));
-        let value = ZaddComparison::Lt;
+        let value = Comparison::Lt;
         self.args
             .set(
                 2,
@@ -261,10 +261,10 @@ impl<E, R> Command for Zadd<E, R> {
         Some(&ZADD_SPEC)
     }
     fn check(&self) -> Result<()> {
-        match self.args.error() {
-            Some(m) => Err(input_error("ZADD", m)),
-            None => Ok(()),
+        if let Some(m) = self.args.error() {
+            return Err(input_error("ZADD", m));
         }
+        Ok(())
     }
 }
 impl<E, R> GeneratedCommand for Zadd<E, R> {
@@ -282,47 +282,5 @@ impl<C: BlockingExecutor, R: FromResp> Zadd<&C, R> {
     pub fn run(self) -> Result<R> {
         let frame = self.exec.execute(&self)?;
         R::from_resp(frame).map_err(|e| e.for_command("ZADD"))
-    }
-}
-///One of the choices of the `condition` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZaddCondition {
-    ///`NX`
-    Nx,
-    ///`XX`
-    Xx,
-}
-impl WriteArgs for ZaddCondition {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Nx => {
-                w.token("NX");
-            }
-            Self::Xx => {
-                w.token("XX");
-            }
-        }
-    }
-}
-///One of the choices of the `comparison` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZaddComparison {
-    ///`GT`
-    Gt,
-    ///`LT`
-    Lt,
-}
-impl WriteArgs for ZaddComparison {
-    #[allow(unused_variables, clippy::needless_borrow)]
-    fn write_args(&self, w: &mut ArgWriter<'_>) {
-        match self {
-            Self::Gt => {
-                w.token("GT");
-            }
-            Self::Lt => {
-                w.token("LT");
-            }
-        }
     }
 }
