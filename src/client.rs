@@ -476,7 +476,7 @@ impl Client {
     /// [`transaction`](Self::transaction) with typed replies: `build`
     /// returns the atomic pipeline and what it wants back (the
     /// [`Handle`](crate::pipeline::Handle)s it pushed, say); the result is
-    /// the [`Replies`] of the run that committed, with that value.
+    /// the [`Replies`](crate::pipeline::Replies) of the run that committed, with that value.
     ///
     /// ```no_run
     /// # async fn demo(client: respec::Client) -> respec::Result<()> {

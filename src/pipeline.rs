@@ -5,9 +5,32 @@
 //! that command alone. A [`Pipeline::atomic`] pipeline wraps the commands in
 //! `MULTI`/`EXEC`, so the server runs them as one transaction.
 //!
-//! Both run on the async client (over its shared connection: the commands of
-//! one pipeline are written together, so other tasks' commands never land
-//! between `MULTI` and `EXEC`) and on the blocking client.
+//! [`Pipeline::push`] adds a generated command and returns a [`Handle`];
+//! [`Pipeline::run`] returns the [`Replies`], from which each handle reads
+//! its command's reply as the command's own reply type (the declared one,
+//! or the one a builder such as `.withscores()` or `.reply::<T>()` chose),
+//! or that command's error:
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! use respec::commands::{get, incr, set};
+//! use respec::Pipeline;
+//!
+//! let mut pipe = Pipeline::new();
+//! pipe.add(set("a", "1"));
+//! let n = pipe.push(incr("a"));
+//! let text = pipe.push(get("a"));
+//! let mut replies = pipe.run(&client).await?;
+//! let n: i64 = replies.take(n)?;
+//! assert_eq!(n, 2);
+//! assert_eq!(replies.take(text)?.unwrap(), "2");
+//! # Ok(()) }
+//! ```
+//!
+//! A [`TypedPipeline`] holds commands of one reply type and returns a
+//! `Vec` of their results. The untyped forms stay: [`Pipeline::add`] any
+//! [`Command`], then [`Pipeline::execute`] (one `Result<Frame>` per
+//! command) or [`Pipeline::query`] (one tuple):
 //!
 //! ```no_run
 //! # async fn demo(client: respec::Client) -> respec::Result<()> {
@@ -21,6 +44,11 @@
 //! assert_eq!((n, text.as_str()), (2, "2"));
 //! # Ok(()) }
 //! ```
+//!
+//! Both run on the async client (over its shared connection: the commands of
+//! one pipeline are written together, so other tasks' commands never land
+//! between `MULTI` and `EXEC`), on one of its connections (for `WATCH`), on
+//! the cluster client, and on the blocking client.
 
 use std::future::Future;
 use std::marker::PhantomData;
