@@ -373,7 +373,16 @@ fn run_pipeline_within(
     }
     let (bytes, replies) = pipe.encoded();
     let frames = c.send_raw_within(&bytes, replies, limit)?;
-    pipe.split(frames)
+    let results = pipe.split(frames);
+    if pipe.is_atomic()
+        && results
+            .as_ref()
+            .map_or_else(Error::is_transaction_aborted, |_| true)
+    {
+        // EXEC answered: a WATCH sent before on this connection is over.
+        c.transaction_ended();
+    }
+    results
 }
 
 impl BlockingExecutor for Client {

@@ -370,16 +370,18 @@ fn blocking_client_equivalents() {
         let other = respec::blocking::Client::open(&url).unwrap();
         let mut tx = Pipeline::atomic();
         let after = tx.push(incr(key.as_str()));
-        let (aborted, committed) = client
+        let (aborted, committed, watched_on) = client
             .with_connection(|conn| {
                 conn.send(&respec::commands::watch([key.as_str()]))?;
                 other.set(key.as_str(), 100).run()?;
                 let aborted = tx.run_blocking(&mut *conn).map(|_| ());
                 conn.send(&respec::commands::watch([key.as_str()]))?;
-                let committed = tx.run_blocking(conn);
-                Ok((aborted, committed))
+                let committed = tx.run_blocking(&mut *conn);
+                Ok((aborted, committed, conn.id()))
             })
             .unwrap();
+        // EXEC ended the WATCH, so the connection went back for reuse.
+        assert_eq!(client.with_connection(|c| Ok(c.id())).unwrap(), watched_on);
         let e = aborted.unwrap_err();
         assert!(e.is_transaction_aborted(), "{e}");
         assert_eq!(committed.unwrap().take(after).unwrap(), 101);
@@ -451,4 +453,18 @@ async fn cluster_pipeline_is_typed_too() {
         );
     }
     drop(cluster);
+}
+
+/// The futures of `run` can move between threads (`tokio::spawn`).
+#[allow(dead_code)]
+fn run_futures_are_send(
+    client: &Client,
+    cluster: &respec::cluster::ClusterClient,
+    pipe: &Pipeline,
+    typed: &TypedPipeline<i64>,
+) {
+    fn send<T: Send>(_: T) {}
+    send(pipe.run(client));
+    send(pipe.run(cluster));
+    send(typed.run(client));
 }
