@@ -432,7 +432,9 @@ impl Client {
     /// [`Pipeline`] it returns. When a watched key changed in between, `EXEC`
     /// runs nothing and the whole cycle starts again, at most `max_attempts`
     /// times; after that the error's kind is
-    /// [`ErrorKind::TransactionAborted`].
+    /// [`ErrorKind::TransactionAborted`]. The replies are converted to one
+    /// `T` (a tuple, as [`Pipeline::query`]); [`transact`](Self::transact)
+    /// reads them through the pipeline's typed handles instead.
     ///
     /// ```no_run
     /// # async fn demo(client: respec::Client) -> respec::Result<()> {
