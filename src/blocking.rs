@@ -330,29 +330,59 @@ impl Client {
         if pipe.is_empty() {
             return Ok(Vec::new());
         }
-        let (bytes, replies) = pipe.encoded();
-        // Inside MULTI nothing blocks.
-        let block = if pipe.is_atomic() {
-            Block::No
-        } else {
-            pipe.blocks()
-        };
-        let limit = block.deadline(self.config.response_timeout);
-        let frames = self.with_connection(|c| {
-            crate::connection::check_required(
-                pipe.required_version(),
-                "pipeline",
-                c.server_info(),
-            )?;
-            if let Some(exists) = pipe.script_check() {
-                for script in pipe.missing_scripts(c.send(&exists)?)? {
-                    c.send(&script.load_command())?;
-                }
-            }
-            c.send_raw_within(&bytes, replies, limit)
-        })?;
-        pipe.split(frames)
+        let limit = pipeline_limit(pipe, self.config.response_timeout);
+        self.with_connection(|c| run_pipeline_within(c, pipe, limit))
     }
+}
+
+/// How long a pipeline's replies may take: the response timeout, plus the
+/// block times of its blocking commands (inside `MULTI` nothing blocks).
+fn pipeline_limit(pipe: &Pipeline, response_timeout: Option<Duration>) -> Option<Duration> {
+    let block = if pipe.is_atomic() {
+        Block::No
+    } else {
+        pipe.blocks()
+    };
+    block.deadline(response_timeout)
+}
+
+/// Sends a pipeline's commands in one write on `conn` (a connection the
+/// caller holds, for a `WATCH` transaction).
+pub(crate) fn run_pipeline_on(
+    conn: &mut Connection,
+    pipe: &Pipeline,
+) -> Result<Vec<Result<Frame>>> {
+    pipe.validate()?;
+    if pipe.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = pipeline_limit(pipe, conn.response_timeout());
+    run_pipeline_within(conn, pipe, limit)
+}
+
+fn run_pipeline_within(
+    c: &mut Connection,
+    pipe: &Pipeline,
+    limit: Option<Duration>,
+) -> Result<Vec<Result<Frame>>> {
+    crate::connection::check_required(pipe.required_version(), "pipeline", c.server_info())?;
+    if let Some(exists) = pipe.script_check() {
+        for script in pipe.missing_scripts(c.send(&exists)?)? {
+            c.send(&script.load_command())?;
+        }
+    }
+    let (bytes, replies) = pipe.encoded();
+    let frames = c.send_raw_within(&bytes, replies, limit)?;
+    let results = pipe.split(frames);
+    if pipe.is_atomic()
+        && results
+            .as_ref()
+            .map_or_else(Error::is_transaction_aborted, |_| true)
+    {
+        // EXEC answered: a WATCH sent before on this connection is over.
+        c.transaction_ended();
+    }
+    results
 }
 
 impl BlockingExecutor for Client {

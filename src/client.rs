@@ -432,7 +432,9 @@ impl Client {
     /// [`Pipeline`] it returns. When a watched key changed in between, `EXEC`
     /// runs nothing and the whole cycle starts again, at most `max_attempts`
     /// times; after that the error's kind is
-    /// [`ErrorKind::TransactionAborted`].
+    /// [`ErrorKind::TransactionAborted`]. The replies are converted to one
+    /// `T` (a tuple, as [`Pipeline::query`]); [`transact`](Self::transact)
+    /// reads them through the pipeline's typed handles instead.
     ///
     /// ```no_run
     /// # async fn demo(client: respec::Client) -> respec::Result<()> {
@@ -464,15 +466,74 @@ impl Client {
         Fut: Future<Output = Result<Pipeline>>,
         T: FromResp,
     {
+        let (pipe, results, ()) = self
+            .watch_loop(keys, max_attempts, |conn| {
+                let built = build(conn);
+                async move { built.await.map(|p| (p, ())) }
+            })
+            .await?;
+        pipe.convert(results)
+    }
+
+    /// [`transaction`](Self::transaction) with typed replies: `build`
+    /// returns the atomic pipeline and what it wants back (the
+    /// [`Handle`](crate::pipeline::Handle)s it pushed, say); the result is
+    /// the [`Replies`](crate::pipeline::Replies) of the run that committed, with that value.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::commands::{incrby, set};
+    /// use respec::prelude::*;
+    ///
+    /// let (mut replies, total) = client
+    ///     .transact(&["counter"], 100, |conn| async move {
+    ///         let current: i64 = conn.get("counter").reply::<Option<i64>>().await?.unwrap_or(0);
+    ///         let mut tx = Pipeline::atomic();
+    ///         tx.add(set("counter", current * 2));
+    ///         let total = tx.push(incrby("counter", 1));
+    ///         Ok((tx, total))
+    ///     })
+    ///     .await?;
+    /// let total: i64 = replies.take(total)?;
+    /// # let _ = total;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transact<K, F, Fut, H>(
+        &self,
+        keys: &[K],
+        max_attempts: usize,
+        build: F,
+    ) -> Result<(crate::pipeline::Replies, H)>
+    where
+        K: ToArg,
+        F: FnMut(Connection) -> Fut,
+        Fut: Future<Output = Result<(Pipeline, H)>>,
+    {
+        let (pipe, results, handles) = self.watch_loop(keys, max_attempts, build).await?;
+        Ok((pipe.replies(results), handles))
+    }
+
+    /// WATCH, build, run; again while a watched key changed.
+    async fn watch_loop<K, F, Fut, H>(
+        &self,
+        keys: &[K],
+        max_attempts: usize,
+        mut build: F,
+    ) -> Result<(Pipeline, Vec<Result<Frame>>, H)>
+    where
+        K: ToArg,
+        F: FnMut(Connection) -> Fut,
+        Fut: Future<Output = Result<(Pipeline, H)>>,
+    {
         let mut conn = self.dedicated().await?;
         let mut watch = Cmd::new("WATCH");
         watch.args(keys);
         for _ in 0..max_attempts.max(1) {
             conn.send(&watch).await?;
-            let pipe = match build(Connection::clone(&conn)).await {
-                Ok(mut pipe) => {
+            let (pipe, handles) = match build(Connection::clone(&conn)).await {
+                Ok((mut pipe, handles)) => {
                     pipe.make_atomic();
-                    pipe
+                    (pipe, handles)
                 }
                 Err(e) => {
                     if conn.send(&Cmd::new("UNWATCH")).await.is_err() {
@@ -485,7 +546,7 @@ impl Client {
                 Ok(results) => {
                     // EXEC answered: nothing is watched any more.
                     conn.mark_clean();
-                    return pipe.convert(results);
+                    return Ok((pipe, results, handles));
                 }
                 Err(e) if e.kind() == &ErrorKind::TransactionAborted => {
                     conn.mark_clean();

@@ -161,6 +161,13 @@ impl Error {
         matches!(self.inner.kind, ErrorKind::Server { .. })
     }
 
+    /// True when a transaction ran nothing because a `WATCH`ed key changed
+    /// (`EXEC` answered nil): the whole transaction's outcome, to retry,
+    /// rather than any command's error.
+    pub fn is_transaction_aborted(&self) -> bool {
+        self.inner.kind == ErrorKind::TransactionAborted
+    }
+
     /// For `MOVED` and `ASK` errors: the slot and the `host:port` to go to.
     pub fn redirect(&self) -> Option<(u16, &str)> {
         match &self.inner.kind {

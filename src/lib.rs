@@ -201,7 +201,7 @@ pub use client::{Client, ClientBuilder};
 pub use cmd::{cmd, Block, Cmd, Command};
 pub use commands::GeneratedCommand;
 pub use error::{Error, ErrorKind, Result};
-pub use pipeline::Pipeline;
+pub use pipeline::{Pipeline, TypedPipeline};
 pub use reply::FromResp;
 pub use resp::Frame;
 
@@ -217,5 +217,6 @@ pub mod prelude {
     };
     pub use crate::{
         ByteStr, Client, Cmd, Command, Frame, FromResp, GeneratedCommand, Pipeline, Result,
+        TypedPipeline,
     };
 }

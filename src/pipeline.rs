@@ -5,9 +5,32 @@
 //! that command alone. A [`Pipeline::atomic`] pipeline wraps the commands in
 //! `MULTI`/`EXEC`, so the server runs them as one transaction.
 //!
-//! Both run on the async client (over its shared connection: the commands of
-//! one pipeline are written together, so other tasks' commands never land
-//! between `MULTI` and `EXEC`) and on the blocking client.
+//! [`Pipeline::push`] adds a generated command and returns a [`Handle`];
+//! [`Pipeline::run`] returns the [`Replies`], from which each handle reads
+//! its command's reply as the command's own reply type (the declared one,
+//! or the one a builder such as `.withscores()` or `.reply::<T>()` chose),
+//! or that command's error:
+//!
+//! ```no_run
+//! # async fn demo(client: respec::Client) -> respec::Result<()> {
+//! use respec::commands::{get, incr, set};
+//! use respec::Pipeline;
+//!
+//! let mut pipe = Pipeline::new();
+//! pipe.add(set("a", "1"));
+//! let n = pipe.push(incr("a"));
+//! let text = pipe.push(get("a"));
+//! let mut replies = pipe.run(&client).await?;
+//! let n: i64 = replies.take(n)?;
+//! assert_eq!(n, 2);
+//! assert_eq!(replies.take(text)?.unwrap(), "2");
+//! # Ok(()) }
+//! ```
+//!
+//! A [`TypedPipeline`] holds commands of one reply type and returns a
+//! `Vec` of their results. The untyped forms stay: [`Pipeline::add`] any
+//! [`Command`], then [`Pipeline::execute`] (one `Result<Frame>` per
+//! command) or [`Pipeline::query`] (one tuple):
 //!
 //! ```no_run
 //! # async fn demo(client: respec::Client) -> respec::Result<()> {
@@ -21,10 +44,20 @@
 //! assert_eq!((n, text.as_str()), (2, "2"));
 //! # Ok(()) }
 //! ```
+//!
+//! Both run on the async client (over its shared connection: the commands of
+//! one pipeline are written together, so other tasks' commands never land
+//! between `MULTI` and `EXEC`), on one of its connections (for `WATCH`), on
+//! the cluster client, and on the blocking client.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
 
 use crate::cmd::{Block, Cmd, Command};
+use crate::commands::GeneratedCommand;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
 use crate::resp::Frame;
@@ -39,9 +72,45 @@ impl Clone for Invalid {
     }
 }
 
+/// What tells one pipeline's [`Handle`]s from another's: unique per
+/// pipeline value (a clone, or the pipeline after [`Pipeline::clear`], is
+/// another pipeline).
+#[derive(Debug, PartialEq, Eq)]
+struct Id(u64);
+
+impl Id {
+    fn next() -> Id {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Id(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Default for Id {
+    fn default() -> Self {
+        Id::next()
+    }
+}
+
+impl Clone for Id {
+    /// A clone is another pipeline: its commands may diverge from the
+    /// original's, so the original's handles must not read its replies.
+    fn clone(&self) -> Self {
+        Id::next()
+    }
+}
+
 /// Commands sent together, optionally as one MULTI/EXEC transaction.
+///
+/// Add a generated command with [`push`](Self::push) to get a [`Handle`]
+/// that reads its reply as the command's own reply type from the
+/// [`Replies`] of [`run`](Self::run); or with [`add`](Self::add) and read
+/// the raw frames ([`execute`](Self::execute)) or one tuple
+/// ([`query`](Self::query)). A pipeline can be run any number of times.
+/// A clone is a new pipeline: the original's handles do not read its
+/// replies.
 #[derive(Clone, Debug, Default)]
 pub struct Pipeline {
+    id: Id,
     buf: BytesMut,
     /// Every command's name, one after another, and where each ends.
     names: String,
@@ -138,6 +207,79 @@ impl Pipeline {
         self.add(invocation.evalsha_command())
     }
 
+    /// Appends a generated command and returns the handle that reads its
+    /// reply, as the command's own reply type ([`GeneratedCommand::Reply`]:
+    /// the declared type, the one a builder such as `.withscores()`
+    /// switched to, or the one chosen with `.reply::<T>()`), from the
+    /// [`Replies`] of [`run`](Self::run).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::commands::{get, incr, zadd, zrange};
+    /// use respec::Pipeline;
+    ///
+    /// let mut pipe = Pipeline::new();
+    /// let n = pipe.push(incr("visits"));
+    /// let name = pipe.push(get("user:1"));
+    /// pipe.add(zadd("board", [(10.0, "ada")]));
+    /// let top = pipe.push(zrange("board", 0, 9).withscores());
+    /// let mut replies = pipe.run(&client).await?;
+    /// let n: i64 = replies.take(n)?;
+    /// let name: Option<respec::ByteStr> = replies.take(name)?;
+    /// let top: Vec<(respec::ByteStr, f64)> = replies.take(top)?;
+    /// # let _ = (n, name, top);
+    /// # Ok(()) }
+    /// ```
+    pub fn push<C>(&mut self, cmd: C) -> Handle<C::Reply>
+    where
+        C: GeneratedCommand,
+        C::Reply: FromResp,
+    {
+        let handle = self.next_handle(C::SPEC.name);
+        self.add(cmd);
+        handle
+    }
+
+    /// Appends any command (a [`Cmd`], say) and returns the handle that
+    /// reads its reply as `T`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::{Cmd, Pipeline};
+    ///
+    /// let mut pipe = Pipeline::new();
+    /// let size = pipe.push_as::<i64, _>(Cmd::new("DBSIZE"));
+    /// let size = pipe.run(&client).await?.take(size)?;
+    /// # let _ = size;
+    /// # Ok(()) }
+    /// ```
+    pub fn push_as<T: FromResp, C: Command>(&mut self, cmd: C) -> Handle<T> {
+        let name = crate::commands::spec_of(cmd.name()).map_or("", |s| s.name);
+        let handle = self.next_handle(name);
+        self.add(cmd);
+        handle
+    }
+
+    /// Appends a script invocation ([`add_script`](Self::add_script)) and
+    /// returns the handle that reads its reply as `T`.
+    pub fn push_script<T: FromResp>(
+        &mut self,
+        invocation: &crate::script::Invocation,
+    ) -> Handle<T> {
+        let handle = self.next_handle("EVALSHA");
+        self.add_script(invocation);
+        handle
+    }
+
+    fn next_handle<T>(&self, name: &'static str) -> Handle<T> {
+        Handle {
+            pipeline: self.id.0,
+            index: self.name_ends.len() as u32,
+            name,
+            reply: PhantomData,
+        }
+    }
+
     /// `SCRIPT EXISTS` for every script, and the loads for those missing.
     pub(crate) fn script_check(&self) -> Option<Cmd> {
         if self.scripts.is_empty() {
@@ -188,8 +330,10 @@ impl Pipeline {
         self.names().zip(crate::connection::commands_in(&self.buf))
     }
 
-    /// Removes every command, keeping the buffer's memory.
+    /// Removes every command, keeping the buffer's memory. The handles
+    /// pushed before no longer read its replies.
     pub fn clear(&mut self) {
+        self.id = Id::next();
         self.buf.clear();
         self.names.clear();
         self.name_ends.clear();
@@ -323,6 +467,73 @@ impl Pipeline {
         })
     }
 
+    /// Sends the pipeline and returns its [`Replies`], which the handles of
+    /// [`push`](Self::push) read. `on` is an async [`Client`](crate::Client),
+    /// one of its connections ([`Client::dedicated`](crate::Client::dedicated),
+    /// the connection of a `WATCH`), or a
+    /// [`ClusterClient`](crate::cluster::ClusterClient).
+    ///
+    /// A command's error reply (`WRONGTYPE`, say) is that command's alone:
+    /// its handle reads it, the others read their values. The `Err` of
+    /// `run` itself is for the pipeline as a whole: nothing could be sent
+    /// or read, or, in an [atomic](Self::atomic) pipeline, the transaction
+    /// did not run: the server discarded it (`EXECABORT`, a command
+    /// rejected while queueing), or a `WATCH`ed key changed, so `EXEC` ran
+    /// nothing (kind [`ErrorKind::TransactionAborted`], see
+    /// [`Error::is_transaction_aborted`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::commands::{get, set, watch};
+    /// use respec::Pipeline;
+    ///
+    /// let conn = client.dedicated().await?;
+    /// conn.send(&watch(["balance"])).await?;
+    /// let mut tx = Pipeline::atomic();
+    /// tx.add(set("balance", 10));
+    /// let balance = tx.push(get("balance").reply::<i64>());
+    /// match tx.run(&conn).await {
+    ///     Ok(mut replies) => println!("balance {}", replies.take(balance)?),
+    ///     Err(e) if e.is_transaction_aborted() => println!("changed meanwhile; try again"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<A: AsyncTarget + ?Sized>(&self, on: &A) -> Result<Replies> {
+        let results = on.send_pipeline(self).await?;
+        Ok(self.replies(results))
+    }
+
+    /// [`run`](Self::run) on the blocking client (`&client`), or on one of
+    /// its connections (`&mut Connection`, inside
+    /// [`with_connection`](crate::blocking::Client::with_connection), for a
+    /// `WATCH` transaction).
+    ///
+    /// ```no_run
+    /// use respec::commands::{get, incr};
+    /// use respec::Pipeline;
+    ///
+    /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
+    /// let mut pipe = Pipeline::new();
+    /// let n = pipe.push(incr("visits"));
+    /// let raw = pipe.push(get("visits"));
+    /// let mut replies = pipe.run_blocking(&client)?;
+    /// let (n, raw) = (replies.take(n)?, replies.take(raw)?);
+    /// # let _ = (n, raw);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn run_blocking<B: BlockingTarget>(&self, on: B) -> Result<Replies> {
+        let results = on.send_pipeline(self)?;
+        Ok(self.replies(results))
+    }
+
+    pub(crate) fn replies(&self, results: Vec<Result<Frame>>) -> Replies {
+        Replies {
+            pipeline: self.id.0,
+            results: results.into_iter().map(Some).collect(),
+        }
+    }
+
     /// Sends the pipeline on the async client; one result per command.
     pub async fn execute(&self, client: &crate::Client) -> Result<Vec<Result<Frame>>> {
         client.run_pipeline(self).await
@@ -342,5 +553,352 @@ impl Pipeline {
     /// Sends the pipeline on the blocking client and converts the replies.
     pub fn query_blocking<T: FromResp>(&self, client: &crate::blocking::Client) -> Result<T> {
         self.convert(self.execute_blocking(client)?)
+    }
+}
+
+/// Where a pipeline runs on the async side: [`Client`](crate::Client),
+/// [`Connection`](crate::connection::Connection),
+/// [`PooledConnection`](crate::pool::PooledConnection) and
+/// [`ClusterClient`](crate::cluster::ClusterClient). See
+/// [`Pipeline::run`].
+pub trait AsyncTarget: sealed::Sealed + Sync {
+    /// Sends the pipeline; one result per command.
+    #[doc(hidden)]
+    fn send_pipeline<'a>(
+        &'a self,
+        pipe: &'a Pipeline,
+    ) -> impl Future<Output = Result<Vec<Result<Frame>>>> + Send + 'a;
+}
+
+/// Where a pipeline runs on the blocking side: `&`[`blocking::Client`](crate::blocking::Client)
+/// and `&mut` [`blocking Connection`](crate::connection::sync::Connection).
+/// See [`Pipeline::run_blocking`].
+pub trait BlockingTarget: sealed::Sealed {
+    /// Sends the pipeline; one result per command.
+    #[doc(hidden)]
+    fn send_pipeline(self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::Client {}
+    impl Sealed for crate::connection::Connection {}
+    impl Sealed for crate::pool::PooledConnection {}
+    impl Sealed for crate::cluster::ClusterClient {}
+    impl Sealed for &crate::blocking::Client {}
+    impl Sealed for &mut crate::connection::sync::Connection {}
+}
+
+impl AsyncTarget for crate::Client {
+    fn send_pipeline<'a>(
+        &'a self,
+        pipe: &'a Pipeline,
+    ) -> impl Future<Output = Result<Vec<Result<Frame>>>> + Send + 'a {
+        self.run_pipeline(pipe)
+    }
+}
+
+impl AsyncTarget for crate::connection::Connection {
+    fn send_pipeline<'a>(
+        &'a self,
+        pipe: &'a Pipeline,
+    ) -> impl Future<Output = Result<Vec<Result<Frame>>>> + Send + 'a {
+        crate::client::run_pipeline_on(self, pipe)
+    }
+}
+
+impl AsyncTarget for crate::pool::PooledConnection {
+    fn send_pipeline<'a>(
+        &'a self,
+        pipe: &'a Pipeline,
+    ) -> impl Future<Output = Result<Vec<Result<Frame>>>> + Send + 'a {
+        crate::client::run_pipeline_on(self, pipe)
+    }
+}
+
+impl AsyncTarget for crate::cluster::ClusterClient {
+    fn send_pipeline<'a>(
+        &'a self,
+        pipe: &'a Pipeline,
+    ) -> impl Future<Output = Result<Vec<Result<Frame>>>> + Send + 'a {
+        pipe.execute_cluster(self)
+    }
+}
+
+impl BlockingTarget for &crate::blocking::Client {
+    fn send_pipeline(self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        self.run_pipeline(pipe)
+    }
+}
+
+impl BlockingTarget for &mut crate::connection::sync::Connection {
+    fn send_pipeline(self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        crate::blocking::run_pipeline_on(self, pipe)
+    }
+}
+
+/// Reads one command's reply from the [`Replies`] of the pipeline it was
+/// pushed on ([`Pipeline::push`]), as `T`: the command's reply type.
+///
+/// A handle is a position and the identity of its pipeline: small and
+/// `Copy`. Given to the replies of another pipeline it is refused with an
+/// error, never read as another command's reply.
+#[must_use = "a handle is how the command's reply is read"]
+pub struct Handle<T> {
+    pipeline: u64,
+    index: u32,
+    /// The command's name, for conversion errors (`""` when unknown).
+    name: &'static str,
+    reply: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Handle<T> {}
+
+impl<T> std::fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("index", &self.index)
+            .field("command", &self.name)
+            .field("reply", &std::any::type_name::<T>())
+            .finish()
+    }
+}
+
+impl<T> Handle<T> {
+    /// The command's place in its pipeline (0 for the first).
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
+}
+
+/// The replies of one run of a [`Pipeline`]: each command's reply or
+/// error, read with the command's [`Handle`].
+#[derive(Debug)]
+pub struct Replies {
+    pipeline: u64,
+    /// `None` once taken.
+    results: Vec<Option<Result<Frame>>>,
+}
+
+impl Replies {
+    /// Takes the reply of the handle's command, as its reply type; its
+    /// error reply (`WRONGTYPE`, say) is the `Err`. Each reply can be
+    /// taken once (without copying it); [`get`](Self::get) reads a copy.
+    ///
+    /// A handle of another pipeline, or one whose reply was taken, is an
+    /// [`ErrorKind::InvalidInput`] error.
+    pub fn take<T: FromResp>(&mut self, handle: Handle<T>) -> Result<T> {
+        let slot = self.slot(&handle)?;
+        match self.results[slot].take() {
+            Some(result) => convert_one(result, handle.name),
+            None => Err(taken(&handle)),
+        }
+    }
+
+    /// Reads a copy of the reply of the handle's command, as its reply
+    /// type, leaving it in place (see [`take`](Self::take)).
+    pub fn get<T: FromResp>(&self, handle: Handle<T>) -> Result<T> {
+        let slot = self.slot(&handle)?;
+        match &self.results[slot] {
+            Some(Ok(frame)) => convert_one(Ok(frame.clone()), handle.name),
+            Some(Err(e)) => Err(e.duplicate()),
+            None => Err(taken(&handle)),
+        }
+    }
+
+    /// How many commands the pipeline had.
+    pub fn len(&self) -> usize {
+        self.results.len()
+    }
+
+    /// True for the replies of an empty pipeline.
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+
+    fn slot<T>(&self, handle: &Handle<T>) -> Result<usize> {
+        let i = handle.index as usize;
+        if handle.pipeline != self.pipeline || i >= self.results.len() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "the handle of command #{} ({}) belongs to another pipeline: read it from \
+                     the replies of the pipeline that returned it (a clone, or a pipeline \
+                     after `clear`, is another pipeline)",
+                    i + 1,
+                    name_or_unknown(handle.name)
+                ),
+            ));
+        }
+        Ok(i)
+    }
+}
+
+fn name_or_unknown(name: &str) -> &str {
+    if name.is_empty() {
+        "a command"
+    } else {
+        name
+    }
+}
+
+fn taken<T>(handle: &Handle<T>) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "the reply of command #{} ({}) was already taken",
+            handle.index + 1,
+            name_or_unknown(handle.name)
+        ),
+    )
+}
+
+/// One command's result converted to `T`; conversion errors name the
+/// command.
+fn convert_one<T: FromResp>(result: Result<Frame>, name: &str) -> Result<T> {
+    result.and_then(|frame| {
+        T::from_resp(frame)
+            .map_err(|e| e.for_command(if name.is_empty() { "pipeline" } else { name }))
+    })
+}
+
+/// A pipeline of commands of one reply type `R` (one kind of command, or
+/// several that reply alike): the replies come back as a `Vec`, one
+/// `Result<R>` per command in order.
+///
+/// ```no_run
+/// # async fn demo(client: respec::Client) -> respec::Result<()> {
+/// use respec::commands::incr;
+/// use respec::pipeline::TypedPipeline;
+///
+/// let counters: TypedPipeline<i64> = (0..1000).map(|i| incr(format!("counter:{i}"))).collect();
+/// let values: Vec<respec::Result<i64>> = counters.run(&client).await?;
+/// // Or all or nothing: the first command's error fails the whole.
+/// let values: Vec<i64> = values.into_iter().collect::<respec::Result<_>>()?;
+/// # let _ = values;
+/// # Ok(()) }
+/// ```
+pub struct TypedPipeline<R> {
+    pipe: Pipeline,
+    reply: PhantomData<fn() -> R>,
+}
+
+impl<R> Default for TypedPipeline<R> {
+    fn default() -> Self {
+        TypedPipeline {
+            pipe: Pipeline::default(),
+            reply: PhantomData,
+        }
+    }
+}
+
+impl<R> Clone for TypedPipeline<R> {
+    fn clone(&self) -> Self {
+        TypedPipeline {
+            pipe: self.pipe.clone(),
+            reply: PhantomData,
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for TypedPipeline<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedPipeline")
+            .field("reply", &std::any::type_name::<R>())
+            .field("pipeline", &self.pipe)
+            .finish()
+    }
+}
+
+impl<R: FromResp> TypedPipeline<R> {
+    /// An empty, non-transactional pipeline.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty pipeline with room for about `commands` commands.
+    pub fn with_capacity(commands: usize) -> Self {
+        TypedPipeline {
+            pipe: Pipeline::with_capacity(commands),
+            reply: PhantomData,
+        }
+    }
+
+    /// An empty pipeline whose commands run inside `MULTI`/`EXEC`.
+    pub fn atomic() -> Self {
+        TypedPipeline {
+            pipe: Pipeline::atomic(),
+            reply: PhantomData,
+        }
+    }
+
+    /// Appends a generated command whose reply type is `R`.
+    pub fn push<C: GeneratedCommand<Reply = R>>(&mut self, cmd: C) -> &mut Self {
+        self.pipe.add(cmd);
+        self
+    }
+
+    /// The number of commands added.
+    pub fn len(&self) -> usize {
+        self.pipe.len()
+    }
+
+    /// True when no command was added.
+    pub fn is_empty(&self) -> bool {
+        self.pipe.is_empty()
+    }
+
+    /// Removes every command, keeping the memory.
+    pub fn clear(&mut self) {
+        self.pipe.clear()
+    }
+
+    /// The untyped pipeline underneath.
+    pub fn as_pipeline(&self) -> &Pipeline {
+        &self.pipe
+    }
+
+    /// Sends the commands (see [`Pipeline::run`]); one `Result<R>` per
+    /// command, in order.
+    pub async fn run<A: AsyncTarget + ?Sized>(&self, on: &A) -> Result<Vec<Result<R>>> {
+        let results = on.send_pipeline(&self.pipe).await?;
+        Ok(self.convert_all(results))
+    }
+
+    /// Sends the commands on the blocking side (see
+    /// [`Pipeline::run_blocking`]); one `Result<R>` per command, in order.
+    pub fn run_blocking<B: BlockingTarget>(&self, on: B) -> Result<Vec<Result<R>>> {
+        let results = on.send_pipeline(&self.pipe)?;
+        Ok(self.convert_all(results))
+    }
+
+    fn convert_all(&self, results: Vec<Result<Frame>>) -> Vec<Result<R>> {
+        results
+            .into_iter()
+            .zip(self.pipe.names())
+            .map(|(r, name)| r.and_then(|f| R::from_resp(f).map_err(|e| e.for_command(name))))
+            .collect()
+    }
+}
+
+impl<R: FromResp, C: GeneratedCommand<Reply = R>> Extend<C> for TypedPipeline<R> {
+    fn extend<I: IntoIterator<Item = C>>(&mut self, iter: I) {
+        for cmd in iter {
+            self.push(cmd);
+        }
+    }
+}
+
+impl<R: FromResp, C: GeneratedCommand<Reply = R>> FromIterator<C> for TypedPipeline<R> {
+    fn from_iter<I: IntoIterator<Item = C>>(iter: I) -> Self {
+        let mut pipe = TypedPipeline::new();
+        pipe.extend(iter);
+        pipe
     }
 }

@@ -1750,6 +1750,7 @@ pub fn command(
 
         impl<E, R> GeneratedCommand for #ty<E, R> {
             const SPEC: &'static CommandSpec = &#spec_static;
+            type Reply = R;
         }
 
         impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for #ty<&'a C, R> {

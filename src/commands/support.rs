@@ -704,6 +704,13 @@ pub trait GeneratedCommand: crate::Command {
     /// The spec facts of the command.
     const SPEC: &'static CommandSpec;
 
+    /// The type its reply is read as: the reply type the command declares
+    /// (`i64` for `INCR`), switched by builder methods that change the
+    /// reply's shape (`ZRANGE ... WITHSCORES`), or chosen with `.reply::<T>()`.
+    /// A [`Pipeline`](crate::Pipeline) reads each command's reply as this
+    /// type ([`Pipeline::push`](crate::Pipeline::push)).
+    type Reply;
+
     /// The keys this command touches, found from its arguments with the
     /// spec's key specs (as the server's `COMMAND GETKEYS` does).
     fn keys(&self) -> Vec<Bytes> {

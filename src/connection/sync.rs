@@ -386,6 +386,13 @@ impl Connection {
             && self.pushes.is_empty()
     }
 
+    /// `EXEC` of a transaction sent as one request answered (it committed,
+    /// or ran nothing because a watched key changed): no `WATCH` or `MULTI`
+    /// is left on the connection.
+    pub(crate) fn transaction_ended(&mut self) {
+        self.transaction_state = false;
+    }
+
     /// When the connection finished its handshake.
     pub(crate) fn opened_at(&self) -> Instant {
         self.opened_at

@@ -116,6 +116,7 @@ impl<E, R> Command for ClientKill<E, R> {
 }
 impl<E, R> GeneratedCommand for ClientKill<E, R> {
     const SPEC: &'static CommandSpec = &CLIENT_KILL_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for ClientKill<&'a C, R> {
     type Output = Result<R>;

@@ -271,6 +271,7 @@ impl<E, R> Command for Set<E, R> {
 }
 impl<E, R> GeneratedCommand for Set<E, R> {
     const SPEC: &'static CommandSpec = &SET_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Set<&'a C, R> {
     type Output = Result<R>;

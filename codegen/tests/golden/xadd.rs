@@ -342,6 +342,7 @@ impl<E, R> Command for Xadd<E, R> {
 }
 impl<E, R> GeneratedCommand for Xadd<E, R> {
     const SPEC: &'static CommandSpec = &XADD_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Xadd<&'a C, R> {
     type Output = Result<R>;

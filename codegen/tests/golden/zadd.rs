@@ -269,6 +269,7 @@ impl<E, R> Command for Zadd<E, R> {
 }
 impl<E, R> GeneratedCommand for Zadd<E, R> {
     const SPEC: &'static CommandSpec = &ZADD_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Zadd<&'a C, R> {
     type Output = Result<R>;
