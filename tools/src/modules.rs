@@ -12,11 +12,14 @@
 //! command, when the authored arguments disagree with the server:
 //!
 //! - a command (or subcommand) the server registers and the file lacks, or
-//!   the reverse;
-//! - a `group` other than the file's family (the group is the cargo feature
-//!   and the documentation page the generator puts the command in);
+//!   the reverse (but see the subcommand rule below);
+//! - a name that is not lower-case, or a `group` other than the file's
+//!   family, subcommands included (the group is the cargo feature and the
+//!   documentation page the generator puts the command in);
 //! - the arity: the smallest call the arguments allow against the server's
 //!   minimum, and an exact count when the server's arity is exact;
+//! - two sibling arguments with the same name (the generator names methods
+//!   after them), and a container with arguments of its own;
 //! - key positions ([`key_problems`], live): for two sample calls built
 //!   from the arguments (only the required ones, each repeated argument
 //!   once; then every optional one too, each repeated argument twice), the
@@ -24,6 +27,18 @@
 //!   `COMMAND GETKEYS` finds keys. An argument of type `key` without a
 //!   `key_spec_index` is a key the module opens itself without declaring it
 //!   (the sources of `CMS.MERGE`, the further keys of `JSON.MGET`).
+//!
+//! One rule lets a file go beyond what the server registers: a container
+//! the server registers as a single command, without subcommands, may
+//! carry authored subcommands (`ft.config|get`, `ft.cursor|read`: the
+//! module reads the subcommand word itself, and the replies differ, so
+//! each wants a typed method of its own). Each such subcommand, named
+//! `container|word`, takes its container's live `COMMAND INFO` (flags, key
+//! specs, first/last key and step, ACL categories, tips, module) and an
+//! arity computed from its own arguments ([`authored_arity`]); its
+//! arguments must still fit the container's arity, and the `COMMAND
+//! GETKEYS` check runs on `CONTAINER SUB args...`. A container the server
+//! registers with subcommands gets exactly those.
 //!
 //! Fields the generator does not read (`doc_source`, which names the
 //! documentation a command's arguments were taken from, and `first_key`,
@@ -142,7 +157,7 @@ pub fn merge_family(
     live: &Map<String, Value>,
 ) -> (Map<String, Value>, Vec<String>) {
     let mut problems = Vec::new();
-    let merged = merge_level(family, file, authored, live, false, &mut problems);
+    let merged = merge_level(family, file, authored, live, &mut problems);
     (merged, problems)
 }
 
@@ -151,7 +166,6 @@ fn merge_level(
     file: &str,
     authored: &Map<String, Value>,
     live: &Map<String, Value>,
-    subcommands: bool,
     problems: &mut Vec<String>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
@@ -165,6 +179,9 @@ fn merge_level(
         }
     }
     for (name, entry) in authored {
+        if lower_case_problem(name, problems) {
+            continue;
+        }
         let Some(live_entry) = live.get(name) else {
             problems.push(format!(
                 "`{}`: {file} has it but the server does not register it (module `{}`)",
@@ -177,27 +194,8 @@ fn merge_level(
             problems.push(format!("`{}`: the entry is not an object", display(name)));
             continue;
         };
-        let mut merged = entry.clone();
-        for field in LIVE_FIELDS {
-            match live_entry.get(*field) {
-                Some(v) => {
-                    merged.insert((*field).to_string(), v.clone());
-                }
-                None => {
-                    merged.remove(*field);
-                }
-            }
-        }
-        if !subcommands && merged.get("group").and_then(Value::as_str) != Some(family.name) {
-            problems.push(format!(
-                "`{}`: its group must be `{}` (the family of {file}), not {}",
-                display(name),
-                family.name,
-                merged
-                    .get("group")
-                    .map_or("missing".into(), Value::to_string)
-            ));
-        }
+        let mut merged = with_live_fields(entry, live_entry);
+        group_problem(family, file, name, &merged, problems);
         let empty = Map::new();
         let authored_subs = entry
             .get("subcommands")
@@ -207,8 +205,12 @@ fn merge_level(
             .get("subcommands")
             .and_then(Value::as_object)
             .unwrap_or(&empty);
-        if !authored_subs.is_empty() || !live_subs.is_empty() {
-            let subs = merge_level(family, file, authored_subs, live_subs, true, problems);
+        if !authored_subs.is_empty() && live_subs.is_empty() {
+            let subs =
+                merge_unregistered_subs(family, file, name, authored_subs, live_entry, problems);
+            merged.insert("subcommands".into(), Value::Object(subs));
+        } else if !authored_subs.is_empty() || !live_subs.is_empty() {
+            let subs = merge_level(family, file, authored_subs, live_subs, problems);
             merged.insert("subcommands".into(), Value::Object(subs));
         }
         match serde_json::from_value::<CommandDoc>(Value::Object(merged.clone())) {
@@ -217,7 +219,13 @@ fn merge_level(
                     if let Some(p) = arity_problem(name, &doc) {
                         problems.push(p);
                     }
+                } else if !doc.arguments.is_empty() {
+                    problems.push(format!(
+                        "`{}`: a container with subcommands has no arguments of its own",
+                        display(name)
+                    ));
                 }
+                duplicate_names(name, &doc.arguments, problems);
             }
             Err(e) => problems.push(format!(
                 "`{}`: the entry does not read as a command spec: {e}",
@@ -227,6 +235,143 @@ fn merge_level(
         out.insert(name.clone(), Value::Object(merged));
     }
     out
+}
+
+/// An authored entry with the live fields of `live` in place of its own.
+fn with_live_fields(entry: &Map<String, Value>, live: &Value) -> Map<String, Value> {
+    let mut merged = entry.clone();
+    for field in LIVE_FIELDS {
+        match live.get(*field) {
+            Some(v) => {
+                merged.insert((*field).to_string(), v.clone());
+            }
+            None => {
+                merged.remove(*field);
+            }
+        }
+    }
+    merged
+}
+
+/// Notes an entry whose `group` is not its family's.
+fn group_problem(
+    family: &Family,
+    file: &str,
+    name: &str,
+    entry: &Map<String, Value>,
+    problems: &mut Vec<String>,
+) {
+    if entry.get("group").and_then(Value::as_str) != Some(family.name) {
+        problems.push(format!(
+            "`{}`: its group must be `{}` (the family of {file}), not {}",
+            display(name),
+            family.name,
+            entry
+                .get("group")
+                .map_or("missing".into(), Value::to_string)
+        ));
+    }
+}
+
+/// Notes a name that is not lower-case (the server's names are); true if so.
+fn lower_case_problem(name: &str, problems: &mut Vec<String>) -> bool {
+    let upper = name != name.to_lowercase();
+    if upper {
+        problems.push(format!(
+            "`{}`: the entry is named `{name}`; names are lower-case, as the server gives them",
+            display(name)
+        ));
+    }
+    upper
+}
+
+/// The authored subcommands of a container the server registers as one
+/// command, without subcommands (`FT.CONFIG GET`, `FT.CURSOR READ`: the
+/// module reads the subcommand word itself). Each takes the container's
+/// live `COMMAND INFO` (flags, key specs, ACL categories, tips, module)
+/// with an arity of its own, computed from its arguments; those
+/// arguments must also fit the container's arity.
+fn merge_unregistered_subs(
+    family: &Family,
+    file: &str,
+    container: &str,
+    authored: &Map<String, Value>,
+    live_container: &Value,
+    problems: &mut Vec<String>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, entry) in authored {
+        let word = name
+            .strip_prefix(container)
+            .and_then(|r| r.strip_prefix('|'));
+        if !word.is_some_and(|w| !w.is_empty() && !w.contains('|')) {
+            problems.push(format!(
+                "`{}`: a subcommand of `{}` is named `{container}|word`",
+                display(name),
+                display(container)
+            ));
+            continue;
+        }
+        if lower_case_problem(name, problems) {
+            continue;
+        }
+        let Value::Object(entry) = entry else {
+            problems.push(format!("`{}`: the entry is not an object", display(name)));
+            continue;
+        };
+        let mut merged = with_live_fields(entry, live_container);
+        group_problem(family, file, name, &merged, problems);
+        if merged.contains_key("subcommands") {
+            problems.push(format!(
+                "`{}`: a subcommand has no subcommands",
+                display(name)
+            ));
+        }
+        match serde_json::from_value::<CommandDoc>(Value::Object(merged.clone())) {
+            Ok(doc) => {
+                if let Some(p) = arity_problem(name, &doc) {
+                    problems.push(format!("{p} (the arity of its container)"));
+                }
+                merged.insert("arity".into(), Value::from(authored_arity(name, &doc)));
+                duplicate_names(name, &doc.arguments, problems);
+            }
+            Err(e) => problems.push(format!(
+                "`{}`: the entry does not read as a command spec: {e}",
+                display(name)
+            )),
+        }
+        out.insert(name.clone(), Value::Object(merged));
+    }
+    out
+}
+
+/// The arity the arguments of `name` give, in the server's terms: the
+/// word count of the shortest call, name words included, negative when a
+/// call may be longer.
+pub fn authored_arity(name: &str, doc: &CommandDoc) -> i64 {
+    let (min, variadic) = min_words(&doc.arguments);
+    let words = (min + name_words(name).len()) as i64;
+    if variadic {
+        -words
+    } else {
+        words
+    }
+}
+
+/// Sibling arguments with the same name (the generator names methods and
+/// fields after them), at every level of the argument tree.
+fn duplicate_names(name: &str, args: &[ArgDoc], problems: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    for a in args {
+        if !seen.insert(a.name.as_str()) {
+            problems.push(format!(
+                "`{}`: two sibling arguments are named `{}`",
+                display(name),
+                a.name
+            ));
+        }
+        duplicate_names(name, &a.arguments, problems);
+    }
 }
 
 /// `json.set` -> `JSON.SET`, `ft.debug|git_sha` -> `FT.DEBUG GIT_SHA`.

@@ -15,7 +15,10 @@
 //! live `COMMAND INFO` into them and rewrites them, or, when the authored
 //! arguments disagree with the server (a command missing on either side,
 //! the arity, the key positions), names every such command and writes
-//! nothing. `--only` limits it to some families.
+//! nothing. `--only` limits it to some families. A container the server
+//! registers without subcommands (`FT.CONFIG`, `FT.CURSOR`) may carry
+//! authored ones; each gets the container's live `COMMAND INFO` and an
+//! arity from its own arguments (the rule is in `respec_tools::modules`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
