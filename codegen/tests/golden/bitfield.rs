@@ -195,6 +195,7 @@ impl<E, R> Command for Bitfield<E, R> {
 }
 impl<E, R> GeneratedCommand for Bitfield<E, R> {
     const SPEC: &'static CommandSpec = &BITFIELD_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Bitfield<&'a C, R> {
     type Output = Result<R>;

@@ -211,6 +211,7 @@ impl<E, R> Command for Bitpos<E, R> {
 }
 impl<E, R> GeneratedCommand for Bitpos<E, R> {
     const SPEC: &'static CommandSpec = &BITPOS_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Bitpos<&'a C, R> {
     type Output = Result<R>;

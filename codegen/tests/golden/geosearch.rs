@@ -266,6 +266,7 @@ impl<E, R> Command for Geosearch<E, R> {
 }
 impl<E, R> GeneratedCommand for Geosearch<E, R> {
     const SPEC: &'static CommandSpec = &GEOSEARCH_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Geosearch<&'a C, R> {
     type Output = Result<R>;

@@ -159,6 +159,7 @@ impl<E, R> Command for Hrandfield<E, R> {
 }
 impl<E, R> GeneratedCommand for Hrandfield<E, R> {
     const SPEC: &'static CommandSpec = &HRANDFIELD_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Hrandfield<&'a C, R> {
     type Output = Result<R>;

@@ -172,6 +172,7 @@ impl<E, R> Command for Lmove<E, R> {
 }
 impl<E, R> GeneratedCommand for Lmove<E, R> {
     const SPEC: &'static CommandSpec = &LMOVE_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Lmove<&'a C, R> {
     type Output = Result<R>;

@@ -225,6 +225,7 @@ impl<E, R> Command for Xpending<E, R> {
 }
 impl<E, R> GeneratedCommand for Xpending<E, R> {
     const SPEC: &'static CommandSpec = &XPENDING_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Xpending<&'a C, R> {
     type Output = Result<R>;

@@ -218,6 +218,7 @@ impl<E, R> Command for Xreadgroup<E, R> {
 }
 impl<E, R> GeneratedCommand for Xreadgroup<E, R> {
     const SPEC: &'static CommandSpec = &XREADGROUP_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Xreadgroup<&'a C, R> {
     type Output = Result<R>;

@@ -293,6 +293,7 @@ impl<E, R> Command for Xtrim<E, R> {
 }
 impl<E, R> GeneratedCommand for Xtrim<E, R> {
     const SPEC: &'static CommandSpec = &XTRIM_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Xtrim<&'a C, R> {
     type Output = Result<R>;

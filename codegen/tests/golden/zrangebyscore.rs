@@ -199,6 +199,7 @@ impl<E, R> Command for Zrangebyscore<E, R> {
 }
 impl<E, R> GeneratedCommand for Zrangebyscore<E, R> {
     const SPEC: &'static CommandSpec = &ZRANGEBYSCORE_SPEC;
+    type Reply = R;
 }
 impl<'a, C: AsyncExecutor, R: FromResp> IntoFuture for Zrangebyscore<&'a C, R> {
     type Output = Result<R>;
