@@ -172,6 +172,7 @@
 //! - [`script`]: Lua scripts run by digest with transparent loading.
 //! - [`error`]: the client's error type.
 //! - [`backoff`]: how reconnect attempts are spaced.
+//! - [`sentinel`]: finding and following a master through Redis Sentinel.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -195,6 +196,7 @@ pub mod reply;
 pub mod resp;
 pub mod scan;
 pub mod script;
+pub mod sentinel;
 
 pub use bytestr::ByteStr;
 pub use client::{Client, ClientBuilder};

@@ -144,6 +144,16 @@ async fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
     }
 }
 
+/// What a successful connection setup yields.
+type Setup = (Stream, ServerInfo, Incoming);
+
+/// Opens the stream to `cfg.addr` and runs the handshake.
+async fn setup(cfg: &ConnectionConfig) -> Result<Setup> {
+    let mut stream = open_stream(cfg).await?;
+    let (info, incoming) = handshake(&mut stream, cfg).await?;
+    Ok((stream, info, incoming))
+}
+
 /// Runs the handshake on a fresh stream.
 async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(ServerInfo, Incoming)> {
     use tokio::io::AsyncReadExt;
@@ -282,6 +292,9 @@ struct ConnState {
     tracked: bool,
     /// The connection's number ([`Connection::id`]).
     id: u64,
+    /// Connections that found their server through Sentinel: whether the
+    /// server is still the one to use.
+    follow: Option<crate::sentinel::Follow>,
 }
 
 struct Waiter {
@@ -393,11 +406,18 @@ impl Connection {
         pushes: PushTarget<'_>,
     ) -> Result<(Self, Option<mpsc::UnboundedReceiver<Frame>>)> {
         let setup = async {
-            let mut stream = open_stream(cfg).await?;
-            let (info, incoming) = handshake(&mut stream, cfg).await?;
-            Ok::<_, Error>((stream, info, incoming))
+            match &cfg.locator {
+                None => Ok::<_, Error>((setup(cfg).await?, None)),
+                // Sentinel: the locator picks the address and checks ROLE.
+                Some(locator) => {
+                    let (done, follow) = locator
+                        .connect(cfg, |d: &Setup| &d.1, |c| async move { setup(&c).await })
+                        .await?;
+                    Ok((done, Some(follow)))
+                }
+            }
         };
-        let (stream, info, incoming) = match cfg.connect_timeout {
+        let ((stream, info, incoming), follow) = match cfg.connect_timeout {
             Some(t) => tokio::time::timeout(t, setup).await.map_err(|_| {
                 Error::new(
                     ErrorKind::Timeout,
@@ -422,6 +442,7 @@ impl Connection {
             dirty: AtomicBool::new(false),
             tracked,
             id,
+            follow,
         });
         let driver = Driver {
             state: state.clone(),
@@ -486,7 +507,9 @@ impl Connection {
     /// request still sent to it waits until the replies due are proven to
     /// line up, then goes out (or fails unsent when they do not).
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed() || self.state.retired.load(Ordering::Relaxed)
+        self.tx.is_closed()
+            || self.state.retired.load(Ordering::Relaxed)
+            || self.state.follow.as_ref().is_some_and(|f| f.is_stale())
     }
 
     /// For a dedicated connection: true when it can serve another user as
@@ -1257,7 +1280,12 @@ impl Driver {
             Frame::Error(_) | Frame::BulkError(_) | Frame::Attribute { .. }
         ) {
             // One test of the frame's type on the common path.
-            error_or_annotated_reply(frame, waiter)
+            let reply = error_or_annotated_reply(frame, waiter);
+            if let (Err(e), Some(follow)) = (&reply, &self.state.follow) {
+                // A master that turned replica under us (Sentinel).
+                follow.on_error(e);
+            }
+            reply
         } else {
             Ok(frame)
         };

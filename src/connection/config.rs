@@ -130,6 +130,10 @@ pub struct ConnectionConfig {
     /// command per write; with `false`, replies line-up is only proven
     /// after a response timeout. URL parameter `verify_replies`.
     pub verify_replies: bool,
+    /// Set for a `redis+sentinel://` configuration: where each connection
+    /// (and reconnection) finds its server, instead of `addr` (see
+    /// [`crate::sentinel`]).
+    pub(crate) locator: Option<crate::sentinel::Locator>,
 }
 
 impl std::fmt::Debug for ConnectionConfig {
@@ -149,6 +153,7 @@ impl std::fmt::Debug for ConnectionConfig {
             .field("limits", &self.limits)
             .field("batch_writes", &self.batch_writes)
             .field("verify_replies", &self.verify_replies)
+            .field("sentinel", &self.locator)
             .finish()
     }
 }
@@ -173,6 +178,7 @@ impl Default for ConnectionConfig {
             limits: Limits::default(),
             batch_writes: true,
             verify_replies: true,
+            locator: None,
         }
     }
 }
@@ -213,6 +219,8 @@ impl ConnectionConfig {
     /// - `redis://[[user]:password@]host[:port][/db]`
     /// - `rediss://...` (TLS)
     /// - `unix:///path/to/socket` and `redis+unix:///path/to/socket`
+    /// - `redis+sentinel://host:26379,host2:26379/mymaster[/db]` (see
+    ///   [`crate::sentinel`])
     ///
     /// Query parameters: `db`, `protocol` (`2`, `3`, `resp2`, `resp3`),
     /// `username`/`user`, `password`/`pass`, `client_name`/`clientname`/`name`,
@@ -225,7 +233,14 @@ impl ConnectionConfig {
     /// `ssl_server_name`; the fragment `#insecure` also disables
     /// certificate checks. Unknown parameters are an error, so a typo is
     /// never silently ignored.
+    ///
+    /// `redis+sentinel://` and `rediss+sentinel://` URLs give a
+    /// configuration whose connections find the master through Redis
+    /// Sentinel (grammar in [`crate::sentinel`]).
     pub fn from_url(input: &str) -> Result<Self> {
+        if crate::sentinel::is_sentinel_url(input) {
+            return Ok(crate::sentinel::Sentinel::open(input)?.config());
+        }
         let url = url::Url::parse(input).map_err(|e| invalid(format!("invalid URL: {e}")))?;
         let mut cfg = ConnectionConfig::default();
         let decode = |s: &str| -> Result<String> {

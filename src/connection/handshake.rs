@@ -79,6 +79,8 @@ enum Step {
     /// `CLIENT SETINFO`: errors are ignored.
     SetInfo,
     InfoServer,
+    /// `ROLE`, asked by connections that follow Sentinel.
+    Role,
     /// A reply left over from the first batch after HELLO failed.
     Discard,
 }
@@ -101,6 +103,9 @@ pub struct Handshake {
     protocol: Protocol,
     client_name: Option<String>,
     set_lib_info: bool,
+    /// Whether to ask `ROLE` (connections that find their server through
+    /// Sentinel check it): the answer goes to [`ServerInfo::role`].
+    ask_role: bool,
     /// Replies still due, in order.
     due: std::collections::VecDeque<Step>,
     info: ServerInfo,
@@ -116,6 +121,7 @@ impl Handshake {
             protocol: cfg.protocol,
             client_name: cfg.client_name.clone(),
             set_lib_info: cfg.set_lib_info,
+            ask_role: cfg.locator.is_some(),
             due: Default::default(),
             info: ServerInfo::default(),
         }
@@ -162,6 +168,9 @@ impl Handshake {
                 .arg("LIB-VER")
                 .arg(env!("CARGO_PKG_VERSION"));
             self.push(out, Step::SetInfo, &ver);
+        }
+        if self.ask_role {
+            self.push(out, Step::Role, &Cmd::new("ROLE"));
         }
     }
 
@@ -213,11 +222,13 @@ impl Handshake {
             }
             (Step::Hello, None) => self.read_hello(&frame),
             (Step::InfoServer, None) => self.read_info(&frame),
+            (Step::Role, None) => self.read_role(&frame),
             (step, Some(msg)) => {
                 let name = match step {
                     Step::Auth => "AUTH",
                     Step::SetName => "CLIENT SETNAME",
                     Step::Select => "SELECT",
+                    Step::Role => "ROLE",
                     _ => "INFO",
                 };
                 return Err(handshake_error(name, msg));
@@ -228,6 +239,19 @@ impl Handshake {
             Ok(Progress::Done(std::mem::take(&mut self.info)))
         } else {
             Ok(Progress::Continue)
+        }
+    }
+
+    /// `ROLE`'s first element: `master`, `slave` (kept as `replica`, the
+    /// word HELLO uses) or `sentinel`.
+    fn read_role(&mut self, frame: &Frame) {
+        if let Frame::Array(items) = frame {
+            if let Some(role) = items.first().and_then(Frame::as_bytes) {
+                self.info.role = Some(match role {
+                    b"slave" => "replica".to_string(),
+                    other => String::from_utf8_lossy(other).into_owned(),
+                });
+            }
         }
     }
 

@@ -242,6 +242,9 @@ pub struct Connection {
     /// How many bytes the next read offers the socket (see
     /// [`next_read_window`]).
     read_window: usize,
+    /// Connections that found their server through Sentinel: whether the
+    /// server is still the one to use.
+    follow: Option<crate::sentinel::Follow>,
 }
 
 /// The smallest read window: one page.
@@ -289,7 +292,19 @@ impl Connection {
     /// [`ErrorKind::Tls`] error; running out of the connect timeout an
     /// [`ErrorKind::Timeout`] one.
     pub fn connect(cfg: &ConnectionConfig) -> Result<Self> {
-        Self::connect_inner(cfg).map_err(|e| connect_failure(cfg, e))
+        match &cfg.locator {
+            None => Self::connect_inner(cfg).map_err(|e| connect_failure(cfg, e)),
+            // Sentinel: the locator picks the address and checks ROLE.
+            Some(locator) => {
+                let (mut conn, follow) = locator.connect_blocking(
+                    cfg,
+                    |c: &Connection| &c.info,
+                    |c| Self::connect_inner(&c).map_err(|e| connect_failure(&c, e)),
+                )?;
+                conn.follow = Some(follow);
+                Ok(conn)
+            }
+        }
     }
 
     fn connect_inner(cfg: &ConnectionConfig) -> Result<Self> {
@@ -312,6 +327,7 @@ impl Connection {
             unread: false,
             opened_at: Instant::now(),
             read_window: MIN_READ_WINDOW,
+            follow: None,
         };
         let mut hs = Handshake::new(cfg);
         hs.start(&mut conn.out);
@@ -379,6 +395,7 @@ impl Connection {
     /// no `WATCH`, `MULTI`, `SELECT` or other connection state left behind.
     pub fn is_reusable(&self) -> bool {
         self.broken.is_none()
+            && !self.follow.as_ref().is_some_and(|f| f.is_stale())
             && !self.unread
             && !self.sticky_state
             && !self.transaction_state
@@ -715,6 +732,10 @@ impl Connection {
     /// the connection after (a protocol error: an argument above
     /// `proto-max-bulk-len`, say), so that it is not used again.
     fn note_closing(&mut self, message: &[u8]) {
+        if let Some(follow) = &self.follow {
+            // A master that turned replica under us (Sentinel).
+            follow.on_error_message(message);
+        }
         if message.starts_with(b"ERR Protocol error") {
             self.broken = Some(format!(
                 "the server closed the connection after: {}",

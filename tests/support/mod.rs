@@ -13,6 +13,7 @@
 
 pub mod cluster;
 pub mod proxy;
+pub mod sentinel;
 
 use std::fs;
 use std::io::{Read, Write};
