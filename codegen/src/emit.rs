@@ -1,6 +1,41 @@
 //! Rendering commands as Rust: one struct per command with its builder
 //! methods, enums for `oneof` arguments, a trait per command group, and the
 //! spec facts as statics.
+//!
+//! # How arguments become Rust
+//!
+//! Each argument of the spec gets one or more *slots* of the command value,
+//! in spec order, so builders may be called in any order. The rules:
+//!
+//! - A required value is a constructor parameter (`impl ToArg` for
+//!   strings and keys, `i64`, `f64`, an enum for a choice); a repeated one
+//!   is `impl IntoIterator`; a count the encoder can derive (`numkeys`
+//!   before the keys) is not a parameter.
+//! - A required block of plain values is spread into one parameter per
+//!   value (`GROUP group consumer` -> `group, consumer`); a repeated block
+//!   is an iterator of tuples (`field value ...` -> `[(f, v)]`).
+//! - An optional token is a builder without arguments; an optional value
+//!   a builder with one; an optional choice a setter taking the enum plus
+//!   one shorthand per choice.
+//! - An optional block of plain values is one builder taking them, named
+//!   after the block's token, else its one required value, else the block
+//!   (`LIMIT offset count` -> `limit(offset, count)`).
+//! - A block with optional parts is *flat*: its required values go to one
+//!   builder (or, for a required block, to the constructor) and each
+//!   optional part gets a builder of its own, which needs the block's
+//!   builder (checked before sending). A block whose first word is a choice
+//!   of tokens followed by plain values (`MAXLEN | MINID ... threshold`) has
+//!   one builder per choice, taking the values; when the block is required
+//!   one of them must be called.
+//! - A repeated optional choice or block (BITFIELD's operations) has one
+//!   builder per kind of item, each call appending an item; a choice made
+//!   only of choices dissolves into its parts.
+//! - A choice of one plain value or a special token (`* | id`) is one
+//!   parameter taking either.
+//! - A choice made only of tokens is an enum shared by every command that
+//!   offers the same tokens ([`shared_enums`]); a choice among values is an
+//!   enum per command, with named fields and a constructor for a choice of
+//!   several values.
 
 use std::collections::{BTreeMap, BTreeSet};
 
