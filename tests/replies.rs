@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use respec::commands::*;
 use respec::prelude::*;
+use respec::records::*;
 use support::Kind;
 
 type Seen = BTreeSet<&'static str>;
@@ -92,6 +93,14 @@ fn sv(xs: &[&str]) -> Vec<ByteStr> {
     xs.iter().map(|x| ByteStr::from(*x)).collect()
 }
 
+/// A stream entry.
+fn entry(id: &str, fields: &[(&str, &str)]) -> StreamEntry {
+    StreamEntry {
+        id: id.to_string(),
+        fields: fields.iter().map(|(f, v)| (s(f), s(v))).collect(),
+    }
+}
+
 /// Text the server makes (stream IDs, encodings, names of its own fields).
 fn t(x: &str) -> String {
     x.to_string()
@@ -102,8 +111,9 @@ async fn strings(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         "SET", "GET", "APPEND", "STRLEN", "GETRANGE", "SUBSTR", "SETRANGE", "INCR", "DECR",
         "INCRBY",
     ]);
-    assert_eq!(c.set("s:a", "hello").await?, Some(()));
-    assert_eq!(c.set("s:a", "x").nx().await?, None);
+    assert_eq!(c.set("s:a", "hello").await?, ());
+    assert!(!c.set("s:a", "x").nx().await?);
+    assert!(c.set("s:a", "hello").xx().await?);
     assert_eq!(c.get("s:a").await?, Some(s("hello")));
     assert_eq!(c.get("s:missing").await?, None);
     assert_eq!(c.append("s:a", " world").await?, 11);
@@ -146,20 +156,33 @@ async fn strings(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.lcs("s:l1", "s:l2").await?, "mytext");
     assert_eq!(c.lcs("s:l1", "s:l2").len().await?, 6);
     let idx = c.lcs("s:l1", "s:l2").idx().await?;
-    assert_eq!(idx.get("len").map(|l| l.clone().reply_i64()), Some(6));
+    assert_eq!(idx.len, 6);
+    assert_eq!(
+        idx.matches,
+        [
+            LcsMatch {
+                first: (4, 7),
+                second: (5, 8),
+                len: None
+            },
+            LcsMatch {
+                first: (2, 3),
+                second: (0, 1),
+                len: None
+            }
+        ]
+    );
+    let long = c
+        .lcs("s:l1", "s:l2")
+        .idx()
+        .minmatchlen(4)
+        .withmatchlen()
+        .await?;
+    assert_eq!(long.matches.len(), 1);
+    assert_eq!(long.matches[0].len, Some(4));
     // The builder that changes the reply: SET ... GET answers the old value.
     assert_eq!(c.set("s:a", "new").get().await?, Some(s("hello there")));
     Ok(())
-}
-
-trait FrameExt {
-    fn reply_i64(self) -> i64;
-}
-
-impl FrameExt for Frame {
-    fn reply_i64(self) -> i64 {
-        i64::from_resp(self).unwrap()
-    }
 }
 
 async fn bitmaps(c: &Client, seen: &mut Seen) -> respec::Result<()> {
@@ -757,18 +780,27 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     );
     assert_eq!(c.xlen("x:a").await?, 2);
     let all = c.xrange("x:a", "-", "+").await?;
+    let e1 = entry("1-1", &[("f", "1")]);
+    let e2 = entry("2-1", &[("f", "2"), ("g", "x")]);
+    assert_eq!(all, vec![e1.clone(), e2.clone()]);
+    assert_eq!(all[1].get("g"), Some(&s("x")));
+    assert_eq!(c.xrevrange("x:a", "+", "-").count(1).await?[0].id, "2-1");
+    // Streams in the order asked, an empty one left out by the server.
+    c.xadd("x:b", XaddIdSelector::Id("5-1".into()), [("h", "1")])
+        .await?;
+    let read = c.xread((["x:b", "x:a", "x:none"], ["0", "1-1", "0"])).await?.unwrap();
     assert_eq!(
-        all,
+        read,
         vec![
-            (t("1-1"), vec![(s("f"), s("1"))]),
-            (t("2-1"), vec![(s("f"), s("2")), (s("g"), s("x"))])
+            StreamRead {
+                key: s("x:b"),
+                entries: vec![entry("5-1", &[("h", "1")])]
+            },
+            StreamRead {
+                key: s("x:a"),
+                entries: vec![e2.clone()]
+            }
         ]
-    );
-    assert_eq!(c.xrevrange("x:a", "+", "-").count(1).await?[0].0, "2-1");
-    let read = c.xread((["x:a"], ["1-1"])).await?.unwrap();
-    assert_eq!(
-        read[&b"x:a"[..]],
-        vec![(t("2-1"), vec![(s("f"), s("2")), (s("g"), s("x"))])]
     );
     assert_eq!(c.xread((["x:a"], ["$"])).block(10).await?, None);
     seen.extend([
@@ -788,30 +820,101 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
             .await?,
         ()
     );
+    let group_entry = |e: &StreamEntry| GroupEntry {
+        id: e.id.clone(),
+        fields: Some(e.fields.clone()),
+    };
     let got = c
         .xreadgroup(("g1", "alice"), (["x:a"], [">"]))
         .await?
         .unwrap();
-    assert_eq!(got[&b"x:a"[..]].len(), 2);
-    let (count, min, max, per) = c.xpending("x:a", "g1").await?;
     assert_eq!(
-        (count, min.as_deref(), max.as_deref()),
-        (2, Some("1-1"), Some("2-1"))
+        got,
+        vec![StreamRead {
+            key: s("x:a"),
+            entries: vec![group_entry(&e1), group_entry(&e2)]
+        }]
     );
-    assert_eq!(per, Some(vec![(s("alice"), 2)]));
+    // Nothing new for the group: a null, read as None.
+    assert_eq!(
+        c.xreadgroup(("g1", "alice"), (["x:a"], [">"])).await?,
+        None
+    );
+    let summary = c.xpending("x:a", "g1").await?;
+    assert_eq!(
+        summary,
+        PendingSummary {
+            count: 2,
+            min_id: Some(t("1-1")),
+            max_id: Some(t("2-1")),
+            consumers: vec![(s("alice"), 2)]
+        }
+    );
     let detail = c
         .xpending("x:a", "g1")
         .filters(None, "-", "+", 10, None)
         .await?;
-    assert_eq!(detail[0].0, "1-1");
-    assert_eq!(detail[0].1, "alice");
+    assert_eq!(detail.len(), 2);
+    assert_eq!(
+        (detail[0].id.as_str(), &detail[0].consumer, detail[0].deliveries),
+        ("1-1", &s("alice"), 1)
+    );
     assert!(c.xgroup_createconsumer("x:a", "g1", "bob").await?);
     let claimed = c.xclaim("x:a", "g1", "bob", "0", ["1-1"]).justid().await?;
-    assert_eq!(claimed, sv(&["1-1"]));
+    assert_eq!(claimed, vec![t("1-1")]);
     let full = c.xclaim("x:a", "g1", "bob", "0", ["1-1"]).await?;
-    assert_eq!(full[0].as_ref().unwrap().0, "1-1");
-    let (next, entries, deleted) = c.xautoclaim("x:a", "g1", "alice", "0", "0").await?;
-    assert_eq!((next.as_str(), entries.len(), deleted.len()), ("0-0", 2, 0));
+    assert_eq!(full, vec![Some(e1.clone())]);
+    let auto = c.xautoclaim("x:a", "g1", "alice", "0", "0").await?;
+    assert_eq!(
+        auto,
+        AutoClaim {
+            next: t("0-0"),
+            claimed: vec![e1.clone(), e2.clone()],
+            deleted: vec![]
+        }
+    );
+    let ids = c
+        .xautoclaim("x:a", "g1", "alice", "0", "0")
+        .justid()
+        .await?;
+    assert_eq!(ids.claimed, vec![t("1-1"), t("2-1")]);
+    // A pending entry deleted since delivery: XREADGROUP's history gives
+    // its ID with no fields, XAUTOCLAIM lists it as deleted.
+    c.xadd("x:d", XaddIdSelector::Id("1-1".into()), [("f", "1")])
+        .await?;
+    c.xadd("x:d", XaddIdSelector::Id("2-1".into()), [("f", "2")])
+        .await?;
+    c.xgroup_create("x:d", "g", XgroupCreateIdSelector::Id("0".into()))
+        .await?;
+    c.xreadgroup(("g", "carol"), (["x:d"], [">"])).await?;
+    assert_eq!(c.xdel("x:d", ["1-1"]).await?, 1);
+    let history = c
+        .xreadgroup(("g", "carol"), (["x:d"], ["0"]))
+        .await?
+        .unwrap();
+    assert_eq!(
+        history[0].entries,
+        vec![
+            GroupEntry {
+                id: t("1-1"),
+                fields: None
+            },
+            GroupEntry {
+                id: t("2-1"),
+                fields: Some(vec![(s("f"), s("2"))])
+            }
+        ]
+    );
+    assert!(history[0].entries[0].is_deleted());
+    let auto = c.xautoclaim("x:d", "g", "dave", "0", "0").await?;
+    assert_eq!(auto.deleted, vec![t("1-1")]);
+    assert_eq!(auto.claimed, vec![entry("2-1", &[("f", "2")])]);
+    // Dave's history now holds 2-1 only; Carol's is empty.
+    let empty = c
+        .xreadgroup(("g", "carol"), (["x:d"], ["0"]))
+        .await?
+        .unwrap();
+    assert_eq!(empty[0].entries, vec![]);
     assert_eq!(c.xack("x:a", "g1", ["1-1", "2-1"]).await?, 2);
     assert_eq!(c.xgroup_delconsumer("x:a", "g1", "bob").await?, 0);
     assert_eq!(
@@ -829,20 +932,34 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         "XDELEX",
     ]);
     let info = c.xinfo_stream("x:a").await?;
-    assert_eq!(
-        info.get("length").cloned().map(FrameExt::reply_i64),
-        Some(2)
-    );
+    assert_eq!((info.length, info.groups), (2, 1));
+    assert_eq!(info.last_generated_id, "2-1");
+    assert_eq!(info.entries_added, Some(2));
+    assert_eq!(info.first_entry, Some(e1.clone()));
+    assert_eq!(info.last_entry, Some(e2.clone()));
+    assert!(info.extra.is_empty(), "{:?}", info.extra);
+    let full = c.xinfo_stream("x:a").full_block(None).await?;
+    assert_eq!(full.entries, vec![e1.clone(), e2.clone()]);
+    assert_eq!(full.groups[0].name, "g1");
+    assert_eq!(full.groups[0].pel_count, 2);
+    assert_eq!(full.groups[0].pending[0].id, "1-1");
+    let names: Vec<&ByteStr> = full.groups[0].consumers.iter().map(|c| &c.name).collect();
+    assert_eq!(names, [&s("alice"), &s("bob")]);
+    assert!(full.extra.is_empty() && full.groups[0].extra.is_empty());
     let groups = c.xinfo_groups("x:a").await?;
+    assert_eq!(groups.len(), 1);
     assert_eq!(
-        groups[0].get("name").and_then(|n| n.as_bytes()),
-        Some(&b"g1"[..])
+        (&groups[0].name, groups[0].consumers, groups[0].pending),
+        (&s("g1"), 2, 2)
     );
+    assert_eq!(groups[0].last_delivered_id, "2-1");
+    assert_eq!(groups[0].lag, Some(0));
+    assert!(groups[0].extra.is_empty());
     let consumers = c.xinfo_consumers("x:a", "g1").await?;
-    assert_eq!(
-        consumers[0].get("name").and_then(|n| n.as_bytes()),
-        Some(&b"alice"[..])
-    );
+    assert_eq!(consumers[0].name, "alice");
+    assert_eq!(consumers[0].pending, 2);
+    assert!(consumers[1].inactive.is_some());
+    assert!(consumers[0].extra.is_empty());
     assert!(!c.xinfo_help().await?.is_empty());
     assert!(!c.xgroup_help().await?.is_empty());
     assert!(c.xgroup_destroy("x:a", "g1").await?);
@@ -911,14 +1028,27 @@ async fn scripting(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.fcall("echo1").arg(["x"]).reply::<String>().await?, "x");
     assert_eq!(c.fcall_ro("echo1").arg(["y"]).reply::<String>().await?, "y");
     let list = c.function_list().await?;
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].library_name.as_str(), list[0].engine.as_str()), ("tlib", "LUA"));
+    assert_eq!(list[0].functions[0].name, "echo1");
     assert_eq!(
-        list[0].get("library_name").and_then(|n| n.as_bytes()),
-        Some(&b"tlib"[..])
+        list[0].functions[0].flags,
+        BTreeSet::from([t("no-writes")])
     );
+    assert_eq!(list[0].library_code, None);
+    assert!(list[0].extra.is_empty() && list[0].functions[0].extra.is_empty());
+    let with_code = c.function_list().withcode().await?;
+    assert_eq!(with_code[0].library_code.as_ref().map(|c| c.as_bytes()), Some(lib.as_bytes()));
     let dump = c.function_dump().await?;
     assert_eq!(c.function_delete("tlib").await?, ());
     assert_eq!(c.function_restore(dump).await?, ());
-    assert!(c.function_stats().await?.contains_key("engines"));
+    let stats = c.function_stats().await?;
+    assert_eq!(stats.running_script, None);
+    assert_eq!(
+        (stats.engines["LUA"].libraries_count, stats.engines["LUA"].functions_count),
+        (1, 1)
+    );
+    assert!(stats.extra.is_empty());
     assert!(!c.function_help().await?.is_empty());
     assert_eq!(c.function_flush().await?, ());
     Ok(())
@@ -944,15 +1074,25 @@ async fn connection(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert!(id > 0);
     assert_eq!(c.client_setname("replies").await?, ());
     assert_eq!(c.client_getname().await?, Some(t("replies")));
-    assert!(c.client_info().await?.to_str()?.contains("name=replies"));
-    assert!(c
-        .client_list()
-        .await?
-        .to_str()?
-        .contains(&format!("id={id} ")));
+    let me = c.client_info().await?;
+    assert_eq!((me.id, me.name.as_str(), me.user.as_bytes()), (id, "replies", &b"default"[..]));
+    assert_eq!(me.cmd, "client|info");
+    assert!(me.flags.contains(&'N'));
+    assert!(me.extra.is_empty(), "{:?}", me.extra);
+    let list = c.client_list().await?;
+    assert!(list.iter().any(|i| i.id == id && i.name == "replies"));
     assert!(!c.client_help().await?.is_empty());
     assert_eq!(c.client_getredir().await?, -1);
-    assert!(c.client_trackinginfo().await?.contains_key("flags"));
+    let tracking = c.client_trackinginfo().await?;
+    assert_eq!(
+        tracking,
+        TrackingInfo {
+            flags: BTreeSet::from([t("off")]),
+            redirect: -1,
+            prefixes: vec![],
+            extra: Default::default()
+        }
+    );
     seen.extend([
         "CLIENT NO-EVICT",
         "CLIENT NO-TOUCH",
@@ -980,13 +1120,7 @@ async fn connection(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     );
     // The old form answers +OK: read through the escape hatch.
     let victim = c.dedicated().await?;
-    let info = victim.client_info().await?;
-    let addr = info
-        .to_str()?
-        .split(' ')
-        .find_map(|f| f.strip_prefix("addr="))
-        .expect("CLIENT INFO has addr=")
-        .to_string();
+    let addr = victim.client_info().await?.addr;
     assert_eq!(
         c.client_kill(ClientKillFilter::OldFormat(addr.into()))
             .reply::<()>()
@@ -1005,7 +1139,10 @@ async fn connection(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         ()
     );
     let hello = c.hello().await?;
-    assert!(hello.contains_key("version"));
+    assert!(matches!(hello.server.as_str(), "redis" | "valkey"));
+    assert!(hello.version.starts_with("8.") || hello.version.starts_with("9."));
+    assert_eq!((hello.mode.as_str(), hello.role.as_str()), ("standalone", "master"));
+    assert!(hello.proto == 2 || hello.proto == 3);
     // State-changing connection commands on a dedicated connection.
     let d = c.dedicated().await?;
     assert_eq!(d.select(1).await?, ());
@@ -1038,7 +1175,10 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert!(secs > 1_700_000_000 && (0..1_000_000).contains(&micros));
     assert!(c.lastsave().await? > 0);
     let role = c.role().await?;
-    assert_eq!(role[0].as_bytes(), Some(&b"master"[..]));
+    assert!(
+        matches!(&role, ReplicationRole::Master { replicas, .. } if replicas.is_empty()),
+        "{role:?}"
+    );
     assert!(!c.lolwut().await?.is_empty());
     assert_eq!(c.config_set([("maxmemory-samples", "7")]).await?, ());
     assert_eq!(
@@ -1061,10 +1201,35 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         "SLOWLOG HELP",
     ]);
     assert!(c.command_list().await?.contains(&t("get")));
-    let info = c.command_info().command_name(["get"]).await?;
-    assert!(info[0].is_some());
-    let docs = c.command_docs().command_name(["get"]).await?;
-    assert!(docs["get"].contains_key("summary"));
+    let info = c.command_info().command_name(["get", "nosuch"]).await?;
+    let get_info = info[0].as_ref().unwrap();
+    assert_eq!((get_info.name.as_str(), get_info.arity), ("get", 2));
+    assert_eq!(
+        get_info.flags,
+        BTreeSet::from([t("readonly"), t("fast")])
+    );
+    assert_eq!((get_info.first_key, get_info.last_key, get_info.step), (1, 1, 1));
+    assert!(get_info.acl_categories.contains("@string"));
+    assert_eq!(get_info.key_specs[0].begin_search, BeginSearch::Index(1));
+    assert_eq!(
+        get_info.key_specs[0].find_keys,
+        FindKeys::Range {
+            last_key: 0,
+            key_step: 1,
+            limit: 0
+        }
+    );
+    assert_eq!(info[1], None);
+    let docs = c.command_docs().command_name(["set"]).await?;
+    let set_doc = &docs["set"];
+    assert_eq!(set_doc.group, "string");
+    assert_eq!(set_doc.since.as_deref(), Some("1.0.0"));
+    assert!(set_doc.history.iter().any(|(v, _)| v == "6.2.0"));
+    let condition = set_doc.arguments.iter().find(|a| a.name == "condition").unwrap();
+    assert_eq!(condition.kind, "oneof");
+    assert!(condition.flags.contains("optional"));
+    assert_eq!(condition.arguments[0].token.as_deref(), Some("NX"));
+    assert!(set_doc.extra.is_empty() && condition.extra.is_empty());
     assert_eq!(
         c.command_getkeys("mset").arg(["a", "1", "b", "2"]).await?,
         sv(&["a", "b"])
@@ -1075,6 +1240,11 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.slowlog_reset().await?, ());
     assert_eq!(c.slowlog_len().await?, 0);
     assert!(c.slowlog_get().await?.is_empty());
+    c.config_set([("slowlog-log-slower-than", "0")]).await?;
+    c.echo("slow").await?;
+    let slow = c.slowlog_get().count(10).await?;
+    assert!(slow.iter().any(|e| e.args == sv(&["echo", "slow"])), "{slow:?}");
+    c.config_set([("slowlog-log-slower-than", "10000")]).await?;
     assert!(!c.slowlog_help().await?.is_empty());
     seen.extend([
         "MEMORY USAGE",
@@ -1092,7 +1262,11 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert!(c.memory_usage("m:k").await?.unwrap() > 0);
     assert_eq!(c.memory_usage("m:none").await?, None);
     assert!(!c.memory_doctor().await?.is_empty());
-    assert!(c.memory_stats().await?.contains_key("peak.allocated"));
+    let mem = c.memory_stats().await?;
+    assert!(mem.peak_allocated > 0 && mem.total_allocated > 0);
+    assert!(mem.keys_count > 0);
+    assert!(mem.dbs.contains_key(&0));
+    assert!(mem.dataset_percentage > 0.0);
     assert!(!c.memory_help().await?.is_empty());
     assert_eq!(c.memory_purge().await?, ());
     assert!(!c.memory_malloc_stats().await?.is_empty());
@@ -1127,7 +1301,12 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
             .await?,
         ()
     );
-    assert!(c.acl_getuser("u1").await?.unwrap().contains_key("flags"));
+    let u1 = c.acl_getuser("u1").await?.unwrap();
+    assert!(u1.flags.contains("on"));
+    assert_eq!(u1.passwords.len(), 1);
+    assert_eq!(u1.commands, "-@all +get");
+    assert_eq!(u1.keys, "~*");
+    assert!(u1.selectors.is_empty() && u1.extra.is_empty());
     assert_eq!(c.acl_getuser("nobody").await?, None);
     assert!(c
         .acl_list()
@@ -1149,9 +1328,19 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!(c.acl_dryrun("default", "get").arg(["k"]).await?, "OK");
     assert_eq!(c.acl_log().reset().await?, ());
     assert!(c.acl_log().await?.is_empty());
+    let mut d = c.dedicated().await?;
+    assert!(d.auth("wrong").username("u2").await.is_err());
+    d.discard();
+    let log = c.acl_log().await?;
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].reason.as_str(), log[0].context.as_str()), ("auth", "toplevel"));
+    assert_eq!((&log[0].username, log[0].count), (&s("u2"), 1));
+    assert!(log[0].client_info.id > 0);
+    assert!(log[0].timestamp_created.is_some() && log[0].extra.is_empty());
+    assert_eq!(c.acl_log().reset().await?, ());
     assert!(!c.acl_help().await?.is_empty());
     let modules = c.module_list().await?;
-    assert!(modules.iter().all(|m| m.contains_key("name")));
+    assert!(modules.iter().all(|m| !m.name.is_empty() && m.extra.is_empty()));
     assert!(!c.module_help().await?.is_empty());
     assert_eq!(c.swapdb(2, 3).await?, ());
     let d = c.dedicated().await?;
@@ -1204,11 +1393,24 @@ async fn pubsub_and_tx(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     assert_eq!((n, v.as_deref()), (1, Some("1")));
     let mut raw = Pipeline::new();
     raw.add(multi()).add(incr("tx:k")).add(exec());
-    let ((), queued, exec_reply): ((), String, Option<Vec<Frame>>) = raw.query(c).await?;
+    raw.add(multi())
+        .add(incr("tx:k"))
+        .add(incrbyfloat("tx:f", 2.5))
+        .add(hgetall("tx:k"))
+        .add(exec());
+    type Exec = Option<Vec<Reply>>;
+    let ((), queued, exec_reply, (), _, _, _, second): ((), String, Exec, (), String, String, String, Exec) =
+        raw.query(c).await?;
     assert_eq!(
         (queued.as_str(), exec_reply),
-        ("QUEUED", Some(vec![Frame::Integer(2)]))
+        ("QUEUED", Some(vec![Reply::Integer(2)]))
     );
+    // The same values in both protocols: a double as its text, an error kept.
+    let second = second.unwrap();
+    assert_eq!(second[0], Reply::Integer(3));
+    assert_eq!(second[1], Reply::Bulk(s("2.5")));
+    assert!(matches!(&second[2], Reply::Error(e) if e.starts_with("WRONGTYPE")));
+    assert_eq!(second[1].clone().convert::<f64>()?, 2.5);
     Ok(())
 }
 
@@ -1266,8 +1468,13 @@ async fn cluster(url: &str, seen: &mut Seen) -> respec::Result<()> {
     let me = c.cluster_myid().await?;
     assert_eq!(me.len(), 40);
     assert_eq!(c.cluster_myshardid().await?.len(), 40);
-    assert!(c.cluster_info().await?.contains("cluster_known_nodes:1"));
-    assert!(c.cluster_nodes().await?.contains(&format!("{me} ")));
+    let info = c.cluster_info().await?;
+    assert_eq!((info.known_nodes, info.slots_assigned), (1, 0), "{info:?}");
+    let nodes = c.cluster_nodes().await?;
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0].id, me);
+    assert!(nodes[0].flags.contains("myself") && nodes[0].flags.contains("master"));
+    assert!(nodes[0].slots.is_empty());
     assert_eq!(c.cluster_keyslot("foo").await?, 12182);
     assert_eq!(c.cluster_addslots([0, 1, 2]).await?, ());
     assert_eq!(c.cluster_addslotsrange([(3, 16383)]).await?, ());
@@ -1281,22 +1488,29 @@ async fn cluster(url: &str, seen: &mut Seen) -> respec::Result<()> {
         "CLUSTER REPLICAS",
         "CLUSTER SLAVES",
     ]);
-    let mut state = String::new();
+    let mut state = c.cluster_info().await?;
     for _ in 0..500 {
         state = c.cluster_info().await?;
-        if state.contains("cluster_state:ok") {
+        if state.state == "ok" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert!(state.contains("cluster_state:ok"), "{state}");
+    assert_eq!(state.state, "ok", "{state:?}");
+    assert_eq!((state.slots_assigned, state.slots_ok, state.size), (16384, 16384, 1));
     c.set("foo", "bar").await?;
     assert_eq!(c.cluster_countkeysinslot(12182).await?, 1);
     assert_eq!(c.cluster_getkeysinslot(12182, 10).await?, sv(&["foo"]));
     let slots = c.cluster_slots().await?;
-    assert_eq!(slots[0][0], Frame::Integer(0));
+    assert_eq!((slots[0].start, slots[0].end), (0, 16383));
+    assert_eq!(slots[0].primary.id, me);
+    assert!(slots[0].replicas.is_empty());
     let shards = c.cluster_shards().await?;
-    assert!(shards[0].contains_key("slots"));
+    assert_eq!(shards[0].slots, [(0, 16383)]);
+    assert_eq!(shards[0].nodes[0].id, me);
+    assert_eq!(shards[0].nodes[0].role, "master");
+    assert_eq!(shards[0].nodes[0].health, "online");
+    assert!(shards[0].extra.is_empty() && shards[0].nodes[0].extra.is_empty());
     assert!(c.cluster_links().await?.is_empty());
     assert!(!c.cluster_help().await?.is_empty());
     assert!(c.cluster_replicas(&me).await?.is_empty());
@@ -1416,11 +1630,7 @@ async fn two_servers(
         .module_list()
         .await?
         .iter()
-        .filter_map(|m| {
-            m.get("name")
-                .and_then(|n| n.as_bytes())
-                .map(|n| String::from_utf8_lossy(n).into_owned())
-        })
+        .map(|m| m.name.clone())
         .collect();
     assert!(
         names.contains(&t("bf")) && names.contains(&t("ReJSON")),
