@@ -938,10 +938,9 @@ pub enum FindKeys {
 fn search_spec(frame: Frame) -> Result<(String, Vec<(String, Reply)>)> {
     let mut f = Fields::new(frame, "a key search")?;
     let kind: String = f.take("type")?;
-    let spec: Vec<(String, Reply)> = Option::<Vec<(String, Reply)>>::from_resp(
-        f.remove("spec").unwrap_or(Frame::Null),
-    )?
-    .unwrap_or_default();
+    let spec: Vec<(String, Reply)> =
+        Option::<Vec<(String, Reply)>>::from_resp(f.remove("spec").unwrap_or(Frame::Null))?
+            .unwrap_or_default();
     Ok((kind, spec))
 }
 
@@ -1228,9 +1227,8 @@ impl FromResp for MemoryReport {
         for (key, n) in db_keys {
             dbs.insert(n, f.take::<DbMemory>(&key)?);
         }
-        let num = |f: &mut Fields, k: &str| -> Result<u64> {
-            Ok(f.take::<Option<u64>>(k)?.unwrap_or(0))
-        };
+        let num =
+            |f: &mut Fields, k: &str| -> Result<u64> { Ok(f.take::<Option<u64>>(k)?.unwrap_or(0)) };
         let real = |f: &mut Fields, k: &str| -> Result<f64> {
             Ok(f.take::<Option<f64>>(k)?.unwrap_or(0.0))
         };

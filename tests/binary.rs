@@ -538,7 +538,10 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         .xpending(&x, "g")
         .filters(None, "-", "+", 10, None)
         .await?;
-    assert_eq!((detail[0].id.as_str(), &detail[0].consumer), ("1-1", &alice));
+    assert_eq!(
+        (detail[0].id.as_str(), &detail[0].consumer),
+        ("1-1", &alice)
+    );
     assert_eq!(
         c.xclaim(&x, "g", &bob, "0", ["1-1"]).await?,
         [Some(first.clone())]
@@ -633,7 +636,10 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         let info = d.client_info().await?;
         assert_eq!(info.user, user, "{info:?}");
         let list = c.client_list().await?;
-        assert!(list.iter().any(|i| i.user == user && i.id == info.id), "{list:?}");
+        assert!(
+            list.iter().any(|i| i.user == user && i.id == info.id),
+            "{list:?}"
+        );
         // The connection is signed in as another user: not for the pool.
         d.discard();
     }

@@ -91,46 +91,186 @@ pub enum ReplyType {
 /// The named reply types: grammar word, Rust type (as the generated files
 /// name it), and what it holds.
 pub const NAMED: &[(&str, &str, &str)] = &[
-    ("geo_item", "crate::reply::GeoItem", "a GEOSEARCH result with its distance, hash, coordinates"),
-    ("stream_entry", "crate::records::StreamEntry", "a stream entry: id and field/value pairs"),
-    ("group_entry", "crate::records::GroupEntry", "an XREADGROUP entry, whose fields are null once deleted"),
-    ("stream_read", "crate::records::StreamRead", "one stream's entries in an XREAD reply"),
-    ("group_read", "crate::records::StreamRead<crate::records::GroupEntry>", "one stream's entries in an XREADGROUP reply"),
-    ("pending_summary", "crate::records::PendingSummary", "the XPENDING summary"),
-    ("pending_entry", "crate::records::PendingEntry", "one entry of the extended XPENDING form"),
-    ("autoclaim", "crate::records::AutoClaim", "the XAUTOCLAIM reply"),
-    ("autoclaim_ids", "crate::records::AutoClaim<String>", "the XAUTOCLAIM JUSTID reply"),
+    (
+        "geo_item",
+        "crate::reply::GeoItem",
+        "a GEOSEARCH result with its distance, hash, coordinates",
+    ),
+    (
+        "stream_entry",
+        "crate::records::StreamEntry",
+        "a stream entry: id and field/value pairs",
+    ),
+    (
+        "group_entry",
+        "crate::records::GroupEntry",
+        "an XREADGROUP entry, whose fields are null once deleted",
+    ),
+    (
+        "stream_read",
+        "crate::records::StreamRead",
+        "one stream's entries in an XREAD reply",
+    ),
+    (
+        "group_read",
+        "crate::records::StreamRead<crate::records::GroupEntry>",
+        "one stream's entries in an XREADGROUP reply",
+    ),
+    (
+        "pending_summary",
+        "crate::records::PendingSummary",
+        "the XPENDING summary",
+    ),
+    (
+        "pending_entry",
+        "crate::records::PendingEntry",
+        "one entry of the extended XPENDING form",
+    ),
+    (
+        "autoclaim",
+        "crate::records::AutoClaim",
+        "the XAUTOCLAIM reply",
+    ),
+    (
+        "autoclaim_ids",
+        "crate::records::AutoClaim<String>",
+        "the XAUTOCLAIM JUSTID reply",
+    ),
     ("stream_info", "crate::records::StreamInfo", "XINFO STREAM"),
-    ("stream_info_full", "crate::records::StreamInfoFull", "XINFO STREAM FULL"),
-    ("group_info", "crate::records::GroupInfo", "one group of XINFO GROUPS"),
-    ("consumer_info", "crate::records::ConsumerInfo", "one consumer of XINFO CONSUMERS"),
-    ("client_info", "crate::records::ClientRecord", "CLIENT INFO, parsed"),
-    ("client_list", "crate::records::ClientRecords", "CLIENT LIST, parsed"),
-    ("tracking_info", "crate::records::TrackingInfo", "CLIENT TRACKINGINFO"),
+    (
+        "stream_info_full",
+        "crate::records::StreamInfoFull",
+        "XINFO STREAM FULL",
+    ),
+    (
+        "group_info",
+        "crate::records::GroupInfo",
+        "one group of XINFO GROUPS",
+    ),
+    (
+        "consumer_info",
+        "crate::records::ConsumerInfo",
+        "one consumer of XINFO CONSUMERS",
+    ),
+    (
+        "client_info",
+        "crate::records::ClientRecord",
+        "CLIENT INFO, parsed",
+    ),
+    (
+        "client_list",
+        "crate::records::ClientRecords",
+        "CLIENT LIST, parsed",
+    ),
+    (
+        "tracking_info",
+        "crate::records::TrackingInfo",
+        "CLIENT TRACKINGINFO",
+    ),
     ("hello", "crate::records::ServerHello", "the HELLO reply"),
-    ("module_info", "crate::records::ModuleInfo", "one module of MODULE LIST"),
-    ("command_info", "crate::records::CommandMeta", "one command of COMMAND INFO"),
-    ("command_doc", "crate::records::CommandDoc", "one command of COMMAND DOCS"),
-    ("library_info", "crate::records::LibraryInfo", "one library of FUNCTION LIST"),
-    ("function_stats", "crate::records::FunctionsStatus", "FUNCTION STATS"),
-    ("memory_stats", "crate::records::MemoryReport", "MEMORY STATS"),
-    ("slowlog_entry", "crate::records::SlowlogEntry", "one SLOWLOG GET entry"),
-    ("commandlog_entry", "crate::records::CommandLogEntry", "one COMMANDLOG GET entry"),
-    ("latency_latest", "crate::records::LatencySpike", "one LATENCY LATEST event"),
-    ("latency_sample", "crate::records::LatencySample", "one LATENCY HISTORY sample"),
-    ("latency_histogram", "crate::records::CommandLatencies", "one command of LATENCY HISTOGRAM"),
+    (
+        "module_info",
+        "crate::records::ModuleInfo",
+        "one module of MODULE LIST",
+    ),
+    (
+        "command_info",
+        "crate::records::CommandMeta",
+        "one command of COMMAND INFO",
+    ),
+    (
+        "command_doc",
+        "crate::records::CommandDoc",
+        "one command of COMMAND DOCS",
+    ),
+    (
+        "library_info",
+        "crate::records::LibraryInfo",
+        "one library of FUNCTION LIST",
+    ),
+    (
+        "function_stats",
+        "crate::records::FunctionsStatus",
+        "FUNCTION STATS",
+    ),
+    (
+        "memory_stats",
+        "crate::records::MemoryReport",
+        "MEMORY STATS",
+    ),
+    (
+        "slowlog_entry",
+        "crate::records::SlowlogEntry",
+        "one SLOWLOG GET entry",
+    ),
+    (
+        "commandlog_entry",
+        "crate::records::CommandLogEntry",
+        "one COMMANDLOG GET entry",
+    ),
+    (
+        "latency_latest",
+        "crate::records::LatencySpike",
+        "one LATENCY LATEST event",
+    ),
+    (
+        "latency_sample",
+        "crate::records::LatencySample",
+        "one LATENCY HISTORY sample",
+    ),
+    (
+        "latency_histogram",
+        "crate::records::CommandLatencies",
+        "one command of LATENCY HISTOGRAM",
+    ),
     ("acl_user", "crate::records::AclUser", "ACL GETUSER"),
-    ("acl_log_entry", "crate::records::AclLogEntry", "one ACL LOG entry"),
+    (
+        "acl_log_entry",
+        "crate::records::AclLogEntry",
+        "one ACL LOG entry",
+    ),
     ("lcs_idx", "crate::records::LcsIdx", "LCS IDX"),
     ("role", "crate::records::ReplicationRole", "the ROLE reply"),
-    ("cluster_info", "crate::records::ClusterState", "CLUSTER INFO, parsed"),
-    ("cluster_nodes", "crate::records::ClusterNodeList", "CLUSTER NODES, parsed"),
-    ("cluster_node", "crate::records::ClusterNode", "one CLUSTER REPLICAS line, parsed"),
-    ("slot_range", "crate::records::SlotRange", "one range of CLUSTER SLOTS"),
-    ("cluster_shard", "crate::records::ClusterShard", "one shard of CLUSTER SHARDS"),
-    ("cluster_link", "crate::records::ClusterLink", "one link of CLUSTER LINKS"),
-    ("reply", "crate::records::Reply", "an open-ended value in the shape both protocols share"),
-    ("fieldset", "crate::records::Fieldset", "an open-ended map of protocol-independent values"),
+    (
+        "cluster_info",
+        "crate::records::ClusterState",
+        "CLUSTER INFO, parsed",
+    ),
+    (
+        "cluster_nodes",
+        "crate::records::ClusterNodeList",
+        "CLUSTER NODES, parsed",
+    ),
+    (
+        "cluster_node",
+        "crate::records::ClusterNode",
+        "one CLUSTER REPLICAS line, parsed",
+    ),
+    (
+        "slot_range",
+        "crate::records::SlotRange",
+        "one range of CLUSTER SLOTS",
+    ),
+    (
+        "cluster_shard",
+        "crate::records::ClusterShard",
+        "one shard of CLUSTER SHARDS",
+    ),
+    (
+        "cluster_link",
+        "crate::records::ClusterLink",
+        "one link of CLUSTER LINKS",
+    ),
+    (
+        "reply",
+        "crate::records::Reply",
+        "an open-ended value in the shape both protocols share",
+    ),
+    (
+        "fieldset",
+        "crate::records::Fieldset",
+        "an open-ended map of protocol-independent values",
+    ),
 ];
 
 /// What kind of value a reply type is, for the counts in the README.
@@ -552,7 +692,10 @@ mod tests {
         assert_eq!(rust("ACL CAT"), "::std::collections::HashSet<String>");
         // The grammar prints back as it reads.
         assert_eq!(t.entries["SCAN"].default.to_string(), "(text, array<bulk>)");
-        assert_eq!(t.entries["XRANGE"].default.to_string(), "array<stream_entry>");
+        assert_eq!(
+            t.entries["XRANGE"].default.to_string(),
+            "array<stream_entry>"
+        );
     }
 
     #[test]
