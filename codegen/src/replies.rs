@@ -509,6 +509,21 @@ impl ReplyTable {
         Ok(ReplyTable { entries })
     }
 
+    /// How many of the commands `names` have a default reply of each
+    /// [`Category`] (the counts the README reports).
+    pub fn counts<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeMap<Category, usize> {
+        let mut out = BTreeMap::new();
+        for name in names {
+            if let Some(e) = self.entries.get(name) {
+                *out.entry(e.default.category()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+
     /// Replaces or adds the entries of `other`.
     pub fn overlay(&mut self, other: ReplyTable) {
         self.entries.extend(other.entries);
