@@ -2571,6 +2571,134 @@ async fn typed_replies_of_every_group_in_resp2_and_resp3() {
     );
 }
 
+/// The named records against Valkey 9.1.2: every record-typed command,
+/// in RESP2 against one server and RESP3 against another, values asserted
+/// and compared between the protocols. Valkey adds fields of its own to
+/// some replies; they land in `extra`.
+async fn valkey_records(c: &Client, seen: &mut Seen) -> respec::Result<()> {
+    c.xadd("v:s", XaddIdSelector::Id("1-1".into()), [("f", "1")])
+        .logged(seen)
+        .await?;
+    c.xadd("v:s", XaddIdSelector::Id("2-1".into()), [("f", "2")])
+        .logged(seen)
+        .await?;
+    let read = c.xread((["v:s"], ["0"])).logged(seen).await?.unwrap();
+    assert_eq!(
+        read[0].entries,
+        [entry("1-1", &[("f", "1")]), entry("2-1", &[("f", "2")])]
+    );
+    c.xgroup_create("v:s", "g", XgroupCreateIdSelector::Id("0".into()))
+        .logged(seen)
+        .await?;
+    c.xreadgroup(("g", "a"), (["v:s"], [">"]))
+        .logged(seen)
+        .await?;
+    c.xdel("v:s", ["1-1"]).logged(seen).await?;
+    let history = c
+        .xreadgroup(("g", "a"), (["v:s"], ["0"]))
+        .logged(seen)
+        .await?
+        .unwrap();
+    assert!(history[0].entries[0].is_deleted());
+    let summary = c.xpending("v:s", "g").logged(seen).await?;
+    assert_eq!(
+        (summary.count, summary.consumers.clone()),
+        (2, vec![(s("a"), 2)])
+    );
+    let info = c.xinfo_stream("v:s").logged(seen).await?;
+    assert_eq!((info.length, info.groups), (1, 1));
+    let full = c
+        .xinfo_stream("v:s")
+        .full_block(None)
+        .logged_as(seen, stream_full_shape)
+        .await?;
+    assert_eq!(full.groups[0].pel_count, 2);
+    let groups = c.xinfo_groups("v:s").logged(seen).await?;
+    assert_eq!(groups[0].pending, 2);
+    let consumers = c
+        .xinfo_consumers("v:s", "g")
+        .logged_as(seen, |v| sorted(v.iter().map(|c| (&c.name, c.pending))))
+        .await?;
+    assert_eq!(consumers[0].name, "a");
+    c.client_setname("vk").logged(seen).await?;
+    let me = c.client_info().logged_as(seen, client_shape).await?;
+    assert_eq!(
+        (me.name.as_str(), me.user.as_bytes()),
+        ("vk", &b"default"[..])
+    );
+    let tracking = c.client_trackinginfo().logged(seen).await?;
+    assert!(tracking.flags.contains("off"));
+    let hello = c
+        .hello()
+        .logged_as(seen, |h| {
+            format!(
+                "{:?}",
+                ServerHello {
+                    proto: 0,
+                    ..h.clone()
+                }
+            )
+        })
+        .await?;
+    assert_eq!(hello.version, "9.1.2");
+    let cmd = c.command_info().command_name(["set"]).logged(seen).await?;
+    assert_eq!(cmd[0].as_ref().unwrap().arity, -3);
+    let docs = c.command_docs().command_name(["get"]).logged(seen).await?;
+    assert_eq!(docs["get"].group, "string");
+    let lib = "#!lua name=vlib\nredis.register_function('vf', function(k, a) return 1 end)";
+    c.function_load(lib).logged(seen).await?;
+    let libs = c.function_list().withcode().logged(seen).await?;
+    assert_eq!(libs[0].functions[0].name, "vf");
+    let stats = c.function_stats().logged(seen).await?;
+    assert!(stats.running_script.is_none());
+    let mem = c
+        .memory_stats()
+        .logged_as(seen, |m| sorted(m.extra.keys()))
+        .await?;
+    assert!(mem.total_allocated > 0);
+    c.acl_setuser("vu")
+        .rule(["on", ">pw", "~v*", "+get"])
+        .logged(seen)
+        .await?;
+    let user = c.acl_getuser("vu").logged(seen).await?.unwrap();
+    assert_eq!(user.keys, "~v*");
+    let idx = c.lcs("v:s", "v:s").idx().logged(seen).await;
+    assert!(idx.is_err(), "LCS of a stream is a type error: {idx:?}");
+    c.set("v:a", "ohmytext").logged(seen).await?;
+    c.set("v:b", "mynewtext").logged(seen).await?;
+    let idx = c.lcs("v:a", "v:b").idx().logged(seen).await?;
+    assert_eq!(idx.len, 6);
+    let role = c.role().logged(seen).await?;
+    assert!(matches!(role, ReplicationRole::Master { .. }));
+    assert!(c.set("v:a", "x").nx().logged(seen).await.map(|b| !b)?);
+    let modules = c.module_list().logged(seen).await?;
+    assert!(modules.iter().all(|m| !m.name.is_empty()));
+    let mut tx = Pipeline::new();
+    tx.add(multi()).add(incrbyfloat("v:f", 1.5)).add(exec());
+    let ((), _, exec): ((), String, Option<Vec<Reply>>) = tx.query(c).await?;
+    assert_eq!(exec, Some(vec![Reply::Bulk(s("1.5"))]));
+    seen.record("EXEC", format!("{exec:?}"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn named_records_on_valkey_in_resp2_and_resp3() {
+    let mut logs = Vec::new();
+    for proto in ["2", "3"] {
+        let server = support::server(Kind::Valkey);
+        let c = Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        let mut seen = Seen::default();
+        if let Err(e) = valkey_records(&c, &mut seen).await {
+            panic!("Valkey, RESP{proto}: {e}");
+        }
+        logs.push(seen.log);
+    }
+    for (two, three) in logs[0].iter().zip(&logs[1]) {
+        assert_eq!(two, three, "RESP2 (left) and RESP3 (right) differ");
+    }
+    assert_eq!(logs[0].len(), logs[1].len());
+}
+
 #[cfg(feature = "serde")]
 #[tokio::test]
 async fn hashes_read_into_structs_with_serde() {

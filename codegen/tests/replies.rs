@@ -65,10 +65,9 @@ fn counts_sentence(flavor: Flavor) -> String {
 /// The README reports the counts of the committed tables.
 #[test]
 fn readme_reports_the_reply_counts() {
-    let readme = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
-    )
-    .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
     let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
     for flavor in [Flavor::Redis, Flavor::Valkey] {
         let sentence = counts_sentence(flavor);
