@@ -37,10 +37,6 @@ impl Seen {
         self.names.extend(names);
     }
 
-    fn insert(&mut self, name: &'static str) {
-        self.names.insert(name);
-    }
-
     fn record(&mut self, command: &str, value: String) {
         self.log.push(Logged {
             command: command.to_string(),
@@ -233,7 +229,7 @@ fn info_fields(v: &ByteStr) -> String {
 
 /// `SLOWLOG GET` without times, durations, addresses, and the client's
 /// own reply markers (`PING` with a token unique to the connection).
-fn slowlog_shape(v: &Vec<SlowlogEntry>) -> String {
+fn slowlog_shape(v: &[SlowlogEntry]) -> String {
     format!(
         "{:?}",
         v.iter()
@@ -244,7 +240,7 @@ fn slowlog_shape(v: &Vec<SlowlogEntry>) -> String {
 }
 
 /// `ACL LOG` without times, ages and the client's address.
-fn acl_log_shape(v: &Vec<AclLogEntry>) -> String {
+fn acl_log_shape(v: &[AclLogEntry]) -> String {
     format!(
         "{:?}",
         v.iter()
@@ -449,7 +445,7 @@ async fn keys(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let mut keys = c.keys("k:b*").logged_as(seen, |v| sorted(v)).await?;
     keys.sort();
     assert_eq!(keys, sv(&["k:b2", "k:b3"]));
-    assert!(c.randomkey().logged_as(seen, |v| some(v)).await?.is_some());
+    assert!(c.randomkey().logged_as(seen, some).await?.is_some());
     assert_eq!(c.touch(["k:a", "k:b2", "k:none"]).logged(seen).await?, 2);
     assert_eq!(c.unlink(["k:b3"]).logged(seen).await?, 1);
     seen.extend([
@@ -569,11 +565,7 @@ async fn hashes(c: &Client, seen: &mut Seen) -> respec::Result<()> {
             .await?,
         ()
     );
-    let one = c
-        .hrandfield("h:b")
-        .logged_as(seen, |v| some(v))
-        .await?
-        .unwrap();
+    let one = c.hrandfield("h:b").logged_as(seen, some).await?.unwrap();
     assert!(one == "a" || one == "b");
     let mut two = c
         .hrandfield("h:b")
@@ -808,11 +800,7 @@ async fn sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
             .await?,
         HashSet::from([s("x"), s("y")])
     );
-    let one = c
-        .srandmember("t:b")
-        .logged_as(seen, |v| some(v))
-        .await?
-        .unwrap();
+    let one = c.srandmember("t:b").logged_as(seen, some).await?.unwrap();
     assert!(one == "2" || one == "3" || one == "4", "{one:?}");
     assert_eq!(
         c.srandmember("t:b")
@@ -978,11 +966,7 @@ async fn sorted_sets(c: &Client, seen: &mut Seen) -> respec::Result<()> {
         c.zpopmax("z:p").count(2).logged(seen).await?,
         vec![(s("w"), 3.0), (s("y"), 2.0)]
     );
-    let m = c
-        .zrandmember("z:a")
-        .logged_as(seen, |v| some(v))
-        .await?
-        .unwrap();
+    let m = c.zrandmember("z:a").logged_as(seen, some).await?.unwrap();
     assert!(m == "a" || m == "b" || m == "c", "{m:?}");
     assert_eq!(
         c.zrandmember("z:a")
@@ -1465,10 +1449,10 @@ async fn streams(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     );
     assert_eq!(c.xdel("x:a", ["2-1"]).logged(seen).await?, 1);
     c.xadd("x:t", XaddIdSelector::AutoId, [("a", "1")])
-        .logged_as(seen, |v| some(v))
+        .logged_as(seen, some)
         .await?;
     c.xadd("x:t", XaddIdSelector::AutoId, [("a", "2")])
-        .logged_as(seen, |v| some(v))
+        .logged_as(seen, some)
         .await?;
     assert_eq!(
         c.xtrim("x:t", (XtrimTrimStrategy::Maxlen, None, "1", None, None))
@@ -1866,7 +1850,7 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let slow = c
         .slowlog_get()
         .count(10)
-        .logged_as(seen, slowlog_shape)
+        .logged_as(seen, |v| slowlog_shape(v))
         .await?;
     assert!(
         slow.iter()
@@ -1997,7 +1981,7 @@ async fn server(c: &Client, seen: &mut Seen) -> respec::Result<()> {
     let mut d = c.dedicated().await?;
     assert!(d.auth("wrong").username("u2").logged(seen).await.is_err());
     d.discard();
-    let log = c.acl_log().logged_as(seen, acl_log_shape).await?;
+    let log = c.acl_log().logged_as(seen, |v| acl_log_shape(v)).await?;
     assert_eq!(log.len(), 1);
     assert_eq!(
         (log[0].reason.as_str(), log[0].context.as_str()),
