@@ -27,6 +27,11 @@
 //! cursors) as `String`. `.reply::<T>()` picks any type of this table
 //! instead, `String` included.
 //!
+//! Structured replies (stream entries, `XINFO`, `CLIENT LIST`, `COMMAND
+//! DOCS`, `CLUSTER SHARDS`, ...) read into the named records of
+//! [`crate::records`], which implement this trait for both protocols'
+//! shapes.
+//!
 //! Implement the trait for your own types to read replies straight into them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
