@@ -87,13 +87,13 @@ async fn main() -> respec::Result<()> {
         .count(10)
         .await?
         .unwrap_or_default();
-    for (stream, entries) in &batch {
-        // An entry deleted since it was delivered reads as `None`.
-        let ids: Vec<_> = entries.iter().flatten().map(|(id, _)| id.clone()).collect();
-        let acked = client.xack(stream.to_str()?, "workers", ids).await?;
+    for stream in &batch {
+        let ids: Vec<&str> = stream.entries.iter().map(|e| e.id.as_str()).collect();
+        let acked = client.xack(&stream.key, "workers", ids).await?;
         println!(
-            "5. {stream}: read {} entries, acknowledged {acked}",
-            entries.len()
+            "5. {}: read {} entries, acknowledged {acked}",
+            stream.key,
+            stream.entries.len()
         );
     }
 

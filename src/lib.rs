@@ -168,6 +168,9 @@
 //! - [`pool`]: dedicated connections for blocking commands and `WATCH`.
 //! - [`pubsub`]: publish and subscribe.
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
+//! - [`records`]: the named records of structured replies (stream entries,
+//!   `XINFO`, `CLIENT LIST`, `COMMAND DOCS`, `CLUSTER SHARDS`, ...), the
+//!   same value in RESP2 and RESP3.
 //! - [`scan`]: `SCAN`, `HSCAN`, `SSCAN`, `ZSCAN` as streams and iterators.
 //! - [`script`]: Lua scripts run by digest with transparent loading.
 //! - [`error`]: the client's error type.
@@ -192,6 +195,7 @@ pub mod executor;
 pub mod pipeline;
 pub mod pool;
 pub mod pubsub;
+pub mod records;
 pub mod reply;
 pub mod resp;
 pub mod scan;

@@ -10,7 +10,7 @@
 //! | `Vec<u8>`, `Bytes` | the same as [`ByteStr`] |
 //! | integers | integers; strings holding a decimal; big numbers that fit; booleans as 0/1 |
 //! | `f64`, `f32` | doubles; integers; strings holding a number (`inf`, `-inf`, `nan` too) |
-//! | `bool` | booleans; integers 0/1; `OK`; strings `1`/`0` |
+//! | `bool` | booleans; integers 0/1; strings `1`/`0`; `OK` as true and null as false (a conditional write such as `SET ... NX` that did or did not happen) |
 //! | `()` | any reply that is not an error |
 //! | `Option<T>` | null as `None`, anything else through `T` |
 //! | `Vec<T>`, `VecDeque<T>` | arrays, sets, pushes; maps as `k, v, k, v`; `Vec<(A, B)>` also from a flat array (RESP2 `WITHSCORES`) or a map |
@@ -26,6 +26,11 @@
 //! and server-made text that is always UTF-8 (help, encodings, stream IDs,
 //! cursors) as `String`. `.reply::<T>()` picks any type of this table
 //! instead, `String` included.
+//!
+//! Structured replies (stream entries, `XINFO`, `CLIENT LIST`, `COMMAND
+//! DOCS`, `CLUSTER SHARDS`, ...) read into the named records of
+//! [`crate::records`], which implement this trait for both protocols'
+//! shapes.
 //!
 //! Implement the trait for your own types to read replies straight into them.
 
@@ -224,6 +229,7 @@ impl FromResp for bool {
             Frame::Integer(0) => Ok(false),
             Frame::Integer(1) => Ok(true),
             Frame::SimpleString(s) if &s[..] == b"OK" => Ok(true),
+            Frame::Null => Ok(false),
             Frame::BulkString(s) | Frame::SimpleString(s) if &s[..] == b"1" => Ok(true),
             Frame::BulkString(s) | Frame::SimpleString(s) if &s[..] == b"0" => Ok(false),
             _ => Err(conversion_error("a boolean", &frame)),

@@ -71,7 +71,7 @@ async fn streams_take_plain_parameters_and_named_trim_builders() -> respec::Resu
     assert_eq!(c.xtrim("t").minid(StreamId::Ms(6)).await?, 5);
     assert_eq!(c.xtrim("t").maxlen(2).await?, 3);
     let left = c.xrange("t", StreamId::MIN, StreamId::MAX).await?;
-    let ids: Vec<String> = left.iter().map(|e| e.0.to_string()).collect();
+    let ids: Vec<String> = left.iter().map(|e| e.id.clone()).collect();
     assert_eq!(ids, ["9-0", "10-0"]);
     // An exclusive range start.
     let after = c.xrange("t", StreamId::after(9, 0), "+").await?;
@@ -84,10 +84,10 @@ async fn streams_take_plain_parameters_and_named_trim_builders() -> respec::Resu
         .count(1)
         .await?
         .expect("one stream");
-    let entries = read.values().next().expect("stream t");
-    assert_eq!(entries.len(), 1);
+    assert_eq!(read[0].key, "t");
+    assert_eq!(read[0].entries.len(), 1);
     let read = c.xread(["t"], ["9-0"]).await?.expect("one stream");
-    assert_eq!(read.values().next().map(Vec::len), Some(1));
+    assert_eq!(read[0].entries.len(), 1);
 
     // XPENDING: the range as one builder, IDLE and the consumer as their
     // own; IDLE without the range is refused.
@@ -98,7 +98,7 @@ async fn streams_take_plain_parameters_and_named_trim_builders() -> respec::Resu
         .consumer("alice")
         .await?;
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].1, "alice");
+    assert_eq!(pending[0].consumer, "alice");
     let none = c
         .xpending("t", "g")
         .filters("-", "+", 10)

@@ -360,10 +360,16 @@ async fn commands_and_arguments_newer_than_the_server_are_refused_unsent() {
 async fn generated_methods_build_send_and_read_replies() {
     let server = support::server(kind());
     let client = respec::Client::open(&server.url()).unwrap();
-    let ok = client.set("user:1", "ada").ex(60).nx().await.unwrap();
-    assert_eq!(ok, Some(()));
+    // With NX or XX, SET answers whether it set the value.
+    let set: bool = client.set("user:1", "ada").ex(60).nx().await.unwrap();
+    assert!(set);
     // The condition is now false: NX does not set.
-    assert_eq!(client.set("user:1", "bob").nx().await.unwrap(), None);
+    assert!(!client.set("user:1", "bob").nx().await.unwrap());
+    assert!(!client.set("user:none", "x").xx().await.unwrap());
+    // With GET as well, it answers the old value (GET chosen last).
+    let old: Option<respec::ByteStr> = client.set("user:1", "bob").nx().get().await.unwrap();
+    assert_eq!(old, Some("ada".into()));
+    assert_eq!(client.set("user:1", "ada").await.unwrap(), ());
     let name = client.get("user:1").await.unwrap();
     assert_eq!(name, Some("ada".into()));
     // `.reply()` reads the same reply as another type.

@@ -31,7 +31,7 @@ async fn within<T>(secs: u64, what: &str, f: impl std::future::IntoFuture<Output
 /// its own type, and the WRONGTYPE in the middle seen by its handle only.
 struct Mixed {
     pipe: Pipeline,
-    set: respec::pipeline::Handle<Option<()>>,
+    set: respec::pipeline::Handle<()>,
     incr: respec::pipeline::Handle<i64>,
     get: respec::pipeline::Handle<Option<ByteStr>>,
     hset: respec::pipeline::Handle<i64>,
@@ -77,7 +77,7 @@ fn check_mixed(m: &Mixed, mut r: Replies) {
     let again = r.take(m.incr).unwrap_err();
     assert_eq!(again.kind(), &ErrorKind::InvalidInput, "{again}");
     assert!(again.to_string().contains("already taken"), "{again}");
-    assert_eq!(r.take(m.set).unwrap(), Some(()));
+    assert_eq!(r.take(m.set).unwrap(), ());
     assert_eq!(r.take(m.get).unwrap().unwrap(), "ada");
     assert_eq!(r.take(m.hset).unwrap(), 2);
     let e = r.take(m.bad).unwrap_err();
@@ -427,7 +427,7 @@ async fn cluster_pipeline_is_typed_too() {
             .await
             .unwrap();
         for h in sets {
-            assert_eq!(r.take(h).unwrap(), Some(()));
+            assert_eq!(r.take(h).unwrap(), ());
         }
         assert_eq!(r.take(fields).unwrap(), 1);
         let e = r.take(bad).unwrap_err();

@@ -20,9 +20,10 @@
 //! - Types: `integer`, `double`, `bulk`, `text`, `binary`, `simple` (a
 //!   status), `ok` (`+OK`), `bool`, `frame` (the generic value; at top
 //!   level only with a quoted reason), `T?`, `array<T>`, `set<T>`,
-//!   `map<K, V>`, `(T1, T2, ...)`; and two shorthands: `stream_entry` for
-//!   `(text, array<(bulk, bulk)>)` and `geo_item` for
-//!   `respec::reply::GeoItem`.
+//!   `map<K, V>`, `(T1, T2, ...)`; and the named records of
+//!   `respec::records` by their grammar words ([`NAMED`]: `stream_entry`,
+//!   `client_info`, `command_doc`, ...), each reading the RESP2 and the
+//!   RESP3 shape of its reply into the same value.
 //!
 //! Which string type (the rule the table follows):
 //!
@@ -82,10 +83,226 @@ pub enum ReplyType {
     Map(Box<ReplyType>, Box<ReplyType>),
     /// `(T1, T2, ...)`.
     Tuple(Vec<ReplyType>),
-    /// A reply type of respec's own, by its grammar name (`geo_item`:
-    /// `respec::reply::GeoItem`, a `GEOSEARCH` result with its optional
-    /// distance, hash and coordinates).
+    /// A named record of respec's own, by its grammar word (see
+    /// [`NAMED`]).
     Named(&'static str),
+}
+
+/// The named reply types: grammar word, Rust type (as the generated files
+/// name it), and what it holds.
+pub const NAMED: &[(&str, &str, &str)] = &[
+    (
+        "geo_item",
+        "crate::reply::GeoItem",
+        "a GEOSEARCH result with its distance, hash, coordinates",
+    ),
+    (
+        "stream_entry",
+        "crate::records::StreamEntry",
+        "a stream entry: id and field/value pairs",
+    ),
+    (
+        "group_entry",
+        "crate::records::GroupEntry",
+        "an XREADGROUP entry, whose fields are null once deleted",
+    ),
+    (
+        "stream_read",
+        "crate::records::StreamRead",
+        "one stream's entries in an XREAD reply",
+    ),
+    (
+        "group_read",
+        "crate::records::StreamRead<crate::records::GroupEntry>",
+        "one stream's entries in an XREADGROUP reply",
+    ),
+    (
+        "pending_summary",
+        "crate::records::PendingSummary",
+        "the XPENDING summary",
+    ),
+    (
+        "pending_entry",
+        "crate::records::PendingEntry",
+        "one entry of the extended XPENDING form",
+    ),
+    (
+        "autoclaim",
+        "crate::records::AutoClaim",
+        "the XAUTOCLAIM reply",
+    ),
+    (
+        "autoclaim_ids",
+        "crate::records::AutoClaim<String>",
+        "the XAUTOCLAIM JUSTID reply",
+    ),
+    ("stream_info", "crate::records::StreamInfo", "XINFO STREAM"),
+    (
+        "stream_info_full",
+        "crate::records::StreamInfoFull",
+        "XINFO STREAM FULL",
+    ),
+    (
+        "group_info",
+        "crate::records::GroupInfo",
+        "one group of XINFO GROUPS",
+    ),
+    (
+        "consumer_info",
+        "crate::records::ConsumerInfo",
+        "one consumer of XINFO CONSUMERS",
+    ),
+    (
+        "client_info",
+        "crate::records::ClientRecord",
+        "CLIENT INFO, parsed",
+    ),
+    (
+        "client_list",
+        "crate::records::ClientRecords",
+        "CLIENT LIST, parsed",
+    ),
+    (
+        "tracking_info",
+        "crate::records::TrackingInfo",
+        "CLIENT TRACKINGINFO",
+    ),
+    ("hello", "crate::records::ServerHello", "the HELLO reply"),
+    (
+        "module_info",
+        "crate::records::ModuleInfo",
+        "one module of MODULE LIST",
+    ),
+    (
+        "command_info",
+        "crate::records::CommandMeta",
+        "one command of COMMAND INFO",
+    ),
+    (
+        "command_doc",
+        "crate::records::CommandDoc",
+        "one command of COMMAND DOCS",
+    ),
+    (
+        "library_info",
+        "crate::records::LibraryInfo",
+        "one library of FUNCTION LIST",
+    ),
+    (
+        "function_stats",
+        "crate::records::FunctionsStatus",
+        "FUNCTION STATS",
+    ),
+    (
+        "memory_stats",
+        "crate::records::MemoryReport",
+        "MEMORY STATS",
+    ),
+    (
+        "slowlog_entry",
+        "crate::records::SlowlogEntry",
+        "one SLOWLOG GET entry",
+    ),
+    (
+        "commandlog_entry",
+        "crate::records::CommandLogEntry",
+        "one COMMANDLOG GET entry",
+    ),
+    (
+        "latency_latest",
+        "crate::records::LatencySpike",
+        "one LATENCY LATEST event",
+    ),
+    (
+        "latency_sample",
+        "crate::records::LatencySample",
+        "one LATENCY HISTORY sample",
+    ),
+    (
+        "latency_histogram",
+        "crate::records::CommandLatencies",
+        "one command of LATENCY HISTOGRAM",
+    ),
+    ("acl_user", "crate::records::AclUser", "ACL GETUSER"),
+    (
+        "acl_log_entry",
+        "crate::records::AclLogEntry",
+        "one ACL LOG entry",
+    ),
+    ("lcs_idx", "crate::records::LcsIdx", "LCS IDX"),
+    ("role", "crate::records::ReplicationRole", "the ROLE reply"),
+    (
+        "cluster_info",
+        "crate::records::ClusterState",
+        "CLUSTER INFO, parsed",
+    ),
+    (
+        "cluster_nodes",
+        "crate::records::ClusterNodeList",
+        "CLUSTER NODES, parsed",
+    ),
+    (
+        "cluster_node",
+        "crate::records::ClusterNode",
+        "one CLUSTER REPLICAS line, parsed",
+    ),
+    (
+        "slot_range",
+        "crate::records::SlotRange",
+        "one range of CLUSTER SLOTS",
+    ),
+    (
+        "cluster_shard",
+        "crate::records::ClusterShard",
+        "one shard of CLUSTER SHARDS",
+    ),
+    (
+        "cluster_link",
+        "crate::records::ClusterLink",
+        "one link of CLUSTER LINKS",
+    ),
+    (
+        "reply",
+        "crate::records::Reply",
+        "an open-ended value in the shape both protocols share",
+    ),
+    (
+        "fieldset",
+        "crate::records::Fieldset",
+        "an open-ended map of protocol-independent values",
+    ),
+];
+
+/// What kind of value a reply type is, for the counts in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    /// One scalar (`integer`, `bulk`, `ok`, ... or its `?`).
+    Scalar,
+    /// Arrays, sets, maps and tuples of scalars.
+    Container,
+    /// A named record, or a container of them (`reply`, the open-ended
+    /// value both protocols read the same, counts here: it is not a frame).
+    Record,
+    /// The generic frame, or a type with one inside.
+    Generic,
+}
+
+impl ReplyType {
+    /// The kind of value (the most open-ended part decides).
+    pub fn category(&self) -> Category {
+        match self {
+            ReplyType::Frame => Category::Generic,
+            ReplyType::Named(_) => Category::Record,
+            ReplyType::Nullable(t) => t.category(),
+            ReplyType::Array(t) | ReplyType::Set(t) => t.category().max(Category::Container),
+            ReplyType::Map(k, v) => k.category().max(v.category()).max(Category::Container),
+            ReplyType::Tuple(items) => items
+                .iter()
+                .map(ReplyType::category)
+                .fold(Category::Container, Category::max),
+            _ => Category::Scalar,
+        }
+    }
 }
 
 impl ReplyType {
@@ -122,8 +339,11 @@ impl ReplyType {
                 }
                 _ => format!("Vec<({}, {})>", k.rust(), v.rust()),
             },
-            ReplyType::Named("geo_item") => "crate::reply::GeoItem".into(),
-            ReplyType::Named(other) => format!("crate::reply::{other}"),
+            ReplyType::Named(word) => NAMED
+                .iter()
+                .find(|(w, _, _)| w == word)
+                .map(|(_, rust, _)| rust.to_string())
+                .unwrap_or_else(|| format!("crate::records::{word}")),
             ReplyType::Tuple(items) => {
                 let parts: Vec<String> = items.iter().map(ReplyType::rust).collect();
                 if parts.len() == 1 {
@@ -289,6 +509,21 @@ impl ReplyTable {
         Ok(ReplyTable { entries })
     }
 
+    /// How many of the commands `names` have a default reply of each
+    /// [`Category`] (the counts the README reports).
+    pub fn counts<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeMap<Category, usize> {
+        let mut out = BTreeMap::new();
+        for name in names {
+            if let Some(e) = self.entries.get(name) {
+                *out.entry(e.default.category()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+
     /// Replaces or adds the entries of `other`.
     pub fn overlay(&mut self, other: ReplyTable) {
         self.entries.extend(other.entries);
@@ -379,15 +614,9 @@ impl Parser<'_> {
                 "ok" => ReplyType::Ok,
                 "bool" => ReplyType::Bool,
                 "frame" => ReplyType::Frame,
-                "geo_item" => ReplyType::Named("geo_item"),
-                // A stream entry: its id and its field/value pairs in order.
-                "stream_entry" => ReplyType::Tuple(vec![
-                    ReplyType::Text,
-                    ReplyType::Array(Box::new(ReplyType::Tuple(vec![
-                        ReplyType::Bulk,
-                        ReplyType::Bulk,
-                    ]))),
-                ]),
+                w if NAMED.iter().any(|(n, _, _)| *n == w) => {
+                    ReplyType::Named(NAMED.iter().find(|(n, _, _)| *n == w).map_or("", |n| n.0))
+                }
                 w @ ("array" | "set") => {
                     self.expect(b'<')?;
                     let inner = self.ty()?;
@@ -470,10 +699,7 @@ mod tests {
             rust("CONFIG GET"),
             "::std::collections::HashMap<String, crate::ByteStr>"
         );
-        assert_eq!(
-            rust("XRANGE"),
-            "Vec<(String, Vec<(crate::ByteStr, crate::ByteStr)>)>"
-        );
+        assert_eq!(rust("XRANGE"), "Vec<crate::records::StreamEntry>");
         assert_eq!(
             rust("SMEMBERS"),
             "::std::collections::HashSet<crate::ByteStr>"
@@ -481,6 +707,21 @@ mod tests {
         assert_eq!(rust("ACL CAT"), "::std::collections::HashSet<String>");
         // The grammar prints back as it reads.
         assert_eq!(t.entries["SCAN"].default.to_string(), "(text, array<bulk>)");
+        assert_eq!(
+            t.entries["XRANGE"].default.to_string(),
+            "array<stream_entry>"
+        );
+    }
+
+    #[test]
+    fn categories() {
+        let c = |s: &str| parse_type(s).unwrap().category();
+        assert_eq!(c("bulk?"), Category::Scalar);
+        assert_eq!(c("array<(bulk, double)>"), Category::Container);
+        assert_eq!(c("array<stream_read>?"), Category::Record);
+        assert_eq!(c("map<text, command_doc>"), Category::Record);
+        assert_eq!(c("array<reply>"), Category::Record);
+        assert_eq!(c("map<text, frame>"), Category::Generic);
     }
 
     #[test]

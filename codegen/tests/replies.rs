@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use respec_codegen::replies::Category;
 use respec_codegen::{callable, check_replies, load_core, load_replies, Flavor};
 
 fn check(flavor: Flavor) {
@@ -27,6 +28,54 @@ fn check(flavor: Flavor) {
                 cmd.server_name()
             );
         }
+    }
+}
+
+/// The README's sentence on how the commands' default replies divide.
+fn counts_sentence(flavor: Flavor) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../commands-spec");
+    let spec = load_core(&dir, flavor).unwrap();
+    let table = load_replies(&dir, flavor).unwrap();
+    let names: Vec<String> = callable(&spec).iter().map(|c| c.server_name()).collect();
+    let counts = table.counts(names.iter().map(String::as_str));
+    let n = |c: Category| counts.get(&c).copied().unwrap_or(0);
+    let total: usize = counts.values().sum();
+    assert_eq!(total, names.len(), "every command is counted once");
+    let generic = n(Category::Generic);
+    assert!(
+        generic * 100 < total * 5,
+        "{generic} of {total} commands read as the generic frame: 5% or more"
+    );
+    let pct = |k: usize| format!("{:.1}%", 100.0 * k as f64 / total as f64);
+    format!(
+        "Of the {total} commands, {} ({}) answer a scalar, {} ({}) a container of \
+         scalars, {} ({}) a named record (or a container of them), and {} ({}) the \
+         generic frame",
+        n(Category::Scalar),
+        pct(n(Category::Scalar)),
+        n(Category::Container),
+        pct(n(Category::Container)),
+        n(Category::Record),
+        pct(n(Category::Record)),
+        generic,
+        pct(generic),
+    )
+}
+
+/// The README reports the counts of the committed tables.
+#[test]
+fn readme_reports_the_reply_counts() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for flavor in [Flavor::Redis, Flavor::Valkey] {
+        let sentence = counts_sentence(flavor);
+        println!("{flavor:?}: {sentence}");
+        assert!(
+            readme.contains(&sentence),
+            "README.md should say, for {flavor:?}: {sentence}"
+        );
     }
 }
 

@@ -40,7 +40,7 @@ SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-sec
 #[doc(alias = "SET")]
 #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
 #[derive(Debug, Clone)]
-pub struct Set<E = (), R = Option<()>> {
+pub struct Set<E = (), R = ()> {
     exec: E,
     args: Args<5>,
     reply: PhantomData<fn() -> R>,
@@ -117,7 +117,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     }
     ///`NX`
     #[allow(clippy::too_many_arguments)]
-    pub fn nx(mut self) -> Self {
+    pub fn nx(mut self) -> Set<E, bool> {
         self.args.since((2, 6, 12));
         let value = Condition::Nx;
         self.args
@@ -127,11 +127,15 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
                     w.value(&value);
                 },
             );
-        self
+        Set {
+            exec: self.exec,
+            args: self.args,
+            reply: PhantomData,
+        }
     }
     ///`XX`
     #[allow(clippy::too_many_arguments)]
-    pub fn xx(mut self) -> Self {
+    pub fn xx(mut self) -> Set<E, bool> {
         self.args.since((2, 6, 12));
         let value = Condition::Xx;
         self.args
@@ -141,7 +145,11 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
                     w.value(&value);
                 },
             );
-        self
+        Set {
+            exec: self.exec,
+            args: self.args,
+            reply: PhantomData,
+        }
     }
     ///`[GET]` (since 6.2.0)
     pub fn get(mut self) -> Set<E, Option<crate::ByteStr>> {

@@ -36,10 +36,7 @@ XPENDING key group [[IDLE min-idle-time] start end count [consumer]]
 #[doc(alias = "XPENDING")]
 #[must_use = "a command does nothing until it is awaited, run or added to a pipeline"]
 #[derive(Debug, Clone)]
-pub struct Xpending<
-    E = (),
-    R = (i64, Option<String>, Option<String>, Option<Vec<(crate::ByteStr, i64)>>),
-> {
+pub struct Xpending<E = (), R = crate::records::PendingSummary> {
     exec: E,
     args: Args<8>,
     reply: PhantomData<fn() -> R>,
@@ -107,7 +104,7 @@ impl<E, R> Xpending<E, R> {
         start: impl ToArg,
         end: impl ToArg,
         count: i64,
-    ) -> Xpending<E, Vec<(String, crate::ByteStr, i64, i64)>> {
+    ) -> Xpending<E, Vec<crate::records::PendingEntry>> {
         self.args.mark(2);
         self.args
             .set(
@@ -140,7 +137,7 @@ impl<E, R> Xpending<E, R> {
     pub fn idle(
         mut self,
         min_idle_time: i64,
-    ) -> Xpending<E, Vec<(String, crate::ByteStr, i64, i64)>> {
+    ) -> Xpending<E, Vec<crate::records::PendingEntry>> {
         self.args.since((6, 2, 0));
         self.args
             .set(
@@ -161,7 +158,7 @@ impl<E, R> Xpending<E, R> {
     pub fn consumer(
         mut self,
         consumer: impl ToArg,
-    ) -> Xpending<E, Vec<(String, crate::ByteStr, i64, i64)>> {
+    ) -> Xpending<E, Vec<crate::records::PendingEntry>> {
         self.args
             .set(
                 7,

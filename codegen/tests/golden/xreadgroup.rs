@@ -46,13 +46,7 @@ XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREA
 #[derive(Debug, Clone)]
 pub struct Xreadgroup<
     E = (),
-    R
-        = Option<
-            ::std::collections::HashMap<
-                crate::ByteStr,
-                Vec<Option<(String, Vec<(crate::ByteStr, crate::ByteStr)>)>>,
-            >,
-        >,
+    R = Option<Vec<crate::records::StreamRead<crate::records::GroupEntry>>>,
 > {
     exec: E,
     args: Args<5>,
