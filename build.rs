@@ -4,6 +4,12 @@
 //! specs; the default (or `RESPEC_SERVER=redis`) is Redis. It is a build
 //! setting rather than a cargo feature because it replaces the command set
 //! instead of adding to it.
+//!
+//! The cargo features `json`, `search`, `timeseries`, `bloom` and
+//! `vectorset` add the commands of those module families (from
+//! `commands-spec/redis/<family>.json`, replies in
+//! `commands-spec/replies/modules.replies`). They are Redis modules: with
+//! the Valkey specs they add nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -24,9 +30,22 @@ fn main() {
     println!("cargo:rerun-if-changed=commands-spec");
     rerun_for_dir(&root.join("commands-spec"));
     let spec_dir = root.join("commands-spec");
+    // The module families whose cargo feature is on (cargo sets
+    // CARGO_FEATURE_<NAME> for the build script).
+    let families: Vec<&str> = respec_codegen::MODULES
+        .iter()
+        .copied()
+        .filter(|f| std::env::var_os(format!("CARGO_FEATURE_{}", f.to_ascii_uppercase())).is_some())
+        .filter(|_| flavor == respec_codegen::Flavor::Redis)
+        .collect();
     let result = respec_codegen::load_core(&spec_dir, flavor).and_then(|spec| {
-        let replies = respec_codegen::load_replies(&spec_dir, flavor)?;
-        let files = respec_codegen::generate(&spec, &replies, flavor)?;
+        let modules = respec_codegen::load_modules(&spec_dir, &families)?;
+        let replies = if families.is_empty() {
+            respec_codegen::load_replies(&spec_dir, flavor)?
+        } else {
+            respec_codegen::load_replies_with_modules(&spec_dir, flavor)?
+        };
+        let files = respec_codegen::generate_with_modules(&spec, &modules, &replies, flavor)?;
         respec_codegen::write_all(&files, &out)
     });
     if let Err(problems) = result {

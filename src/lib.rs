@@ -215,6 +215,16 @@ pub use resp::Frame;
 /// `use respec::prelude::*;`.
 pub mod prelude {
     pub use crate::commands::support::Executor;
+    #[cfg(all(feature = "bloom", not(respec_valkey)))]
+    pub use crate::commands::BloomCommands;
+    #[cfg(all(feature = "json", not(respec_valkey)))]
+    pub use crate::commands::JsonCommands;
+    #[cfg(all(feature = "search", not(respec_valkey)))]
+    pub use crate::commands::SearchCommands;
+    #[cfg(all(feature = "timeseries", not(respec_valkey)))]
+    pub use crate::commands::TimeseriesCommands;
+    #[cfg(all(feature = "vectorset", not(respec_valkey)))]
+    pub use crate::commands::VectorsetCommands;
     pub use crate::commands::{
         BitmapCommands, ClusterCommands, ConnectionCommands, GenericCommands, GeoCommands,
         HashCommands, HyperloglogCommands, ListCommands, PubsubCommands, ScriptingCommands,

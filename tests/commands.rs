@@ -13,8 +13,10 @@ use respec::{Cmd, ErrorKind};
 use support::Kind;
 
 /// One generated command value, encoded, with what the tests need of it.
+#[derive(Clone)]
 pub struct Sample {
     name: &'static str,
+    group: &'static str,
     bytes: Bytes,
     keys: Vec<Bytes>,
     blocking: bool,
@@ -26,6 +28,7 @@ fn sample<C: GeneratedCommand>(c: C) -> Sample {
     c.encode(&mut out);
     Sample {
         name: C::SPEC.name,
+        group: C::SPEC.group,
         bytes: out.freeze(),
         keys: c.keys(),
         blocking: c.is_blocking(),
@@ -173,6 +176,7 @@ fn every_server_command_is_generated() {
     let live = live_command_names(&client);
     let generated: BTreeSet<String> = respec::commands::ALL
         .iter()
+        .filter(|s| !MODULE_FAMILIES.iter().any(|f| f.group == s.group))
         .map(|s| s.name.to_string())
         .collect();
     let missing: Vec<_> = live.difference(&generated).collect();
@@ -192,25 +196,52 @@ fn every_server_command_is_generated() {
     );
 }
 
+/// The generated samples of the core commands (not of a module family).
+fn core_samples() -> Vec<Sample> {
+    generated::samples()
+        .into_iter()
+        .filter(|s| !MODULE_FAMILIES.iter().any(|f| f.group == s.group))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_representative_call_of_every_command_is_accepted() {
     let server = support::server(kind());
-    let cfg = respec::connection::ConnectionConfig::from_url(&server.url()).unwrap();
-    let samples = generated::samples();
+    let samples = core_samples();
+    let incomplete = cfg!(respec_valkey)
+        .then_some(INCOMPLETE_SPEC)
+        .unwrap_or_default();
+    let skip: Vec<(&str, &str)> = NOT_SENT.iter().chain(incomplete).copied().collect();
+    let (sent, skipped, failures) = send_samples(&server.url(), &samples, &skip).await;
+    println!(
+        "representative calls: {sent} of {} commands sent and parsed by the server",
+        samples.len()
+    );
+    println!("not sent ({}):\n  {}", skipped.len(), skipped.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} calls the server could not parse:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Sends each sample (but those in `skip`) to the server at `url`; returns
+/// how many were sent, the skipped ones with their reason, and the calls
+/// the server could not parse.
+async fn send_samples(
+    url: &str,
+    samples: &[Sample],
+    skip: &[(&str, &str)],
+) -> (usize, Vec<String>, Vec<String>) {
+    let cfg = respec::connection::ConnectionConfig::from_url(url).unwrap();
     let mut sent = 0;
     let mut skipped = Vec::new();
     let mut failures = Vec::new();
     let mut blocking = Vec::new();
     let conn = respec::connection::Connection::connect(&cfg).await.unwrap();
-    for s in &samples {
-        let incomplete = cfg!(respec_valkey)
-            .then_some(INCOMPLETE_SPEC)
-            .unwrap_or_default();
-        if let Some((_, why)) = NOT_SENT
-            .iter()
-            .chain(incomplete)
-            .find(|(n, _)| *n == s.name)
-        {
+    for s in samples {
+        if let Some((_, why)) = skip.iter().find(|(n, _)| *n == s.name) {
             skipped.push(format!("{}: {why}", s.name));
             continue;
         }
@@ -259,24 +290,30 @@ async fn a_representative_call_of_every_command_is_accepted() {
             }
         }
     }
-    println!(
-        "representative calls: {sent} of {} commands sent and parsed by the server",
-        samples.len()
-    );
-    println!("not sent ({}):\n  {}", skipped.len(), skipped.join("\n  "));
-    assert!(
-        failures.is_empty(),
-        "{} calls the server could not parse:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    (sent, skipped, failures)
 }
 
 #[test]
 fn key_positions_agree_with_command_getkeys() {
     let server = support::server(kind());
     let client = respec::blocking::Client::open(&server.url()).unwrap();
-    let samples = generated::samples();
+    let (compared, no_keys_call, disagreements) = compare_keys(&client, &core_samples());
+    println!(
+        "key positions compared with COMMAND GETKEYS: {compared} commands; {} declined by the server: {:?}",
+        no_keys_call.len(),
+        no_keys_call
+    );
+    assert!(compared > 200, "only {compared} commands compared");
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+/// Compares the keys of each sample with a key spec with what `COMMAND
+/// GETKEYS` finds in the same call: how many were compared, the calls the
+/// server declines to extract keys from, and the disagreements.
+fn compare_keys(
+    client: &respec::blocking::Client,
+    samples: &[Sample],
+) -> (usize, Vec<&'static str>, Vec<String>) {
     let (mut compared, mut no_keys_call) = (0, Vec::new());
     let mut disagreements = Vec::new();
     for s in samples.iter().filter(|s| s.has_key_specs) {
@@ -305,13 +342,7 @@ fn key_positions_agree_with_command_getkeys() {
             }
         }
     }
-    println!(
-        "key positions compared with COMMAND GETKEYS: {compared} commands; {} declined by the server: {:?}",
-        no_keys_call.len(),
-        no_keys_call
-    );
-    assert!(compared > 200, "only {compared} commands compared");
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    (compared, no_keys_call, disagreements)
 }
 
 #[cfg(not(respec_valkey))]
@@ -453,4 +484,194 @@ async fn generated_methods_build_send_and_read_replies() {
     assert_eq!(keys, vec![Bytes::from("a"), Bytes::from("b")]);
     assert!(respec::commands::Get::<(), respec::Frame>::SPEC.has_flag("readonly"));
     assert!(respec::commands::Blpop::<(), respec::Frame>::SPEC.has_flag("blocking"));
+}
+
+// ---------------------------------------------------------------------------
+// Module families: the same checks against Redis 8.2.3 with the modules
+// loaded, for the families whose cargo feature is on.
+
+/// A module family: its `group` (and cargo feature), the name the server
+/// registers its commands under (`COMMAND LIST FILTERBY MODULE`), and the
+/// module file to load (none: built into Redis 8).
+struct Family {
+    group: &'static str,
+    server_module: &'static str,
+    load: Option<support::Module>,
+    generated: bool,
+}
+
+const MODULE_FAMILIES: &[Family] = &[
+    Family {
+        group: "json",
+        server_module: "ReJSON",
+        load: Some(support::Module::Json),
+        generated: cfg!(all(feature = "json", not(respec_valkey))),
+    },
+    Family {
+        group: "search",
+        server_module: "search",
+        load: Some(support::Module::Search),
+        generated: cfg!(all(feature = "search", not(respec_valkey))),
+    },
+    Family {
+        group: "timeseries",
+        server_module: "timeseries",
+        load: Some(support::Module::TimeSeries),
+        generated: cfg!(all(feature = "timeseries", not(respec_valkey))),
+    },
+    Family {
+        group: "bloom",
+        server_module: "bf",
+        load: Some(support::Module::Bloom),
+        generated: cfg!(all(feature = "bloom", not(respec_valkey))),
+    },
+    Family {
+        group: "vectorset",
+        server_module: "vectorset",
+        load: None,
+        generated: cfg!(all(feature = "vectorset", not(respec_valkey))),
+    },
+];
+
+/// Module commands a representative call is not sent for, with the reason.
+const MODULE_NOT_SENT: &[(&str, &str)] = &[
+    (
+        "TIMESERIES.FORCESHARDSCONNECTION",
+        "a cluster-internal command that crashes a standalone server",
+    ),
+    (
+        "FT.DEBUG DUMP_PHONETIC_HASH",
+        "a developer command that crashes Search 2.10",
+    ),
+];
+
+/// The families generated in this build (none with the Valkey specs).
+fn generated_families() -> Vec<&'static Family> {
+    let families: Vec<_> = MODULE_FAMILIES.iter().filter(|f| f.generated).collect();
+    if families.is_empty() {
+        println!(
+            "no module family generated in this build: run with `--features modules` \
+             (and the Redis specs) to check them"
+        );
+    }
+    families
+}
+
+/// Redis 8.2.3 with the modules of the generated families loaded.
+fn module_server(families: &[&Family]) -> support::Server {
+    let mut b = support::Server::builder(Kind::Redis);
+    for f in families {
+        if let Some(m) = f.load {
+            b = b.module(m);
+        }
+    }
+    b.start()
+}
+
+#[test]
+fn every_module_command_is_generated() {
+    let families = generated_families();
+    if families.is_empty() {
+        return;
+    }
+    let server = module_server(&families);
+    let client = respec::blocking::Client::open(&server.url()).unwrap();
+    for f in &families {
+        let live: BTreeSet<String> = client
+            .query::<Vec<String>, _>(
+                &Cmd::from_args(["COMMAND", "LIST", "FILTERBY", "MODULE", f.server_module])
+                    .unwrap(),
+            )
+            .unwrap()
+            .into_iter()
+            .map(|n| n.to_ascii_uppercase())
+            .collect();
+        assert!(!live.is_empty(), "{}: the server has no commands", f.group);
+        let generated: BTreeSet<String> = respec::commands::ALL
+            .iter()
+            .filter(|s| s.group == f.group)
+            .map(|s| s.name.to_string())
+            .collect();
+        // The server names subcommands `CONTAINER|SUB`; a subcommand the
+        // specs add under a container the server registers whole
+        // (`FT.CONFIG GET` under `FT.CONFIG`) covers its container.
+        let live: BTreeSet<String> = live.into_iter().map(|n| n.replace('|', " ")).collect();
+        let container = |n: &str| n.split(' ').next().unwrap_or(n).to_string();
+        let missing: Vec<_> = live
+            .iter()
+            .filter(|l| !generated.contains(*l) && !generated.iter().any(|g| container(g) == **l))
+            .collect();
+        let extra: Vec<_> = generated
+            .iter()
+            .filter(|g| !live.contains(*g) && !live.contains(&container(g)))
+            .collect();
+        println!(
+            "{}: the server registers {} commands; generated: {} methods",
+            f.group,
+            live.len(),
+            generated.len()
+        );
+        assert!(
+            missing.is_empty(),
+            "{}: not generated: {missing:?}",
+            f.group
+        );
+        assert!(
+            extra.is_empty(),
+            "{}: not on the server: {extra:?}",
+            f.group
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_representative_call_of_every_module_command_is_accepted() {
+    let families = generated_families();
+    if families.is_empty() {
+        return;
+    }
+    let server = module_server(&families);
+    let all = generated::samples();
+    let mut failures = Vec::new();
+    for f in &families {
+        let samples: Vec<Sample> = all.iter().filter(|s| s.group == f.group).cloned().collect();
+        let (sent, skipped, fails) = send_samples(&server.url(), &samples, MODULE_NOT_SENT).await;
+        println!(
+            "{}: representative calls: {sent} of {} commands sent and parsed by the server; \
+             not sent: {skipped:?}",
+            f.group,
+            samples.len()
+        );
+        failures.extend(fails);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} calls the server could not parse:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn module_key_positions_agree_with_command_getkeys() {
+    let families = generated_families();
+    if families.is_empty() {
+        return;
+    }
+    let server = module_server(&families);
+    let client = respec::blocking::Client::open(&server.url()).unwrap();
+    let all = generated::samples();
+    let mut disagreements = Vec::new();
+    for f in &families {
+        let samples: Vec<Sample> = all.iter().filter(|s| s.group == f.group).cloned().collect();
+        let (compared, declined, bad) = compare_keys(&client, &samples);
+        println!(
+            "{}: key positions compared with COMMAND GETKEYS: {compared} commands; {} declined \
+             by the server: {declined:?}",
+            f.group,
+            declined.len()
+        );
+        disagreements.extend(bad);
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

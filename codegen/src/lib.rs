@@ -75,6 +75,65 @@ pub fn load_core(spec_dir: &Path, flavor: Flavor) -> Result<SpecFile, String> {
     Ok(spec)
 }
 
+/// The module command families, in the order of their cargo features:
+/// each is a spec file `redis/<family>.json` whose commands share the
+/// `group` `<family>`, a cargo feature of the same name, a module
+/// `respec::commands::<family>` and a trait `<Family>Commands`.
+pub const MODULES: &[&str] = &["json", "search", "timeseries", "bloom", "vectorset"];
+
+/// Reads the module spec files of `families` (names of [`MODULES`]) into
+/// one spec set. Only the Redis flavour has them; the families must not
+/// share a command.
+pub fn load_modules(spec_dir: &Path, families: &[&str]) -> Result<SpecFile, String> {
+    let mut all = SpecFile::new();
+    for family in families {
+        if !MODULES.contains(family) {
+            return Err(format!(
+                "`{family}` is not a module family (expected one of {MODULES:?})"
+            ));
+        }
+        let file = spec_dir.join("redis").join(format!("{family}.json"));
+        let spec = spec::load(&file)?;
+        for (name, doc) in spec {
+            let group = doc.group.as_deref().unwrap_or("");
+            if group != *family {
+                return Err(format!(
+                    "{}: `{name}` has group `{group}`, not `{family}`",
+                    file.display()
+                ));
+            }
+            if all.insert(name.clone(), doc).is_some() {
+                return Err(format!("{}: `{name}` is in two families", file.display()));
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// Reads the reply table of `flavor` with the module table
+/// (`replies/modules.replies`) on top: what the build uses when module
+/// families are chosen.
+pub fn load_replies_with_modules(
+    spec_dir: &Path,
+    flavor: Flavor,
+) -> Result<replies::ReplyTable, String> {
+    let mut table = load_replies(spec_dir, flavor)?;
+    let path = spec_dir.join("replies/modules.replies");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let modules = replies::ReplyTable::parse(&text, "commands-spec/replies/modules.replies")?;
+    if let Some(name) = modules
+        .entries
+        .keys()
+        .find(|n| table.entries.contains_key(*n))
+    {
+        return Err(format!(
+            "commands-spec/replies/modules.replies: `{name}` is a core command's entry too"
+        ));
+    }
+    table.overlay(modules);
+    Ok(table)
+}
+
 /// Reads the reply table of `flavor`: `replies/redis.replies`, with
 /// `replies/valkey.replies` on top for Valkey.
 pub fn load_replies(spec_dir: &Path, flavor: Flavor) -> Result<replies::ReplyTable, String> {
@@ -93,6 +152,15 @@ pub fn load_replies(spec_dir: &Path, flavor: Flavor) -> Result<replies::ReplyTab
 
 /// The reply-table file a new command of `flavor` is declared in.
 pub fn replies_file(flavor: Flavor) -> &'static str {
+    replies_file_of(flavor, None)
+}
+
+/// The reply-table file a new command of `flavor` is declared in; a
+/// command of a module family (its `group`) goes to `modules.replies`.
+pub fn replies_file_of(flavor: Flavor, group: Option<&str>) -> &'static str {
+    if group.is_some_and(|g| MODULES.contains(&g)) {
+        return "commands-spec/replies/modules.replies";
+    }
     match flavor {
         Flavor::Redis => "commands-spec/replies/redis.replies",
         Flavor::Valkey => "commands-spec/replies/valkey.replies",
@@ -123,7 +191,7 @@ pub fn check_replies(
             problems.push(format!(
                 "{}: `{name}` has no reply type declared; add a line such as `{}` \
                  (the grammar is described in codegen/src/replies.rs)",
-                replies_file(flavor),
+                replies_file_of(flavor, cmd.doc.group.as_deref()),
                 suggested_reply_line(&name)
             ));
             continue;
@@ -173,6 +241,13 @@ fn group_title(group: &str) -> String {
         "geo" => "Geospatial indexes".into(),
         "hyperloglog" => "HyperLogLog".into(),
         "bitmap" => "Bitmaps".into(),
+        "json" => "JSON (the RedisJSON module)".into(),
+        "search" => "Search (the RediSearch module)".into(),
+        "timeseries" => "Time series (the RedisTimeSeries module)".into(),
+        "bloom" => "Probabilistic structures (the RedisBloom module: Bloom, Cuckoo, \
+                    Count-Min, Top-K, t-digest)"
+            .into(),
+        "vectorset" => "Vector sets".into(),
         other => other.to_string(),
     }
 }
@@ -183,9 +258,31 @@ pub fn generate(
     replies: &replies::ReplyTable,
     flavor: Flavor,
 ) -> Result<Vec<GeneratedFile>, String> {
-    check_replies(spec, replies, flavor)?;
+    generate_with_modules(spec, &SpecFile::new(), replies, flavor)
+}
+
+/// Renders the command layer for a core spec set and the module families
+/// in `modules` (see [`load_modules`]; empty for none). The enums shared by
+/// several commands are found among the core commands only, so that the
+/// core's types are the same whichever families are chosen; a module
+/// command offering the same tokens names the core's enum.
+pub fn generate_with_modules(
+    spec: &SpecFile,
+    modules: &SpecFile,
+    replies: &replies::ReplyTable,
+    flavor: Flavor,
+) -> Result<Vec<GeneratedFile>, String> {
+    let mut problems = Vec::new();
+    for s in [spec, modules] {
+        if let Err(e) = check_replies(s, replies, flavor) {
+            problems.push(e);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
     let mut groups: BTreeMap<String, Vec<emit::Cmd<'_>>> = BTreeMap::new();
-    for cmd in callable(spec) {
+    for cmd in callable(spec).into_iter().chain(callable(modules)) {
         let group = cmd.doc.group.clone().unwrap_or_else(|| "generic".into());
         groups.entry(group).or_default().push(cmd);
     }
@@ -275,6 +372,11 @@ pub fn generate(
         });
 
         let title = group_title(group);
+        let feature = if MODULES.contains(&group.as_str()) {
+            format!("\n\nNeeds the cargo feature `{group}` (Redis specs only).")
+        } else {
+            String::new()
+        };
         let list: Vec<String> = cmds
             .iter()
             .map(|c| {
@@ -288,15 +390,21 @@ pub fn generate(
             .collect();
         let mod_doc = format!(
             "# {title}\n\nThe `{group}` group: {} commands, as methods of [`{trait_name}`] and as free \
-             functions for pipelines.\n\n| type | command | summary |\n|---|---|---|\n{}",
+             functions for pipelines.{feature}\n\n| type | command | summary |\n|---|---|---|\n{}",
             cmds.len(),
             list.join("\n")
         );
         let module_id = format_ident!("{}", module);
         let path = format!("/commands/{module}.rs");
+        let doc_cfg = MODULES
+            .contains(&group.as_str())
+            .then(|| quote!(#[cfg_attr(docsrs, doc(cfg(feature = #group)))]));
         mods.push(quote! {
             #[doc = #mod_doc]
-            #[allow(deprecated)]
+            #doc_cfg
+            // Generated code: the reply types follow the table, and a
+            // repeated value inside a choice is written from a reference.
+            #[allow(deprecated, clippy::type_complexity, clippy::into_iter_on_ref)]
             pub mod #module_id {
                 include!(concat!(env!("OUT_DIR"), #path));
             }

@@ -5,7 +5,10 @@
 use std::path::Path;
 
 use respec_codegen::replies::Category;
-use respec_codegen::{callable, check_replies, load_core, load_replies, Flavor};
+use respec_codegen::{
+    callable, check_replies, load_core, load_modules, load_replies, load_replies_with_modules,
+    Flavor, MODULES,
+};
 
 fn check(flavor: Flavor) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../commands-spec");
@@ -37,6 +40,19 @@ fn counts_sentence(flavor: Flavor) -> String {
     let spec = load_core(&dir, flavor).unwrap();
     let table = load_replies(&dir, flavor).unwrap();
     let names: Vec<String> = callable(&spec).iter().map(|c| c.server_name()).collect();
+    sentence(&table, &names)
+}
+
+/// The README's sentence on how the commands of a module family divide.
+fn module_counts_sentence(family: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../commands-spec");
+    let spec = load_modules(&dir, &[family]).unwrap();
+    let table = load_replies_with_modules(&dir, Flavor::Redis).unwrap();
+    let names: Vec<String> = callable(&spec).iter().map(|c| c.server_name()).collect();
+    format!("`{family}`: {}", sentence(&table, &names))
+}
+
+fn sentence(table: &respec_codegen::replies::ReplyTable, names: &[String]) -> String {
     let counts = table.counts(names.iter().map(String::as_str));
     let n = |c: Category| counts.get(&c).copied().unwrap_or(0);
     let total: usize = counts.values().sum();
@@ -77,6 +93,52 @@ fn readme_reports_the_reply_counts() {
             "README.md should say, for {flavor:?}: {sentence}"
         );
     }
+    let missing: Vec<String> = MODULES
+        .iter()
+        .map(|f| module_counts_sentence(f))
+        .inspect(|s| println!("{s}"))
+        .filter(|s| !readme.contains(s))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md should say, for the module families:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Each module family's commands, with the module table on top of the
+/// core's: every command has an entry, under 5% generic, each with a
+/// reason; the module table declares no command of the core.
+#[test]
+fn module_tables_are_complete() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../commands-spec");
+    let table = load_replies_with_modules(&dir, Flavor::Redis).unwrap();
+    let all = load_modules(&dir, MODULES).unwrap();
+    for family in MODULES {
+        let spec = load_modules(&dir, &[family]).unwrap();
+        let generic = check_replies(&spec, &table, Flavor::Redis).unwrap_or_else(|e| panic!("{e}"));
+        let total = callable(&spec).len();
+        println!("{family}: {generic} of {total} commands generic on purpose");
+        assert!(total > 0, "{family}: no commands");
+        assert!(
+            generic * 100 < total * 5,
+            "{family}: {generic} of {total} is 5% or more"
+        );
+    }
+    // No entry of the module table is left without its command.
+    let names: std::collections::BTreeSet<String> =
+        callable(&all).iter().map(|c| c.server_name()).collect();
+    let text = std::fs::read_to_string(dir.join("replies/modules.replies")).unwrap();
+    let modules = respec_codegen::replies::ReplyTable::parse(&text, "modules.replies").unwrap();
+    let stale: Vec<_> = modules
+        .entries
+        .keys()
+        .filter(|n| !names.contains(*n))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "entries with no module command: {stale:?}"
+    );
 }
 
 #[test]
