@@ -1847,6 +1847,131 @@ map_record! {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Vector sets.
+
+map_record! {
+    /// `VINFO`: how a vector set is stored.
+    pub struct VectorSetInfo {
+        /// The quantization of the stored vectors (`int8`, `bin`, `f32`).
+        pub quant_type: String = "quant-type",
+        /// The HNSW graph's `M`: the most links a node has per level.
+        pub hnsw_m: i64 = "hnsw-m",
+        /// The dimension of the stored vectors (after `REDUCE`).
+        pub vector_dim: i64 = "vector-dim",
+        /// The dimension of the vectors given to `VADD` when `REDUCE`
+        /// projects them; 0 without a projection.
+        pub projection_input_dim: i64 = "projection-input-dim",
+        /// The number of elements.
+        pub size: i64 = "size",
+        /// The highest level of the HNSW graph.
+        pub max_level: i64 = "max-level",
+        /// How many elements carry attributes.
+        pub attributes_count: i64 = "attributes-count",
+        /// The set's unique id in the server.
+        pub vset_uid: i64 = "vset-uid",
+        /// The highest node id given out so far.
+        pub hnsw_max_node_uid: i64 = "hnsw-max-node-uid",
+    }
+}
+
+/// `VEMB ... RAW`: an element's vector as the server stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEmbedding {
+    /// The quantization (`int8`, `bin`, `f32`).
+    pub quantization: String,
+    /// The stored bytes: one byte per component for `int8`, one bit for
+    /// `bin`, little-endian `f32`s for `f32`.
+    pub data: Bytes,
+    /// The L2 norm of the vector before it was normalized.
+    pub norm: f64,
+    /// For `int8`: the range the components were quantized with.
+    pub range: Option<f64>,
+}
+
+impl FromResp for RawEmbedding {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let mut it = items(
+            frame,
+            3,
+            "a raw embedding [quantization, data, norm, range?]",
+        )?;
+        Ok(RawEmbedding {
+            quantization: next(&mut it)?,
+            data: next(&mut it)?,
+            norm: next(&mut it)?,
+            range: next(&mut it)?,
+        })
+    }
+}
+
+/// One result of `VSIM ... WITHSCORES WITHATTRIBS`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorMatch {
+    /// The element.
+    pub element: ByteStr,
+    /// Its similarity to the query, from 0 (opposite) to 1 (identical).
+    pub score: f64,
+    /// Its attributes (JSON text), if it has any.
+    pub attributes: Option<ByteStr>,
+}
+
+/// The results of `VSIM ... WITHSCORES WITHATTRIBS`, best first: RESP2
+/// sends flat triples (`element, score, attributes, ...`), RESP3 a map
+/// from element to `[score, attributes]`; both read the same.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VectorMatches(pub Vec<VectorMatch>);
+
+impl std::ops::Deref for VectorMatches {
+    type Target = [VectorMatch];
+    fn deref(&self) -> &[VectorMatch] {
+        &self.0
+    }
+}
+
+impl IntoIterator for VectorMatches {
+    type Item = VectorMatch;
+    type IntoIter = std::vec::IntoIter<VectorMatch>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl FromResp for VectorMatches {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let mut out = Vec::new();
+        match frame {
+            Frame::Map(pairs) => {
+                for (element, v) in pairs {
+                    let (score, attributes) = FromResp::from_resp(v)?;
+                    out.push(VectorMatch {
+                        element: ByteStr::from_resp(element)?,
+                        score,
+                        attributes,
+                    });
+                }
+            }
+            Frame::Array(items) if items.len() % 3 == 0 => {
+                let mut it = items.into_iter();
+                while let (Some(e), Some(s), Some(a)) = (it.next(), it.next(), it.next()) {
+                    out.push(VectorMatch {
+                        element: ByteStr::from_resp(e)?,
+                        score: f64::from_resp(s)?,
+                        attributes: FromResp::from_resp(a)?,
+                    });
+                }
+            }
+            other => {
+                return Err(conversion_error(
+                    "VSIM matches (element, score, attributes)",
+                    &other,
+                ))
+            }
+        }
+        Ok(VectorMatches(out))
+    }
+}
+
 /// Reads a map-shaped reply whose fields are all open-ended (Valkey's
 /// `CLUSTER GETSLOTMIGRATIONS`), protocol-independently.
 pub type Fieldset = BTreeMap<String, Reply>;

@@ -261,6 +261,13 @@ pub const NAMED: &[(&str, &str, &str)] = &[
         "crate::records::ClusterLink",
         "one link of CLUSTER LINKS",
     ),
+    ("vector_set_info", "crate::records::VectorSetInfo", "VINFO"),
+    ("raw_embedding", "crate::records::RawEmbedding", "VEMB RAW"),
+    (
+        "vector_matches",
+        "crate::records::VectorMatches",
+        "VSIM WITHSCORES WITHATTRIBS",
+    ),
     (
         "reply",
         "crate::records::Reply",
