@@ -18,6 +18,7 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("commands");
     println!("cargo:rerun-if-env-changed=RESPEC_SERVER");
     println!("cargo::rustc-check-cfg=cfg(respec_valkey)");
+    println!("cargo::rustc-check-cfg=cfg(docsrs)");
     let flavor = match std::env::var("RESPEC_SERVER").as_deref() {
         Err(_) | Ok("") | Ok("redis") => respec_codegen::Flavor::Redis,
         Ok("valkey") => {

@@ -21,8 +21,11 @@
 //!
 //! **Commands.** Each server command is a method of a group trait (in the
 //! [`prelude`]): required arguments are parameters, options are builder
-//! methods; awaiting sends it. `.reply::<T>()` reads the reply as any
-//! [`FromResp`] type.
+//! methods; awaiting sends it. Each method's page shows its declared reply
+//! type and an example. `.reply::<T>()` reads the reply as any [`FromResp`]
+//! type: `let n: i64 = client.get(k).await?` does not compile (the declared
+//! type is `Option<ByteStr>`); `let n: Option<i64> =
+//! client.get(k).reply().await?` does.
 //!
 //! ```no_run
 //! # async fn demo(client: respec::Client) -> respec::Result<()> {

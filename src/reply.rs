@@ -44,6 +44,19 @@ use crate::resp::{parse_double, parse_i64, Frame};
 use crate::ByteStr;
 
 /// A type that can be built from a reply frame.
+///
+/// Every generated command has a declared reply type (shown on its method's
+/// page). To read a reply as another type, ask for it with `.reply::<T>()`
+/// rather than annotating the variable: `let n: i64 =
+/// client.get("k").await?` does not compile (the declared type is
+/// `Option<ByteStr>`), `let n: Option<i64> = client.get("k").reply().await?`
+/// does. `T` is any type of the table above, a record of
+/// [`crate::records`], or a type of yours implementing this trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a reply: it does not implement `FromResp`",
+    label = "read with `.reply::<T>()` into a type that implements `FromResp`",
+    note = "replies read into `ByteStr`, `String`, `Vec<u8>`, integers, floats, `bool`, `Option`, `Vec`, maps, sets, tuples, `Frame` and the records of `respec::records`; implement `FromResp` for your own type, or with the `serde` feature read a hash through `respec::de::Struct<T>`"
+)]
 pub trait FromResp: Sized {
     /// Converts the frame. Error frames should become `Err` (the provided
     /// implementations do so) unless the type holds errors itself.

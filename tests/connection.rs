@@ -218,6 +218,43 @@ async fn tls_with_ca_client_certificates_and_insecure() {
     assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
 }
 
+/// `ssl_ca_certs=system` trusts the operating system's certificate store,
+/// which `SSL_CERT_FILE` points at here: with the test CA in it the server
+/// is trusted; with only an unrelated certificate in it the handshake fails
+/// with a verification error. (The variable is read by this test alone.)
+#[tokio::test]
+async fn tls_with_the_system_certificate_store() {
+    let server = Server::builder(Kind::Redis7).tls().start();
+    let ca = server.ca_cert_path().display().to_string();
+    let cert = server.client_cert_path().display().to_string();
+    let key = server.client_key_path().display().to_string();
+    let url = format!(
+        "{}?ssl_ca_certs=system&ssl_certfile={cert}&ssl_keyfile={key}",
+        server.tls_url()
+    );
+    // SAFETY: no other thread of this test process reads or writes the
+    // environment while it is set (each test is its own process under
+    // nextest; under `cargo test` nothing else reads SSL_CERT_FILE).
+    unsafe { std::env::set_var("SSL_CERT_FILE", &ca) };
+    let client = respec::Client::open(&url).unwrap();
+    assert_eq!(
+        client.execute(&cmd(&["PING"])).await.unwrap(),
+        Frame::SimpleString("PONG".into())
+    );
+    let blocking = respec::blocking::Client::open(&url).unwrap();
+    assert_eq!(
+        blocking.execute(&cmd(&["PING"])).unwrap(),
+        Frame::SimpleString("PONG".into())
+    );
+    // A store without the test CA: the server's certificate is refused.
+    unsafe { std::env::set_var("SSL_CERT_FILE", &cert) };
+    let client = respec::Client::open(&url).unwrap();
+    let e = client.execute(&cmd(&["PING"])).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    unsafe { std::env::remove_var("SSL_CERT_FILE") };
+}
+
 /// `tasks` tasks, each setting and reading back `each` keys of its own
 /// (`task{t}:{i}`) through one client, every value checked.
 async fn set_and_get_from_tasks(client: &respec::Client, tasks: usize, each: usize) {

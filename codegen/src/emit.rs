@@ -800,6 +800,9 @@ struct Gen<'g> {
     param_names: BTreeSet<String>,
     samples: Vec<TokenStream>,
     sample_chain: TokenStream,
+    /// One option for the rustdoc example: a top-level builder that keeps
+    /// the reply type (`.ex(1)`).
+    example_option: Option<TokenStream>,
 }
 
 /// `self.args.since(v);` for an argument that needs a newer server.
@@ -1331,6 +1334,9 @@ impl Gen<'_> {
                 let name = self.claim(method_name(arg.token.as_deref(), &arg.name), &arg.name);
                 let t = arg.token.clone().unwrap_or_else(|| arg.name.clone());
                 let (rt, tail) = self.ret(&base_names);
+                if parent.is_none() && tail.to_string() == "self" && self.example_option.is_none() {
+                    self.example_option = Some(quote!(.#name()));
+                }
                 self.builders.extend(quote! {
                     #[doc = #arg_doc]
                     pub fn #name(mut self) -> #rt {
@@ -1450,6 +1456,10 @@ impl Gen<'_> {
                 let p = ident(&snake(&arg_word(&arg.name)));
                 let write = write_arg(self.m, owner, arg, quote!(#p));
                 let (rt, tail) = self.ret(&base_names);
+                if parent.is_none() && tail.to_string() == "self" && self.example_option.is_none() {
+                    let sample = sample_expr(self.m, owner, arg, Ctx::Param);
+                    self.example_option = Some(quote!(.#name(#sample)));
+                }
                 let body = match &count_slot {
                     // The elements also set the count before them.
                     Some(c) if arg.multiple() && arg.token.is_none() => {
@@ -1668,6 +1678,7 @@ pub fn command(
         param_names: BTreeSet::new(),
         samples: Vec::new(),
         sample_chain: TokenStream::new(),
+        example_option: None,
     };
     for i in 0..doc.arguments.len() {
         if doc.arguments[i].optional() {
@@ -1684,6 +1695,7 @@ pub fn command(
         checks,
         samples,
         sample_chain,
+        example_option,
         slots: n_slots,
         ..
     } = g;
@@ -1804,8 +1816,19 @@ pub fn command(
             }
         }
     };
+    let method_doc = format!(
+        "{fn_doc}\n\n{}\n\n{}",
+        reply_doc(cmd, entry, &default_reply),
+        example_doc(
+            &cmd.fn_name(),
+            &samples,
+            &sample_chain,
+            example_option.as_ref(),
+            &default_reply
+        )
+    );
     let method = quote! {
-        #[doc = #fn_doc]
+        #[doc = #method_doc]
         #[doc(alias = #alias)]
         #deprecated
         fn #fn_name(&self, #(#params),*) -> #ty<&Self> {
@@ -1823,6 +1846,111 @@ pub fn command(
     let module = ident(&m.module);
     let sample = quote!(::respec::commands::#module::#ty::new(#(#samples),*)#sample_chain);
     (items, method, free, sample)
+}
+
+/// Rust source made readable for the docs: an expression or a type as
+/// prettyplease prints it, with the crate's own paths as a user writes
+/// them.
+fn pretty(tokens: &TokenStream, is_type: bool) -> String {
+    let src = if is_type {
+        format!("type T = {tokens};")
+    } else {
+        format!("fn f() {{ {tokens}; }}")
+    };
+    let text = match syn::parse_file(&src) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => return tokens.to_string(),
+    };
+    let body = if is_type {
+        text.trim()
+            .trim_start_matches("type T = ")
+            .trim_end_matches(';')
+            .to_string()
+    } else {
+        let inner = text.trim();
+        let inner =
+            &inner[inner.find('{').map_or(0, |i| i + 1)..inner.rfind('}').unwrap_or(inner.len())];
+        inner
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .trim_end_matches(';')
+            .to_string()
+    };
+    body.replace("::respec::commands::", "")
+        .replace("crate::", "respec::")
+        .replace("1i64", "1")
+        .replace("1.0f64", "1.0")
+}
+
+/// The reply section of a method's docs: the declared type, and the types
+/// the reply-choosing arguments switch to.
+fn reply_doc(cmd: &Cmd<'_>, entry: &ReplyEntry, default: &TokenStream) -> String {
+    let mut s = format!(
+        "**Reply:** `{}` by default (`.reply::<T>()` reads it as another `T`).",
+        pretty(default, true)
+    );
+    if let Some(reason) = &entry.generic_reason {
+        s.push_str(&format!(
+            " It is the generic `Frame` on purpose: {}.",
+            docs::clean(reason)
+        ));
+    }
+    fn token_of(args: &[ArgDoc], name: &str) -> Option<String> {
+        for a in args {
+            if a.name == name {
+                return Some(a.token.clone().unwrap_or_else(|| a.name.clone()));
+            }
+            if let Some(t) = token_of(&a.arguments, name) {
+                return Some(t);
+            }
+        }
+        None
+    }
+    for alt in &entry.alternatives {
+        let when: Vec<String> = alt
+            .when
+            .iter()
+            .map(|w| {
+                format!(
+                    "`{}`",
+                    token_of(&cmd.doc.arguments, w).unwrap_or_else(|| w.clone())
+                )
+            })
+            .collect();
+        s.push_str(&format!(
+            "\n- with {}: `{}`",
+            when.join(" and "),
+            pretty(&rust_type(&alt.ty), true)
+        ));
+    }
+    s
+}
+
+/// A compiled example of the method: its required arguments with sample
+/// values, one option, and the reply bound to a named variable of the
+/// declared type.
+fn example_doc(
+    fn_name: &str,
+    samples: &[TokenStream],
+    chain: &TokenStream,
+    option: Option<&TokenStream>,
+    default: &TokenStream,
+) -> String {
+    let f = ident(fn_name);
+    let call = quote!(client.#f(#(#samples),*) #chain #option);
+    let call = pretty(&call, false);
+    let ty = pretty(default, true);
+    let line = if ty == "()" {
+        format!("{call}.await?;")
+    } else {
+        format!("let reply: {ty} = {call}.await?;\n# let _ = reply;")
+    };
+    format!(
+        "# Example\n\n```no_run\n# #[allow(deprecated, unused_imports)]\n# async fn example(client: respec::Client) -> respec::Result<()> {{\nuse respec::commands::*;\n\n{line}\n# Ok(())\n# }}\n```"
+    )
 }
 
 fn snake_field(block: &ArgDoc, i: usize) -> Ident {

@@ -329,7 +329,11 @@ pub fn generate_with_modules(
         let enums = &m.items;
         let trait_doc = format!(
             "The {} commands, on every client and connection ([`Executor`]). Each method returns the command \
-             value: await it (async), `.run()` it (blocking), or chain its builder methods first.",
+             value: await it (async), `.run()` it (blocking), or chain its builder methods first.\n\n\
+             Each method's page shows its reply type and an example. To read a reply as another type, \
+             ask for it with `.reply::<T>()` (`let n: Option<i64> = client.get(\"k\").reply().await?`): \
+             annotating the variable alone (`let n: i64 = client.get(\"k\").await?`) does not compile, \
+             because the command's declared type decides what `.await` gives.",
             group
         );
         let file = quote! {

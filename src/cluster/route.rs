@@ -368,7 +368,7 @@ pub fn split<C: Command + ?Sized>(cmd: &C) -> Result<Vec<Part>> {
     let mut bytes = BytesMut::new();
     cmd.encode(&mut bytes);
     let args = Parsed::new(&bytes);
-    if args.count() < first + step || (args.count() - first) % step != 0 {
+    if args.count() < first + step || !(args.count() - first).is_multiple_of(step) {
         return Err(cannot());
     }
     let mut parts: Vec<(u16, Vec<usize>)> = Vec::new();

@@ -45,8 +45,15 @@ impl std::fmt::Display for Addr {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TlsConfig {
     /// PEM file of the certificate authorities to trust. When unset, the
-    /// bundled Web PKI roots are used.
+    /// bundled Web PKI roots are used (or the system's, with
+    /// [`system_roots`](Self::system_roots)).
     pub ca_cert: Option<PathBuf>,
+    /// Trust the operating system's certificate store (read once per
+    /// connection setup; `SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured)
+    /// instead of the bundled Web PKI roots. Needs the `native-roots`
+    /// feature; without it, connecting fails with an error saying so.
+    /// URL: `ssl_ca_certs=system`. Ignored when `ca_cert` is set.
+    pub system_roots: bool,
     /// PEM file of the client certificate chain, for mutual TLS.
     pub client_cert: Option<PathBuf>,
     /// PEM file of the client private key, for mutual TLS.
@@ -61,6 +68,7 @@ impl std::fmt::Debug for TlsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsConfig")
             .field("ca_cert", &self.ca_cert)
+            .field("system_roots", &self.system_roots)
             .field("client_cert", &self.client_cert)
             .field("client_key", &self.client_key.as_ref().map(|_| "<path>"))
             .field("insecure", &self.insecure)
@@ -321,6 +329,7 @@ impl ConnectionConfig {
                         .as_mut()
                         .ok_or_else(|| invalid(format!("`{key}` needs a rediss:// URL")))?;
                     match key.as_ref() {
+                        "ssl_ca_certs" if v == "system" => tls.system_roots = true,
                         "ssl_ca_certs" => tls.ca_cert = Some(v.into()),
                         "ssl_certfile" => tls.client_cert = Some(v.into()),
                         "ssl_keyfile" => tls.client_key = Some(v.into()),

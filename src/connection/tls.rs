@@ -31,6 +31,30 @@ fn certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// Adds the operating system's trusted certificates.
+#[cfg(feature = "native-roots")]
+fn system_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
+    let found = rustls_native_certs::load_native_certs();
+    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        let why = match found.errors.first() {
+            Some(e) => format!(": {e}"),
+            None => String::new(),
+        };
+        return Err(tls_err(format!(
+            "no usable certificate in the system's certificate store{why}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "native-roots"))]
+fn system_roots(_: &mut rustls::RootCertStore) -> Result<()> {
+    Err(tls_err(
+        "the system's certificate store needs respec's `native-roots` feature",
+    ))
+}
+
 /// Builds the rustls client configuration for these settings.
 pub(crate) fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -51,6 +75,7 @@ pub(crate) fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>
                         .map_err(|e| tls_err(format!("bad CA certificate: {e}")))?;
                 }
             }
+            None if cfg.system_roots => system_roots(&mut roots)?,
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }
         builder.with_root_certificates(roots)

@@ -313,10 +313,10 @@ impl Shared {
 
     /// A master connection opened to `addr` (its ROLE checked) while the
     /// generation was `gen`: the generation it belongs to.
-    fn connected_master(&self, addr: &Addr, gen: u64) -> u64 {
+    fn connected_master(&self, addr: &Addr, at_gen: u64) -> u64 {
         let mut s = lock(&self.state);
         if s.connected.as_ref() == Some(addr) {
-            return gen.max(self.generation());
+            return at_gen.max(self.generation());
         }
         if let Some(from) = s.connected.replace(addr.clone()) {
             s.last_switch = Some(Switch {
@@ -327,7 +327,7 @@ impl Shared {
             });
             // Connections to the old master still open (found by
             // discovery, not by a message) must go too.
-            if self.generation() == gen {
+            if self.generation() == at_gen {
                 self.bump();
             }
         }
@@ -364,8 +364,8 @@ impl Shared {
     }
 
     /// A master connection to `addr`, made at `gen`, got `READONLY`.
-    fn demoted(&self, addr: &Addr, gen: u64) {
-        if self.generation() != gen {
+    fn demoted(&self, addr: &Addr, at_gen: u64) {
+        if self.generation() != at_gen {
             return;
         }
         self.forget(addr);
@@ -414,15 +414,15 @@ impl Shared {
         addr: &Addr,
         want: Role,
         promoting: Option<Instant>,
-        gen: u64,
+        at_gen: u64,
     ) -> Judged {
         match info.role.as_deref() {
             Some(r) if r == want.word() => {
-                let gen = match want {
-                    Role::Master => self.connected_master(addr, gen),
-                    Role::Replica => gen,
+                let at_gen = match want {
+                    Role::Master => self.connected_master(addr, at_gen),
+                    Role::Replica => at_gen,
                 };
-                Judged::Accept(gen)
+                Judged::Accept(at_gen)
             }
             other => {
                 if promoting_still(promoting) {
@@ -652,7 +652,7 @@ impl Locator {
         let mut last = None;
         let mut rounds = 0;
         while rounds < ROUNDS {
-            let gen = self.shared.generation();
+            let at_gen = self.shared.generation();
             let replicas = match self.role {
                 Role::Replica => self.shared.replicas_async().await,
                 Role::Master => Ok(Vec::new()),
@@ -677,7 +677,7 @@ impl Locator {
                 let mut changed = self.shared.changed.subscribe();
                 let result = tokio::select! {
                     r = attempt(c) => Some(r),
-                    _ = changed.wait_for(|g| *g != gen) => None,
+                    _ = changed.wait_for(|g| *g != at_gen) => None,
                 };
                 let t = match result {
                     // The master moved while connecting: start over there.
@@ -698,7 +698,7 @@ impl Locator {
                     }
                     Some(Ok(t)) => t,
                 };
-                match self.shared.judge(info(&t), &addr, want, promoting, gen) {
+                match self.shared.judge(info(&t), &addr, want, promoting, at_gen) {
                     Judged::Accept(generation) => {
                         let follow = Follow {
                             shared: self.shared.clone(),
@@ -744,7 +744,7 @@ impl Locator {
         let mut last = None;
         let mut rounds = 0;
         while rounds < ROUNDS {
-            let gen = self.shared.generation();
+            let at_gen = self.shared.generation();
             let replicas = match self.role {
                 Role::Replica => self.shared.replicas_blocking(),
                 Role::Master => Ok(Vec::new()),
@@ -780,12 +780,12 @@ impl Locator {
                     }
                     Ok(t) => t,
                 };
-                if self.shared.generation() != gen {
+                if self.shared.generation() != at_gen {
                     // The master moved while connecting.
                     again = true;
                     break;
                 }
-                match self.shared.judge(info(&t), &addr, want, promoting, gen) {
+                match self.shared.judge(info(&t), &addr, want, promoting, at_gen) {
                     Judged::Accept(generation) => {
                         let follow = Follow {
                             shared: self.shared.clone(),

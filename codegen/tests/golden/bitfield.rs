@@ -1,5 +1,20 @@
 pub trait GoldenCommands: Executor {
-    ///`BITFIELD`: Performs arbitrary bitfield integer operations on strings. See [`Bitfield`].
+    /**`BITFIELD`: Performs arbitrary bitfield integer operations on strings. See [`Bitfield`].
+
+**Reply:** `Vec<Option<i64>>` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Vec<Option<i64>> = client.bitfield("respec:sample").await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "BITFIELD")]
     fn bitfield(&self, key: impl ToArg) -> Bitfield<&Self> {
         Bitfield::with_executor(self, key)

@@ -1,5 +1,20 @@
 pub trait GoldenCommands: Executor {
-    ///`BITPOS`: Finds the first set (1) or clear (0) bit in a string. See [`Bitpos`].
+    /**`BITPOS`: Finds the first set (1) or clear (0) bit in a string. See [`Bitpos`].
+
+**Reply:** `i64` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: i64 = client.bitpos("respec:sample", 1).await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "BITPOS")]
     fn bitpos(&self, key: impl ToArg, bit: i64) -> Bitpos<&Self> {
         Bitpos::with_executor(self, key, bit)

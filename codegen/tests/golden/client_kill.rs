@@ -1,5 +1,25 @@
 pub trait GoldenCommands: Executor {
-    ///`CLIENT KILL`: Terminates open connections. See [`ClientKill`].
+    /**`CLIENT KILL`: Terminates open connections. See [`ClientKill`].
+
+**Reply:** `i64` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: i64 = client
+    .client_kill(
+        ClientKillFilter::OldFormat(
+            Value::from("1"),
+        ),
+    ).await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "CLIENT KILL")]
     fn client_kill(&self, filter: ClientKillFilter) -> ClientKill<&Self> {
         ClientKill::with_executor(self, filter)

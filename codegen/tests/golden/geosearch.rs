@@ -1,5 +1,33 @@
 pub trait GoldenCommands: Executor {
-    ///`GEOSEARCH`: Queries a geospatial index for members inside an area of a box or a circle. See [`Geosearch`].
+    /**`GEOSEARCH`: Queries a geospatial index for members inside an area of a box or a circle. See [`Geosearch`].
+
+**Reply:** `Vec<respec::ByteStr>` by default (`.reply::<T>()` reads it as another `T`).
+- with `WITHCOORD`: `Vec<respec::reply::GeoItem>`
+- with `WITHDIST`: `Vec<respec::reply::GeoItem>`
+- with `WITHHASH`: `Vec<respec::reply::GeoItem>`
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Vec<respec::ByteStr> = client
+    .geosearch(
+        "respec:sample",
+        GeosearchFrom::Member(
+            Value::from("1"),
+        ),
+        GeosearchBy::Circle {
+            radius: 1.0,
+            unit: GeoUnit::M,
+        },
+    ).await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "GEOSEARCH")]
     fn geosearch(
         &self,

@@ -1,5 +1,22 @@
 pub trait GoldenCommands: Executor {
-    ///`HRANDFIELD`: Returns one or more random fields from a hash. See [`Hrandfield`].
+    /**`HRANDFIELD`: Returns one or more random fields from a hash. See [`Hrandfield`].
+
+**Reply:** `Option<respec::ByteStr>` by default (`.reply::<T>()` reads it as another `T`).
+- with `options`: `Vec<respec::ByteStr>`
+- with `WITHVALUES`: `Vec<(respec::ByteStr, respec::ByteStr)>`
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Option<respec::ByteStr> = client.hrandfield("respec:sample").await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "HRANDFIELD")]
     fn hrandfield(&self, key: impl ToArg) -> Hrandfield<&Self> {
         Hrandfield::with_executor(self, key)

@@ -1,5 +1,26 @@
 pub trait GoldenCommands: Executor {
-    ///`LMOVE`: Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved. See [`Lmove`].
+    /**`LMOVE`: Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved. See [`Lmove`].
+
+**Reply:** `Option<respec::ByteStr>` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Option<respec::ByteStr> = client
+    .lmove(
+        "respec:sample",
+        "respec:sample",
+        Side::Left,
+        Side::Left,
+    ).await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "LMOVE")]
     fn lmove(
         &self,

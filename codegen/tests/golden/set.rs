@@ -1,5 +1,24 @@
 pub trait GoldenCommands: Executor {
-    ///`SET`: Sets the string value of a key, ignoring its type. The key is created if it doesn't exist. See [`Set`].
+    /**`SET`: Sets the string value of a key, ignoring its type. The key is created if it doesn't exist. See [`Set`].
+
+**Reply:** `()` by default (`.reply::<T>()` reads it as another `T`).
+- with `NX`: `bool`
+- with `XX`: `bool`
+- with `GET`: `Option<respec::ByteStr>`
+- with `NX` and `GET`: `Option<respec::ByteStr>`
+- with `XX` and `GET`: `Option<respec::ByteStr>`
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+client.set("respec:sample", "1").await?;
+# Ok(())
+# }
+```*/
     #[doc(alias = "SET")]
     fn set(&self, key: impl ToArg, value: impl ToArg) -> Set<&Self> {
         Set::with_executor(self, key, value)

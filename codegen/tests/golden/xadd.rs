@@ -1,5 +1,20 @@
 pub trait GoldenCommands: Executor {
-    ///`XADD`: Appends a new message to a stream. Creates the key if it doesn't exist. See [`Xadd`].
+    /**`XADD`: Appends a new message to a stream. Creates the key if it doesn't exist. See [`Xadd`].
+
+**Reply:** `Option<String>` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Option<String> = client.xadd("respec:sample", "1", [("1", "1")]).nomkstream().await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "XADD")]
     fn xadd(
         &self,

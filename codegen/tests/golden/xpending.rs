@@ -1,5 +1,21 @@
 pub trait GoldenCommands: Executor {
-    ///`XPENDING`: Returns the information and entries from a stream consumer group's pending entries list. See [`Xpending`].
+    /**`XPENDING`: Returns the information and entries from a stream consumer group's pending entries list. See [`Xpending`].
+
+**Reply:** `respec::records::PendingSummary` by default (`.reply::<T>()` reads it as another `T`).
+- with `filters`: `Vec<respec::records::PendingEntry>`
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: respec::records::PendingSummary = client.xpending("respec:sample", "1").await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "XPENDING")]
     fn xpending(&self, key: impl ToArg, group: impl ToArg) -> Xpending<&Self> {
         Xpending::with_executor(self, key, group)

@@ -1,5 +1,20 @@
 pub trait GoldenCommands: Executor {
-    ///`XREADGROUP`: Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise. See [`Xreadgroup`].
+    /**`XREADGROUP`: Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise. See [`Xreadgroup`].
+
+**Reply:** `Option<Vec<respec::records::StreamRead<respec::records::GroupEntry>>>` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Option<Vec<respec::records::StreamRead<respec::records::GroupEntry>>> = client.xreadgroup("1", "1", ["respec:sample"], ["1"]).count(1).await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "XREADGROUP")]
     fn xreadgroup(
         &self,

@@ -1,5 +1,20 @@
 pub trait GoldenCommands: Executor {
-    ///`XTRIM`: Deletes messages from the beginning of a stream. See [`Xtrim`].
+    /**`XTRIM`: Deletes messages from the beginning of a stream. See [`Xtrim`].
+
+**Reply:** `i64` by default (`.reply::<T>()` reads it as another `T`).
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: i64 = client.xtrim("respec:sample").maxlen("1").await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "XTRIM")]
     fn xtrim(&self, key: impl ToArg) -> Xtrim<&Self> {
         Xtrim::with_executor(self, key)

@@ -1,5 +1,21 @@
 pub trait GoldenCommands: Executor {
-    ///`ZADD`: Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist. See [`Zadd`].
+    /**`ZADD`: Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist. See [`Zadd`].
+
+**Reply:** `Option<i64>` by default (`.reply::<T>()` reads it as another `T`).
+- with `INCR`: `Option<f64>`
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Option<i64> = client.zadd("respec:sample", [(1.0, "1")]).ch().await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "ZADD")]
     fn zadd(
         &self,

@@ -1,5 +1,21 @@
 pub trait GoldenCommands: Executor {
-    ///`ZRANGEBYSCORE`: Returns members in a sorted set within a range of scores. See [`Zrangebyscore`].
+    /**`ZRANGEBYSCORE`: Returns members in a sorted set within a range of scores. See [`Zrangebyscore`].
+
+**Reply:** `Vec<respec::ByteStr>` by default (`.reply::<T>()` reads it as another `T`).
+- with `WITHSCORES`: `Vec<(respec::ByteStr, f64)>`
+
+# Example
+
+```no_run
+# #[allow(deprecated, unused_imports)]
+# async fn example(client: respec::Client) -> respec::Result<()> {
+use respec::commands::*;
+
+let reply: Vec<respec::ByteStr> = client.zrangebyscore("respec:sample", 1.0, 1.0).await?;
+# let _ = reply;
+# Ok(())
+# }
+```*/
     #[doc(alias = "ZRANGEBYSCORE")]
     #[deprecated(since = "6.2.0", note = "replaced by ZRANGE with the BYSCORE argument")]
     fn zrangebyscore(
