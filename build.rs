@@ -1,15 +1,17 @@
 //! Generates the typed command layer from `commands-spec/` into `OUT_DIR`.
 //!
-//! `RESPEC_SERVER=valkey` in the environment of the build picks the Valkey
-//! specs; the default (or `RESPEC_SERVER=redis`) is Redis. It is a build
-//! setting rather than a cargo feature because it replaces the command set
-//! instead of adding to it.
+//! The command set is Redis's and Valkey's specs merged: every command of
+//! either server, each command and argument knowing which servers have it
+//! since which version, checked at run time against the server a
+//! connection met. `RESPEC_SERVER=redis` or `RESPEC_SERVER=valkey` in the
+//! build's environment generates from one server's specs alone (the tools
+//! compare them that way); users never need it.
 //!
 //! The cargo features `json`, `search`, `timeseries`, `bloom` and
 //! `vectorset` add the commands of those module families (from
 //! `commands-spec/redis/<family>.json`, replies in
 //! `commands-spec/replies/modules.replies`). They are Redis modules: with
-//! the Valkey specs they add nothing.
+//! the Valkey specs alone they add nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -19,13 +21,17 @@ fn main() {
     println!("cargo:rerun-if-env-changed=RESPEC_SERVER");
     println!("cargo::rustc-check-cfg=cfg(respec_valkey)");
     println!("cargo::rustc-check-cfg=cfg(docsrs)");
+    // One command set for Redis and Valkey (each command and argument
+    // knows which servers have it); RESPEC_SERVER=redis or valkey builds
+    // from one server's specs alone, for comparing.
     let flavor = match std::env::var("RESPEC_SERVER").as_deref() {
-        Err(_) | Ok("") | Ok("redis") => respec_codegen::Flavor::Redis,
+        Err(_) | Ok("") | Ok("both") => respec_codegen::Flavor::Both,
+        Ok("redis") => respec_codegen::Flavor::Redis,
         Ok("valkey") => {
             println!("cargo:rustc-cfg=respec_valkey");
             respec_codegen::Flavor::Valkey
         }
-        Ok(other) => panic!("RESPEC_SERVER={other}: expected `redis` or `valkey`"),
+        Ok(other) => panic!("RESPEC_SERVER={other}: expected `redis`, `valkey` or `both`"),
     };
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=commands-spec");
@@ -37,7 +43,7 @@ fn main() {
         .iter()
         .copied()
         .filter(|f| std::env::var_os(format!("CARGO_FEATURE_{}", f.to_ascii_uppercase())).is_some())
-        .filter(|_| flavor == respec_codegen::Flavor::Redis)
+        .filter(|_| flavor != respec_codegen::Flavor::Valkey)
         .collect();
     let result = respec_codegen::load_core(&spec_dir, flavor).and_then(|spec| {
         let modules = respec_codegen::load_modules(&spec_dir, &families)?;

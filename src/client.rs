@@ -332,7 +332,7 @@ impl Client {
         // must not borrow it (large values stay shared, not copied).
         let payload = crate::connection::Payload::encode(cmd);
         let name = cmd.name().to_string();
-        let required = cmd.required_version();
+        let required = cmd.requires();
         let this = self.clone();
         if block != Block::No {
             // Dropping this future drops the pooled connection with the

@@ -27,10 +27,11 @@ pub trait Command {
         self.encode(out)
     }
 
-    /// The oldest server version that understands this command with the
-    /// arguments it carries, as `(major, minor, patch)`; `None` when unknown.
-    fn required_version(&self) -> Option<(u16, u16, u16)> {
-        None
+    /// Which servers understand this command with the arguments it
+    /// carries, and from which version on (Redis and Valkey each:
+    /// [`Requires`](crate::commands::Requires)); any, when unknown.
+    fn requires(&self) -> crate::commands::Requires {
+        crate::commands::Requires::ANY
     }
 
     /// Whether, and for how long, the command may hold its connection
@@ -292,8 +293,8 @@ impl<C: Command + ?Sized> Command for &C {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut crate::resp::encode::SharedParts) {
         (**self).encode_shared(out, parts)
     }
-    fn required_version(&self) -> Option<(u16, u16, u16)> {
-        (**self).required_version()
+    fn requires(&self) -> crate::commands::Requires {
+        (**self).requires()
     }
     fn blocks(&self) -> Block {
         (**self).blocks()

@@ -115,7 +115,7 @@ pub struct Pipeline {
     /// Every command's name, one after another, and where each ends.
     names: String,
     name_ends: Vec<u32>,
-    required: Option<(u16, u16, u16)>,
+    required: crate::commands::Requires,
     atomic: bool,
     /// How long the commands may block in all.
     block: Block,
@@ -194,7 +194,7 @@ impl Pipeline {
         cmd.encode(&mut self.buf);
         self.names.push_str(name);
         self.name_ends.push(self.names.len() as u32);
-        self.required = self.required.max(cmd.required_version());
+        self.required = self.required.max(cmd.requires());
         self
     }
 
@@ -337,7 +337,7 @@ impl Pipeline {
         self.buf.clear();
         self.names.clear();
         self.name_ends.clear();
-        self.required = None;
+        self.required = crate::commands::Requires::ANY;
         self.scripts.clear();
         self.invalid = None;
     }
@@ -358,7 +358,7 @@ impl Pipeline {
     }
 
     /// The newest server version any command needs.
-    pub(crate) fn required_version(&self) -> Option<(u16, u16, u16)> {
+    pub(crate) fn required_version(&self) -> crate::commands::Requires {
         self.required
     }
 

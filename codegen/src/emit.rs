@@ -45,7 +45,7 @@ use quote::{format_ident, quote, ToTokens};
 use crate::docs;
 use crate::naming::{arg_word, method_name, pascal, snake, RESERVED_METHODS};
 use crate::replies::{ReplyEntry, ReplyType};
-use crate::spec::{parse_version, ArgDoc, CommandDoc};
+use crate::spec::{parse_version, ArgDoc, CommandDoc, Has, Servers};
 
 /// A command ready to render: its spec name and docs.
 #[derive(Debug, Clone)]
@@ -80,6 +80,56 @@ fn version_tokens(v: &str) -> Option<TokenStream> {
         let (a, b, c) = (lit(a as i64), lit(b as i64), lit(c as i64));
         quote!((#a, #b, #c))
     })
+}
+
+/// What an argument or command needs of each server, as a `Requires`
+/// expression; `None` when any version of either server has it.
+///
+/// A command a server lacks is refused before sending (`Need::Never`). An
+/// argument one server's spec lacks is not: the two specs sometimes spell
+/// the same words in different shapes (BITCOUNT's `end` and unit, nested in
+/// Valkey's and flat in Redis's), so the call is left to the server, which
+/// answers for itself; only its `since` is checked where its spec has it.
+fn requires_tokens(
+    servers: &Servers,
+    since: &Option<String>,
+    command: bool,
+) -> Option<TokenStream> {
+    if !servers.merged {
+        return since
+            .as_deref()
+            .and_then(version_tokens)
+            .map(|v| quote!(Requires::since(#v)));
+    }
+    let need = |h: &Has| match h {
+        Has::Yes => None,
+        Has::Since(v) => version_tokens(v).map(|v| quote!(Need::Since(#v))),
+        Has::No if command => Some(quote!(Need::Never)),
+        Has::No => None,
+    };
+    let (r, v) = (need(&servers.redis), need(&servers.valkey));
+    if r.is_none() && v.is_none() {
+        return None;
+    }
+    let r = r.unwrap_or(quote!(Need::Any));
+    let v = v.unwrap_or(quote!(Need::Any));
+    Some(quote!(Requires { redis: #r, valkey: #v }))
+}
+
+/// The stricter of two servers' availabilities (for a shared enum's choice
+/// used by several commands).
+fn stricter(a: &Has, b: &Has) -> Has {
+    match (a, b) {
+        (Has::No, _) | (_, Has::No) => Has::No,
+        (Has::Yes, h) | (h, Has::Yes) => h.clone(),
+        (Has::Since(x), Has::Since(y)) => {
+            if parse_version(x) >= parse_version(y) {
+                a.clone()
+            } else {
+                b.clone()
+            }
+        }
+    }
 }
 
 /// An integer literal without a type suffix (`6`, not `6u16`).
@@ -280,10 +330,7 @@ fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Fi
 /// `ArgWriter` named `w`. `v` is an expression of the argument's value type
 /// (by value; references are taken as needed).
 fn write_arg(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> TokenStream {
-    let since = arg
-        .since
-        .as_deref()
-        .and_then(version_tokens)
+    let since = requires_tokens(&arg.servers, &arg.since, false)
         .map(|s| quote!(w.since(#s);))
         .unwrap_or_default();
     let body = write_arg_inner(m, owner, arg, v);
@@ -478,6 +525,11 @@ pub fn shared_enums(cmds: &[Cmd<'_>]) -> Shared {
                 .iter()
                 .filter_map(|a| a.arguments[i].since.clone())
                 .max_by_key(|v| parse_version(v));
+            for a in &args[1..] {
+                let other = &a.arguments[i].servers;
+                c.servers.redis = stricter(&c.servers.redis, &other.redis);
+                c.servers.valkey = stricter(&c.servers.valkey, &other.valkey);
+            }
         }
         shared.by_tokens.insert(key, (name, rep));
     }
@@ -531,10 +583,7 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
         if is_unit(c) {
             variants.push(quote!(#[doc = #doc] #v));
             let t = unit_tokens(c);
-            let since = c
-                .since
-                .as_deref()
-                .and_then(version_tokens)
+            let since = requires_tokens(&c.servers, &c.since, false)
                 .map(|s| quote!(w.since(#s);))
                 .unwrap_or_default();
             arms.push(quote!(Self::#v => { #since #(w.token(#t);)* }));
@@ -805,11 +854,10 @@ struct Gen<'g> {
     example_option: Option<TokenStream>,
 }
 
-/// `self.args.since(v);` for an argument that needs a newer server.
+/// `self.args.since(v);` for an argument that needs a newer server, or
+/// that a server lacks.
 fn since_stmt(arg: &ArgDoc) -> TokenStream {
-    arg.since
-        .as_deref()
-        .and_then(version_tokens)
+    requires_tokens(&arg.servers, &arg.since, false)
         .map(|s| quote!(self.args.since(#s);))
         .unwrap_or_default()
 }
@@ -1718,11 +1766,12 @@ pub fn command(
         .as_deref()
         .and_then(version_tokens)
         .unwrap_or(quote!((1, 0, 0)));
+    let requires = requires_tokens(&doc.servers, &doc.since, true).unwrap_or(quote!(Requires::ANY));
     let struct_doc = docs::command_doc(cmd);
     let deprecated = docs::deprecation(cmd);
     let alias = server_name.clone();
     let n_slots_lit = lit(n_slots as i64);
-    let spec = spec_tokens(cmd, &spec_static, since.clone());
+    let spec = spec_tokens(cmd, &spec_static, since.clone(), requires);
     let fn_doc = format!(
         "`{server_name}`: {} See [`{ty_name}`].",
         docs::clean(doc.summary.as_deref().unwrap_or(""))
@@ -1783,7 +1832,7 @@ pub fn command(
             fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
                 self.args.encode_shared(&[#(#name_parts),*], out, parts)
             }
-            fn required_version(&self) -> Option<Version> { Some(#spec_static.since).max(self.args.required()) }
+            fn requires(&self) -> Requires { #spec_static.requires.max(self.args.required()) }
             fn spec(&self) -> Option<&'static CommandSpec> { Some(&#spec_static) }
             #block_fn
             fn check(&self) -> Result<()> {
@@ -2000,7 +2049,12 @@ fn strs(items: &[String]) -> TokenStream {
     quote!(&[#(#items),*])
 }
 
-fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
+fn spec_tokens(
+    cmd: &Cmd<'_>,
+    name: &Ident,
+    since: TokenStream,
+    requires: TokenStream,
+) -> TokenStream {
     let d = cmd.doc;
     let server_name = cmd.server_name();
     let group = d.group.clone().unwrap_or_default();
@@ -2057,6 +2111,7 @@ fn spec_tokens(cmd: &Cmd<'_>, name: &Ident, since: TokenStream) -> TokenStream {
             name: #server_name,
             group: #group,
             since: #since,
+            requires: #requires,
             arity: #arity,
             flags: #flags,
             acl_categories: #acl,

@@ -156,6 +156,8 @@ pub fn apply(spec: &mut SpecFile, flavor: Flavor) -> Result<(), String> {
     let fixes = match flavor {
         Flavor::Redis => REDIS,
         Flavor::Valkey => VALKEY,
+        // The merged set is built from the two, each fixed on its own.
+        Flavor::Both => &[],
     };
     for (name, fix) in fixes {
         fix(spec).map_err(|e| format!("fix-up `{name}` no longer applies: {e}"))?;

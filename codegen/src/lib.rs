@@ -15,6 +15,7 @@ pub mod fixups;
 pub mod naming;
 pub mod replies;
 pub mod spec;
+pub mod union;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,6 +31,10 @@ pub enum Flavor {
     Redis,
     /// `commands-spec/valkey/core.json`.
     Valkey,
+    /// Both merged ([`union`]): every command of either server, each
+    /// command and argument knowing which servers have it. What the crate
+    /// is built from.
+    Both,
 }
 
 /// One generated file: its name and its formatted source.
@@ -69,6 +74,11 @@ pub fn load_core(spec_dir: &Path, flavor: Flavor) -> Result<SpecFile, String> {
     let file = match flavor {
         Flavor::Redis => spec_dir.join("redis/core.json"),
         Flavor::Valkey => spec_dir.join("valkey/core.json"),
+        Flavor::Both => {
+            let redis = load_core(spec_dir, Flavor::Redis)?;
+            let valkey = load_core(spec_dir, Flavor::Valkey)?;
+            return Ok(union::merge_specs(&redis, &valkey));
+        }
     };
     let mut spec = spec::load(&file)?;
     fixups::apply(&mut spec, flavor)?;
@@ -144,7 +154,8 @@ pub fn load_replies(spec_dir: &Path, flavor: Flavor) -> Result<replies::ReplyTab
         replies::ReplyTable::parse(&text, &format!("commands-spec/replies/{name}"))
     };
     let mut table = read("redis.replies")?;
-    if flavor == Flavor::Valkey {
+    if flavor != Flavor::Redis {
+        // Valkey's table declares only the commands Redis lacks.
         table.overlay(read("valkey.replies")?);
     }
     Ok(table)
@@ -162,7 +173,7 @@ pub fn replies_file_of(flavor: Flavor, group: Option<&str>) -> &'static str {
         return "commands-spec/replies/modules.replies";
     }
     match flavor {
-        Flavor::Redis => "commands-spec/replies/redis.replies",
+        Flavor::Redis | Flavor::Both => "commands-spec/replies/redis.replies",
         Flavor::Valkey => "commands-spec/replies/valkey.replies",
     }
 }
@@ -368,6 +379,7 @@ pub fn generate_with_modules(
             match flavor {
                 Flavor::Redis => "Redis",
                 Flavor::Valkey => "Valkey",
+                Flavor::Both => "Redis and Valkey",
             }
         );
         files.push(GeneratedFile {
@@ -441,10 +453,12 @@ pub fn generate_with_modules(
     let server = match flavor {
         Flavor::Redis => "redis",
         Flavor::Valkey => "valkey",
+        Flavor::Both => "redis+valkey",
     };
     let groups_file = quote! {
-        /// The server whose specs this command layer was generated from
-        /// (`"redis"` or `"valkey"`).
+        /// The servers whose specs this command layer was generated from:
+        /// `"redis+valkey"` (both merged, what the crate is built from),
+        /// or `"redis"` / `"valkey"` for a single-server build.
         pub const SPEC_SERVER: &str = #server;
 
         /// The choices of tokens that several commands share (`GeoUnit`,

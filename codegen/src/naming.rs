@@ -36,6 +36,7 @@ pub const RESERVED_METHODS: &[&str] = &[
     "clone",
     "fmt",
     "required_version",
+    "requires",
     "is_blocking",
     "args",
 ];

@@ -39,6 +39,10 @@ pub struct CommandDoc {
     pub tips: Vec<String>,
     /// Key specs.
     pub key_specs: Vec<KeySpecDoc>,
+    /// Which servers have it, since when (set when the Redis and Valkey
+    /// specs are merged; not in the files).
+    #[serde(skip)]
+    pub servers: Servers,
 }
 
 /// One argument (possibly a `oneof` or `block` with children).
@@ -67,6 +71,37 @@ pub struct ArgDoc {
     pub key_spec_index: Option<usize>,
     /// Children of a `oneof` or `block`.
     pub arguments: Vec<ArgDoc>,
+    /// Which servers have it, since when (set when the Redis and Valkey
+    /// specs are merged; not in the files).
+    #[serde(skip)]
+    pub servers: Servers,
+}
+
+/// Whether one server has a command or argument.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Has {
+    /// It has it (since the version given, if any; else as long as the
+    /// command, or any version).
+    #[default]
+    Yes,
+    /// Since this version.
+    Since(String),
+    /// It does not.
+    No,
+}
+
+/// Which of the servers the specs come from have a command or argument.
+/// The default (both, any version) is what a spec file read alone means:
+/// its own `since` fields say the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Servers {
+    /// Redis.
+    pub redis: Has,
+    /// Valkey.
+    pub valkey: Has,
+    /// Set once the specs are merged: the `since` fields then say nothing
+    /// on their own, these do.
+    pub merged: bool,
 }
 
 impl ArgDoc {

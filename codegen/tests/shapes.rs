@@ -55,7 +55,7 @@ fn signatures(files: &[respec_codegen::GeneratedFile]) -> Vec<(String, String)> 
 
 #[test]
 fn no_method_takes_a_positional_tuple_or_an_option() {
-    for flavor in [Flavor::Redis, Flavor::Valkey] {
+    for flavor in [Flavor::Redis, Flavor::Valkey, Flavor::Both] {
         let files = generated(flavor);
         let mut bad = Vec::new();
         for (name, params) in signatures(&files) {

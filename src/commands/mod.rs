@@ -21,6 +21,6 @@
 
 pub mod support;
 
-pub use support::{CommandSpec, Executor, GeneratedCommand, Value};
+pub use support::{CommandSpec, Executor, GeneratedCommand, Need, Requires, Value};
 
 include!(concat!(env!("OUT_DIR"), "/commands/groups.rs"));

@@ -16,6 +16,78 @@ use crate::resp::Frame;
 /// A server version, `(major, minor, patch)`.
 pub type Version = (u16, u16, u16);
 
+/// What a command or argument needs of one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Need {
+    /// Any version has it.
+    #[default]
+    Any,
+    /// Versions from this one on have it.
+    Since(Version),
+    /// The server does not have it.
+    Never,
+}
+
+impl Need {
+    /// The stricter of two needs.
+    pub const fn max(self, other: Need) -> Need {
+        match (self, other) {
+            (Need::Never, _) | (_, Need::Never) => Need::Never,
+            (Need::Any, n) | (n, Need::Any) => n,
+            (Need::Since(a), Need::Since(b)) => {
+                let later = a.0 > b.0 || (a.0 == b.0 && (a.1 > b.1 || (a.1 == b.1 && a.2 >= b.2)));
+                Need::Since(if later { a } else { b })
+            }
+        }
+    }
+}
+
+/// What a command, with the arguments it carries, needs of each server the
+/// command layer knows: one build serves Redis and Valkey, and the
+/// executors check the need of the server the connection met (its `HELLO`
+/// or `INFO` says which) before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Requires {
+    /// Of Redis (and of servers that call themselves something else).
+    pub redis: Need,
+    /// Of Valkey.
+    pub valkey: Need,
+}
+
+impl Requires {
+    /// Any version of either server.
+    pub const ANY: Requires = Requires {
+        redis: Need::Any,
+        valkey: Need::Any,
+    };
+
+    /// Version `v` of either server.
+    pub const fn since(v: Version) -> Requires {
+        Requires {
+            redis: Need::Since(v),
+            valkey: Need::Since(v),
+        }
+    }
+
+    /// The stricter of two requirements, server by server.
+    pub const fn max(self, other: Requires) -> Requires {
+        Requires {
+            redis: self.redis.max(other.redis),
+            valkey: self.valkey.max(other.valkey),
+        }
+    }
+
+    /// The need of the server that calls itself `server` (`"redis"`,
+    /// `"valkey"`; anything else is taken for Redis).
+    pub fn of(&self, server: &str) -> Need {
+        if server.eq_ignore_ascii_case("valkey") {
+            self.valkey
+        } else {
+            self.redis
+        }
+    }
+}
+
 /// The facts the server's spec gives about one command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandSpec {
@@ -23,8 +95,11 @@ pub struct CommandSpec {
     pub name: &'static str,
     /// The group (`"string"`, `"sorted-set"`, ...).
     pub group: &'static str,
-    /// The version that introduced the command.
+    /// The version that introduced the command (on Redis when Redis has
+    /// it, else on Valkey).
     pub since: Version,
+    /// What the command needs of each server: which have it, since when.
+    pub requires: Requires,
     /// The arity: positive for exactly that many arguments (the name
     /// included), negative for at least that many.
     pub arity: i64,
@@ -426,7 +501,7 @@ pub struct ArgWriter<'a> {
     buf: &'a mut BytesMut,
     parts: &'a mut SharedParts,
     argc: u32,
-    required: Option<Version>,
+    required: Requires,
 }
 
 impl ArgWriter<'_> {
@@ -462,10 +537,10 @@ impl ArgWriter<'_> {
         self
     }
 
-    /// Records that what is being written needs server version `v`.
+    /// Records what the argument being written needs of each server.
     #[inline]
-    pub fn since(&mut self, v: Version) -> &mut Self {
-        self.required = self.required.max(Some(v));
+    pub fn since(&mut self, v: Requires) -> &mut Self {
+        self.required = self.required.max(v);
         self
     }
 
@@ -497,7 +572,7 @@ pub struct Args<const N: usize> {
     /// the span of its slot).
     parts: SharedParts,
     spans: [Span; N],
-    required: Option<Version>,
+    required: Requires,
     error: Option<&'static str>,
 }
 
@@ -507,7 +582,7 @@ impl<const N: usize> Default for Args<N> {
             buf: BytesMut::new(),
             parts: SharedParts::new(),
             spans: [Span::default(); N],
-            required: None,
+            required: Requires::ANY,
             error: None,
         }
     }
@@ -530,7 +605,7 @@ impl<const N: usize> Args<N> {
             buf: &mut self.buf,
             parts: &mut self.parts,
             argc: 0,
-            required: None,
+            required: Requires::ANY,
         };
         write(&mut w);
         let (argc, required) = (w.argc, w.required);
@@ -599,7 +674,7 @@ impl<const N: usize> Args<N> {
             buf: &mut self.buf,
             parts: &mut self.parts,
             argc: 0,
-            required: None,
+            required: Requires::ANY,
         };
         write(&mut w);
         let (argc, required) = (w.argc, w.required);
@@ -618,10 +693,10 @@ impl<const N: usize> Args<N> {
         self.spans[slot].set
     }
 
-    /// Records that the arguments used need at least `v`.
+    /// Records what an argument used needs of each server.
     #[inline]
-    pub fn since(&mut self, v: Version) {
-        self.required = self.required.max(Some(v));
+    pub fn since(&mut self, v: Requires) {
+        self.required = self.required.max(v);
     }
 
     /// Records an input error, reported (with nothing sent) when the
@@ -630,8 +705,8 @@ impl<const N: usize> Args<N> {
         self.error.get_or_insert(message);
     }
 
-    /// The newest server version the arguments used need.
-    pub fn required(&self) -> Option<Version> {
+    /// What the arguments used need of each server.
+    pub fn required(&self) -> Requires {
         self.required
     }
 

@@ -30,6 +30,7 @@
 //! still queued) gets the error and the driver ends; the handle then reports
 //! [`Connection::is_closed`].
 
+use crate::commands::{Need, Requires};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
@@ -734,30 +735,37 @@ pub(crate) fn commands_in(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The server flavour whose specs the command layer was generated from.
-use crate::commands::SPEC_SERVER;
-
-/// Refuses, without sending it, a command newer than the connected server.
+/// Refuses, without sending it, a command newer than the connected server,
+/// or one (or an argument of one) that the server does not have.
 pub(crate) fn check_version<C: Command + ?Sized>(cmd: &C, info: &ServerInfo) -> Result<()> {
     cmd.check()?;
-    check_required(cmd.required_version(), cmd.name(), info)
+    check_required(cmd.requires(), cmd.name(), info)
 }
 
 /// [`check_version`] from the parts of a command.
-pub(crate) fn check_required(
-    required: Option<(u16, u16, u16)>,
-    name: &str,
-    info: &ServerInfo,
-) -> Result<()> {
-    match required {
-        Some(need)
-            if info.server == SPEC_SERVER && info.version != (0, 0, 0) && need > info.version =>
-        {
+pub(crate) fn check_required(required: Requires, name: &str, info: &ServerInfo) -> Result<()> {
+    if info.server.is_empty() {
+        // Neither HELLO nor INFO said which server this is.
+        return Ok(());
+    }
+    let (x, y, z) = info.version;
+    match required.of(&info.server) {
+        Need::Never => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "{} {x}.{y}.{z} does not have this command, or one of the arguments given",
+                info.server
+            ),
+        )
+        .for_command(name)),
+        Need::Since(need) if info.version != (0, 0, 0) && need > info.version => {
             let (a, b, c) = need;
-            let (x, y, z) = info.version;
             Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("needs {SPEC_SERVER} {a}.{b}.{c} or newer; the server is {x}.{y}.{z}"),
+                format!(
+                    "needs {} {a}.{b}.{c} or newer; the server is {x}.{y}.{z}",
+                    info.server
+                ),
             )
             .for_command(name))
         }

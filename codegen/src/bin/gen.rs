@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let mut flavor = respec_codegen::Flavor::Redis;
+    let mut flavor = respec_codegen::Flavor::Both;
     let mut dir = None;
     let mut modules = false;
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--valkey" => flavor = respec_codegen::Flavor::Valkey,
             "--redis" => flavor = respec_codegen::Flavor::Redis,
+            "--both" => flavor = respec_codegen::Flavor::Both,
             "--modules" => modules = true,
             _ if dir.is_none() && !a.starts_with('-') => dir = Some(PathBuf::from(a)),
             _ => {
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = dir.unwrap_or_else(|| root.join("generated"));
     let spec_dir = root.join("commands-spec");
-    let families: &[&str] = if modules && flavor == respec_codegen::Flavor::Redis {
+    let families: &[&str] = if modules && flavor != respec_codegen::Flavor::Valkey {
         respec_codegen::MODULES
     } else {
         &[]

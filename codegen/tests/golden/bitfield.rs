@@ -55,6 +55,7 @@ pub static BITFIELD_SPEC: CommandSpec = CommandSpec {
     name: "BITFIELD",
     group: "bitmap",
     since: (3, 2, 0),
+    requires: Requires::since((3, 2, 0)),
     arity: -2,
     flags: &["write", "denyoom"],
     acl_categories: &["@write", "@bitmap", "@slow"],
@@ -195,8 +196,8 @@ impl<E, R> Command for Bitfield<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["BITFIELD"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(BITFIELD_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        BITFIELD_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&BITFIELD_SPEC)

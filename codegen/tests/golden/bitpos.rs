@@ -60,6 +60,7 @@ pub static BITPOS_SPEC: CommandSpec = CommandSpec {
     name: "BITPOS",
     group: "bitmap",
     since: (2, 8, 7),
+    requires: Requires::since((2, 8, 7)),
     arity: -3,
     flags: &["readonly"],
     acl_categories: &["@read", "@bitmap", "@slow"],
@@ -141,7 +142,7 @@ impl<E, R> Bitpos<E, R> {
 
 Sets it from a [`BitUnit`] value; the shorthand methods set one choice each.*/
     pub fn unit(mut self, value: BitUnit) -> Self {
-        self.args.since((7, 0, 0));
+        self.args.since(Requires::since((7, 0, 0)));
         self.args
             .set(
                 6,
@@ -154,7 +155,7 @@ Sets it from a [`BitUnit`] value; the shorthand methods set one choice each.*/
     ///`BYTE`
     #[allow(clippy::too_many_arguments)]
     pub fn byte(mut self) -> Self {
-        self.args.since((7, 0, 0));
+        self.args.since(Requires::since((7, 0, 0)));
         let value = BitUnit::Byte;
         self.args
             .set(
@@ -168,7 +169,7 @@ Sets it from a [`BitUnit`] value; the shorthand methods set one choice each.*/
     ///`BIT`
     #[allow(clippy::too_many_arguments)]
     pub fn bit(mut self) -> Self {
-        self.args.since((7, 0, 0));
+        self.args.since(Requires::since((7, 0, 0)));
         let value = BitUnit::Bit;
         self.args
             .set(
@@ -198,8 +199,8 @@ impl<E, R> Command for Bitpos<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["BITPOS"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(BITPOS_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        BITPOS_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&BITPOS_SPEC)

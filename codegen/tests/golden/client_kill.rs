@@ -68,6 +68,7 @@ pub static CLIENT_KILL_SPEC: CommandSpec = CommandSpec {
     name: "CLIENT KILL",
     group: "connection",
     since: (2, 4, 0),
+    requires: Requires::since((2, 4, 0)),
     arity: -3,
     flags: &["admin", "noscript", "loading", "stale"],
     acl_categories: &["@admin", "@slow", "@dangerous", "@connection"],
@@ -121,8 +122,8 @@ impl<E, R> Command for ClientKill<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["CLIENT", "KILL"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(CLIENT_KILL_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        CLIENT_KILL_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&CLIENT_KILL_SPEC)
@@ -174,14 +175,14 @@ impl WriteArgs for ClientKillFilterNewFormatClientType {
                 w.token("NORMAL");
             }
             Self::Master => {
-                w.since((3, 2, 0));
+                w.since(Requires::since((3, 2, 0)));
                 w.token("MASTER");
             }
             Self::Slave => {
                 w.token("SLAVE");
             }
             Self::Replica => {
-                w.since((5, 0, 0));
+                w.since(Requires::since((5, 0, 0)));
                 w.token("REPLICA");
             }
             Self::Pubsub => {
@@ -213,12 +214,12 @@ impl WriteArgs for ClientKillFilterNewFormat {
     fn write_args(&self, w: &mut ArgWriter<'_>) {
         match self {
             Self::ClientId(x) => {
-                w.since((2, 8, 12));
+                w.since(Requires::since((2, 8, 12)));
                 w.token("ID");
                 w.arg_owned(x);
             }
             Self::ClientType(x) => {
-                w.since((2, 8, 12));
+                w.since(Requires::since((2, 8, 12)));
                 w.token("TYPE");
                 w.value(&x);
             }
@@ -231,7 +232,7 @@ impl WriteArgs for ClientKillFilterNewFormat {
                 w.arg_owned(x);
             }
             Self::Laddr(x) => {
-                w.since((6, 2, 0));
+                w.since(Requires::since((6, 2, 0)));
                 w.token("LADDR");
                 w.arg_owned(x);
             }
@@ -240,7 +241,7 @@ impl WriteArgs for ClientKillFilterNewFormat {
                 w.value(&x);
             }
             Self::Maxage(x) => {
-                w.since((7, 4, 0));
+                w.since(Requires::since((7, 4, 0)));
                 w.token("MAXAGE");
                 w.arg_owned(x);
             }

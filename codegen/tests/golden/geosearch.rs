@@ -83,6 +83,7 @@ pub static GEOSEARCH_SPEC: CommandSpec = CommandSpec {
     name: "GEOSEARCH",
     group: "geo",
     since: (6, 2, 0),
+    requires: Requires::since((6, 2, 0)),
     arity: -7,
     flags: &["readonly"],
     acl_categories: &["@read", "@geo", "@slow"],
@@ -274,8 +275,8 @@ impl<E, R> Command for Geosearch<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["GEOSEARCH"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(GEOSEARCH_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        GEOSEARCH_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&GEOSEARCH_SPEC)

@@ -58,6 +58,7 @@ pub static HRANDFIELD_SPEC: CommandSpec = CommandSpec {
     name: "HRANDFIELD",
     group: "hash",
     since: (6, 2, 0),
+    requires: Requires::since((6, 2, 0)),
     arity: -2,
     flags: &["readonly"],
     acl_categories: &["@read", "@hash", "@slow"],
@@ -153,8 +154,8 @@ impl<E, R> Command for Hrandfield<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["HRANDFIELD"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(HRANDFIELD_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        HRANDFIELD_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&HRANDFIELD_SPEC)

@@ -74,6 +74,7 @@ pub static LMOVE_SPEC: CommandSpec = CommandSpec {
     name: "LMOVE",
     group: "list",
     since: (6, 2, 0),
+    requires: Requires::since((6, 2, 0)),
     arity: 5,
     flags: &["write", "denyoom"],
     acl_categories: &["@write", "@list", "@slow"],
@@ -178,8 +179,8 @@ impl<E, R> Command for Lmove<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["LMOVE"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(LMOVE_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        LMOVE_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&LMOVE_SPEC)

@@ -69,6 +69,7 @@ pub static SET_SPEC: CommandSpec = CommandSpec {
     name: "SET",
     group: "string",
     since: (1, 0, 0),
+    requires: Requires::since((1, 0, 0)),
     arity: -3,
     flags: &["write", "denyoom"],
     acl_categories: &["@write", "@string", "@slow"],
@@ -124,7 +125,7 @@ impl<E, R> Set<E, R> {
 
 Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     pub fn condition(mut self, value: Condition) -> Self {
-        self.args.since((2, 6, 12));
+        self.args.since(Requires::since((2, 6, 12)));
         self.args
             .set(
                 2,
@@ -137,7 +138,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     ///`NX`
     #[allow(clippy::too_many_arguments)]
     pub fn nx(mut self) -> Set<E, bool> {
-        self.args.since((2, 6, 12));
+        self.args.since(Requires::since((2, 6, 12)));
         let value = Condition::Nx;
         self.args
             .set(
@@ -155,7 +156,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     ///`XX`
     #[allow(clippy::too_many_arguments)]
     pub fn xx(mut self) -> Set<E, bool> {
-        self.args.since((2, 6, 12));
+        self.args.since(Requires::since((2, 6, 12)));
         let value = Condition::Xx;
         self.args
             .set(
@@ -172,7 +173,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     }
     ///`[GET]` (since 6.2.0)
     pub fn get(mut self) -> Set<E, Option<crate::ByteStr>> {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 3,
@@ -283,8 +284,8 @@ impl<E, R> Command for Set<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["SET"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(SET_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        SET_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&SET_SPEC)
@@ -333,27 +334,27 @@ impl WriteArgs for SetExpiration {
     fn write_args(&self, w: &mut ArgWriter<'_>) {
         match self {
             Self::Seconds(x) => {
-                w.since((2, 6, 12));
+                w.since(Requires::since((2, 6, 12)));
                 w.token("EX");
                 w.arg_owned(x);
             }
             Self::Milliseconds(x) => {
-                w.since((2, 6, 12));
+                w.since(Requires::since((2, 6, 12)));
                 w.token("PX");
                 w.arg_owned(x);
             }
             Self::UnixTimeSeconds(x) => {
-                w.since((6, 2, 0));
+                w.since(Requires::since((6, 2, 0)));
                 w.token("EXAT");
                 w.arg_owned(x);
             }
             Self::UnixTimeMilliseconds(x) => {
-                w.since((6, 2, 0));
+                w.since(Requires::since((6, 2, 0)));
                 w.token("PXAT");
                 w.arg_owned(x);
             }
             Self::Keepttl => {
-                w.since((6, 0, 0));
+                w.since(Requires::since((6, 0, 0)));
                 w.token("KEEPTTL");
             }
         }

@@ -75,6 +75,7 @@ pub static XADD_SPEC: CommandSpec = CommandSpec {
     name: "XADD",
     group: "stream",
     since: (5, 0, 0),
+    requires: Requires::since((5, 0, 0)),
     arity: -5,
     flags: &["write", "denyoom", "fast"],
     acl_categories: &["@write", "@stream", "@fast"],
@@ -155,7 +156,7 @@ impl<E> Xadd<E> {
 impl<E, R> Xadd<E, R> {
     ///`[NOMKSTREAM]` (since 6.2.0)
     pub fn nomkstream(mut self) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 1,
@@ -237,7 +238,7 @@ Sets it from a [`RefPolicy`] value; the shorthand methods set one choice each.*/
     }
     ///`MINID threshold`: `MINID` (since 6.2.0)
     pub fn minid(mut self, threshold: impl ToArg) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 4,
@@ -295,12 +296,12 @@ Sets it from a [`TrimOperator`] value; the shorthand methods set one choice each
     }
     ///`[LIMIT count]` (since 6.2.0)
     pub fn limit(mut self, count: i64) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 7,
                 |w| {
-                    w.since((6, 2, 0));
+                    w.since(Requires::since((6, 2, 0)));
                     w.token("LIMIT");
                     w.arg_owned(count);
                 },
@@ -326,8 +327,8 @@ impl<E, R> Command for Xadd<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["XADD"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(XADD_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        XADD_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&XADD_SPEC)

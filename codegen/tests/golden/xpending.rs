@@ -62,6 +62,7 @@ pub static XPENDING_SPEC: CommandSpec = CommandSpec {
     name: "XPENDING",
     group: "stream",
     since: (5, 0, 0),
+    requires: Requires::since((5, 0, 0)),
     arity: -3,
     flags: &["readonly"],
     acl_categories: &["@read", "@stream", "@slow"],
@@ -154,12 +155,12 @@ impl<E, R> Xpending<E, R> {
         mut self,
         min_idle_time: i64,
     ) -> Xpending<E, Vec<crate::records::PendingEntry>> {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 3,
                 |w| {
-                    w.since((6, 2, 0));
+                    w.since(Requires::since((6, 2, 0)));
                     w.token("IDLE");
                     w.arg_owned(min_idle_time);
                 },
@@ -207,8 +208,8 @@ impl<E, R> Command for Xpending<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["XPENDING"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(XPENDING_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        XPENDING_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&XPENDING_SPEC)

@@ -72,6 +72,7 @@ pub static XREADGROUP_SPEC: CommandSpec = CommandSpec {
     name: "XREADGROUP",
     group: "stream",
     since: (5, 0, 0),
+    requires: Requires::since((5, 0, 0)),
     arity: -7,
     flags: &["write", "blocking", "movablekeys"],
     acl_categories: &["@write", "@stream", "@slow", "@blocking"],
@@ -209,8 +210,8 @@ impl<E, R> Command for Xreadgroup<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["XREADGROUP"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(XREADGROUP_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        XREADGROUP_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&XREADGROUP_SPEC)

@@ -61,6 +61,7 @@ pub static XTRIM_SPEC: CommandSpec = CommandSpec {
     name: "XTRIM",
     group: "stream",
     since: (5, 0, 0),
+    requires: Requires::since((5, 0, 0)),
     arity: -4,
     flags: &["write"],
     acl_categories: &["@write", "@stream", "@slow"],
@@ -125,7 +126,7 @@ impl<E, R> Xtrim<E, R> {
     }
     ///`MINID threshold`: `MINID` (since 6.2.0)
     pub fn minid(mut self, threshold: impl ToArg) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 2,
@@ -183,12 +184,12 @@ Sets it from a [`TrimOperator`] value; the shorthand methods set one choice each
     }
     ///`[LIMIT count]` (since 6.2.0)
     pub fn limit(mut self, count: i64) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 5,
                 |w| {
-                    w.since((6, 2, 0));
+                    w.since(Requires::since((6, 2, 0)));
                     w.token("LIMIT");
                     w.arg_owned(count);
                 },
@@ -266,8 +267,8 @@ impl<E, R> Command for Xtrim<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["XTRIM"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(XTRIM_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        XTRIM_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&XTRIM_SPEC)

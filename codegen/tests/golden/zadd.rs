@@ -70,6 +70,7 @@ pub static ZADD_SPEC: CommandSpec = CommandSpec {
     name: "ZADD",
     group: "sorted-set",
     since: (1, 2, 0),
+    requires: Requires::since((1, 2, 0)),
     arity: -4,
     flags: &["write", "denyoom", "fast"],
     acl_categories: &["@write", "@sortedset", "@fast"],
@@ -143,7 +144,7 @@ impl<E, R> Zadd<E, R> {
 
 Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     pub fn condition(mut self, value: Condition) -> Self {
-        self.args.since((3, 0, 2));
+        self.args.since(Requires::since((3, 0, 2)));
         self.args
             .set(
                 1,
@@ -156,7 +157,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     ///`NX`
     #[allow(clippy::too_many_arguments)]
     pub fn nx(mut self) -> Self {
-        self.args.since((3, 0, 2));
+        self.args.since(Requires::since((3, 0, 2)));
         let value = Condition::Nx;
         self.args
             .set(
@@ -170,7 +171,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
     ///`XX`
     #[allow(clippy::too_many_arguments)]
     pub fn xx(mut self) -> Self {
-        self.args.since((3, 0, 2));
+        self.args.since(Requires::since((3, 0, 2)));
         let value = Condition::Xx;
         self.args
             .set(
@@ -185,7 +186,7 @@ Sets it from a [`Condition`] value; the shorthand methods set one choice each.*/
 
 Sets it from a [`Comparison`] value; the shorthand methods set one choice each.*/
     pub fn comparison(mut self, value: Comparison) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         self.args
             .set(
                 2,
@@ -198,7 +199,7 @@ Sets it from a [`Comparison`] value; the shorthand methods set one choice each.*
     ///`GT`
     #[allow(clippy::too_many_arguments)]
     pub fn gt(mut self) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         let value = Comparison::Gt;
         self.args
             .set(
@@ -212,7 +213,7 @@ Sets it from a [`Comparison`] value; the shorthand methods set one choice each.*
     ///`LT`
     #[allow(clippy::too_many_arguments)]
     pub fn lt(mut self) -> Self {
-        self.args.since((6, 2, 0));
+        self.args.since(Requires::since((6, 2, 0)));
         let value = Comparison::Lt;
         self.args
             .set(
@@ -225,7 +226,7 @@ Sets it from a [`Comparison`] value; the shorthand methods set one choice each.*
     }
     ///`[CH]` (since 3.0.2)
     pub fn ch(mut self) -> Self {
-        self.args.since((3, 0, 2));
+        self.args.since(Requires::since((3, 0, 2)));
         self.args
             .set(
                 3,
@@ -237,7 +238,7 @@ Sets it from a [`Comparison`] value; the shorthand methods set one choice each.*
     }
     ///`[INCR]` (since 3.0.2)
     pub fn incr(mut self) -> Zadd<E, Option<f64>> {
-        self.args.since((3, 0, 2));
+        self.args.since(Requires::since((3, 0, 2)));
         self.args
             .set(
                 4,
@@ -270,8 +271,8 @@ impl<E, R> Command for Zadd<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["ZADD"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(ZADD_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        ZADD_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&ZADD_SPEC)

@@ -76,6 +76,7 @@ pub static ZRANGEBYSCORE_SPEC: CommandSpec = CommandSpec {
     name: "ZRANGEBYSCORE",
     group: "sorted-set",
     since: (1, 0, 5),
+    requires: Requires::since((1, 0, 5)),
     arity: -4,
     flags: &["readonly"],
     acl_categories: &["@read", "@sortedset", "@slow"],
@@ -149,7 +150,7 @@ impl<E> Zrangebyscore<E> {
 impl<E, R> Zrangebyscore<E, R> {
     ///`[WITHSCORES]` (since 2.0.0)
     pub fn withscores(mut self) -> Zrangebyscore<E, Vec<(crate::ByteStr, f64)>> {
-        self.args.since((2, 0, 0));
+        self.args.since(Requires::since((2, 0, 0)));
         self.args
             .set(
                 3,
@@ -200,8 +201,8 @@ impl<E, R> Command for Zrangebyscore<E, R> {
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
         self.args.encode_shared(&["ZRANGEBYSCORE"], out, parts)
     }
-    fn required_version(&self) -> Option<Version> {
-        Some(ZRANGEBYSCORE_SPEC.since).max(self.args.required())
+    fn requires(&self) -> Requires {
+        ZRANGEBYSCORE_SPEC.requires.max(self.args.required())
     }
     fn spec(&self) -> Option<&'static CommandSpec> {
         Some(&ZRANGEBYSCORE_SPEC)
