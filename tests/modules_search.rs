@@ -51,12 +51,24 @@ const RUN: &[&str] = &[
 /// Not called here: `tests/commands.rs` sends a representative call of each
 /// (all but FT.DEBUG DUMP_PHONETIC_HASH, which crashes Search 2.10).
 const NOT_RUN: &[(&str, &str)] = &[
-    ("FT.ALTER", "schema change: argument shape checked in tests/commands.rs"),
-    ("FT.PROFILE", "reply kept as the protocol-independent `Reply` (a profile tree)"),
+    (
+        "FT.ALTER",
+        "schema change: argument shape checked in tests/commands.rs",
+    ),
+    (
+        "FT.PROFILE",
+        "reply kept as the protocol-independent `Reply` (a profile tree)",
+    ),
     ("FT.CONFIG SET / HELP", "changes server-wide settings"),
-    ("FT.ADD, FT.SAFEADD, FT.DEL, FT.GET, FT.MGET, FT.DROP", "deprecated 1.x document API"),
+    (
+        "FT.ADD, FT.SAFEADD, FT.DEL, FT.GET, FT.MGET, FT.DROP",
+        "deprecated 1.x document API",
+    ),
     ("FT.SYNADD", "deprecated, replaced by FT.SYNUPDATE"),
-    ("FT._* (ALIASADDIFNX, CREATEIFNX, ...)", "internal coordinator commands"),
+    (
+        "FT._* (ALIASADDIFNX, CREATEIFNX, ...)",
+        "internal coordinator commands",
+    ),
     ("FT.DEBUG *", "developer commands"),
 ];
 
@@ -92,7 +104,13 @@ fn field(
     name: &str,
     ty: FtCreateFieldFieldType,
     sortable: bool,
-) -> (&str, Option<Value>, FtCreateFieldFieldType, Option<bool>, bool) {
+) -> (
+    &str,
+    Option<Value>,
+    FtCreateFieldFieldType,
+    Option<bool>,
+    bool,
+) {
     (name, None, ty, sortable.then_some(false), false)
 }
 
@@ -180,11 +198,7 @@ async fn run(client: &Client) -> respec::Result<Seen> {
         rest.push(batch);
     }
     // A cursor given up before its end.
-    let open = client
-        .ft_aggregate("idx", "*")
-        .cursor()
-        .count(1)
-        .await?;
+    let open = client.ft_aggregate("idx", "*").cursor().count(1).await?;
     assert!(!open.is_done());
     client.ft_cursor_del("idx", open.cursor).await?;
 
@@ -213,10 +227,7 @@ async fn run(client: &Client) -> respec::Result<Seen> {
             .desc()
             .withsortkeys()
             .await?,
-        payloads: client
-            .ft_search("idx", "goodbye")
-            .withpayloads()
-            .await?,
+        payloads: client.ft_search("idx", "goodbye").withpayloads().await?,
         filtered: client
             .ft_search("idx", "@price:[15 +inf]")
             .sortby("price")
@@ -235,7 +246,12 @@ async fn run(client: &Client) -> respec::Result<Seen> {
                 ["@tags"],
                 Some(vec![
                     ("COUNT".into(), 0, None, Some("n".into())),
-                    ("SUM".into(), 1, Some(vec!["@price".into()]), Some("total".into())),
+                    (
+                        "SUM".into(),
+                        1,
+                        Some(vec!["@price".into()]),
+                        Some("total".into()),
+                    ),
                 ]),
             )
             .sortby(2)
@@ -250,7 +266,11 @@ async fn run(client: &Client) -> respec::Result<Seen> {
         dict: client.ft_dictdump("dict").await?.into_iter().collect(),
         syn: client.ft_syndump("idx").await?,
         tags: {
-            let mut t: Vec<ByteStr> = client.ft_tagvals("idx", "tags").await?.into_iter().collect();
+            let mut t: Vec<ByteStr> = client
+                .ft_tagvals("idx", "tags")
+                .await?
+                .into_iter()
+                .collect();
             t.sort();
             t
         },
@@ -267,10 +287,7 @@ async fn run(client: &Client) -> respec::Result<Seen> {
 }
 
 fn ids<const L: u8>(r: &SearchResults<L>) -> Vec<&str> {
-    r.documents
-        .iter()
-        .map(|d| d.id.as_str().unwrap())
-        .collect()
+    r.documents.iter().map(|d| d.id.as_str().unwrap()).collect()
 }
 
 #[tokio::test]
@@ -298,7 +315,11 @@ async fn search_reads_the_same_in_both_protocols() {
     assert_eq!(ids(&s.ids), ["doc:1", "doc:3"]);
     assert!(s.ids.documents.iter().all(|d| d.fields.is_empty()));
     assert_eq!(ids(&s.scored_ids), ["doc:1", "doc:3"]);
-    assert!(s.scored_ids.documents.iter().all(|d| d.score.is_some() && d.fields.is_empty()));
+    assert!(s
+        .scored_ids
+        .documents
+        .iter()
+        .all(|d| d.score.is_some() && d.fields.is_empty()));
     assert_eq!(ids(&s.sortkeys), ["doc:4", "doc:2", "doc:1"]);
     assert_eq!(s.sortkeys.documents[0].sort_key.as_ref().unwrap(), "#40");
     assert_eq!(ids(&s.payloads), ["doc:3"]);
@@ -342,7 +363,10 @@ async fn search_reads_the_same_in_both_protocols() {
         .iter()
         .map(|a| (a.attribute.as_str().unwrap(), a.kind.as_str()))
         .collect();
-    assert_eq!(attrs, [("title", "TEXT"), ("price", "NUMERIC"), ("tags", "TAG")]);
+    assert_eq!(
+        attrs,
+        [("title", "TEXT"), ("price", "NUMERIC"), ("tags", "TAG")]
+    );
     assert!(info.attributes[0].flags.contains("SORTABLE"));
     assert_eq!(info.attributes[0].options["WEIGHT"], "2");
     assert_eq!(info.attributes[2].options["SEPARATOR"], ",");
@@ -352,7 +376,12 @@ async fn search_reads_the_same_in_both_protocols() {
     // The rest.
     assert!(s.explain.as_str().unwrap().contains("NUMERIC"));
     assert!(!s.explaincli.is_empty());
-    let terms: Vec<&str> = s.spell.terms.iter().map(|t| t.term.as_str().unwrap()).collect();
+    let terms: Vec<&str> = s
+        .spell
+        .terms
+        .iter()
+        .map(|t| t.term.as_str().unwrap())
+        .collect();
     assert_eq!(terms, ["helo", "wrld"]);
     assert_eq!(s.spell.terms[0].suggestions[0].0, "hello");
     assert_eq!(s.spell.terms[1].suggestions[0].0, "world");
@@ -381,27 +410,29 @@ async fn search_reads_the_same_in_both_protocols() {
             cursors,
             format!(
                 "{:?}",
-                ((
-                    &s.hello,
-                    &s.scored,
-                    &s.ids,
-                    &s.scored_ids,
-                    &s.sortkeys,
-                    &s.payloads,
-                    &s.filtered,
-                    &s.tagged,
-                    &s.grouped,
-                ),
                 (
-                    &s.explain,
-                    &s.explaincli,
-                    &s.spell,
-                    &s.dict,
-                    &s.tags,
-                    &s.list,
-                    &s.sugg,
-                    &s.counts
-                ))
+                    (
+                        &s.hello,
+                        &s.scored,
+                        &s.ids,
+                        &s.scored_ids,
+                        &s.sortkeys,
+                        &s.payloads,
+                        &s.filtered,
+                        &s.tagged,
+                        &s.grouped,
+                    ),
+                    (
+                        &s.explain,
+                        &s.explaincli,
+                        &s.spell,
+                        &s.dict,
+                        &s.tags,
+                        &s.list,
+                        &s.sugg,
+                        &s.counts
+                    )
+                )
             ),
         )
     };

@@ -450,9 +450,7 @@ impl FromResp for IndexDefinition {
             key_type: f.take("key_type")?,
             prefixes: super::list(f.remove("prefixes").unwrap_or(Frame::Null))?,
             filter: f.take("filter")?,
-            default_score: f
-                .take::<Option<f64>>("default_score")?
-                .unwrap_or(1.0),
+            default_score: f.take::<Option<f64>>("default_score")?.unwrap_or(1.0),
             extra: f.rest()?,
         })
     }

@@ -163,7 +163,10 @@ macro_rules! series_from_resp {
             fn from_flat(items: &mut std::vec::IntoIter<Frame>) -> Result<Self> {
                 match (items.next(), items.next()) {
                     (Some(k), Some(v)) => <$t>::read(Some(k), v),
-                    _ => Err(Error::new(ErrorKind::Conversion, "a series without its data")),
+                    _ => Err(Error::new(
+                        ErrorKind::Conversion,
+                        "a series without its data",
+                    )),
                 }
             }
         }
