@@ -26,6 +26,16 @@ use crate::reply::{conversion_error, FromResp};
 use crate::resp::Frame;
 use crate::ByteStr;
 
+// The records of the Search and TimeSeries modules, each behind its feature.
+#[cfg(feature = "search")]
+mod search;
+#[cfg(feature = "search")]
+pub use search::*;
+#[cfg(feature = "timeseries")]
+mod timeseries;
+#[cfg(feature = "timeseries")]
+pub use timeseries::*;
+
 // ---------------------------------------------------------------------------
 // A protocol-independent value.
 

@@ -268,6 +268,70 @@ pub const NAMED: &[(&str, &str, &str)] = &[
         "crate::records::VectorMatches",
         "VSIM WITHSCORES WITHATTRIBS",
     ),
+    // RediSearch (feature `search`).
+    (
+        "search_results",
+        "crate::records::SearchResults",
+        "FT.SEARCH: the total and the documents with their fields",
+    ),
+    (
+        "search_results_scores",
+        "crate::records::SearchResults<{ crate::records::SearchLayout::WITHSCORES }>",
+        "FT.SEARCH WITHSCORES",
+    ),
+    (
+        "search_results_payloads",
+        "crate::records::SearchResults<{ crate::records::SearchLayout::WITHPAYLOADS }>",
+        "FT.SEARCH WITHPAYLOADS",
+    ),
+    (
+        "search_results_sortkeys",
+        "crate::records::SearchResults<{ crate::records::SearchLayout::WITHSORTKEYS }>",
+        "FT.SEARCH WITHSORTKEYS",
+    ),
+    (
+        "search_ids",
+        "crate::records::SearchResults<{ crate::records::SearchLayout::NOCONTENT }>",
+        "FT.SEARCH NOCONTENT: the total and the document ids",
+    ),
+    (
+        "aggregate_results",
+        "crate::records::AggregateResults",
+        "FT.AGGREGATE: the rows",
+    ),
+    (
+        "aggregate_cursor",
+        "crate::records::AggregateCursor",
+        "FT.AGGREGATE WITHCURSOR and FT.CURSOR READ: rows and the cursor",
+    ),
+    ("spellcheck", "crate::records::Spellcheck", "FT.SPELLCHECK"),
+    (
+        "search_index_info",
+        "crate::records::SearchIndexInfo",
+        "FT.INFO",
+    ),
+    // RedisTimeSeries (feature `timeseries`).
+    (
+        "sample",
+        "crate::records::Sample",
+        "one (timestamp, value) sample",
+    ),
+    (
+        "latest_sample",
+        "crate::records::LatestSample",
+        "TS.GET: the latest sample, if any",
+    ),
+    (
+        "series_latest",
+        "crate::records::SeriesLatest",
+        "one series of TS.MGET",
+    ),
+    (
+        "series",
+        "crate::records::Series",
+        "one series of TS.MRANGE and TS.MREVRANGE",
+    ),
+    ("series_info", "crate::records::SeriesInfo", "TS.INFO"),
     (
         "reply",
         "crate::records::Reply",
