@@ -41,14 +41,14 @@
 //! ```
 
 use bytes::BytesMut;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use crate::ByteStr;
 use crate::error::{Error, ErrorKind, Result};
-use crate::reply::{FromResp, conversion_error};
+use crate::reply::{conversion_error, FromResp};
+use crate::resp::encode::{write_bulk, ToArg};
 use crate::resp::Frame;
-use crate::resp::encode::{ToArg, write_bulk};
+use crate::ByteStr;
 
 /// A JSON value: serialized with serde as a command argument, deserialized
 /// from the server's JSON text as a reply. `Json` alone is a
@@ -232,9 +232,7 @@ impl MatchValue for String {
     /// RESP3 wraps `JSON.TYPE`'s reply in one more array.
     fn read_matches(frame: Frame) -> Result<Vec<Option<Self>>> {
         match frame {
-            Frame::Array(mut items)
-                if items.len() == 1 && matches!(items[0], Frame::Array(_)) =>
-            {
+            Frame::Array(mut items) if items.len() == 1 && matches!(items[0], Frame::Array(_)) => {
                 each(items.remove(0), String::from_resp)
             }
             other => each(other, String::from_resp),
@@ -285,7 +283,11 @@ mod tests {
         assert_eq!(read::<f64>(bulk("[3,null]")), [Some(3.0), None]);
         assert_eq!(read::<f64>(bulk("22.0")), [Some(22.0)]);
         assert_eq!(
-            read::<f64>(Frame::Array(vec![Frame::Integer(3), Frame::Double(5.5), Frame::Null])),
+            read::<f64>(Frame::Array(vec![
+                Frame::Integer(3),
+                Frame::Double(5.5),
+                Frame::Null
+            ])),
             [Some(3.0), Some(5.5), None]
         );
         assert!(Matches::<f64>::from_resp(bulk("\"x\"")).is_err());
@@ -306,7 +308,10 @@ mod tests {
     #[test]
     fn keys_per_match_or_one_list() {
         let legacy = Frame::Array(vec![bulk("a"), bulk("b")]);
-        assert_eq!(read::<Vec<ByteStr>>(legacy), [Some(vec!["a".into(), "b".into()])]);
+        assert_eq!(
+            read::<Vec<ByteStr>>(legacy),
+            [Some(vec!["a".into(), "b".into()])]
+        );
         let path = Frame::Array(vec![Frame::Array(vec![bulk("a")]), Frame::Null]);
         assert_eq!(read::<Vec<ByteStr>>(path), [Some(vec!["a".into()]), None]);
     }

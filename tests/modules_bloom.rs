@@ -42,7 +42,11 @@ async fn bloom_filters(client: &Client, log: &mut Log) -> respec::Result<()> {
     // Created by the insert, not scaling.
     let ins = call!(
         log,
-        client.bf_insert("bf2", ["x", "y", "x"]).capacity(50).error(0.001).nonscaling()
+        client
+            .bf_insert("bf2", ["x", "y", "x"])
+            .capacity(50)
+            .error(0.001)
+            .nonscaling()
     );
     assert_eq!(ins, [true, true, false]);
     let info: BloomInfo = call!(log, client.bf_info("bf"));
@@ -109,7 +113,10 @@ async fn cuckoo_filters(client: &Client, log: &mut Log) -> respec::Result<()> {
     assert!(call!(log, client.cf_del("cf", "a")));
     assert_eq!(call!(log, client.cf_count("cf", "a")), 1);
     assert!(call!(log, client.cf_del("cf", "a")));
-    assert!(!call!(log, client.cf_del("cf", "a")), "nothing left to delete");
+    assert!(
+        !call!(log, client.cf_del("cf", "a")),
+        "nothing left to delete"
+    );
     call!(log, client.cf_compact("cf"));
     let info: CuckooInfo = call!(log, client.cf_info("cf"));
     assert_eq!(
@@ -149,11 +156,16 @@ async fn count_min(client: &Client, log: &mut Log) -> respec::Result<()> {
     assert_eq!(counts, [3, 2]);
     assert_eq!(call!(log, client.cms_incrby("cms", [("a", 1)])), [4]);
     call!(log, client.cms_incrby("cms2", [("a", 10)]));
-    assert_eq!(call!(log, client.cms_query("cms", ["a", "b", "zz"])), [4, 2, 0]);
+    assert_eq!(
+        call!(log, client.cms_query("cms", ["a", "b", "zz"])),
+        [4, 2, 0]
+    );
     call!(log, client.cms_initbydim("cms-sum", 1000, 5));
     call!(
         log,
-        client.cms_merge("cms-sum", ["cms", "cms2"]).weights([1.0, 2.0])
+        client
+            .cms_merge("cms-sum", ["cms", "cms2"])
+            .weights([1.0, 2.0])
     );
     assert_eq!(call!(log, client.cms_query("cms-sum", ["a", "b"])), [24, 2]);
     let info: CountMinInfo = call!(log, client.cms_info("cms"));
@@ -176,7 +188,10 @@ async fn top_k(client: &Client, log: &mut Log) -> respec::Result<()> {
         call!(log, client.topk_query("tk", ["a", "b", "c"])),
         [true, false, true]
     );
-    assert_eq!(call!(log, client.topk_count("tk", ["a", "c", "zz"])), [2, 10, 0]);
+    assert_eq!(
+        call!(log, client.topk_count("tk", ["a", "c", "zz"])),
+        [2, 10, 0]
+    );
     let list = call!(log, client.topk_list("tk"));
     assert_eq!(list, ["c", "a"]);
     let counted: Vec<(ByteStr, i64)> = call!(log, client.topk_list("tk").withcount());
@@ -196,17 +211,34 @@ async fn t_digest(client: &Client, log: &mut Log) -> respec::Result<()> {
     assert_eq!(call!(log, client.tdigest_max("td")), 10.0);
     let q: Vec<f64> = call!(log, client.tdigest_quantile("td", [0.0, 0.5, 1.0]));
     assert_eq!(q, [1.0, 6.0, 10.0]);
-    assert_eq!(call!(log, client.tdigest_cdf("td", [0.0, 5.5, 11.0])), [0.0, 0.5, 1.0]);
-    assert_eq!(call!(log, client.tdigest_rank("td", [0.0, 1.0, 11.0])), [-1, 0, 10]);
-    assert_eq!(call!(log, client.tdigest_revrank("td", [10.0, 11.0])), [0, -1]);
-    assert_eq!(call!(log, client.tdigest_byrank("td", [0.0, 9.0])), [1.0, 10.0]);
+    assert_eq!(
+        call!(log, client.tdigest_cdf("td", [0.0, 5.5, 11.0])),
+        [0.0, 0.5, 1.0]
+    );
+    assert_eq!(
+        call!(log, client.tdigest_rank("td", [0.0, 1.0, 11.0])),
+        [-1, 0, 10]
+    );
+    assert_eq!(
+        call!(log, client.tdigest_revrank("td", [10.0, 11.0])),
+        [0, -1]
+    );
+    assert_eq!(
+        call!(log, client.tdigest_byrank("td", [0.0, 9.0])),
+        [1.0, 10.0]
+    );
     // Past the last rank: infinity, in both protocols.
     assert_eq!(
         call!(log, client.tdigest_byrevrank("td", [0.0, 100.0])),
         [10.0, f64::NEG_INFINITY]
     );
     assert_eq!(call!(log, client.tdigest_trimmed_mean("td", 0.1, 0.9)), 5.5);
-    call!(log, client.tdigest_merge("td-all", ["td", "td2"]).compression(200));
+    call!(
+        log,
+        client
+            .tdigest_merge("td-all", ["td", "td2"])
+            .compression(200)
+    );
     assert_eq!(call!(log, client.tdigest_max("td-all")), 100.0);
     let info: TdigestInfo = call!(log, client.tdigest_info("td-all"));
     assert_eq!((info.compression, info.observations), (200, 11));
@@ -236,7 +268,11 @@ async fn bloom_family_reads_the_same_in_both_protocols() {
     for proto in [2, 3] {
         let client = Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
         client.flushall().await.unwrap();
-        logs.push(run(&client).await.unwrap_or_else(|e| panic!("RESP{proto}: {e}")));
+        logs.push(
+            run(&client)
+                .await
+                .unwrap_or_else(|e| panic!("RESP{proto}: {e}")),
+        );
     }
     // RESP2 and RESP3: the same typed values, call by call.
     assert_eq!(logs[0].len(), logs[1].len());

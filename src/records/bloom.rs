@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::{Fields, Reply};
 use crate::error::Result;
-use crate::reply::{FromResp, conversion_error};
+use crate::reply::{conversion_error, FromResp};
 use crate::resp::Frame;
 
 map_record! {
@@ -58,9 +58,9 @@ impl From<BloomInfoField> for Option<i64> {
 impl FromResp for BloomInfoField {
     fn from_resp(frame: Frame) -> Result<Self> {
         match frame {
-            Frame::Array(items) if items.len() == 1 => {
-                Ok(BloomInfoField(FromResp::from_resp(items.into_iter().next().unwrap_or(Frame::Null))?))
-            }
+            Frame::Array(items) if items.len() == 1 => Ok(BloomInfoField(FromResp::from_resp(
+                items.into_iter().next().unwrap_or(Frame::Null),
+            )?)),
             Frame::Map(pairs) if pairs.len() == 1 => Ok(BloomInfoField(FromResp::from_resp(
                 pairs.into_iter().next().map_or(Frame::Null, |(_, v)| v),
             )?)),
