@@ -278,7 +278,11 @@ pub const NAMED: &[(&str, &str, &str)] = &[
     ("cuckoo_info", "crate::records::CuckooInfo", "CF.INFO"),
     ("cms_info", "crate::records::CountMinInfo", "CMS.INFO"),
     ("topk_info", "crate::records::TopkInfo", "TOPK.INFO"),
-    ("tdigest_info", "crate::records::TdigestInfo", "TDIGEST.INFO"),
+    (
+        "tdigest_info",
+        "crate::records::TdigestInfo",
+        "TDIGEST.INFO",
+    ),
     (
         "json",
         "crate::json::Json",
