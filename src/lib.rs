@@ -195,6 +195,8 @@ pub mod connection;
 pub mod de;
 pub mod error;
 pub mod executor;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod pipeline;
 pub mod pool;
 pub mod pubsub;

@@ -1986,6 +1986,12 @@ impl FromResp for VectorMatches {
 /// `CLUSTER GETSLOTMIGRATIONS`), protocol-independently.
 pub type Fieldset = BTreeMap<String, Reply>;
 
+// ---------------------------------------------------------------------------
+// The Bloom family (BF, CF, CMS, TOPK, TDIGEST): the `*.INFO` records.
+
+mod bloom;
+pub use bloom::{BloomInfo, BloomInfoField, CountMinInfo, CuckooInfo, TdigestInfo, TopkInfo};
+
 #[cfg(test)]
 mod tests {
     use super::*;

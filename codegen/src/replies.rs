@@ -332,6 +332,56 @@ pub const NAMED: &[(&str, &str, &str)] = &[
         "one series of TS.MRANGE and TS.MREVRANGE",
     ),
     ("series_info", "crate::records::SeriesInfo", "TS.INFO"),
+    // The Bloom family and JSON (features `bloom`, `json`).
+    ("bloom_info", "crate::records::BloomInfo", "BF.INFO"),
+    (
+        "bloom_info_field",
+        "crate::records::BloomInfoField",
+        "the one field of BF.INFO key CAPACITY (SIZE, ...)",
+    ),
+    ("cuckoo_info", "crate::records::CuckooInfo", "CF.INFO"),
+    ("cms_info", "crate::records::CountMinInfo", "CMS.INFO"),
+    ("topk_info", "crate::records::TopkInfo", "TOPK.INFO"),
+    (
+        "tdigest_info",
+        "crate::records::TdigestInfo",
+        "TDIGEST.INFO",
+    ),
+    (
+        "json",
+        "crate::json::Json",
+        "JSON text read with serde (a `serde_json::Value` unless asked otherwise)",
+    ),
+    (
+        "json_counts",
+        "crate::json::Matches<i64>",
+        "an integer per match of a JSON path",
+    ),
+    (
+        "json_numbers",
+        "crate::json::Matches<f64>",
+        "a number per match of a JSON path",
+    ),
+    (
+        "json_bools",
+        "crate::json::Matches<bool>",
+        "a boolean per match of a JSON path",
+    ),
+    (
+        "json_types",
+        "crate::json::Matches<String>",
+        "a JSON type name per match of a JSON path",
+    ),
+    (
+        "json_keys",
+        "crate::json::Matches<Vec<crate::ByteStr>>",
+        "the keys of each object a JSON path matches",
+    ),
+    (
+        "json_values",
+        "crate::json::Matches<crate::json::Json>",
+        "a JSON value per match of a JSON path",
+    ),
     (
         "reply",
         "crate::records::Reply",

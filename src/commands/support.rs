@@ -502,13 +502,16 @@ pub struct ArgWriter<'a> {
     parts: &'a mut SharedParts,
     argc: u32,
     required: Requires,
+    error: Option<&'static str>,
 }
 
 impl ArgWriter<'_> {
     /// One argument.
     #[inline]
     pub fn arg<A: ToArg + ?Sized>(&mut self, a: &A) -> &mut Self {
-        a.write_arg(self.buf);
+        if let Err(e) = a.try_write_arg(self.buf) {
+            self.error.get_or_insert(e);
+        }
         self.argc += 1;
         self
     }
@@ -606,9 +609,13 @@ impl<const N: usize> Args<N> {
             parts: &mut self.parts,
             argc: 0,
             required: Requires::ANY,
+            error: None,
         };
         write(&mut w);
         let (argc, required) = (w.argc, w.required);
+        if let Some(e) = w.error {
+            self.fail(e);
+        }
         self.required = self.required.max(required);
         self.spans[slot] = Span {
             start,
@@ -675,9 +682,13 @@ impl<const N: usize> Args<N> {
             parts: &mut self.parts,
             argc: 0,
             required: Requires::ANY,
+            error: None,
         };
         write(&mut w);
         let (argc, required) = (w.argc, w.required);
+        if let Some(e) = w.error {
+            self.fail(e);
+        }
         self.required = self.required.max(required);
         self.spans[slot] = Span {
             start: span.start,

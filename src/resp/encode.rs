@@ -25,6 +25,16 @@ pub trait ToArg {
     {
         Err(self)
     }
+
+    /// Like [`write_arg`](Self::write_arg), for a value that may fail to
+    /// encode (a value serialized on the way, such as `respec::json::Json`):
+    /// the error says why, and a generated command that holds such an
+    /// argument fails with it before anything is sent. The default writes
+    /// the argument and succeeds.
+    fn try_write_arg(&self, out: &mut BytesMut) -> Result<(), &'static str> {
+        self.write_arg(out);
+        Ok(())
+    }
 }
 
 /// Owned arguments longer than this are shared with the command instead of
@@ -213,6 +223,11 @@ impl<T: ToArg + ?Sized> ToArg for &T {
     #[inline]
     fn write_arg(&self, out: &mut BytesMut) {
         (**self).write_arg(out)
+    }
+
+    #[inline]
+    fn try_write_arg(&self, out: &mut BytesMut) -> Result<(), &'static str> {
+        (**self).try_write_arg(out)
     }
 }
 
