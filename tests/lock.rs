@@ -89,7 +89,9 @@ async fn tasks_exclude_each_other() {
                     let guard = lock.acquire().await.unwrap();
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
-                    let n: i64 = get(&client, &counter).await.map_or(0, |v| v.parse().unwrap());
+                    let n: i64 = get(&client, &counter)
+                        .await
+                        .map_or(0, |v| v.parse().unwrap());
                     tokio::task::yield_now().await;
                     client
                         .query::<(), _>(&args(&["SET", &counter, &(n + 1).to_string()]))
@@ -106,7 +108,11 @@ async fn tasks_exclude_each_other() {
             }
         })
         .await;
-        assert_eq!(get(&client, &counter).await.as_deref(), Some("1600"), "RESP{proto}");
+        assert_eq!(
+            get(&client, &counter).await.as_deref(),
+            Some("1600"),
+            "RESP{proto}"
+        );
         assert_eq!(most.load(Ordering::SeqCst), 1, "RESP{proto}");
         assert!(!lock.locked().await.unwrap());
     }
@@ -152,9 +158,15 @@ fn threads_exclude_each_other() {
 fn spawn_child(test: &str, env: &[(&str, String)]) -> Child {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(exe);
-    cmd.args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    cmd.args([
+        test,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -172,7 +184,10 @@ fn wait_bounded(child: &mut Child, bound: Duration) -> ExitStatus {
         if start.elapsed() > bound {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("child process {} did not finish within {bound:?}", child.id());
+            panic!(
+                "child process {} did not finish within {bound:?}",
+                child.id()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -262,7 +277,10 @@ async fn a_dead_holders_lock_expires() {
         let key = format!("lock:dead:{proto}");
         let mut child = spawn_child(
             "child_holds_until_killed",
-            &[("LOCK_TEST_URL", url(&server, proto)), ("LOCK_TEST_KEY", key.clone())],
+            &[
+                ("LOCK_TEST_URL", url(&server, proto)),
+                ("LOCK_TEST_KEY", key.clone()),
+            ],
         );
         let stdout = child.stdout.take().unwrap();
         let token = tokio::task::spawn_blocking(move || {
@@ -327,7 +345,10 @@ async fn a_non_holder_cannot_release_or_extend() {
             assert_eq!(e.kind(), &ErrorKind::LockNotOwned, "{e}");
             assert!(e.to_string().contains(&format!("lock \"{key}\"")), "{e}");
         }
-        assert!(!lock.locked().await.unwrap(), "a refused extend set the key");
+        assert!(
+            !lock.locked().await.unwrap(),
+            "a refused extend set the key"
+        );
 
         // Another holder has it now.
         let current = Lock::new(client.clone(), &key)
@@ -374,7 +395,10 @@ fn a_non_holder_cannot_release_or_extend_blocking() {
         let stale = lock.try_acquire().unwrap().unwrap();
         let start = Instant::now();
         while lock.locked().unwrap() {
-            assert!(start.elapsed() < Duration::from_secs(10), "the lock never expired");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the lock never expired"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         let current = lock::blocking::Lock::new(client.clone(), &key)
@@ -439,9 +463,15 @@ async fn extend_adds_or_replaces_the_ttl() {
 
         // The scripts are loaded again after SCRIPT FLUSH (EVALSHA meets
         // NOSCRIPT and falls back to EVAL).
-        client.query::<(), _>(&args(&["SCRIPT", "FLUSH"])).await.unwrap();
+        client
+            .query::<(), _>(&args(&["SCRIPT", "FLUSH"]))
+            .await
+            .unwrap();
         guard.extend(Duration::from_secs(1)).await.unwrap();
-        client.query::<(), _>(&args(&["SCRIPT", "FLUSH"])).await.unwrap();
+        client
+            .query::<(), _>(&args(&["SCRIPT", "FLUSH"]))
+            .await
+            .unwrap();
         guard.release().await.unwrap();
         assert!(!lock.locked().await.unwrap());
     }
@@ -491,9 +521,11 @@ async fn the_watchdog_keeps_a_short_lock_alive() {
         let guard = lock.acquire().await.unwrap();
         tokio::time::sleep(Duration::from_millis(250)).await;
         drop(guard);
-        eventually(Duration::from_secs(10), "the dropped guard's release", || async {
-            !lock.locked().await.unwrap()
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the dropped guard's release",
+            || async { !lock.locked().await.unwrap() },
+        )
         .await;
         client
             .query::<(), _>(&args(&["CONFIG", "RESETSTAT"]))
@@ -527,10 +559,16 @@ fn the_watchdog_thread_keeps_a_short_lock_alive() {
         assert!(!guard.lost());
         drop(guard);
         assert!(!lock.locked().unwrap(), "dropping the guard released it");
-        client.query::<(), _>(&args(&["CONFIG", "RESETSTAT"])).unwrap();
+        client
+            .query::<(), _>(&args(&["CONFIG", "RESETSTAT"]))
+            .unwrap();
         std::thread::sleep(Duration::from_millis(500));
         let info: String = client.query(&args(&["INFO", "commandstats"])).unwrap();
-        assert_eq!(evalsha_calls(&info), 0, "the watchdog thread still runs: {info}");
+        assert_eq!(
+            evalsha_calls(&info),
+            0,
+            "the watchdog thread still runs: {info}"
+        );
     }
 }
 
@@ -630,7 +668,10 @@ async fn the_lock_works_on_a_cluster() {
             let left = cluster.call(node, &["PTTL", key]).int().unwrap();
             assert!(left > 25_000 && left <= 30_000, "{key}: {left}");
             guard.release().await.unwrap();
-            assert!(cluster.call(node, &["EXISTS", key]).int() == Some(0), "{key}");
+            assert!(
+                cluster.call(node, &["EXISTS", key]).int() == Some(0),
+                "{key}"
+            );
 
             // The blocking cluster client on the same key.
             let block = lock::blocking::Lock::new(blocking.clone(), key)
@@ -690,5 +731,8 @@ async fn tasks_exclude_each_other_on_a_cluster() {
         }
     })
     .await;
-    assert_eq!(cluster_get(&client, "{counter}").await.as_deref(), Some("160"));
+    assert_eq!(
+        cluster_get(&client, "{counter}").await.as_deref(),
+        Some("160")
+    );
 }

@@ -6,7 +6,7 @@
 //! act only when the key still holds this holder's token. A holder whose
 //! lock expired, or was taken over by another holder, therefore never
 //! deletes or prolongs someone else's lock: it gets an error of kind
-//! [`ErrorKind::LockNotOwned`](crate::ErrorKind::LockNotOwned) naming the
+//! [`ErrorKind::LockNotOwned`] naming the
 //! key instead.
 //!
 //! [`Lock`] serves the async clients ([`Client`](crate::Client),
@@ -67,7 +67,7 @@
 //!
 //! Each acquire makes a new 128-bit token, written as 32 hex digits. It
 //! comes from the standard library alone: two SipHash hashers keyed by
-//! [`RandomState`](std::collections::hash_map::RandomState) (whose keys the
+//! [`RandomState`] (whose keys the
 //! standard library seeds from the operating system's randomness) over a
 //! process-wide counter, the process id and the clock. Tokens of one
 //! process never repeat (the counter), and those of different processes
@@ -223,7 +223,10 @@ mod ops {
 
     pub(super) fn not_acquired(key: &[u8], waited: Option<Duration>) -> Error {
         let detail = match waited {
-            Some(w) => format!("lock {} is held by another holder; gave up after {w:?}", show(key)),
+            Some(w) => format!(
+                "lock {} is held by another holder; gave up after {w:?}",
+                show(key)
+            ),
             None => format!("lock {} is held by another holder", show(key)),
         };
         Error::new(ErrorKind::LockNotAcquired, detail)
@@ -767,14 +770,20 @@ mod tests {
             e.to_string(),
             "invalid arguments: lock \"k\": the TTL must be at least 1 ms"
         );
-        assert_eq!(ops::millis(b"k", Duration::from_micros(1500), "TTL").unwrap(), 1);
+        assert_eq!(
+            ops::millis(b"k", Duration::from_micros(1500), "TTL").unwrap(),
+            1
+        );
     }
 
     #[test]
     fn scripts_carry_the_key_first() {
         let inv = ops::extend(b"lock:a", b"tok", 500, false);
         let text = String::from_utf8_lossy(&inv.evalsha_command().to_bytes()).replace("\r\n", " ");
-        assert!(text.ends_with("$1 1 $6 lock:a $3 tok $3 500 $1 0 "), "{text}");
+        assert!(
+            text.ends_with("$1 1 $6 lock:a $3 tok $3 500 $1 0 "),
+            "{text}"
+        );
         let inv = ops::release(b"lock:a", b"tok");
         let text = String::from_utf8_lossy(&inv.eval_command().to_bytes()).replace("\r\n", " ");
         assert!(text.starts_with("*5 $4 EVAL "), "{text}");
