@@ -177,6 +177,16 @@ impl Error {
 
     /// True when a [lock](crate::lock) could not be acquired within its
     /// acquire timeout ([`ErrorKind::LockNotAcquired`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// match respec::lock::Lock::new(client, "lock:job").acquire().await {
+    ///     Ok(guard) => guard.release().await?,
+    ///     Err(e) if e.is_lock_not_acquired() => println!("busy: {e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_lock_not_acquired(&self) -> bool {
         self.inner.kind == ErrorKind::LockNotAcquired
     }
@@ -184,6 +194,16 @@ impl Error {
     /// True when a [lock](crate::lock) release or extension was refused
     /// because the lock is no longer held with this token
     /// ([`ErrorKind::LockNotOwned`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// let guard = respec::lock::Lock::new(client, "lock:job").acquire().await?;
+    /// // ... work that may outlast the lock's TTL ...
+    /// if let Err(e) = guard.release().await {
+    ///     assert!(e.is_lock_not_owned(), "{e}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_lock_not_owned(&self) -> bool {
         self.inner.kind == ErrorKind::LockNotOwned
     }

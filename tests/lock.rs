@@ -252,14 +252,14 @@ fn processes_exclude_each_other() {
 // A dead holder
 
 /// A child process of `a_dead_holders_lock_expires`: takes the lock with a
-/// 500 ms TTL and a watchdog, says `HELD <token>`, and waits to be killed
+/// 1 s TTL and a watchdog, says `HELD <token>`, and waits to be killed
 /// (at most 60 s).
 #[test]
 #[ignore = "a child process of a_dead_holders_lock_expires"]
 fn child_holds_until_killed() {
     let client = Arc::new(respec::blocking::Client::open(&child_env("LOCK_TEST_URL")).unwrap());
     let lock = lock::blocking::Lock::new(client, child_env("LOCK_TEST_KEY"))
-        .ttl(Duration::from_millis(500))
+        .ttl(Duration::from_secs(1))
         .watchdog(true);
     let guard = lock.acquire().unwrap();
     println!("HELD {}", String::from_utf8_lossy(guard.token()));
@@ -303,7 +303,7 @@ async fn a_dead_holders_lock_expires() {
         for _ in 0..15 {
             assert!(lock.try_acquire().await.unwrap().is_none());
             assert_eq!(get(&client, &key).await.as_deref(), Some(token.as_str()));
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
         child.kill().unwrap();
         child.wait().unwrap();
@@ -477,7 +477,7 @@ async fn extend_adds_or_replaces_the_ttl() {
     }
 }
 
-/// A 500 ms lock with a watchdog stays held for 1.5 s; a key changed
+/// A 1 s lock with a watchdog stays held for 3 s; a key changed
 /// behind its back is noticed (`lost`); dropping the guard stops the
 /// watchdog (no more EVALSHA calls) and releases the lock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,12 +487,12 @@ async fn the_watchdog_keeps_a_short_lock_alive() {
         let client = Client::open(&url(&server, proto)).unwrap();
         let key = format!("lock:watched:{proto}");
         let lock = Lock::new(client.clone(), &key)
-            .ttl(Duration::from_millis(500))
+            .ttl(Duration::from_secs(1))
             .watchdog(true);
         let other = Lock::new(client.clone(), &key);
         let guard = lock.acquire().await.unwrap();
         for _ in 0..15 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
             assert!(other.try_acquire().await.unwrap().is_none());
             assert_eq!(
                 get(&client, &key).await.as_deref().map(str::as_bytes),
@@ -547,12 +547,12 @@ fn the_watchdog_thread_keeps_a_short_lock_alive() {
         let client = Arc::new(respec::blocking::Client::open(&url(&server, proto)).unwrap());
         let key = format!("lock:watched:{proto}");
         let lock = lock::blocking::Lock::new(client.clone(), &key)
-            .ttl(Duration::from_millis(500))
+            .ttl(Duration::from_secs(1))
             .watchdog(true);
         let other = lock::blocking::Lock::new(client.clone(), &key);
         let guard = lock.acquire().unwrap();
         for _ in 0..15 {
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(200));
             assert!(other.try_acquire().unwrap().is_none());
         }
         assert!(guard.owned().unwrap());

@@ -92,14 +92,28 @@ use crate::script::{Invocation, Script};
 use crate::{Cmd, Frame};
 
 /// How long a lock key lives unless renewed: 30 seconds.
+///
+/// ```
+/// assert_eq!(respec::lock::DEFAULT_TTL, std::time::Duration::from_secs(30));
+/// ```
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
 
 /// The wait between two attempts of a blocking acquire: 100 ms (redis-py's
 /// `sleep=0.1`).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(respec::lock::DEFAULT_RETRY_INTERVAL, Duration::from_millis(100));
+/// ```
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How long [`Lock::acquire`] (and [`blocking::Lock::acquire`]) keeps
 /// trying before it gives up: 10 seconds.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(respec::lock::DEFAULT_ACQUIRE_TIMEOUT, Duration::from_secs(10));
+/// ```
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `KEYS[1]` the lock, `ARGV[1]` the token. 1: deleted; 0: not this token's.
