@@ -59,6 +59,13 @@ pub enum ErrorKind {
     Tls,
     /// `EXEC` ran nothing because a watched key changed.
     TransactionAborted,
+    /// A [lock](crate::lock) was held by another holder for the whole
+    /// acquire timeout; the detail names the key.
+    LockNotAcquired,
+    /// A [lock](crate::lock) operation (release, extend, reacquire) found
+    /// the key no longer holding this holder's token: the lock expired, or
+    /// another holder has it. Nothing was changed; the detail names the key.
+    LockNotOwned,
 }
 
 impl Error {
@@ -168,6 +175,39 @@ impl Error {
         self.inner.kind == ErrorKind::TransactionAborted
     }
 
+    /// True when a [lock](crate::lock) could not be acquired within its
+    /// acquire timeout ([`ErrorKind::LockNotAcquired`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// match respec::lock::Lock::new(client, "lock:job").acquire().await {
+    ///     Ok(guard) => guard.release().await?,
+    ///     Err(e) if e.is_lock_not_acquired() => println!("busy: {e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_lock_not_acquired(&self) -> bool {
+        self.inner.kind == ErrorKind::LockNotAcquired
+    }
+
+    /// True when a [lock](crate::lock) release or extension was refused
+    /// because the lock is no longer held with this token
+    /// ([`ErrorKind::LockNotOwned`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// let guard = respec::lock::Lock::new(client, "lock:job").acquire().await?;
+    /// // ... work that may outlast the lock's TTL ...
+    /// if let Err(e) = guard.release().await {
+    ///     assert!(e.is_lock_not_owned(), "{e}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_lock_not_owned(&self) -> bool {
+        self.inner.kind == ErrorKind::LockNotOwned
+    }
+
     /// For `MOVED` and `ASK` errors: the slot and the `host:port` to go to.
     pub fn redirect(&self) -> Option<(u16, &str)> {
         match &self.inner.kind {
@@ -201,6 +241,8 @@ impl fmt::Display for Error {
                     ErrorKind::Unsupported => "not supported by the server",
                     ErrorKind::Tls => "TLS error",
                     ErrorKind::TransactionAborted => "transaction aborted",
+                    ErrorKind::LockNotAcquired => "lock not acquired",
+                    ErrorKind::LockNotOwned => "lock not owned",
                     ErrorKind::Server { .. } => "server error",
                 };
                 f.write_str(what)?;

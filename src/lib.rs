@@ -176,6 +176,7 @@
 //!   same value in RESP2 and RESP3.
 //! - [`scan`]: `SCAN`, `HSCAN`, `SSCAN`, `ZSCAN` as streams and iterators.
 //! - [`script`]: Lua scripts run by digest with transparent loading.
+//! - [`lock`]: distributed locks (redis-py's `Lock`), async and blocking.
 //! - [`error`]: the client's error type.
 //! - [`backoff`]: how reconnect attempts are spaced.
 //! - [`sentinel`]: finding and following a master through Redis Sentinel.
@@ -197,6 +198,7 @@ pub mod error;
 pub mod executor;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod lock;
 pub mod pipeline;
 pub mod pool;
 pub mod pubsub;
