@@ -897,3 +897,249 @@ async fn every_keyed_command_lands_on_the_owner_of_its_slot() {
     assert!(checked > 150, "only {checked}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A key (or channel) named `prefix:<n>` owned by the primary at `port`.
+fn name_on(cluster: &Cluster, prefix: &str, port: u16) -> String {
+    (0..100_000)
+        .map(|i| format!("{prefix}:{i}"))
+        .find(|k| cluster.primary_for_key(k.as_bytes()).port == port)
+        .expect("a name on that node")
+}
+
+/// Shard channels of several slots are refused by a plain subscriber on a
+/// cluster node before sending, and a channel the node does not own gets
+/// the server's MOVED as an error; the subscriber stays usable. WATCH
+/// transactions run on the slot's node, retry on conflicts, refuse keys of
+/// several slots and follow a slot that moved. Classic pub/sub on the
+/// cluster client. A sharded subscriber keeps receiving on a channel whose
+/// slot moved to another node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_and_pubsub_follow_moving_slots() {
+    let cluster = Cluster::start(Kind::Redis, 3, 0);
+    let client = client_for(&cluster);
+    client.refresh().await.unwrap();
+    let ports: Vec<u16> = cluster.primaries().iter().map(|n| n.port).collect();
+
+    // 1. A plain subscriber on one node.
+    let node = ports[0];
+    let cfg =
+        respec::connection::ConnectionConfig::from_url(&cluster.node_by_port(node).url()).unwrap();
+    let mut plain = within(10, "connect", respec::pubsub::Subscriber::connect(&cfg))
+        .await
+        .unwrap();
+    let mine = name_on(&cluster, "mine", node);
+    let theirs = name_on(&cluster, "theirs", ports[1]);
+    let e = within(10, "SSUBSCRIBE", plain.ssubscribe([&mine, &theirs]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("CROSSSLOT"), "{e}");
+    let e = within(10, "SSUBSCRIBE", plain.ssubscribe([&theirs]))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("MOVED"), "{e}");
+    within(10, "SSUBSCRIBE", plain.ssubscribe([&mine]))
+        .await
+        .unwrap();
+    let n = within(10, "SPUBLISH", client.spublish(mine.as_str(), "hi"))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let m = within(10, "message", plain.next_message()).await.unwrap();
+    assert_eq!(
+        (m.channel_str().into_owned(), &m.payload[..]),
+        (mine.clone(), &b"hi"[..])
+    );
+    drop(plain);
+
+    // 3. Classic pub/sub through the cluster client.
+    let mut sub = within(10, "subscriber", client.subscriber()).await.unwrap();
+    within(10, "SUBSCRIBE", sub.subscribe(["news"]))
+        .await
+        .unwrap();
+    within(10, "PSUBSCRIBE", sub.psubscribe(["alerts:*"]))
+        .await
+        .unwrap();
+    within(10, "PUBLISH", client.publish("news", "n1"))
+        .await
+        .unwrap();
+    within(10, "PUBLISH", client.publish("alerts:fire", "a1"))
+        .await
+        .unwrap();
+    let m = within(10, "message", sub.next_message()).await.unwrap();
+    assert_eq!(
+        (m.channel_str().into_owned(), &m.payload[..]),
+        ("news".into(), &b"n1"[..])
+    );
+    let m = within(10, "message", sub.next_message()).await.unwrap();
+    assert_eq!(
+        (
+            m.channel_str().into_owned(),
+            m.pattern.as_deref(),
+            &m.payload[..]
+        ),
+        ("alerts:fire".into(), Some(&b"alerts:*"[..]), &b"a1"[..])
+    );
+
+    // 2. WATCH transactions: 8 tasks raise one counter 10 times each by
+    // reading it and writing it back; conflicts are retried.
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..10 {
+                let (n,): (i64,) = client
+                    .transaction(&["{acct}n"], 1000, |conn| async move {
+                        let n: Option<i64> = conn.get("{acct}n").reply::<Option<i64>>().await?;
+                        let mut tx = respec::Pipeline::atomic();
+                        tx.add(respec::commands::set("{acct}n", n.unwrap_or(0) + 1));
+                        tx.add(respec::commands::set("{acct}log", "raised"));
+                        tx.add(respec::commands::get("{acct}n"));
+                        Ok(tx)
+                    })
+                    .await
+                    .map(|((), (), n): ((), (), i64)| (n,))?;
+                assert!(n >= 1);
+            }
+            Ok::<(), respec::Error>(())
+        }));
+    }
+    for t in tasks {
+        within(60, "transactions", t).await.unwrap().unwrap();
+    }
+    let n: Option<i64> = within(10, "GET", client.get("{acct}n").reply::<Option<i64>>())
+        .await
+        .unwrap();
+    assert_eq!(n, Some(80));
+    // Watched keys of several slots, and a transaction in another slot than
+    // the watched keys: refused before anything is sent.
+    let e = within(
+        10,
+        "transaction",
+        client.transaction(&["a", "b"], 3, |_conn| async move {
+            Ok(respec::Pipeline::atomic())
+        }),
+    )
+    .await
+    .map(|()| ())
+    .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    let e = within(
+        10,
+        "transaction",
+        client.transaction(&["{acct}n"], 3, |_conn| async move {
+            let mut tx = respec::Pipeline::atomic();
+            tx.add(respec::commands::set("elsewhere", 1));
+            Ok(tx)
+        }),
+    )
+    .await
+    .map(|((),)| ())
+    .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+
+    // 4. Shard channels: one in the counter's slot, one elsewhere.
+    let slot = key_slot(b"{acct}n");
+    let from = cluster.primary_for_slot(slot).port;
+    let to = *ports.iter().find(|&&p| p != from).unwrap();
+    let moving = "{acct}events".to_string();
+    let staying = name_on(&cluster, "staying", to);
+    let mut shards = client.sharded_subscriber();
+    within(10, "SSUBSCRIBE", shards.ssubscribe([&moving, &staying]))
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = tokio::spawn(async move {
+        while let Ok(m) = shards.next_message().await {
+            if tx.send(m).is_err() {
+                break;
+            }
+        }
+    });
+    within(10, "SPUBLISH", client.spublish(moving.as_str(), "before"))
+        .await
+        .unwrap();
+    let m = within(10, "message", rx.recv()).await.unwrap();
+    assert_eq!(&m.payload[..], b"before");
+
+    // The slot moves behind the client's back (its map is not refreshed).
+    let mut cluster = tokio::task::spawn_blocking(move || {
+        let mut cluster = cluster;
+        cluster.move_slots([slot], from, to);
+        cluster
+    })
+    .await
+    .unwrap();
+    cluster.refresh();
+    assert_eq!(cluster.primary_for_slot(slot).port, to);
+    // The transaction follows the slot to its new owner.
+    let (mut replies, total) = within(
+        20,
+        "transact",
+        client.transact(&["{acct}n"], 100, |conn| async move {
+            let n: i64 = conn
+                .get("{acct}n")
+                .reply::<Option<i64>>()
+                .await?
+                .unwrap_or(0);
+            let mut tx = respec::Pipeline::atomic();
+            tx.add(respec::commands::set("{acct}n", n * 2));
+            let total = tx.push(respec::commands::incrby("{acct}n", 1));
+            Ok((tx, total))
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(replies.take(total).unwrap(), 161);
+    assert_eq!(
+        client.slot_map().primary(slot).map(|a| a.port),
+        Some(to),
+        "the client learnt where the slot went"
+    );
+    // The shard channel whose slot moved delivers again (from the new
+    // owner, once the subscriber moved there); the other one throughout.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut n = 0;
+    'moved: loop {
+        n += 1;
+        let payload = format!("after:{n}");
+        within(
+            10,
+            "SPUBLISH",
+            client.spublish(moving.as_str(), payload.as_str()),
+        )
+        .await
+        .unwrap();
+        while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            if m.channel_str() == moving && m.payload.starts_with(b"after:") {
+                break 'moved;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no delivery after the slot moved"
+        );
+    }
+    let subscribed_on = |port: u16| {
+        let v = cluster.call(port, &["PUBSUB", "SHARDNUMSUB", moving.as_str()]);
+        v.items().unwrap()[1].int().unwrap()
+    };
+    assert_eq!((subscribed_on(from), subscribed_on(to)), (0, 1));
+    within(10, "SPUBLISH", client.spublish(staying.as_str(), "still"))
+        .await
+        .unwrap();
+    loop {
+        let m = within(10, "message", rx.recv()).await.unwrap();
+        if m.channel_str() == staying {
+            assert_eq!(&m.payload[..], b"still");
+            break;
+        }
+    }
+    // Classic pub/sub is untouched by slots.
+    within(10, "PUBLISH", client.publish("news", "n2"))
+        .await
+        .unwrap();
+    let m = within(10, "message", sub.next_message()).await.unwrap();
+    assert_eq!(&m.payload[..], b"n2");
+    listener.abort();
+}

@@ -53,6 +53,12 @@ pub enum ReadFrom {
     PreferReplica,
     /// The primary and its replicas in turn.
     RoundRobin,
+    /// The replica of the slot's shard with the lowest round trip, as
+    /// measured with `PING` (the best of three) each time the topology is
+    /// read; a replica not measured yet counts as slowest, and the
+    /// primary serves when the shard has no replica. Replicas lag behind
+    /// the primary, as with [`PreferReplica`](Self::PreferReplica).
+    LowestLatency,
 }
 
 impl ClusterConfig {
@@ -154,6 +160,9 @@ pub(super) struct Inner {
     ticking: std::sync::atomic::AtomicBool,
     /// When the topology was last read.
     last_refresh: Mutex<Option<std::time::Instant>>,
+    /// Round trips to replicas, measured after each refresh under
+    /// [`ReadFrom::LowestLatency`].
+    latency: Mutex<HashMap<NodeAddr, Duration>>,
 }
 
 impl std::fmt::Debug for ClusterClient {
@@ -187,6 +196,7 @@ impl ClusterClient {
                 generation: std::sync::atomic::AtomicU64::new(0),
                 ticking: std::sync::atomic::AtomicBool::new(false),
                 last_refresh: Mutex::new(None),
+                latency: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -206,6 +216,13 @@ impl ClusterClient {
     pub async fn refresh(&self) -> Result<()> {
         let seen = self.inner.generation();
         self.inner.refresh(seen).await
+    }
+
+    /// The round trip last measured to each replica, under
+    /// [`ReadFrom::LowestLatency`] (measured after each topology read; empty
+    /// under the other policies).
+    pub fn replica_latencies(&self) -> HashMap<NodeAddr, Duration> {
+        self.inner.latencies()
     }
 
     /// The shared connection to the node at `addr`, opened if needed.
@@ -360,7 +377,7 @@ impl Inner {
         Ok(kept)
     }
 
-    fn pool(&self, addr: &NodeAddr) -> Arc<Pool> {
+    pub(super) fn pool(&self, addr: &NodeAddr) -> Arc<Pool> {
         self.pools
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -387,7 +404,7 @@ impl Inner {
     /// Reads the topology from a known node (primaries first), then from
     /// the seeds; one refresh at a time: a caller that waited while
     /// another refresh ran (the generation moved past `seen`) returns.
-    pub(super) async fn refresh(&self, seen: u64) -> Result<()> {
+    pub(super) async fn refresh(self: &Arc<Self>, seen: u64) -> Result<()> {
         let _one = self.refreshing.lock().await;
         if self.generation() > seen {
             return Ok(());
@@ -401,6 +418,9 @@ impl Inner {
                         Some(std::time::Instant::now());
                     self.generation
                         .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                    if self.config.read_from == ReadFrom::LowestLatency {
+                        tokio::spawn(measure_replicas(self.clone()));
+                    }
                     return Ok(());
                 }
                 Ok(_) => {
@@ -439,7 +459,7 @@ impl Inner {
     /// Reads the topology again unless it was read in the last 100 ms (so
     /// that many callers failing on one dead node do not read it in a
     /// loop).
-    async fn refresh_unless_recent(&self) {
+    async fn refresh_unless_recent(self: &Arc<Self>) {
         let recent = self
             .last_refresh
             .lock()
@@ -603,11 +623,34 @@ impl Inner {
                 let t = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
                 shard.replicas.get(t).cloned()
             }
+            ReadFrom::LowestLatency => {
+                let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+                shard
+                    .replicas
+                    .iter()
+                    .min_by_key(|r| latency.get(*r).copied().unwrap_or(Duration::MAX))
+                    .cloned()
+            }
         }
+    }
+
+    /// The round trips measured to replicas (filled under
+    /// [`ReadFrom::LowestLatency`]).
+    pub(super) fn latencies(&self) -> HashMap<NodeAddr, Duration> {
+        self.latency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sends a read to a replica, on a connection in `READONLY` mode.
     async fn send_to_replica(&self, addr: &NodeAddr, bytes: Bytes) -> Result<Frame> {
+        let conn = self.replica_connection(addr).await?;
+        conn.send_encoded(bytes, 1, true).await
+    }
+
+    /// The shared connection to a replica, in `READONLY` mode.
+    async fn replica_connection(&self, addr: &NodeAddr) -> Result<Connection> {
         let existing = self
             .replicas
             .lock()
@@ -628,7 +671,7 @@ impl Inner {
                 conn
             }
         };
-        conn.send_encoded(bytes, 1, true).await
+        Ok(conn)
     }
 
     /// The slot of a command whose keys the spec cannot locate (`SORT`
@@ -668,17 +711,26 @@ impl Inner {
         Ok(slot)
     }
 
-    /// Sends to any primary (a random one).
+    /// Sends to any primary (a random one; the next one when it cannot be
+    /// reached, as nothing was sent).
     async fn run_anywhere(self: &Arc<Self>, bytes: Bytes, block: Block) -> Result<Frame> {
         let map = self.map();
-        let primaries: Vec<&NodeAddr> = map.primaries().collect();
+        let mut primaries: Vec<NodeAddr> = map.primaries().cloned().collect();
+        drop(map);
         if primaries.is_empty() {
             return Err(Error::new(ErrorKind::ConnectionClosed, "no primary known"));
         }
         let pick = random_index(primaries.len());
-        let addr = primaries[pick].clone();
-        drop(map);
-        self.send_to(&addr, bytes, block, false).await
+        primaries.rotate_left(pick);
+        let mut last = None;
+        for addr in &primaries {
+            match self.reach(addr, block).await {
+                Ok(via) => return send_via(via, bytes, false).await,
+                Err(e) => last = Some(e),
+            }
+        }
+        self.refresh_soon();
+        Err(last.unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "no primary known")))
     }
 
     /// Sends to every primary (or every node) at once and combines.
@@ -743,11 +795,50 @@ async fn send_via(via: Via, bytes: Bytes, asking: bool) -> Result<Frame> {
     }
 }
 
-fn random_index(n: usize) -> usize {
+pub(super) fn random_index(n: usize) -> usize {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_usize(n);
     (h.finish() % n as u64) as usize
+}
+
+/// Measures the round trip to every replica (the best of three `PING`s,
+/// each within a second) for [`ReadFrom::LowestLatency`]; a replica that
+/// does not answer is forgotten, so it counts as slowest.
+async fn measure_replicas(inner: Arc<Inner>) {
+    let replicas: Vec<NodeAddr> = inner
+        .map()
+        .shards()
+        .flat_map(|s| s.replicas.iter().cloned())
+        .collect();
+    let measured = futures_join(replicas.into_iter().map(|addr| {
+        let inner = inner.clone();
+        async move {
+            let ping = crate::Cmd::new("PING");
+            let mut best: Option<Duration> = None;
+            if let Ok(conn) = inner.replica_connection(&addr).await {
+                for _ in 0..3 {
+                    let started = std::time::Instant::now();
+                    match tokio::time::timeout(Duration::from_secs(1), conn.send(&ping)).await {
+                        Ok(Ok(_)) => {
+                            let took = started.elapsed();
+                            best = Some(best.map_or(took, |b| b.min(took)));
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            (addr, best)
+        }
+    }))
+    .await;
+    let mut latency = inner.latency.lock().unwrap_or_else(|p| p.into_inner());
+    latency.clear();
+    for (addr, took) in measured {
+        if let Some(took) = took {
+            latency.insert(addr, took);
+        }
+    }
 }
 
 async fn periodic_refresh(inner: Weak<Inner>, every: Duration) {
