@@ -1116,12 +1116,11 @@ async fn transactions_and_pubsub_follow_moving_slots() {
     let e = within(
         10,
         "transaction",
-        client.transaction(&["a", "b"], 3, |_conn| async move {
+        client.transaction::<_, _, _, ()>(&["a", "b"], 3, |_conn| async move {
             Ok(respec::Pipeline::atomic())
         }),
     )
     .await
-    .map(|()| ())
     .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
     let e = within(
