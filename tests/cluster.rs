@@ -1161,7 +1161,14 @@ async fn transactions_and_pubsub_follow_moving_slots() {
     let m = within(10, "message", rx.recv()).await.unwrap();
     assert_eq!(&m.payload[..], b"before");
 
-    // The slot moves behind the client's back (its map is not refreshed).
+    // A second client, with the topology read now, for reads after the
+    // move.
+    let reader = client_for(&cluster);
+    reader.refresh().await.unwrap();
+    let stale_once = client_for(&cluster);
+    stale_once.refresh().await.unwrap();
+    // The slot moves behind the clients' backs (their maps are not
+    // refreshed).
     let mut cluster = tokio::task::spawn_blocking(move || {
         let mut cluster = cluster;
         cluster.move_slots([slot], from, to);
@@ -1171,6 +1178,45 @@ async fn transactions_and_pubsub_follow_moving_slots() {
     .unwrap();
     cluster.refresh();
     assert_eq!(cluster.primary_for_slot(slot).port, to);
+    // An MGET across slots with a map behind: the part for the
+    // moved slot is answered MOVED by its old owner and sent again where
+    // the slot is now; the order is the caller's.
+    let third = *ports.iter().find(|&&p| p != from && p != to).unwrap();
+    let elsewhere = name_on(&cluster, "unset", third);
+    // With a key of another slot on the old owner, the moved part's MOVED
+    // comes back inside that node's batch.
+    let beside = name_on(&cluster, "beside", from);
+    within(10, "SET", client.set(beside.as_str(), "b"))
+        .await
+        .unwrap();
+    let got: Vec<Option<String>> = within(
+        20,
+        "MGET",
+        reader
+            .mget(["{acct}n", elsewhere.as_str(), "{acct}log", beside.as_str()])
+            .reply::<Vec<Option<String>>>(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            Some("80".into()),
+            None,
+            Some("raised".into()),
+            Some("b".into())
+        ]
+    );
+    let got: Vec<Option<String>> = within(
+        20,
+        "MGET",
+        stale_once
+            .mget(["{acct}n", elsewhere.as_str()])
+            .reply::<Vec<Option<String>>>(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, vec![Some("80".into()), None]);
     // The transaction follows the slot to its new owner.
     let (mut replies, total) = within(
         20,

@@ -284,13 +284,7 @@ impl ClusterClient {
                 Route::AllNodes(policy) => inner.run_on_all(bytes, policy, true).await,
                 Route::Split(policy) => {
                     let parts = parts.unwrap_or_default();
-                    let replies = futures_join(parts.iter().map(|p| {
-                        let inner = inner.clone();
-                        let command = p.command.clone();
-                        let slot = p.slot;
-                        async move { inner.run_on_slot(slot, command, Block::No).await }
-                    }))
-                    .await;
+                    let replies = inner.run_parts(&parts).await;
                     join(policy, &parts, replies)
                 }
             };
@@ -388,7 +382,9 @@ impl Inner {
 
     /// Reads the topology if none was read yet.
     pub(super) async fn ensure_map(self: &Arc<Self>) -> Result<()> {
-        if self.map().is_complete() || self.generation() > 0 {
+        // The generation first: an atomic load, where the map's check
+        // counts its 16,384 slots.
+        if self.generation() > 0 || self.map().is_complete() {
             return Ok(());
         }
         self.refresh(0).await?;
@@ -580,6 +576,102 @@ impl Inner {
             .unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "too many redirects")))
     }
 
+    /// Runs the parts of a split command: the parts whose slots one
+    /// primary owns go to it together, in one write (every node at once);
+    /// a part answered with a redirect, or whose node could not be
+    /// reached, runs again alone through [`run_on_slot`](Self::run_on_slot).
+    async fn run_parts(self: &Arc<Self>, parts: &[super::route::Part]) -> Vec<Result<Frame>> {
+        let map = self.map();
+        let mut by_node: Vec<(NodeAddr, Vec<usize>)> = Vec::new();
+        let mut alone = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            match map.primary(p.slot) {
+                Some(addr) => match by_node.iter_mut().find(|(a, _)| a == addr) {
+                    Some((_, group)) => group.push(i),
+                    None => by_node.push((addr.clone(), vec![i])),
+                },
+                None => alone.push(i),
+            }
+        }
+        drop(map);
+        let mut results: Vec<Option<Result<Frame>>> = (0..parts.len()).map(|_| None).collect();
+        let groups = futures_join(by_node.into_iter().map(|(addr, group)| {
+            let inner = self.clone();
+            let mut payload = BytesMut::new();
+            for &i in &group {
+                payload.extend_from_slice(&parts[i].command);
+            }
+            async move {
+                let n = group.len();
+                // `None`: the node could not be reached, nothing was sent.
+                let replies = match inner.connection(&addr).await {
+                    Ok(conn) => Some(conn.send_encoded(payload.freeze(), n, true).await),
+                    Err(_) => None,
+                };
+                (group, replies)
+            }
+        }))
+        .await;
+        for (group, replies) in groups {
+            match replies {
+                Some(Ok(frame)) => {
+                    let items = match frame {
+                        Frame::Array(items) if group.len() > 1 => items,
+                        single => vec![single],
+                    };
+                    for (&i, item) in group.iter().zip(items) {
+                        let r = match item.error_message() {
+                            Some(m) => Err(Error::from_server_reply(m)),
+                            None => Ok(item),
+                        };
+                        let again = matches!(&r, Err(e) if Redirect::from_error(e).is_some());
+                        if again {
+                            alone.push(i);
+                        } else {
+                            results[i] = Some(r);
+                        }
+                    }
+                }
+                // A lone part's error reply comes as the send's error.
+                Some(Err(e)) if group.len() == 1 && e.is_server_error() => {
+                    if Redirect::from_error(&e).is_some() {
+                        alone.push(group[0]);
+                    } else {
+                        results[group[0]] = Some(Err(e));
+                    }
+                }
+                // Lost in flight (the parts may have run) or timed out:
+                // the error is theirs, as for a command alone.
+                Some(Err(e)) => {
+                    if e.is_connection_dropped() {
+                        self.refresh_soon();
+                    }
+                    for &i in &group {
+                        results[i] = Some(Err(e.duplicate()));
+                    }
+                }
+                // Not reached: each part finds its way alone (the topology
+                // is read again there).
+                None => alone.extend(group),
+            }
+        }
+        if !alone.is_empty() {
+            let again = futures_join(alone.iter().map(|&i| {
+                let inner = self.clone();
+                let (slot, command) = (parts[i].slot, parts[i].command.clone());
+                async move { inner.run_on_slot(slot, command, Block::No).await }
+            }))
+            .await;
+            for (&i, r) in alone.iter().zip(again) {
+                results[i] = Some(r);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol, "no reply"))))
+            .collect()
+    }
+
     /// Sends to the node at `addr` (see [`reach`](Self::reach) and
     /// [`send_via`]).
     pub(super) async fn send_to(
@@ -607,6 +699,9 @@ impl Inner {
     /// The replica a read-only command of `slot` goes to under the read
     /// policy (`None`: the primary).
     fn replica_for(&self, slot: u16) -> Option<NodeAddr> {
+        if self.config.read_from == ReadFrom::Primary {
+            return None;
+        }
         let map = self.map();
         let shard = map.shard(slot)?;
         if shard.replicas.is_empty() {
