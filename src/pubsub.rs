@@ -160,17 +160,26 @@ impl Subscriptions {
         }
     }
 
-    /// The commands that renew every subscription.
+    /// The commands that renew every subscription: shard channels one
+    /// `SSUBSCRIBE` per hash slot, as a cluster node accepts them.
     pub fn renewals(&self) -> Vec<(&'static str, Vec<Bytes>)> {
-        [
+        let mut out: Vec<(&'static str, Vec<Bytes>)> = [
             ("SUBSCRIBE", &self.channels),
             ("PSUBSCRIBE", &self.patterns),
-            ("SSUBSCRIBE", &self.shards),
         ]
         .into_iter()
         .filter(|(_, s)| !s.is_empty())
         .map(|(verb, s)| (verb, s.iter().cloned().collect()))
-        .collect()
+        .collect();
+        let mut by_slot: std::collections::BTreeMap<u16, Vec<Bytes>> = Default::default();
+        for c in &self.shards {
+            by_slot
+                .entry(crate::cluster::key_slot(c))
+                .or_default()
+                .push(c.clone());
+        }
+        out.extend(by_slot.into_values().map(|cs| ("SSUBSCRIBE", cs)));
+        out
     }
 }
 
@@ -208,6 +217,10 @@ pub struct Subscriber {
     reconnecting: Option<Reconnecting>,
     /// Set when a reconnect failed: the stream of messages has ended.
     ended: bool,
+    /// Shard channels the server dropped on its own (their slot moved to
+    /// another node), not yet taken by
+    /// [`take_dropped_shard_channels`](Subscriber::take_dropped_shard_channels).
+    dropped: Vec<Bytes>,
 }
 
 /// A new connection with every subscription renewed, and the messages that
@@ -216,6 +229,7 @@ type Renewed = (
     Connection,
     mpsc::UnboundedReceiver<Frame>,
     VecDeque<Message>,
+    Vec<Bytes>,
 );
 type Reconnecting = Pin<Box<dyn Future<Output = Result<Renewed>> + Send>>;
 
@@ -244,6 +258,7 @@ impl Subscriber {
             reconnect_for: Duration::from_secs(30),
             reconnecting: None,
             ended: false,
+            dropped: Vec::new(),
         })
     }
 
@@ -272,12 +287,20 @@ impl Subscriber {
     }
 
     /// Subscribes to shard channels (Redis 7.0 and later).
+    ///
+    /// On a cluster node, the channels of one call must share a hash slot
+    /// (the server refuses the call otherwise): channels of several slots
+    /// are refused here before anything is sent, and the subscriber stays
+    /// usable. [`ShardedSubscriber`](crate::cluster::ShardedSubscriber)
+    /// spreads channels over a cluster's nodes and slots by itself.
     pub async fn ssubscribe<I, S>(&mut self, channels: I) -> Result<()>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.change("SSUBSCRIBE", names(channels)).await
+        let names = names(channels);
+        self.check_one_slot("SSUBSCRIBE", &names)?;
+        self.change("SSUBSCRIBE", names).await
     }
 
     /// Unsubscribes from channels (all of them when `channels` is empty).
@@ -298,13 +321,65 @@ impl Subscriber {
         self.change("PUNSUBSCRIBE", names(patterns)).await
     }
 
-    /// Unsubscribes from shard channels (all of them when empty).
+    /// Unsubscribes from shard channels (all of them when empty). On a
+    /// cluster node, the channels of one call must share a hash slot, as
+    /// for [`ssubscribe`](Self::ssubscribe).
     pub async fn sunsubscribe<I, S>(&mut self, channels: I) -> Result<()>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.change("SUNSUBSCRIBE", names(channels)).await
+        let names = names(channels);
+        self.check_one_slot("SUNSUBSCRIBE", &names)?;
+        self.change("SUNSUBSCRIBE", names).await
+    }
+
+    /// On a cluster node (the handshake reported `mode: cluster`), refuses
+    /// shard channels of several hash slots in one call, naming them.
+    fn check_one_slot(&self, verb: &'static str, names: &[Bytes]) -> Result<()> {
+        if self.conn.server_info().mode.as_deref() != Some("cluster") {
+            return Ok(());
+        }
+        let mut slots = names
+            .iter()
+            .map(|n| (crate::cluster::key_slot(n), n))
+            .collect::<Vec<_>>();
+        let Some(&(first, first_name)) = slots.first() else {
+            return Ok(());
+        };
+        slots.retain(|&(s, _)| s != first);
+        match slots.first() {
+            None => Ok(()),
+            Some(&(other, other_name)) => Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "shard channels of one {verb} must share a hash slot on a cluster node \
+                     (CROSSSLOT): {:?} is in slot {first}, {:?} in slot {other}; subscribe \
+                     per slot, use a hash tag, or use a ShardedSubscriber",
+                    String::from_utf8_lossy(first_name),
+                    String::from_utf8_lossy(other_name)
+                ),
+            )
+            .for_command(verb)),
+        }
+    }
+
+    /// The shard channels the server unsubscribed this connection from on
+    /// its own since the last call (on a cluster, when a channel's slot
+    /// moved to another node: the server sends an `sunsubscribe` nobody
+    /// asked for). They are no longer among the
+    /// [`subscriptions`](Self::subscriptions); subscribe to them again on
+    /// the slot's new owner to keep receiving (a
+    /// [`ShardedSubscriber`](crate::cluster::ShardedSubscriber) does that
+    /// by itself).
+    pub fn take_dropped_shard_channels(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.dropped)
+    }
+
+    /// Whether the server dropped shard channels not yet taken with
+    /// [`take_dropped_shard_channels`](Self::take_dropped_shard_channels).
+    pub fn has_dropped_shard_channels(&self) -> bool {
+        !self.dropped.is_empty()
     }
 
     /// The channels, patterns and shard channels currently subscribed.
@@ -345,18 +420,23 @@ impl Subscriber {
         } else {
             names.len()
         };
-        send_change(
+        let mut dropped = Vec::new();
+        let sent = send_change(
             &self.conn,
             &mut self.pushes,
             &mut self.queued,
+            &mut dropped,
             confirm_timeout(&self.config),
             verb,
             &names,
             expected,
         )
-        .await?;
-        self.subs.apply(verb, &names);
-        Ok(())
+        .await;
+        if sent.is_ok() {
+            self.subs.apply(verb, &names);
+        }
+        self.note_dropped(dropped);
+        sent
     }
 
     /// Waits for the next message. When the connection drops, reconnects
@@ -384,6 +464,11 @@ impl Subscriber {
                     if let Some(m) = Message::from_push(&frame) {
                         return Poll::Ready(Ok(m));
                     }
+                    // Outside a change, an `sunsubscribe` is the server's
+                    // own: the channel's slot moved away.
+                    if let Some(channel) = unsolicited_sunsubscribe(&frame, &[]) {
+                        self.note_dropped(vec![channel]);
+                    }
                 }
                 None => {
                     self.reconnecting = Some(Box::pin(reconnect(
@@ -405,11 +490,21 @@ impl Subscriber {
         };
         let renewed = std::task::ready!(fut.as_mut().poll(cx));
         self.reconnecting = None;
-        let (conn, pushes, queued) = renewed?;
+        let (conn, pushes, queued, dropped) = renewed?;
         self.conn = conn;
         self.pushes = pushes;
         self.queued.extend(queued);
+        self.note_dropped(dropped);
         Poll::Ready(Ok(()))
+    }
+
+    /// Records shard channels the server dropped on its own.
+    fn note_dropped(&mut self, channels: Vec<Bytes>) {
+        for c in channels {
+            if self.subs.shards.remove(&c) {
+                self.dropped.push(c);
+            }
+        }
     }
 
     /// The subscriber as a stream of messages; an item is `Err` only when
@@ -445,12 +540,29 @@ fn confirm_timeout(config: &ConnectionConfig) -> Duration {
     config.response_timeout.unwrap_or(Duration::from_secs(30))
 }
 
+/// The channel of an `sunsubscribe` push that does not answer an
+/// `SUNSUBSCRIBE` of `asked` (the server dropped the channel on its own).
+fn unsolicited_sunsubscribe(frame: &Frame, asked: &[Bytes]) -> Option<Bytes> {
+    let Frame::Push(items) = frame else {
+        return None;
+    };
+    if items.first().and_then(Frame::as_bytes) != Some(b"sunsubscribe") {
+        return None;
+    }
+    let channel = Bytes::copy_from_slice(items.get(1)?.as_bytes()?);
+    (!asked.contains(&channel)).then_some(channel)
+}
+
 /// Sends a subscription command and waits for its confirmations, queueing
-/// any message that arrives meanwhile.
+/// any message that arrives meanwhile (and any shard channel the server
+/// dropped on its own in `dropped`). An error reply (the server refused
+/// the command) is the result; the connection stays usable.
+#[allow(clippy::too_many_arguments)]
 async fn send_change(
     conn: &Connection,
     pushes: &mut mpsc::UnboundedReceiver<Frame>,
     queued: &mut VecDeque<Message>,
+    dropped: &mut Vec<Bytes>,
     deadline: Duration,
     verb: &'static str,
     names: &[Bytes],
@@ -481,6 +593,18 @@ async fn send_change(
         if let Some(m) = Message::from_push(&frame) {
             queued.push_back(m);
             continue;
+        }
+        if let Some(m) = frame.error_message() {
+            return Err(Error::from_server_reply(m).for_command(verb));
+        }
+        // An `sunsubscribe` that answers no SUNSUBSCRIBE of this change (a
+        // SUNSUBSCRIBE of every channel takes whichever comes).
+        let asked: &[Bytes] = if verb == "SUNSUBSCRIBE" { names } else { &[] };
+        if verb != "SUNSUBSCRIBE" || !names.is_empty() {
+            if let Some(channel) = unsolicited_sunsubscribe(&frame, asked) {
+                dropped.push(channel);
+                continue;
+            }
         }
         if let Frame::Push(items) = &frame {
             if items.first().and_then(Frame::as_bytes) == Some(want) {
@@ -532,12 +656,14 @@ async fn reconnect(
 async fn renew(config: &ConnectionConfig, subs: &Subscriptions) -> Result<Renewed> {
     let (conn, mut pushes) = Connection::connect_subscriber(config).await?;
     let mut queued = VecDeque::new();
+    let mut dropped = Vec::new();
     for (verb, names) in subs.renewals() {
         let n = names.len();
         send_change(
             &conn,
             &mut pushes,
             &mut queued,
+            &mut dropped,
             confirm_timeout(config),
             verb,
             &names,
@@ -545,7 +671,7 @@ async fn renew(config: &ConnectionConfig, subs: &Subscriptions) -> Result<Renewe
         )
         .await?;
     }
-    Ok((conn, pushes, queued))
+    Ok((conn, pushes, queued, dropped))
 }
 
 fn names<I, S>(items: I) -> Vec<Bytes>

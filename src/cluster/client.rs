@@ -53,6 +53,12 @@ pub enum ReadFrom {
     PreferReplica,
     /// The primary and its replicas in turn.
     RoundRobin,
+    /// The replica of the slot's shard with the lowest round trip, as
+    /// measured with `PING` (the best of three) each time the topology is
+    /// read; a replica not measured yet counts as slowest, and the
+    /// primary serves when the shard has no replica. Replicas lag behind
+    /// the primary, as with [`PreferReplica`](Self::PreferReplica).
+    LowestLatency,
 }
 
 impl ClusterConfig {
@@ -154,6 +160,9 @@ pub(super) struct Inner {
     ticking: std::sync::atomic::AtomicBool,
     /// When the topology was last read.
     last_refresh: Mutex<Option<std::time::Instant>>,
+    /// Round trips to replicas, measured after each refresh under
+    /// [`ReadFrom::LowestLatency`].
+    latency: Mutex<HashMap<NodeAddr, Duration>>,
 }
 
 impl std::fmt::Debug for ClusterClient {
@@ -187,6 +196,7 @@ impl ClusterClient {
                 generation: std::sync::atomic::AtomicU64::new(0),
                 ticking: std::sync::atomic::AtomicBool::new(false),
                 last_refresh: Mutex::new(None),
+                latency: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -206,6 +216,13 @@ impl ClusterClient {
     pub async fn refresh(&self) -> Result<()> {
         let seen = self.inner.generation();
         self.inner.refresh(seen).await
+    }
+
+    /// The round trip last measured to each replica, under
+    /// [`ReadFrom::LowestLatency`] (measured after each topology read; empty
+    /// under the other policies).
+    pub fn replica_latencies(&self) -> HashMap<NodeAddr, Duration> {
+        self.inner.latencies()
     }
 
     /// The shared connection to the node at `addr`, opened if needed.
@@ -267,13 +284,7 @@ impl ClusterClient {
                 Route::AllNodes(policy) => inner.run_on_all(bytes, policy, true).await,
                 Route::Split(policy) => {
                     let parts = parts.unwrap_or_default();
-                    let replies = futures_join(parts.iter().map(|p| {
-                        let inner = inner.clone();
-                        let command = p.command.clone();
-                        let slot = p.slot;
-                        async move { inner.run_on_slot(slot, command, Block::No).await }
-                    }))
-                    .await;
+                    let replies = inner.run_parts(&parts).await;
                     join(policy, &parts, replies)
                 }
             };
@@ -360,7 +371,7 @@ impl Inner {
         Ok(kept)
     }
 
-    fn pool(&self, addr: &NodeAddr) -> Arc<Pool> {
+    pub(super) fn pool(&self, addr: &NodeAddr) -> Arc<Pool> {
         self.pools
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -371,7 +382,9 @@ impl Inner {
 
     /// Reads the topology if none was read yet.
     pub(super) async fn ensure_map(self: &Arc<Self>) -> Result<()> {
-        if self.map().is_complete() || self.generation() > 0 {
+        // The generation first: an atomic load, where the map's check
+        // counts its 16,384 slots.
+        if self.generation() > 0 || self.map().is_complete() {
             return Ok(());
         }
         self.refresh(0).await?;
@@ -387,7 +400,7 @@ impl Inner {
     /// Reads the topology from a known node (primaries first), then from
     /// the seeds; one refresh at a time: a caller that waited while
     /// another refresh ran (the generation moved past `seen`) returns.
-    pub(super) async fn refresh(&self, seen: u64) -> Result<()> {
+    pub(super) async fn refresh(self: &Arc<Self>, seen: u64) -> Result<()> {
         let _one = self.refreshing.lock().await;
         if self.generation() > seen {
             return Ok(());
@@ -401,6 +414,9 @@ impl Inner {
                         Some(std::time::Instant::now());
                     self.generation
                         .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                    if self.config.read_from == ReadFrom::LowestLatency {
+                        tokio::spawn(measure_replicas(self.clone()));
+                    }
                     return Ok(());
                 }
                 Ok(_) => {
@@ -439,7 +455,7 @@ impl Inner {
     /// Reads the topology again unless it was read in the last 100 ms (so
     /// that many callers failing on one dead node do not read it in a
     /// loop).
-    async fn refresh_unless_recent(&self) {
+    async fn refresh_unless_recent(self: &Arc<Self>) {
         let recent = self
             .last_refresh
             .lock()
@@ -560,6 +576,102 @@ impl Inner {
             .unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "too many redirects")))
     }
 
+    /// Runs the parts of a split command: the parts whose slots one
+    /// primary owns go to it together, in one write (every node at once);
+    /// a part answered with a redirect, or whose node could not be
+    /// reached, runs again alone through [`run_on_slot`](Self::run_on_slot).
+    async fn run_parts(self: &Arc<Self>, parts: &[super::route::Part]) -> Vec<Result<Frame>> {
+        let map = self.map();
+        let mut by_node: Vec<(NodeAddr, Vec<usize>)> = Vec::new();
+        let mut alone = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            match map.primary(p.slot) {
+                Some(addr) => match by_node.iter_mut().find(|(a, _)| a == addr) {
+                    Some((_, group)) => group.push(i),
+                    None => by_node.push((addr.clone(), vec![i])),
+                },
+                None => alone.push(i),
+            }
+        }
+        drop(map);
+        let mut results: Vec<Option<Result<Frame>>> = (0..parts.len()).map(|_| None).collect();
+        let groups = futures_join(by_node.into_iter().map(|(addr, group)| {
+            let inner = self.clone();
+            let mut payload = BytesMut::new();
+            for &i in &group {
+                payload.extend_from_slice(&parts[i].command);
+            }
+            async move {
+                let n = group.len();
+                // `None`: the node could not be reached, nothing was sent.
+                let replies = match inner.connection(&addr).await {
+                    Ok(conn) => Some(conn.send_encoded(payload.freeze(), n, true).await),
+                    Err(_) => None,
+                };
+                (group, replies)
+            }
+        }))
+        .await;
+        for (group, replies) in groups {
+            match replies {
+                Some(Ok(frame)) => {
+                    let items = match frame {
+                        Frame::Array(items) if group.len() > 1 => items,
+                        single => vec![single],
+                    };
+                    for (&i, item) in group.iter().zip(items) {
+                        let r = match item.error_message() {
+                            Some(m) => Err(Error::from_server_reply(m)),
+                            None => Ok(item),
+                        };
+                        let again = matches!(&r, Err(e) if Redirect::from_error(e).is_some());
+                        if again {
+                            alone.push(i);
+                        } else {
+                            results[i] = Some(r);
+                        }
+                    }
+                }
+                // A lone part's error reply comes as the send's error.
+                Some(Err(e)) if group.len() == 1 && e.is_server_error() => {
+                    if Redirect::from_error(&e).is_some() {
+                        alone.push(group[0]);
+                    } else {
+                        results[group[0]] = Some(Err(e));
+                    }
+                }
+                // Lost in flight (the parts may have run) or timed out:
+                // the error is theirs, as for a command alone.
+                Some(Err(e)) => {
+                    if e.is_connection_dropped() {
+                        self.refresh_soon();
+                    }
+                    for &i in &group {
+                        results[i] = Some(Err(e.duplicate()));
+                    }
+                }
+                // Not reached: each part finds its way alone (the topology
+                // is read again there).
+                None => alone.extend(group),
+            }
+        }
+        if !alone.is_empty() {
+            let again = futures_join(alone.iter().map(|&i| {
+                let inner = self.clone();
+                let (slot, command) = (parts[i].slot, parts[i].command.clone());
+                async move { inner.run_on_slot(slot, command, Block::No).await }
+            }))
+            .await;
+            for (&i, r) in alone.iter().zip(again) {
+                results[i] = Some(r);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol, "no reply"))))
+            .collect()
+    }
+
     /// Sends to the node at `addr` (see [`reach`](Self::reach) and
     /// [`send_via`]).
     pub(super) async fn send_to(
@@ -587,6 +699,9 @@ impl Inner {
     /// The replica a read-only command of `slot` goes to under the read
     /// policy (`None`: the primary).
     fn replica_for(&self, slot: u16) -> Option<NodeAddr> {
+        if self.config.read_from == ReadFrom::Primary {
+            return None;
+        }
         let map = self.map();
         let shard = map.shard(slot)?;
         if shard.replicas.is_empty() {
@@ -603,11 +718,34 @@ impl Inner {
                 let t = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
                 shard.replicas.get(t).cloned()
             }
+            ReadFrom::LowestLatency => {
+                let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+                shard
+                    .replicas
+                    .iter()
+                    .min_by_key(|r| latency.get(*r).copied().unwrap_or(Duration::MAX))
+                    .cloned()
+            }
         }
+    }
+
+    /// The round trips measured to replicas (filled under
+    /// [`ReadFrom::LowestLatency`]).
+    pub(super) fn latencies(&self) -> HashMap<NodeAddr, Duration> {
+        self.latency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sends a read to a replica, on a connection in `READONLY` mode.
     async fn send_to_replica(&self, addr: &NodeAddr, bytes: Bytes) -> Result<Frame> {
+        let conn = self.replica_connection(addr).await?;
+        conn.send_encoded(bytes, 1, true).await
+    }
+
+    /// The shared connection to a replica, in `READONLY` mode.
+    async fn replica_connection(&self, addr: &NodeAddr) -> Result<Connection> {
         let existing = self
             .replicas
             .lock()
@@ -628,7 +766,7 @@ impl Inner {
                 conn
             }
         };
-        conn.send_encoded(bytes, 1, true).await
+        Ok(conn)
     }
 
     /// The slot of a command whose keys the spec cannot locate (`SORT`
@@ -668,17 +806,26 @@ impl Inner {
         Ok(slot)
     }
 
-    /// Sends to any primary (a random one).
+    /// Sends to any primary (a random one; the next one when it cannot be
+    /// reached, as nothing was sent).
     async fn run_anywhere(self: &Arc<Self>, bytes: Bytes, block: Block) -> Result<Frame> {
         let map = self.map();
-        let primaries: Vec<&NodeAddr> = map.primaries().collect();
+        let mut primaries: Vec<NodeAddr> = map.primaries().cloned().collect();
+        drop(map);
         if primaries.is_empty() {
             return Err(Error::new(ErrorKind::ConnectionClosed, "no primary known"));
         }
         let pick = random_index(primaries.len());
-        let addr = primaries[pick].clone();
-        drop(map);
-        self.send_to(&addr, bytes, block, false).await
+        primaries.rotate_left(pick);
+        let mut last = None;
+        for addr in &primaries {
+            match self.reach(addr, block).await {
+                Ok(via) => return send_via(via, bytes, false).await,
+                Err(e) => last = Some(e),
+            }
+        }
+        self.refresh_soon();
+        Err(last.unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "no primary known")))
     }
 
     /// Sends to every primary (or every node) at once and combines.
@@ -743,11 +890,50 @@ async fn send_via(via: Via, bytes: Bytes, asking: bool) -> Result<Frame> {
     }
 }
 
-fn random_index(n: usize) -> usize {
+pub(super) fn random_index(n: usize) -> usize {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_usize(n);
     (h.finish() % n as u64) as usize
+}
+
+/// Measures the round trip to every replica (the best of three `PING`s,
+/// each within a second) for [`ReadFrom::LowestLatency`]; a replica that
+/// does not answer is forgotten, so it counts as slowest.
+async fn measure_replicas(inner: Arc<Inner>) {
+    let replicas: Vec<NodeAddr> = inner
+        .map()
+        .shards()
+        .flat_map(|s| s.replicas.iter().cloned())
+        .collect();
+    let measured = futures_join(replicas.into_iter().map(|addr| {
+        let inner = inner.clone();
+        async move {
+            let ping = crate::Cmd::new("PING");
+            let mut best: Option<Duration> = None;
+            if let Ok(conn) = inner.replica_connection(&addr).await {
+                for _ in 0..3 {
+                    let started = std::time::Instant::now();
+                    match tokio::time::timeout(Duration::from_secs(1), conn.send(&ping)).await {
+                        Ok(Ok(_)) => {
+                            let took = started.elapsed();
+                            best = Some(best.map_or(took, |b| b.min(took)));
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            (addr, best)
+        }
+    }))
+    .await;
+    let mut latency = inner.latency.lock().unwrap_or_else(|p| p.into_inner());
+    latency.clear();
+    for (addr, took) in measured {
+        if let Some(took) = took {
+            latency.insert(addr, took);
+        }
+    }
 }
 
 async fn periodic_refresh(inner: Weak<Inner>, every: Duration) {

@@ -35,11 +35,12 @@ mod redirect;
 mod route;
 mod scan;
 mod slot;
+mod transaction;
 
 pub use blocking::BlockingClusterClient;
 pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};
-pub use pubsub::ShardedSubscriber;
+pub use pubsub::{ClusterSubscriber, ShardedSubscriber};
 pub use redirect::{NodeAddr, Redirect};
 pub use route::{join, route, split, Part, ResponsePolicy, Route};
 pub use scan::ClusterScan;

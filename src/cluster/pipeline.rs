@@ -198,6 +198,37 @@ async fn gather(tasks: Vec<PartTask>, results: &mut [Option<Result<Frame>>]) -> 
 /// that slot's primary, and again where the slot moved to when it moved
 /// (a `MOVED` while queueing aborts the transaction, so nothing ran).
 async fn run_transaction(inner: &Arc<Inner>, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+    let slot = transaction_slot(pipe)?.unwrap_or(0);
+    let (bytes, replies) = pipe.encoded();
+    for _ in 0..=inner.max_redirects() {
+        let Some(addr) = inner.map().primary(slot).cloned() else {
+            let seen = inner.generation();
+            inner.refresh(seen).await?;
+            continue;
+        };
+        let conn = inner.connection(&addr).await?;
+        let frame = conn.send_encoded(bytes.clone(), replies, true).await?;
+        let items = match frame {
+            Frame::Array(items) => items,
+            single => vec![single],
+        };
+        let moved = items.iter().find_map(|f| {
+            let m = f.error_message()?;
+            Redirect::from_error(&Error::from_server_reply(m))
+        });
+        match moved {
+            Some(Redirect::Moved { slot: s, to }) => inner.note_moved(s, &to),
+            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            None => return pipe.split(items),
+        }
+    }
+    Err(Error::new(ErrorKind::ConnectionClosed, "too many redirects").for_command("EXEC"))
+}
+
+/// The one slot of every key of a transaction's commands (`None`: no
+/// keys), refused before anything is sent when they span slots or a
+/// command runs on several nodes.
+pub(super) fn transaction_slot(pipe: &Pipeline) -> Result<Option<u16>> {
     let mut slot = None;
     for (name, bytes) in pipe.commands() {
         match route(&Raw { name, bytes })? {
@@ -225,29 +256,5 @@ async fn run_transaction(inner: &Arc<Inner>, pipe: &Pipeline) -> Result<Vec<Resu
             }
         }
     }
-    let slot = slot.unwrap_or(0);
-    let (bytes, replies) = pipe.encoded();
-    for _ in 0..=inner.max_redirects() {
-        let Some(addr) = inner.map().primary(slot).cloned() else {
-            let seen = inner.generation();
-            inner.refresh(seen).await?;
-            continue;
-        };
-        let conn = inner.connection(&addr).await?;
-        let frame = conn.send_encoded(bytes.clone(), replies, true).await?;
-        let items = match frame {
-            Frame::Array(items) => items,
-            single => vec![single],
-        };
-        let moved = items.iter().find_map(|f| {
-            let m = f.error_message()?;
-            Redirect::from_error(&Error::from_server_reply(m))
-        });
-        match moved {
-            Some(Redirect::Moved { slot: s, to }) => inner.note_moved(s, &to),
-            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
-            None => return pipe.split(items),
-        }
-    }
-    Err(Error::new(ErrorKind::ConnectionClosed, "too many redirects").for_command("EXEC"))
+    Ok(slot)
 }

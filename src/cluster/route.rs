@@ -59,7 +59,8 @@ pub enum ResponsePolicy {
     /// `all_succeeded`: one of the replies when none is an error, otherwise
     /// the first error.
     AllSucceeded,
-    /// `agg_logical_and`: the logical AND of integer replies.
+    /// `agg_logical_and`: the logical AND of integer replies (element by
+    /// element for array replies, as for every `agg_*` policy).
     AggLogicalAnd,
     /// `agg_logical_or`: the logical OR.
     AggLogicalOr,
@@ -125,17 +126,46 @@ impl ResponsePolicy {
             | ResponsePolicy::AggMax
             | ResponsePolicy::AggLogicalAnd
             | ResponsePolicy::AggLogicalOr => {
+                let replies = replies.into_iter().collect::<Result<Vec<_>>>()?;
+                let fold = |acc: Option<i64>, v: i64| match (self, acc) {
+                    (_, None) => v,
+                    (ResponsePolicy::AggSum, Some(a)) => a + v,
+                    (ResponsePolicy::AggMin, Some(a)) => a.min(v),
+                    (ResponsePolicy::AggMax, Some(a)) => a.max(v),
+                    (ResponsePolicy::AggLogicalAnd, Some(a)) => (a != 0 && v != 0) as i64,
+                    (_, Some(a)) => (a != 0 || v != 0) as i64,
+                };
+                // Array replies (`SCRIPT EXISTS`, `WAITAOF`) aggregate
+                // element by element.
+                if let Some(Frame::Array(first)) = replies.first() {
+                    let len = first.len();
+                    let mut acc: Vec<Option<i64>> = vec![None; len];
+                    for r in &replies {
+                        let items = match r {
+                            Frame::Array(items) if items.len() == len => items,
+                            other => {
+                                return Err(Error::new(
+                                    ErrorKind::Conversion,
+                                    format!(
+                                        "cannot aggregate a {} reply with arrays of {len}",
+                                        other.kind()
+                                    ),
+                                ))
+                            }
+                        };
+                        for (a, item) in acc.iter_mut().zip(items) {
+                            *a = Some(fold(*a, int(item)?));
+                        }
+                    }
+                    return Ok(Frame::Array(
+                        acc.into_iter()
+                            .map(|a| Frame::Integer(a.unwrap_or(0)))
+                            .collect(),
+                    ));
+                }
                 let mut acc: Option<i64> = None;
-                for r in replies {
-                    let v = int(&r?)?;
-                    acc = Some(match (self, acc) {
-                        (_, None) => v,
-                        (ResponsePolicy::AggSum, Some(a)) => a + v,
-                        (ResponsePolicy::AggMin, Some(a)) => a.min(v),
-                        (ResponsePolicy::AggMax, Some(a)) => a.max(v),
-                        (ResponsePolicy::AggLogicalAnd, Some(a)) => (a != 0 && v != 0) as i64,
-                        (_, Some(a)) => (a != 0 || v != 0) as i64,
-                    });
+                for r in &replies {
+                    acc = Some(fold(acc, int(r)?));
                 }
                 Ok(Frame::Integer(acc.unwrap_or(0)))
             }
@@ -573,5 +603,23 @@ mod tests {
             split(&cmd(&["MSET", "a"])).is_err(),
             "a key without its value"
         );
+    }
+
+    #[test]
+    fn aggregates_arrays_element_by_element() {
+        let arr = |v: &[i64]| Ok(Frame::Array(v.iter().map(|&i| Frame::Integer(i)).collect()));
+        // SCRIPT EXISTS: a script exists only where every node has it.
+        let and = ResponsePolicy::AggLogicalAnd.combine(vec![arr(&[1, 0, 1]), arr(&[1, 1, 0])]);
+        assert_eq!(and.unwrap(), arr(&[1, 0, 0]).unwrap());
+        // WAITAOF: the fewest acknowledgements of each kind.
+        let min = ResponsePolicy::AggMin.combine(vec![arr(&[1, 2]), arr(&[0, 3])]);
+        assert_eq!(min.unwrap(), arr(&[0, 2]).unwrap());
+        let or = ResponsePolicy::AggLogicalOr.combine(vec![arr(&[0, 0]), arr(&[1, 0])]);
+        assert_eq!(or.unwrap(), arr(&[1, 0]).unwrap());
+        let mixed = ResponsePolicy::AggSum.combine(vec![arr(&[1, 2]), arr(&[1])]);
+        assert_eq!(mixed.unwrap_err().kind(), &ErrorKind::Conversion);
+        let sum =
+            ResponsePolicy::AggSum.combine(vec![Ok(Frame::Integer(2)), Ok(Frame::Integer(5))]);
+        assert_eq!(sum.unwrap(), Frame::Integer(7));
     }
 }

@@ -469,6 +469,7 @@ impl Connection {
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             timer_at: None,
             resp2_pubsub: subscriber && info.protocol == super::Protocol::Resp2,
+            subscriber,
             batch_writes: cfg.batch_writes,
             batch_deferred: false,
             answered: 0,
@@ -950,6 +951,11 @@ struct Driver {
     write_failed: Option<(Error, Instant)>,
     /// RESP2 subscriber: pub/sub arrays are pushes.
     resp2_pubsub: bool,
+    /// A subscriber connection: an error answering a subscription command
+    /// (sent with no waiter) goes to the push channel, where the
+    /// subscriber waits for its confirmations, instead of closing the
+    /// connection as a reply nobody asked for.
+    subscriber: bool,
     /// Whether to put off the first write after a quiet spell (see
     /// [`ConnectionConfig::batch_writes`]).
     batch_writes: bool,
@@ -1206,6 +1212,14 @@ impl Driver {
                     return Ok(());
                 };
                 self.pushes.send(Frame::Push(items));
+                return Ok(());
+            }
+            Routed::Reply(frame)
+                if self.subscriber
+                    && self.waiters.is_empty()
+                    && frame.error_message().is_some() =>
+            {
+                self.pushes.send(frame);
                 return Ok(());
             }
             Routed::Reply(frame) => frame,

@@ -11,6 +11,17 @@
 //! - `d`: pipelines of 100 commands, 1M commands
 //! - `e`: 100 KB values, 5k GETs
 //! - `f`: 16 connections (or a pool of 16), 256 tasks (256k ops)
+//!
+//! Cluster scenarios (`URL` is the nodes' `redis://host:port` URLs joined by
+//! commas; each client uses its own cluster client):
+//! - `ca`: 64 tasks doing GET/SET on keys spread over the slots (200k ops)
+//! - `cb`: batches of 100 SETs over 100 slots, one batch in flight (200k
+//!   commands): a pipeline where the client splits one by node; redis-rs
+//!   refuses pipelines across slots ("Received crossed slots in pipeline"),
+//!   so it sends the 100 commands of a batch concurrently instead
+//! - `cc`: MGET of 100 keys across slots (5k MGETs; ops counts MGETs);
+//!   fred sends an MGET to one node (the server refuses keys of several
+//!   slots), so it is not run for fred (exit 3)
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +36,11 @@ const E_SIZE: usize = 100 * 1024;
 const F_CONNS: usize = 16;
 const F_TASKS: usize = 256;
 static F_OPS: Ops = Ops(256_000);
+static CA_OPS: Ops = Ops(200_000);
+const CB_PIPE: usize = 100;
+static CB_OPS: Ops = Ops(200_000);
+const CC_KEYS: usize = 100;
+static CC_OPS: Ops = Ops(5_000);
 
 /// An operation count, divided by `PEER_DIVIDE` (default 1) so that a run
 /// under a profiler (callgrind) stays short.
@@ -80,6 +96,10 @@ fn main() {
         std::process::exit(2);
     }
     let (client, scenario, url) = (args[1].as_str(), args[2].as_str(), args[3].as_str());
+    if scenario == "cc" && client == "fred" {
+        eprintln!("fred sends MGET to one node: keys of several slots are refused");
+        std::process::exit(3);
+    }
     if scenario == "a" {
         match client {
             "respec" => respec_a(url),
@@ -98,6 +118,15 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
+        match (client, scenario) {
+            ("respec", "ca" | "cb" | "cc") => respec_cluster(url, scenario).await,
+            ("redis-rs", "ca" | "cb" | "cc") => redis_rs_cluster(url, scenario).await,
+            ("fred", "ca" | "cb" | "cc") => fred_cluster(url, scenario).await,
+            _ => {}
+        }
+        if scenario.len() == 2 {
+            return;
+        }
         match client {
             "respec" => respec_async(url, scenario).await,
             "redis-rs" => redis_rs_async(url, scenario).await,
@@ -408,4 +437,232 @@ async fn fred_async(url: &str, scenario: &str) {
         _ => panic!("unknown scenario {scenario}"),
     }
     let _ = Duration::ZERO;
+}
+
+// ---------------------------------------------------------------- cluster
+
+/// The key of operation `i` of task `t` (spread over the slots).
+fn ckey(t: usize, i: usize) -> String {
+    format!("bench:c:{t}:{}", i % 16)
+}
+
+async fn respec_cluster(url: &str, scenario: &str) {
+    use respec::cluster::ClusterClient;
+    use respec::{Cmd, Frame, Pipeline};
+    let client = ClusterClient::open(url).unwrap();
+    client.refresh().await.unwrap();
+    match scenario {
+        "ca" => {
+            // One round over the nodes first, so that every connection is open.
+            for t in 0..C_TASKS {
+                let mut c = Cmd::new("GET");
+                c.arg(ckey(t, 0));
+                client.execute(&c).await.unwrap();
+            }
+            let m = Measure::start();
+            let mut handles = Vec::new();
+            for t in 0..C_TASKS {
+                let client = client.clone();
+                handles.push(tokio::spawn(async move {
+                    for i in 0..CA_OPS.get() / C_TASKS / 2 {
+                        let key = ckey(t, i);
+                        let mut c = Cmd::new("SET");
+                        c.arg(&key).arg(i);
+                        client.execute(&c).await.unwrap();
+                        let mut c = Cmd::new("GET");
+                        c.arg(&key);
+                        client.execute(&c).await.unwrap();
+                    }
+                }));
+            }
+            for h in handles {
+                h.await.unwrap();
+            }
+            m.done("respec", "ca", CA_OPS.get());
+        }
+        "cb" => {
+            let m = Measure::start();
+            for p in 0..CB_OPS.get() / CB_PIPE {
+                let mut pipe = Pipeline::new();
+                for i in 0..CB_PIPE {
+                    let mut c = Cmd::new("SET");
+                    c.arg(format!("bench:cb:{i}")).arg(p * CB_PIPE + i);
+                    pipe.add(c);
+                }
+                let results = pipe.execute_cluster(&client).await.unwrap();
+                assert_eq!(results.len(), CB_PIPE);
+                assert!(results.iter().all(|r| r.is_ok()));
+            }
+            m.done("respec", "cb", CB_OPS.get());
+        }
+        "cc" => {
+            let keys: Vec<String> = (0..CC_KEYS).map(|i| format!("bench:cc:{i}")).collect();
+            let mut mset = Cmd::new("MSET");
+            for k in &keys {
+                mset.arg(k).arg(k);
+            }
+            client.execute(&mset).await.unwrap();
+            let mut mget = Cmd::new("MGET");
+            for k in &keys {
+                mget.arg(k);
+            }
+            let m = Measure::start();
+            for _ in 0..CC_OPS.get() {
+                match client.execute(&mget).await.unwrap() {
+                    Frame::Array(items) => assert_eq!(items.len(), CC_KEYS),
+                    other => panic!("MGET: {other:?}"),
+                }
+            }
+            m.done("respec", "cc", CC_OPS.get());
+        }
+        _ => unreachable!(),
+    }
+}
+
+async fn redis_rs_cluster(url: &str, scenario: &str) {
+    let nodes: Vec<String> = url.split(',').map(str::to_string).collect();
+    let client = redis::cluster::ClusterClient::new(nodes).unwrap();
+    let con = client.get_async_connection().await.unwrap();
+    match scenario {
+        "ca" => {
+            for t in 0..C_TASKS {
+                let _: Option<Vec<u8>> = redis::cmd("GET")
+                    .arg(ckey(t, 0))
+                    .query_async(&mut con.clone())
+                    .await
+                    .unwrap();
+            }
+            let m = Measure::start();
+            let mut handles = Vec::new();
+            for t in 0..C_TASKS {
+                let mut con = con.clone();
+                handles.push(tokio::spawn(async move {
+                    for i in 0..CA_OPS.get() / C_TASKS / 2 {
+                        let key = ckey(t, i);
+                        let _: redis::Value = redis::cmd("SET")
+                            .arg(&key)
+                            .arg(i)
+                            .query_async(&mut con)
+                            .await
+                            .unwrap();
+                        let _: Option<Vec<u8>> = redis::cmd("GET")
+                            .arg(&key)
+                            .query_async(&mut con)
+                            .await
+                            .unwrap();
+                    }
+                }));
+            }
+            for h in handles {
+                h.await.unwrap();
+            }
+            m.done("redis-rs", "ca", CA_OPS.get());
+        }
+        "cb" => {
+            let m = Measure::start();
+            for p in 0..CB_OPS.get() / CB_PIPE {
+                let mut set = tokio::task::JoinSet::new();
+                for i in 0..CB_PIPE {
+                    let mut con = con.clone();
+                    set.spawn(async move {
+                        redis::cmd("SET")
+                            .arg(format!("bench:cb:{i}"))
+                            .arg(p * CB_PIPE + i)
+                            .query_async::<redis::Value>(&mut con)
+                            .await
+                    });
+                }
+                let mut n = 0;
+                while let Some(r) = set.join_next().await {
+                    r.unwrap().unwrap();
+                    n += 1;
+                }
+                assert_eq!(n, CB_PIPE);
+            }
+            m.done("redis-rs", "cb", CB_OPS.get());
+        }
+        "cc" => {
+            let keys: Vec<String> = (0..CC_KEYS).map(|i| format!("bench:cc:{i}")).collect();
+            let mut mset = redis::cmd("MSET");
+            for k in &keys {
+                mset.arg(k).arg(k);
+            }
+            let _: redis::Value = mset.query_async(&mut con.clone()).await.unwrap();
+            let mut mget = redis::cmd("MGET");
+            for k in &keys {
+                mget.arg(k);
+            }
+            let mut con = con.clone();
+            let m = Measure::start();
+            for _ in 0..CC_OPS.get() {
+                let v: Vec<Option<Vec<u8>>> = mget.query_async(&mut con).await.unwrap();
+                assert_eq!(v.len(), CC_KEYS);
+            }
+            m.done("redis-rs", "cc", CC_OPS.get());
+        }
+        _ => unreachable!(),
+    }
+}
+
+async fn fred_cluster(url: &str, scenario: &str) {
+    use fred::prelude::*;
+    let hosts: Vec<(String, u16)> = url
+        .split(',')
+        .map(|u| {
+            let hp = u.trim_start_matches("redis://");
+            let (h, p) = hp.rsplit_once(':').unwrap();
+            (h.to_string(), p.parse().unwrap())
+        })
+        .collect();
+    let config = Config {
+        server: ServerConfig::new_clustered(hosts),
+        ..Default::default()
+    };
+    let client = Builder::from_config(config).build().unwrap();
+    client.init().await.unwrap();
+    match scenario {
+        "ca" => {
+            for t in 0..C_TASKS {
+                let _: Option<Vec<u8>> = client.get(ckey(t, 0)).await.unwrap();
+            }
+            let m = Measure::start();
+            let mut handles = Vec::new();
+            for t in 0..C_TASKS {
+                let client = client.clone();
+                handles.push(tokio::spawn(async move {
+                    for i in 0..CA_OPS.get() / C_TASKS / 2 {
+                        let key = ckey(t, i);
+                        let _: () = client.set(&key, i as i64, None, None, false).await.unwrap();
+                        let _: Option<Vec<u8>> = client.get(&key).await.unwrap();
+                    }
+                }));
+            }
+            for h in handles {
+                h.await.unwrap();
+            }
+            m.done("fred", "ca", CA_OPS.get());
+        }
+        "cb" => {
+            let m = Measure::start();
+            for p in 0..CB_OPS.get() / CB_PIPE {
+                let pipe = client.pipeline();
+                for i in 0..CB_PIPE {
+                    let _: () = pipe
+                        .set(
+                            format!("bench:cb:{i}"),
+                            (p * CB_PIPE + i) as i64,
+                            None,
+                            None,
+                            false,
+                        )
+                        .await
+                        .unwrap();
+                }
+                let results: Vec<Value> = pipe.all().await.unwrap();
+                assert_eq!(results.len(), CB_PIPE);
+            }
+            m.done("fred", "cb", CB_OPS.get());
+        }
+        _ => unreachable!(),
+    }
 }
