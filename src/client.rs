@@ -22,10 +22,15 @@ use crate::retry::RetryPolicy;
 /// clones and tasks, with automatic pipelining.
 ///
 /// Opening a client does no I/O: it connects on first use, and after the
-/// connection drops, reconnects on the next command. Commands in flight when
-/// a connection drops fail at once with an error for which
+/// connection drops, reconnects on the next command. A command in flight
+/// when its connection drops is sent again on a new connection only when
+/// that is safe: the spec flags it `readonly`, or the caller opted in for
+/// writes ([`RetryPolicy`], [`Client::with_retry`]); otherwise it fails at
+/// once with an error for which
 /// [`Error::is_connection_dropped`](crate::Error::is_connection_dropped) is
-/// true; they are never silently resent.
+/// true. Commands never sent (the connection could not be opened) are
+/// retried whatever they are. See [`crate::retry`] for the whole policy and
+/// its defaults.
 ///
 /// Blocking commands ([`Command::is_blocking`]) and `WATCH` transactions
 /// ([`Client::transaction`]) run on connections of their own, taken from a

@@ -517,6 +517,65 @@ async fn credentials_rotate_under_traffic_and_no_command_fails() {
     assert_eq!(who, "app2");
 }
 
+/// Tokens that expire 300 ms after they are handed out: the first for
+/// `app1`, every later one for `app2`.
+struct ExpiringTokens {
+    calls: AtomicUsize,
+}
+
+impl respec::auth::CredentialsProvider for ExpiringTokens {
+    fn credentials(&self) -> respec::Result<Credentials> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let c = if n == 0 {
+            Credentials::new(Some("app1"), "pw-one-s3cret")
+        } else {
+            Credentials::new(Some("app2"), "pw-two-s3cret")
+        };
+        Ok(c.expiring_at(std::time::Instant::now() + Duration::from_millis(300)))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiring_credentials_are_refreshed_on_the_live_connection() {
+    let (server, proxy) = setup();
+    let admin = respec::Client::open(&server.url()).unwrap();
+    users(&admin).await;
+    let provider = Arc::new(ExpiringTokens {
+        calls: AtomicUsize::new(0),
+    });
+    struct Shared(Arc<ExpiringTokens>);
+    impl respec::auth::CredentialsProvider for Shared {
+        fn credentials(&self) -> respec::Result<Credentials> {
+            self.0.credentials()
+        }
+    }
+    let client = respec::Client::builder(&proxy.url())
+        .unwrap()
+        .credentials(Shared(provider.clone()))
+        .build();
+    let who = client
+        .query::<String, _>(&args(&["ACL", "WHOAMI"]))
+        .await
+        .unwrap();
+    assert_eq!(who, "app1");
+    let id: i64 = client.query(&args(&["CLIENT", "ID"])).await.unwrap();
+    // Before the first token expires, the driver asks for a new one (the
+    // next user's) and sends AUTH, with no command to trigger it.
+    within(Duration::from_secs(10), "the refresh", async {
+        while provider.calls.load(Ordering::SeqCst) < 3 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let who = client
+        .query::<String, _>(&args(&["ACL", "WHOAMI"]))
+        .await
+        .unwrap();
+    assert_eq!(who, "app2");
+    let same: i64 = client.query(&args(&["CLIENT", "ID"])).await.unwrap();
+    assert_eq!(same, id, "refreshed without reconnecting");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_credentials_are_an_auth_error_naming_the_user_not_the_password() {
     let (server, proxy) = setup();
