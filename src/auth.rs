@@ -18,7 +18,9 @@
 //! On an async connection the `AUTH` is written by the connection's
 //! driver like any request, in order with the others, so traffic does not
 //! stall; the blocking client's connections send it before their next
-//! command. When the server refuses the new credentials, the connection is
+//! command. Subscribers' connections keep the credentials they connected
+//! with when the server forbids `AUTH` there (RESP2 subscribers, and the
+//! blocking subscriber); they use the new ones when they reconnect. When the server refuses the new credentials, the connection is
 //! retired (the next command opens a new one, whose handshake reports the
 //! refusal as an [`ErrorKind::Auth`](crate::ErrorKind::Auth) error naming
 //! the user).

@@ -339,6 +339,44 @@ async fn a_busy_connection_sends_no_health_check() {
     assert_eq!(client.connection().await.unwrap().id(), conn.id());
 }
 
+/// How many `PING`s the server ran (from `INFO commandstats`).
+async fn pings(admin: &respec::Client) -> u64 {
+    let info: String = admin.query(&args(&["INFO", "commandstats"])).await.unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_ping:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_checks_leave_a_pooled_connection_reusable() {
+    let (server, proxy) = setup();
+    let admin = respec::Client::open(&server.url()).unwrap();
+    let client = respec::Client::builder(&proxy.url())
+        .unwrap()
+        .health_check_interval(Duration::from_millis(50))
+        .build();
+    let id = {
+        let c = client.dedicated().await.unwrap();
+        c.send(&args(&["SET", "p:k", "v"])).await.unwrap();
+        c.id()
+    };
+    // The idle pooled connection checks itself (bounded wait for two
+    // health checks), and stays fit for the next user.
+    let before = pings(&admin).await;
+    within(Duration::from_secs(10), "health checks", async {
+        while pings(&admin).await < before + 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let c = client.dedicated().await.unwrap();
+    assert_eq!(c.id(), id, "the same connection, reused");
+    assert!(c.is_reusable() || !c.is_closed());
+    let v = c.send(&args(&["GET", "p:k"])).await.unwrap();
+    assert_eq!(v, bulk("v"));
+}
+
 #[test]
 fn the_blocking_client_checks_an_idle_connection_before_reusing_it() {
     let (server, proxy) = setup();

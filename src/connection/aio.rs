@@ -1647,6 +1647,11 @@ impl Driver {
                 self.reauth_pending |= s.due(std::time::Instant::now());
             }
         }
+        if self.reauth_pending && self.resp2_pubsub {
+            // A RESP2 subscriber may send nothing but (un)subscriptions and
+            // `PING`: it keeps the credentials it connected with.
+            self.reauth_pending = false;
+        }
         if self.reauth_pending && self.grace_until.is_none() && self.write_failed.is_none() {
             self.reauth_pending = false;
             queued |= self.send_auth();
