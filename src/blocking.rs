@@ -297,15 +297,17 @@ impl Client {
         let safe = crate::retry::is_safe_to_repeat(cmd);
         let started = Instant::now();
         let mut attempt = 1;
+        let mut first = None;
         loop {
             match once() {
                 Ok(frame) => return Ok(frame),
                 Err(e) => match policy.next_wait(&e, safe, attempt, started) {
                     Some(wait) => {
+                        first.get_or_insert(e);
                         std::thread::sleep(wait);
                         attempt += 1;
                     }
-                    None => return Err(e),
+                    None => return Err(crate::retry::to_report(first, e)),
                 },
             }
         }

@@ -734,17 +734,19 @@ impl Again {
     async fn attempts(self, failed: Option<Error>) -> Result<Frame> {
         let policy = self.client.retry;
         let mut attempt = 1;
+        let mut first = None;
         let mut last = failed;
         loop {
             if let Some(e) = last.take() {
                 match policy.next_wait(&e, self.safe, attempt, self.started) {
                     Some(wait) => {
+                        first.get_or_insert(e);
                         if !wait.is_zero() {
                             tokio::time::sleep(wait).await;
                         }
                         attempt += 1;
                     }
-                    None => return Err(e),
+                    None => return Err(crate::retry::to_report(first, e)),
                 }
             }
             match self.attempt().await {

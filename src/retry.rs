@@ -50,6 +50,10 @@
 //! Defaults ([`RetryPolicy::default`]): 3 attempts, base 50 ms, cap 1 s,
 //! at most 10 s in all, no writes, no timeouts.
 //!
+//! When the retries end without success, the caller gets the last
+//! attempt's error, or the first attempt's when the later ones could not
+//! even reconnect (it says what happened to the command).
+//!
 //! ```
 //! use std::time::Duration;
 //! use respec::retry::RetryPolicy;
@@ -205,6 +209,17 @@ impl RetryPolicy {
             return None;
         }
         Some(wait)
+    }
+}
+
+/// The error to report when retries end with `last`: the first attempt's
+/// error when the later attempts never reached a server (they could not
+/// reconnect), since it says what happened to the command; otherwise the
+/// last one.
+pub(crate) fn to_report(first: Option<Error>, last: Error) -> Error {
+    match first {
+        Some(first) if last.is_unsent() => first,
+        _ => last,
     }
 }
 
