@@ -727,3 +727,53 @@ async fn passwords_never_show_in_debug_display_or_errors() {
     // The errors name the user.
     assert!(outputs[outputs.len() - 1].contains("admin"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_reconnect_under_the_retry_policy() {
+    let (server, proxy) = setup();
+    let publisher = respec::Client::open(&server.url()).unwrap();
+    let client = client_through(&proxy, RetryPolicy::default()).await;
+    let mut resubscribing = within(Duration::from_secs(10), "subscriber", client.subscriber())
+        .await
+        .unwrap();
+    let mut giving_up = within(
+        Duration::from_secs(10),
+        "subscriber",
+        client.with_retry(RetryPolicy::NEVER).subscriber(),
+    )
+    .await
+    .unwrap();
+    for sub in [&mut resubscribing, &mut giving_up] {
+        within(
+            Duration::from_secs(10),
+            "SUBSCRIBE",
+            sub.subscribe(["news"]),
+        )
+        .await
+        .unwrap();
+    }
+    // Both connections are reset; new ones are accepted.
+    proxy.reset_connections();
+    let e = within(Duration::from_secs(10), "the end", giving_up.next_message())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("retries are off"), "{e}");
+    // The other subscribes again; messages published until it has flow.
+    let got = within(
+        Duration::from_secs(20),
+        "a message after the reset",
+        async {
+            loop {
+                let _: i64 = publisher.publish("news", "after").await.unwrap();
+                match tokio::time::timeout(Duration::from_millis(100), resubscribing.next_message())
+                    .await
+                {
+                    Ok(m) => break m.unwrap(),
+                    Err(_) => continue,
+                }
+            }
+        },
+    )
+    .await;
+    assert_eq!(&got.payload[..], b"after");
+}
