@@ -73,7 +73,7 @@ impl Backoff {
     }
 }
 
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     // Each RandomState is seeded afresh; good enough for jitter.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(Instant::now().elapsed().as_nanos());

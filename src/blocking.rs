@@ -53,6 +53,7 @@ use crate::pipeline::Pipeline;
 use crate::pubsub::{Message, Subscriptions};
 use crate::reply::FromResp;
 use crate::resp::Frame;
+use crate::retry::RetryPolicy;
 
 /// How many idle connections a client keeps.
 const MAX_IDLE: usize = 8;
@@ -177,7 +178,11 @@ impl Client {
         loop {
             let idle = lock(&self.idle).pop();
             match idle {
-                Some(conn) if conn.is_reusable() => return Ok(conn),
+                Some(mut conn) if conn.is_reusable() => {
+                    if conn.healthy_after_idle() {
+                        return Ok(conn);
+                    }
+                }
                 Some(unfit) => drop(unfit),
                 None => return self.connect(),
             }
@@ -206,7 +211,8 @@ impl Client {
             Err(e) => {
                 self.gate.failed();
                 self.note_trouble();
-                Err(e)
+                // Nothing was sent on a connection that never opened.
+                Err(e.unsent())
             }
         }
     }
@@ -273,10 +279,61 @@ impl Client {
     /// long as it blocks when that is forever. Every call has a connection
     /// of its own, so a blocking command holds up no other thread.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        self.execute_with(&self.config.retry, cmd)
+    }
+
+    /// [`execute`](Self::execute) under the retry policy `policy` (see
+    /// [`crate::retry`]).
+    fn execute_with<C: Command + ?Sized>(&self, policy: &RetryPolicy, cmd: &C) -> Result<Frame> {
         crate::cmd::check_sendable(cmd, Target::Shared)?;
         let limit = cmd.blocks().deadline(self.config.response_timeout);
-        self.with_connection(|c| c.send_within(cmd, limit))
-            .map_err(|e| e.for_command(cmd.name()))
+        let once = || {
+            self.with_connection(|c| c.send_within(cmd, limit))
+                .map_err(|e| e.for_command(cmd.name()))
+        };
+        if !policy.is_enabled() || cmd.is_blocking() {
+            return once();
+        }
+        let safe = crate::retry::is_safe_to_repeat(cmd);
+        let started = Instant::now();
+        let mut attempt = 1;
+        let mut first = None;
+        loop {
+            match once() {
+                Ok(frame) => return Ok(frame),
+                Err(e) => match policy.next_wait(&e, safe, attempt, started) {
+                    Some(wait) => {
+                        first.get_or_insert(e);
+                        std::thread::sleep(wait);
+                        attempt += 1;
+                    }
+                    None => return Err(crate::retry::to_report(first, e)),
+                },
+            }
+        }
+    }
+
+    /// This client under another retry policy, for the calls made through
+    /// the returned handle (the generated command methods work on it as on
+    /// the client):
+    ///
+    /// ```no_run
+    /// use respec::prelude::*;
+    /// use respec::retry::RetryPolicy;
+    ///
+    /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
+    /// // A fixed value: writing it twice does no harm.
+    /// client
+    ///     .with_retry(RetryPolicy::default().with_writes(true))
+    ///     .set("config:mode", "blue")
+    ///     .run()?;
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn with_retry(&self, policy: RetryPolicy) -> WithRetry<'_> {
+        WithRetry {
+            client: self,
+            policy,
+        }
     }
 
     /// Sends any command and converts its reply to `T` (any [`FromResp`]
@@ -388,6 +445,35 @@ fn run_pipeline_within(
 impl BlockingExecutor for Client {
     fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
         Client::execute(self, cmd)
+    }
+}
+
+/// A [`Client`] under a retry policy of its own
+/// ([`Client::with_retry`]): sends commands like the client, retrying as
+/// the policy says.
+#[derive(Debug, Clone, Copy)]
+pub struct WithRetry<'a> {
+    client: &'a Client,
+    policy: RetryPolicy,
+}
+
+impl WithRetry<'_> {
+    /// Sends any command and returns its reply frame, retried as the
+    /// policy says (see [`Client::execute`]).
+    pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        self.client.execute_with(&self.policy, cmd)
+    }
+
+    /// Sends any command and converts its reply to `T`.
+    pub fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
+        let frame = self.execute(cmd)?;
+        T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+}
+
+impl BlockingExecutor for WithRetry<'_> {
+    fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        WithRetry::execute(self, cmd)
     }
 }
 
@@ -602,11 +688,19 @@ impl Subscriber {
     /// timeout.
     fn reconnect(&mut self) -> Result<()> {
         let started = Instant::now();
+        let policy = self.config.retry;
+        if !policy.is_enabled() {
+            return Err(Error::new(
+                ErrorKind::ConnectionClosed,
+                "the subscriber's connection dropped, and retries are off",
+            ));
+        }
+        let mut failures = 0;
         let mut last: Option<Error> = None;
         loop {
             // A connection that broke soon after it opened counts as a
-            // failed attempt.
-            let wait = self.gate.wait_before_attempt();
+            // failed attempt; the retry policy spaces attempts too.
+            let wait = self.gate.wait_before_attempt().max(policy.delay(failures));
             if let Some(e) = last.take() {
                 if started.elapsed() + wait > self.reconnect_for {
                     return Err(self.gave_up(e));
@@ -628,6 +722,7 @@ impl Subscriber {
                 }
                 Err(e) => {
                     self.gate.failed();
+                    failures += 1;
                     if started.elapsed() >= self.reconnect_for {
                         return Err(self.gave_up(e));
                     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::backoff::Gate;
 use crate::cmd::{Block, Cmd, Command, Target};
 use crate::connection::{
-    check_required, Connection, ConnectionConfig, Protocol, PushPublisher, PushReceiver,
-    ResponseFuture, ServerInfo, TlsConfig, WithAttributes, DEFAULT_PUSH_CAPACITY,
+    check_required, check_version, Connection, ConnectionConfig, Protocol, PushPublisher,
+    PushReceiver, ResponseFuture, ServerInfo, TlsConfig, WithAttributes, DEFAULT_PUSH_CAPACITY,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::executor::AsyncExecutor;
@@ -16,15 +16,21 @@ use crate::pipeline::Pipeline;
 use crate::pool::{Pool, PoolConfig, PooledConnection};
 use crate::reply::FromResp;
 use crate::resp::{Frame, Limits, ToArg};
+use crate::retry::RetryPolicy;
 
 /// An async client: cheap to clone, one multiplexed connection shared by all
 /// clones and tasks, with automatic pipelining.
 ///
 /// Opening a client does no I/O: it connects on first use, and after the
-/// connection drops, reconnects on the next command. Commands in flight when
-/// a connection drops fail at once with an error for which
+/// connection drops, reconnects on the next command. A command in flight
+/// when its connection drops is sent again on a new connection only when
+/// that is safe: the spec flags it `readonly`, or the caller opted in for
+/// writes ([`RetryPolicy`], [`Client::with_retry`]); otherwise it fails at
+/// once with an error for which
 /// [`Error::is_connection_dropped`](crate::Error::is_connection_dropped) is
-/// true; they are never silently resent.
+/// true. Commands never sent (the connection could not be opened) are
+/// retried whatever they are. See [`crate::retry`] for the whole policy and
+/// its defaults.
 ///
 /// Blocking commands ([`Command::is_blocking`]) and `WATCH` transactions
 /// ([`Client::transaction`]) run on connections of their own, taken from a
@@ -46,6 +52,9 @@ use crate::resp::{Frame, Limits, ToArg};
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,
+    /// Which failed commands this handle sends again (the configuration's
+    /// policy, or the one given to [`Client::with_retry`]).
+    retry: RetryPolicy,
 }
 
 struct Shared {
@@ -54,7 +63,14 @@ struct Shared {
     gate: Arc<Gate>,
     current: Mutex<Option<Connection>>,
     /// Held while connecting, so concurrent first commands open one socket.
-    connecting: tokio::sync::Mutex<()>,
+    /// It counts the attempts that failed, with the last one's error: a
+    /// caller that waited while an attempt failed takes that failure
+    /// instead of making one attempt more, so that many callers of a
+    /// client whose server is down share one attempt instead of queueing
+    /// one each.
+    connecting: tokio::sync::Mutex<(u64, Option<Error>)>,
+    /// The count of failed attempts, read without the lock.
+    failed_attempts: std::sync::atomic::AtomicU64,
     pool: Arc<Pool>,
     /// The push channel every shared connection publishes to.
     pushes: PushPublisher,
@@ -125,6 +141,45 @@ impl ClientBuilder {
         self
     }
 
+    /// Where credentials come from when they change (rotated passwords,
+    /// expiring tokens; see [`crate::auth`]): asked on every connect, and
+    /// live connections re-authenticate when it says they changed. Takes
+    /// the place of [`auth`](Self::auth).
+    pub fn credentials(mut self, provider: impl crate::auth::CredentialsProvider) -> Self {
+        self.config.credentials = Some(crate::auth::Provider::new(provider));
+        self
+    }
+
+    /// Which failed commands are sent again (default
+    /// [`RetryPolicy::default`]: 3 attempts, only what is safe to repeat;
+    /// see [`crate::retry`]). [`RetryPolicy::NEVER`] turns retries off,
+    /// and subscribers then do not reconnect either.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// How long a connection may stay quiet before it sends a `PING` to
+    /// check the server is still there (default
+    /// [`DEFAULT_HEALTH_CHECK_INTERVAL`](crate::connection::DEFAULT_HEALTH_CHECK_INTERVAL),
+    /// 30 s; `None` turns it off). No reply within the same time (or the
+    /// response timeout, if shorter) closes the connection, so the next
+    /// command opens a new one instead of waiting on a dead peer. Applies
+    /// to the shared connection, the pool's and subscribers.
+    pub fn health_check_interval(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.health_check_interval = t.into();
+        self
+    }
+
+    /// TCP keepalive: the idle time before the system's first probe and
+    /// between probes (default
+    /// [`DEFAULT_TCP_KEEPALIVE`](crate::connection::DEFAULT_TCP_KEEPALIVE),
+    /// 60 s; `None`: the system's setting).
+    pub fn tcp_keepalive(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.config.tcp_keepalive = t.into();
+        self
+    }
+
     /// Bound on connecting plus the handshake.
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.config.connect_timeout = Some(t);
@@ -192,12 +247,14 @@ impl ClientBuilder {
     pub fn build(self) -> Client {
         let gate = Arc::new(Gate::new(self.config.reconnect));
         Client {
+            retry: self.config.retry,
             shared: Arc::new(Shared {
                 pool: Pool::new(self.config.clone(), self.pool),
                 gate,
                 config: self.config,
                 current: Mutex::new(None),
-                connecting: tokio::sync::Mutex::new(()),
+                connecting: tokio::sync::Mutex::new((0, None)),
+                failed_attempts: std::sync::atomic::AtomicU64::new(0),
                 pushes: PushPublisher::new(self.push_capacity),
             }),
         }
@@ -225,6 +282,36 @@ impl Client {
         &self.shared.config
     }
 
+    /// This client with another retry policy, for the calls made through
+    /// the returned handle (it shares everything else: connection, pool,
+    /// push channel). For one call, or a part of the application, that
+    /// wants more or fewer retries than the client's
+    /// ([`ConnectionConfig::retry`]):
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::prelude::*;
+    /// use respec::retry::RetryPolicy;
+    ///
+    /// // This SET writes a fixed value: sending it twice does no harm.
+    /// client
+    ///     .with_retry(RetryPolicy::default().with_writes(true))
+    ///     .set("config:mode", "blue")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        Client {
+            shared: self.shared.clone(),
+            retry: policy,
+        }
+    }
+
+    /// The retry policy of this handle.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// The pool of dedicated connections.
     pub fn pool(&self) -> &Arc<Pool> {
         &self.shared.pool
@@ -244,14 +331,34 @@ impl Client {
         if let Some(c) = self.live() {
             return Ok(c);
         }
-        let _one_at_a_time = self.shared.connecting.lock().await;
+        use std::sync::atomic::Ordering;
+        let failures_seen = self.shared.failed_attempts.load(Ordering::Acquire);
+        let mut one_at_a_time = self.shared.connecting.lock().await;
         if let Some(c) = self.live() {
             return Ok(c);
         }
-        let conn = connect_spaced(&self.shared.gate, || {
+        if one_at_a_time.0 != failures_seen {
+            // An attempt failed while this caller waited: its outcome is
+            // this caller's too.
+            if let Some(e) = &one_at_a_time.1 {
+                return Err(e.duplicate());
+            }
+        }
+        let conn = match connect_spaced(&self.shared.gate, || {
             Connection::connect_publishing(&self.shared.config, &self.shared.pushes)
         })
-        .await?;
+        .await
+        {
+            Ok(conn) => conn,
+            Err(e) => {
+                one_at_a_time.0 += 1;
+                one_at_a_time.1 = Some(e.duplicate());
+                self.shared
+                    .failed_attempts
+                    .store(one_at_a_time.0, Ordering::Release);
+                return Err(e);
+            }
+        };
         *self
             .shared
             .current
@@ -265,9 +372,15 @@ impl Client {
         self.shared.pool.get().await
     }
 
-    /// A new pub/sub subscriber with this client's settings.
+    /// A new pub/sub subscriber with this client's settings, and this
+    /// handle's retry policy for its reconnects ([`with_retry`](Self::with_retry)).
     pub async fn subscriber(&self) -> Result<crate::pubsub::Subscriber> {
-        crate::pubsub::Subscriber::connect(&self.shared.config).await
+        if self.retry == self.shared.config.retry {
+            return crate::pubsub::Subscriber::connect(&self.shared.config).await;
+        }
+        let mut config = self.shared.config.clone();
+        config.retry = self.retry;
+        crate::pubsub::Subscriber::connect(&config).await
     }
 
     /// A reader of the client's push channel: the RESP3 push frames the
@@ -322,9 +435,25 @@ impl Client {
             return ResponseFuture::ready(Err(e));
         }
         let block = cmd.blocks();
+        let retrying = block == Block::No && self.retry.is_enabled();
         if block == Block::No {
             if let Some(conn) = self.live() {
-                return conn.send(cmd);
+                if !retrying {
+                    return conn.send(cmd);
+                }
+                if let Err(e) = check_version(cmd, conn.server_info()) {
+                    return ResponseFuture::ready(Err(e));
+                }
+                let payload = crate::connection::Payload::encode(cmd);
+                let again = Box::new(Again {
+                    client: self.clone(),
+                    payload: payload.clone(),
+                    safe: crate::retry::is_safe_to_repeat(cmd),
+                    required: cmd.required_version(),
+                    started: std::time::Instant::now(),
+                });
+                let first = conn.send_payload(payload, 1, conn.response_timeout());
+                return ResponseFuture::retrying(first, again);
             }
         }
         // Slow path: connect first, or take a dedicated connection for a
@@ -347,6 +476,16 @@ impl Client {
                 check_required(required, &name, conn.server_info())?;
                 conn.send_payload(payload, 1, limit).await
             });
+        }
+        if retrying {
+            let again = Again {
+                safe: crate::retry::is_safe_to_repeat(cmd),
+                client: this,
+                payload,
+                required,
+                started: std::time::Instant::now(),
+            };
+            return ResponseFuture::boxed(again.attempts(None));
         }
         ResponseFuture::boxed(async move {
             let conn = this
@@ -566,6 +705,75 @@ impl Client {
     }
 }
 
+/// A command sent with retries allowed: what is needed to send it again.
+struct Again {
+    client: Client,
+    payload: crate::connection::Payload,
+    /// Whether running it twice does no harm (`readonly` in the spec).
+    safe: bool,
+    required: Option<(u16, u16, u16)>,
+    /// When the first attempt began.
+    started: std::time::Instant,
+}
+
+impl Again {
+    /// One attempt on the shared connection (opened first when needed).
+    async fn attempt(&self) -> Result<Frame> {
+        let conn = self.client.connection().await.map_err(|e| {
+            e.unsent()
+                .for_command(crate::connection::aio_name_of(&self.payload))
+        })?;
+        let name = || crate::connection::aio_name_of(&self.payload);
+        check_required(self.required, &name(), conn.server_info())?;
+        conn.send_payload(self.payload.clone(), 1, conn.response_timeout())
+            .await
+    }
+
+    /// Attempts until one succeeds or the policy says stop; `failed`: the
+    /// first attempt's error, when it was made already.
+    async fn attempts(self, failed: Option<Error>) -> Result<Frame> {
+        let policy = self.client.retry;
+        let mut attempt = 1;
+        let mut first = None;
+        let mut last = failed;
+        loop {
+            if let Some(e) = last.take() {
+                match policy.next_wait(&e, self.safe, attempt, self.started) {
+                    Some(wait) => {
+                        first.get_or_insert(e);
+                        if !wait.is_zero() {
+                            tokio::time::sleep(wait).await;
+                        }
+                        attempt += 1;
+                    }
+                    None => return Err(crate::retry::to_report(first, e)),
+                }
+            }
+            match self.attempt().await {
+                Ok(frame) => return Ok(frame),
+                Err(e) => last = Some(e),
+            }
+        }
+    }
+}
+
+impl crate::connection::Resend for Again {
+    fn resend(
+        self: Box<Self>,
+        first: Error,
+    ) -> std::result::Result<std::pin::Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error>
+    {
+        let policy = self.client.retry;
+        if policy
+            .next_wait(&first, self.safe, 1, self.started)
+            .is_none()
+        {
+            return Err(first);
+        }
+        Ok(Box::pin(self.attempts(Some(first))))
+    }
+}
+
 /// Sends a pipeline's commands as one request on `conn`.
 pub(crate) async fn run_pipeline_on(
     conn: &Connection,
@@ -613,7 +821,8 @@ where
         }
         Err(e) => {
             gate.failed();
-            Err(e)
+            // Nothing was sent on a connection that never opened.
+            Err(e.unsent())
         }
     }
 }

@@ -22,6 +22,9 @@ struct Inner {
     command: Option<String>,
     detail: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// Set when the request was certainly never written to a server (the
+    /// connection failed before it was sent, or could not be opened).
+    unsent: bool,
 }
 
 /// The class of an [`Error`].
@@ -77,6 +80,7 @@ impl Error {
                 command: None,
                 detail: Some(detail.into()),
                 source: None,
+                unsent: false,
             }),
         }
     }
@@ -101,6 +105,7 @@ impl Error {
                 command: None,
                 detail: None,
                 source: None,
+                unsent: false,
             }),
         }
     }
@@ -114,6 +119,7 @@ impl Error {
                 command: self.inner.command.clone(),
                 detail: self.inner.detail.clone(),
                 source: None,
+                unsent: self.inner.unsent,
             }),
         }
     }
@@ -160,6 +166,92 @@ impl Error {
         matches!(
             self.inner.kind,
             ErrorKind::Io | ErrorKind::ConnectionClosed | ErrorKind::Protocol
+        )
+    }
+
+    /// Marks the error as one met before the request was written (a
+    /// connection that could not be opened, or that was already closed),
+    /// so that resending it is safe whatever the command
+    /// ([`is_unsent`](Self::is_unsent)).
+    pub(crate) fn unsent(mut self) -> Self {
+        self.inner.unsent = true;
+        self
+    }
+
+    /// True when the request was certainly never written to a server: the
+    /// connection could not be opened, or was closed before the request
+    /// went out. Such a command ran nowhere, so resending it is safe even
+    /// for a write.
+    pub fn is_unsent(&self) -> bool {
+        self.inner.unsent
+    }
+
+    /// True when the server refused the credentials
+    /// ([`ErrorKind::Auth`]): at connect time, or when a live connection
+    /// re-authenticated with rotated credentials. The message names the
+    /// user, never the password.
+    pub fn is_auth_error(&self) -> bool {
+        self.inner.kind == ErrorKind::Auth
+    }
+
+    /// True for `LOADING`: the server is loading its dataset and runs
+    /// nothing yet; the command was not run.
+    pub fn is_loading(&self) -> bool {
+        self.code() == Some("LOADING")
+    }
+
+    /// True for `BUSY`: a script or function is running too long and the
+    /// server refuses other commands; the command was not run.
+    pub fn is_busy(&self) -> bool {
+        self.code() == Some("BUSY")
+    }
+
+    /// True for `MASTERDOWN`: a replica lost its link to the master and
+    /// refuses to serve (`replica-serve-stale-data no`); the command was not run.
+    pub fn is_master_down(&self) -> bool {
+        self.code() == Some("MASTERDOWN")
+    }
+
+    /// True for `TRYAGAIN` (cluster): the keys of a multi-key command are
+    /// split by a slot migration; the command was not run.
+    pub fn is_try_again(&self) -> bool {
+        self.code() == Some("TRYAGAIN")
+    }
+
+    /// True for `CLUSTERDOWN` (cluster): the cluster cannot serve the
+    /// slot now; the command was not run.
+    pub fn is_cluster_down(&self) -> bool {
+        self.code() == Some("CLUSTERDOWN")
+    }
+
+    /// True for `READONLY`: a write reached a replica (after a failover,
+    /// the old master); the command was not run.
+    pub fn is_read_only(&self) -> bool {
+        self.code() == Some("READONLY")
+    }
+
+    /// True for `MOVED` (cluster): the slot lives on another node
+    /// ([`redirect`](Self::redirect) says where); the command was not run.
+    pub fn is_moved(&self) -> bool {
+        self.code() == Some("MOVED")
+    }
+
+    /// True for `ASK` (cluster): the slot is migrating and the key is at
+    /// the node [`redirect`](Self::redirect) names; the command was not run.
+    pub fn is_ask(&self) -> bool {
+        self.code() == Some("ASK")
+    }
+
+    /// True for the server's refusals that mean the command was not run
+    /// and may succeed if sent again later, without any other change:
+    /// `LOADING`, `BUSY`, `MASTERDOWN`, `TRYAGAIN`, `CLUSTERDOWN` and
+    /// `READONLY` (not `MOVED` or `ASK`, which want the command sent
+    /// elsewhere). The retry policy resends these whatever the command
+    /// ([`RetryPolicy`](crate::retry::RetryPolicy)).
+    pub fn is_transient_refusal(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("LOADING" | "BUSY" | "MASTERDOWN" | "TRYAGAIN" | "CLUSTERDOWN" | "READONLY")
         )
     }
 

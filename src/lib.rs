@@ -133,6 +133,31 @@
 //! of serving an element to nobody. (A reply the server already sent
 //! before the future was dropped is gone with it, as in every client.)
 //!
+//! **Retries never apply a write twice unasked.** A failed command is
+//! sent again ([`retry::RetryPolicy`], 3 attempts by default, backoff with
+//! full jitter, 10 s at most) only when that is safe: it was never sent
+//! (the connection could not be opened or was already closed), the server
+//! refused it without running it (`LOADING`, `BUSY`, `MASTERDOWN`,
+//! `TRYAGAIN`, `CLUSTERDOWN`, `READONLY`), or the spec flags it `readonly`
+//! and its connection dropped before the reply. A write whose connection
+//! dropped may have been applied: it is resent only when the caller opts
+//! in, per call ([`Client::with_retry`]) or per client. A retry is a new
+//! request on a new connection, matched and proven like any other, so it
+//! never receives the reply of the first attempt.
+//!
+//! **A dead peer is found before a request waits on it.** A connection
+//! quiet for the health-check interval (30 s by default,
+//! [`ConnectionConfig::health_check_interval`](connection::ConnectionConfig::health_check_interval))
+//! sends a `PING`; no answer within that interval closes it, and the next
+//! command opens a new one. TCP keepalive (60 s) is set on every socket.
+//!
+//! **Credentials can change under a live client.** A
+//! [`auth::CredentialsProvider`] is asked on every connect; when it says
+//! the credentials changed (or they near their expiry), live connections
+//! send `AUTH`, in order with the other requests, without reconnecting. A
+//! refusal is an [`ErrorKind::Auth`] error naming the user; no password
+//! appears in any `Debug`, `Display` or error output.
+//!
 //! **Reconnects back off.** Connection attempts after failures, and after
 //! connections that broke soon after opening, are spaced by
 //! [`backoff::Backoff`] (exponential, with jitter and a cap), one policy
@@ -169,6 +194,8 @@
 //! - [`Client`]: the async client; [`blocking::Client`]: the blocking one.
 //! - [`pipeline`]: pipelines and MULTI/EXEC transactions.
 //! - [`pool`]: dedicated connections for blocking commands and `WATCH`.
+//! - [`retry`]: which failed commands are sent again; [`auth`]: credentials
+//!   that rotate or expire; [`backoff`]: how reconnects are spaced.
 //! - [`pubsub`]: publish and subscribe.
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
 //! - [`records`]: the named records of structured replies (stream entries,
@@ -183,6 +210,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod auth;
 pub mod backoff;
 pub mod blocking;
 pub mod bounds;
@@ -205,6 +233,7 @@ pub mod pubsub;
 pub mod records;
 pub mod reply;
 pub mod resp;
+pub mod retry;
 pub mod scan;
 pub mod script;
 pub mod sentinel;

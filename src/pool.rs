@@ -10,6 +10,10 @@
 //! or idle. A checkout waits at most [`PoolConfig::wait_timeout`] for one to
 //! become free. On checkout, a closed connection is dropped and one idle for
 //! longer than [`PoolConfig::health_check_after`] must answer `PING` first.
+//! Idle connections also check themselves while they wait: each sends a
+//! `PING` after [`ConnectionConfig::health_check_interval`](crate::connection::ConnectionConfig::health_check_interval)
+//! (30 s by default) of quiet and closes when no answer comes, so a dead
+//! peer is found before a checkout.
 //!
 //! A connection goes back to the pool only as it came out: one whose user
 //! left a request in flight (a `BLPOP` future dropped before its reply came)

@@ -264,6 +264,14 @@ impl Subscriber {
 
     /// How long [`next_message`](Self::next_message) keeps reconnecting
     /// after the connection drops before it returns the error (default 30 s).
+    ///
+    /// Reconnect attempts are spaced by the reconnect backoff
+    /// ([`ConnectionConfig::reconnect`]) and the retry policy's waits
+    /// ([`ConnectionConfig::retry`], see [`crate::retry`]); a policy that
+    /// retries nothing ([`RetryPolicy::NEVER`](crate::retry::RetryPolicy::NEVER))
+    /// makes the subscriber end at the first drop instead. Reconnecting
+    /// is always safe, so the policy's `max_attempts` does not bound it:
+    /// this timeout does.
     pub fn set_reconnect_timeout(&mut self, t: Duration) {
         self.reconnect_for = t;
     }
@@ -623,10 +631,19 @@ async fn reconnect(
     gate: Arc<Gate>,
 ) -> Result<Renewed> {
     let started = tokio::time::Instant::now();
+    let policy = config.retry;
+    if !policy.is_enabled() {
+        return Err(Error::new(
+            ErrorKind::ConnectionClosed,
+            "the subscriber's connection dropped, and retries are off",
+        ));
+    }
+    let mut failures = 0;
     loop {
-        // Attempts are spaced by the configured backoff; a connection that
-        // broke soon after it opened counts as a failed attempt.
-        let wait = gate.wait_before_attempt();
+        // Attempts are spaced by the configured backoff and the retry
+        // policy's; a connection that broke soon after it opened counts as
+        // a failed attempt.
+        let wait = gate.wait_before_attempt().max(policy.delay(failures));
         if started.elapsed() + wait > reconnect_for && !started.elapsed().is_zero() {
             return Err(Error::new(
                 ErrorKind::ConnectionClosed,
@@ -641,6 +658,7 @@ async fn reconnect(
             }
             Err(e) => {
                 gate.failed();
+                failures += 1;
                 if started.elapsed() >= reconnect_for {
                     return Err(Error::new(
                         e.kind().clone(),

@@ -244,8 +244,10 @@ fn set_and_get_from_threads(
 fn a_stalled_server_holds_up_no_other_thread_and_nothing_leaks_after() {
     let server = support::server(Kind::Redis);
     let proxy = Proxy::start(server.port(), Mode::Pass);
-    let client =
-        Arc::new(Client::open(&proxy.url("socket_timeout=0.5&socket_connect_timeout=1")).unwrap());
+    let client = Arc::new(
+        Client::open(&proxy.url("socket_timeout=0.5&socket_connect_timeout=1&retry_attempts=1"))
+            .unwrap(),
+    );
     // Several connections, left idle.
     set_and_get_from_threads(&client, "warm", 9, 20, Duration::from_secs(10));
 
@@ -347,7 +349,9 @@ fn reconnects_are_spaced_while_every_connection_is_reset() {
     let server = support::server(Kind::Redis);
     for threads in [1, 4] {
         let proxy = Proxy::start(server.port(), Mode::Reset);
-        let client = Arc::new(Client::open(&proxy.url("socket_connect_timeout=2")).unwrap());
+        let client = Arc::new(
+            Client::open(&proxy.url("socket_connect_timeout=2&retry_attempts=1")).unwrap(),
+        );
         let calls = hammer(&client, threads, Duration::from_secs(2));
         let opened = proxy.accepted();
         println!("{threads} thread(s): {calls} calls in 2 s opened {opened} connections");

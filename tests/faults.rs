@@ -320,6 +320,9 @@ fn blocking_config(url: &str, response_timeout: Duration) -> ConnectionConfig {
     let mut cfg = ConnectionConfig::from_url(url).unwrap();
     cfg.response_timeout = Some(response_timeout);
     cfg.connect_timeout = Some(Duration::from_secs(1));
+    // Each fault's own effect, not hidden by retries (`tests/resilience.rs`
+    // tests those).
+    cfg.retry = respec::retry::RetryPolicy::NEVER;
     cfg
 }
 
@@ -331,11 +334,14 @@ fn setup() -> (Server, Proxy) {
 }
 
 /// A client through the proxy with this response timeout, connected (so
-/// that a one-shot fault armed next does not hit the handshake).
+/// that a one-shot fault armed next does not hit the handshake). It retries
+/// nothing, so that each fault's own effect shows (`tests/resilience.rs`
+/// tests retries).
 async fn connected_client(proxy: &Proxy, response_timeout: Duration) -> respec::Client {
     let client = respec::Client::builder(&proxy.url())
         .unwrap()
         .response_timeout(response_timeout)
+        .retry(respec::retry::RetryPolicy::NEVER)
         .build();
     let pong = within(
         Duration::from_secs(10),
@@ -1162,6 +1168,7 @@ async fn refused_connections_fail_fast_then_the_client_recovers() {
     let fresh = respec::Client::builder(&proxy.url())
         .unwrap()
         .response_timeout(Duration::from_secs(2))
+        .retry(respec::retry::RetryPolicy::NEVER)
         .build();
     let connected = connected_client(&proxy, Duration::from_secs(2)).await;
     proxy.set_mode(Mode::Refuse);
@@ -1328,6 +1335,8 @@ async fn reconnects_of_subscribers_back_off() {
     let (_server, proxy) = setup();
     for (label, mode) in BREAKERS {
         let client = connected_client(&proxy, Duration::from_secs(2)).await;
+        // Subscribers reconnect under the retry policy: the default one.
+        let client = client.with_retry(respec::retry::RetryPolicy::default());
         let mut sub = within(Duration::from_secs(10), "subscriber", client.subscriber())
             .await
             .unwrap();
@@ -1360,10 +1369,10 @@ async fn reconnects_of_subscribers_back_off() {
     let p = proxy.clone();
     tokio::task::spawn_blocking(move || {
         for (label, mode) in BREAKERS {
-            let client = respec::blocking::Client::with_config(blocking_config(
-                &url,
-                Duration::from_secs(2),
-            ));
+            // Subscribers reconnect under the retry policy: the default one.
+            let mut cfg = blocking_config(&url, Duration::from_secs(2));
+            cfg.retry = respec::retry::RetryPolicy::default();
+            let client = respec::blocking::Client::with_config(cfg);
             let mut sub = client.subscriber().unwrap();
             sub.subscribe(["news"]).unwrap();
             sub.set_reconnect_timeout(Duration::from_secs(2));
@@ -1733,6 +1742,8 @@ fn blocking_pipelines_through_faults_get_an_error_or_every_value_right() {
 async fn a_subscriber_resubscribes_after_a_reset() {
     let (server, proxy) = setup();
     let client = connected_client(&proxy, Duration::from_secs(2)).await;
+    // Subscribers reconnect under the retry policy: the default one.
+    let client = client.with_retry(respec::retry::RetryPolicy::default());
     let publisher = respec::Client::open(&server.url()).unwrap();
     let mut sub = within(Duration::from_secs(10), "subscriber", client.subscriber())
         .await

@@ -65,6 +65,17 @@ pub enum Redirect {
 impl Redirect {
     /// The redirect an error means, if it is one of the cluster's.
     pub fn from_error(e: &Error) -> Option<Redirect> {
+        // The error's own classification (shared with the retry policy and
+        // users), then the address for the two that carry one.
+        if e.is_try_again() {
+            return Some(Redirect::TryAgain);
+        }
+        if e.is_cluster_down() {
+            return Some(Redirect::ClusterDown);
+        }
+        if !(e.is_moved() || e.is_ask()) {
+            return None;
+        }
         let ErrorKind::Server { code, message } = e.kind() else {
             return None;
         };

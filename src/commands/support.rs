@@ -864,6 +864,7 @@ pub trait Executor {}
 
 impl Executor for crate::Client {}
 impl Executor for crate::blocking::Client {}
+impl Executor for crate::blocking::WithRetry<'_> {}
 impl Executor for crate::connection::Connection {}
 impl Executor for crate::cluster::ClusterClient {}
 impl Executor for crate::cluster::BlockingClusterClient {}

@@ -52,6 +52,7 @@ use super::incoming::{
     next_connection_id, without_attributes, ConnectionPushes, Incoming, PushPublisher, Routed,
     WithAttributes,
 };
+use crate::auth::Session;
 use crate::cmd::Command;
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
@@ -114,6 +115,7 @@ async fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
                 .await
                 .map_err(|e| Error::connect(&cfg.addr, e))?;
             tcp.set_nodelay(true)?;
+            set_keepalive(&tcp, cfg.tcp_keepalive)?;
             match &cfg.tls {
                 None => Ok(Stream::Tcp(tcp)),
                 #[cfg(feature = "tls")]
@@ -145,20 +147,39 @@ async fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
     }
 }
 
+/// Turns TCP keepalive on with `idle` as the time before the first probe
+/// and between probes (`None`: the system's setting).
+pub(crate) fn set_keepalive<S: std::os::fd::AsFd>(
+    socket: &S,
+    idle: Option<Duration>,
+) -> Result<()> {
+    if let Some(t) = idle {
+        let t = t.max(Duration::from_secs(1));
+        let ka = socket2::TcpKeepalive::new().with_time(t).with_interval(t);
+        socket2::SockRef::from(socket).set_tcp_keepalive(&ka)?;
+    }
+    Ok(())
+}
+
 /// What a successful connection setup yields.
-type Setup = (Stream, ServerInfo, Incoming);
+type Setup = (Stream, ServerInfo, Incoming, Option<Session>);
 
 /// Opens the stream to `cfg.addr` and runs the handshake.
 async fn setup(cfg: &ConnectionConfig) -> Result<Setup> {
     let mut stream = open_stream(cfg).await?;
-    let (info, incoming) = handshake(&mut stream, cfg).await?;
-    Ok((stream, info, incoming))
+    let (credentials, session) = crate::auth::for_connect(cfg)?;
+    let (info, incoming) = handshake(&mut stream, cfg, credentials).await?;
+    Ok((stream, info, incoming, session))
 }
 
 /// Runs the handshake on a fresh stream.
-async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(ServerInfo, Incoming)> {
+async fn handshake(
+    stream: &mut Stream,
+    cfg: &ConnectionConfig,
+    credentials: Option<crate::auth::Credentials>,
+) -> Result<(ServerInfo, Incoming)> {
     use tokio::io::AsyncReadExt;
-    let mut hs = Handshake::new(cfg);
+    let mut hs = Handshake::with_credentials(cfg, credentials);
     let mut out = BytesMut::new();
     let mut incoming = Incoming::new(cfg.limits);
     hs.start(&mut out);
@@ -190,6 +211,7 @@ async fn handshake(stream: &mut Stream, cfg: &ConnectionConfig) -> Result<(Serve
 
 /// Encoded request bytes. Small commands (a `GET`, an `INCR`) travel inline,
 /// so sending one allocates nothing but its reply channel.
+#[derive(Clone)]
 pub(crate) enum Payload {
     Inline {
         len: u8,
@@ -312,6 +334,19 @@ struct Waiter {
     collected: Vec<Frame>,
     /// Whether the reply keeps the RESP3 attributes sent before it.
     attributes: bool,
+    /// Set for a request the driver made itself (a health check, a
+    /// re-authentication): nobody waits for it and no handle counted it.
+    internal: Option<Internal>,
+}
+
+/// A request the driver sends on its own.
+enum Internal {
+    /// The idle `PING` ([`ConnectionConfig::health_check_interval`]): no
+    /// reply in time means the peer is gone.
+    HealthCheck,
+    /// `AUTH` with credentials the provider changed: a refusal retires the
+    /// connection.
+    Auth,
 }
 
 /// A shared, multiplexed connection to one server.
@@ -418,7 +453,7 @@ impl Connection {
                 }
             }
         };
-        let ((stream, info, incoming), follow) = match cfg.connect_timeout {
+        let ((stream, info, incoming, session), follow) = match cfg.connect_timeout {
             Some(t) => tokio::time::timeout(t, setup).await.map_err(|_| {
                 Error::new(
                     ErrorKind::Timeout,
@@ -473,6 +508,14 @@ impl Connection {
             batch_writes: cfg.batch_writes,
             batch_deferred: false,
             answered: 0,
+            health_interval: cfg.health_check_interval,
+            health_timeout: cfg
+                .health_check_interval
+                .map(|i| cfg.response_timeout.map_or(i, |r| r.min(i))),
+            last_io: Instant::now(),
+            auth_wake: session.as_ref().and_then(Session::changed),
+            session,
+            reauth_pending: false,
         };
         tokio::spawn(driver);
         Ok((
@@ -695,9 +738,9 @@ impl Connection {
             Ok(()) => ResponseFuture {
                 state: State::Waiting { rx },
             },
-            Err(mpsc::error::SendError(req)) => {
-                ResponseFuture::ready(Err(closed_error().for_command(name_of(&req.bytes))))
-            }
+            Err(mpsc::error::SendError(req)) => ResponseFuture::ready(Err(closed_error()
+                .unsent()
+                .for_command(name_of(&req.bytes)))),
         }
     }
 }
@@ -866,6 +909,23 @@ enum State {
         rx: oneshot::Receiver<Result<Frame>>,
     },
     Boxed(Pin<Box<dyn Future<Output = Result<Frame>> + Send>>),
+    /// A first attempt whose failure may be retried (see
+    /// [`crate::retry`]): on an error the policy allows to resend, the
+    /// future goes on with `again`, which sends the request anew.
+    Retrying {
+        rx: oneshot::Receiver<Result<Frame>>,
+        again: Box<dyn Resend>,
+    },
+}
+
+/// What resends a request after its first attempt failed.
+pub(crate) trait Resend: Send {
+    /// The future of the retries after `first` failed, or the error when
+    /// it must not be resent.
+    fn resend(
+        self: Box<Self>,
+        first: Error,
+    ) -> std::result::Result<Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error>;
 }
 
 impl ResponseFuture {
@@ -878,6 +938,22 @@ impl ResponseFuture {
     pub(crate) fn boxed(f: impl Future<Output = Result<Frame>> + Send + 'static) -> Self {
         ResponseFuture {
             state: State::Boxed(Box::pin(f)),
+        }
+    }
+
+    /// `first`, resent by `again` if it fails with an error that allows it.
+    pub(crate) fn retrying(first: ResponseFuture, again: Box<dyn Resend>) -> Self {
+        match first.state {
+            State::Waiting { rx } => ResponseFuture {
+                state: State::Retrying { rx, again },
+            },
+            State::Ready(Some(Err(e))) => match again.resend(e) {
+                Ok(f) => ResponseFuture {
+                    state: State::Boxed(f),
+                },
+                Err(e) => ResponseFuture::ready(Err(e)),
+            },
+            state => ResponseFuture { state },
         }
     }
 }
@@ -904,6 +980,28 @@ impl Future for ResponseFuture {
                 Err(_) => Err(closed_error()),
             }),
             State::Boxed(f) => f.as_mut().poll(cx),
+            State::Retrying { rx, .. } => {
+                let r = match ready!(Pin::new(rx).poll(cx)) {
+                    Ok(r) => r,
+                    Err(_) => Err(closed_error()),
+                };
+                let e = match r {
+                    Ok(frame) => return Poll::Ready(Ok(frame)),
+                    Err(e) => e,
+                };
+                let State::Retrying { again, .. } =
+                    std::mem::replace(&mut self.state, State::Ready(None))
+                else {
+                    return Poll::Ready(Err(e));
+                };
+                match again.resend(e) {
+                    Ok(f) => {
+                        self.state = State::Boxed(f);
+                        self.poll(cx)
+                    }
+                    Err(e) => Poll::Ready(Err(e)),
+                }
+            }
         }
     }
 }
@@ -965,6 +1063,19 @@ struct Driver {
     batch_deferred: bool,
     /// Requests answered since requests were last written.
     answered: usize,
+    /// After this long without reading or writing, send a `PING`
+    /// ([`ConnectionConfig::health_check_interval`]); and how long its
+    /// reply may take before the connection is taken for dead.
+    health_interval: Option<Duration>,
+    health_timeout: Option<Duration>,
+    /// When bytes last went out or came in.
+    last_io: Instant,
+    /// The credentials provider this connection follows, if any.
+    session: Option<Session>,
+    /// Resolves when the provider's credentials change.
+    auth_wake: Option<Pin<Box<dyn Future<Output = bool> + Send>>>,
+    /// The credentials changed: send `AUTH` when the connection can.
+    reauth_pending: bool,
 }
 
 /// A marker (`PING` with a token unique to the connection and the moment)
@@ -1108,6 +1219,7 @@ impl Driver {
             due: req.replies,
             collected: Vec::new(),
             attributes: req.attributes,
+            internal: None,
         });
     }
 
@@ -1190,6 +1302,7 @@ impl Driver {
                 }
                 Poll::Ready(Ok(_)) => {
                     got = true;
+                    self.last_io = Instant::now();
                     while let Some(routed) = self.incoming.next_frame()? {
                         self.dispatch(routed)?;
                     }
@@ -1311,7 +1424,14 @@ impl Driver {
         } else {
             Ok(frame)
         };
-        let tx = self.waiters.pop_front().and_then(|w| w.tx);
+        let Some(done) = self.waiters.pop_front() else {
+            return Ok(());
+        };
+        if let Some(internal) = done.internal {
+            self.internal_reply(internal, reply);
+            return Ok(());
+        }
+        let tx = done.tx;
         // Counted out before the caller wakes, so that a pooled connection
         // dropped right after its reply counts as idle.
         self.done_one();
@@ -1330,6 +1450,16 @@ impl Driver {
         let mut expired = None;
         for w in self.waiters.iter_mut() {
             match w.deadline {
+                Some(d) if d <= now && matches!(w.internal, Some(Internal::HealthCheck)) => {
+                    let t = w.limit.unwrap_or_default();
+                    return Err(Error::new(
+                        ErrorKind::ConnectionClosed,
+                        format!(
+                            "the server did not answer the health check (PING) within {t:?}; \
+                             the connection is taken for dead"
+                        ),
+                    ));
+                }
                 Some(d) if d <= now => {
                     // Retired before the caller hears of the timeout, so
                     // its next request already goes elsewhere.
@@ -1359,6 +1489,9 @@ impl Driver {
                 return Err(misaligned());
             }
             next = Some(next.map_or(grace, |n: Instant| n.min(grace)));
+        }
+        if let Some(m) = self.maintenance_at() {
+            next = Some(next.map_or(m, |n: Instant| n.min(m)));
         }
         if let Some(at) = next {
             if self.wake_at(at, cx) {
@@ -1427,6 +1560,7 @@ impl Driver {
                 ErrorKind::ConnectionClosed,
                 format!("not sent: {err}"),
             )
+            .unsent()
             .for_command(name_of(&req.bytes))));
         }
     }
@@ -1444,6 +1578,7 @@ impl Driver {
         if self.write_failed.is_some() {
             return self.read_before_close(cx);
         }
+        let maintained = self.maintain(cx);
         let idle = self.all_written();
         let took = self.take_requests(cx);
         let wrote =
@@ -1475,9 +1610,142 @@ impl Driver {
                     Err(e) => return Err(e),
                 }
             };
+        if wrote {
+            self.last_io = Instant::now();
+        }
         let read = self.read(cx)?;
         let expired = self.expire(cx)?;
-        Ok(took || wrote || read || expired)
+        Ok(maintained || took || wrote || read || expired)
+    }
+}
+
+impl Driver {
+    /// True when the connection is quiet: nothing to write, no reply due,
+    /// no drain or failed write in progress.
+    fn quiet(&self) -> bool {
+        self.waiters.is_empty()
+            && self.all_written()
+            && self.grace_until.is_none()
+            && self.write_failed.is_none()
+    }
+
+    /// The next moment the driver has something of its own to do: a health
+    /// check of a quiet connection, or a refresh of expiring credentials.
+    fn maintenance_at(&self) -> Option<Instant> {
+        let health = match self.health_interval {
+            Some(i) if self.quiet() => Some(self.last_io + i),
+            _ => None,
+        };
+        let refresh = self
+            .session
+            .as_ref()
+            .and_then(|s| s.refresh_at)
+            .map(Instant::from_std);
+        match (health, refresh) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Sends the driver's own requests when they are due: `AUTH` after
+    /// the credentials changed, `PING` on a connection quiet for the
+    /// health-check interval. True when it queued one.
+    fn maintain(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut queued = false;
+        if let Some(wake) = self.auth_wake.as_mut() {
+            if let Poll::Ready(alive) = wake.as_mut().poll(cx) {
+                // Re-armed for the next change (unless the provider is gone).
+                self.auth_wake = match alive {
+                    true => self.session.as_ref().and_then(Session::changed),
+                    false => None,
+                };
+                if let Some(s) = self.session.as_mut() {
+                    self.reauth_pending |= s.due(std::time::Instant::now());
+                }
+            }
+        }
+        if let Some(s) = self.session.as_mut() {
+            if s.refresh_at.is_some_and(|t| t <= std::time::Instant::now()) {
+                self.reauth_pending |= s.due(std::time::Instant::now());
+            }
+        }
+        if self.reauth_pending && self.resp2_pubsub {
+            // A RESP2 subscriber may send nothing but (un)subscriptions and
+            // `PING`: it keeps the credentials it connected with.
+            self.reauth_pending = false;
+        }
+        if self.reauth_pending && self.grace_until.is_none() && self.write_failed.is_none() {
+            self.reauth_pending = false;
+            queued |= self.send_auth();
+        }
+        if let (Some(interval), Some(timeout)) = (self.health_interval, self.health_timeout) {
+            if self.quiet() && Instant::now() >= self.last_io + interval {
+                let mut ping = crate::cmd::Cmd::new("PING");
+                ping.arg("respec:health");
+                self.send_internal(&ping, Internal::HealthCheck, Some(timeout));
+                queued = true;
+            }
+        }
+        queued
+    }
+
+    /// Writes `AUTH` with the provider's current credentials. When the
+    /// provider fails, the connection is retired (the next connect reports
+    /// the provider's error).
+    fn send_auth(&mut self) -> bool {
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        match session.fetch() {
+            Ok(c) => {
+                let auth = crate::auth::auth_command(&c);
+                let limit = self.health_timeout.or(Some(Duration::from_secs(30)));
+                self.send_internal(&auth, Internal::Auth, limit);
+                true
+            }
+            Err(_) => {
+                self.state.retired.store(true, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Queues a request of the driver's own, in order with the others.
+    fn send_internal(
+        &mut self,
+        cmd: &crate::cmd::Cmd,
+        internal: Internal,
+        limit: Option<Duration>,
+    ) {
+        cmd.encode(&mut self.out);
+        if self.verify {
+            self.unchecked += 1;
+        }
+        self.waiters.push_back(Waiter {
+            tx: None,
+            request: Payload::encode(&crate::cmd::Cmd::new(cmd.name())),
+            deadline: limit.map(|t| Instant::now() + t),
+            limit,
+            due: 1,
+            collected: Vec::new(),
+            attributes: false,
+            internal: Some(internal),
+        });
+    }
+
+    /// The reply to a request of the driver's own.
+    fn internal_reply(&mut self, internal: Internal, reply: Result<Frame>) {
+        match (internal, reply) {
+            // Any answer, even an error (an ACL without PING), proves the
+            // peer alive.
+            (Internal::HealthCheck, _) | (Internal::Auth, Ok(_)) => {}
+            (Internal::Auth, Err(_)) => {
+                // The server refused the new credentials: this connection
+                // takes no new requests; the next one's handshake reports
+                // the refusal, naming the user.
+                self.state.retired.store(true, Ordering::Relaxed);
+            }
+        }
     }
 }
 

@@ -138,6 +138,31 @@ pub struct ConnectionConfig {
     /// command per write; with `false`, replies line-up is only proven
     /// after a response timeout. URL parameter `verify_replies`.
     pub verify_replies: bool,
+    /// Where credentials come from when they change (rotated passwords,
+    /// expiring tokens): asked on every connect in place of `username` and
+    /// `password`, and live connections re-authenticate when it says the
+    /// credentials changed (see [`crate::auth`]). Default `None`.
+    pub credentials: Option<crate::auth::Provider>,
+    /// Which failed commands are sent again, how often and how far apart
+    /// (see [`crate::retry`]; default [`RetryPolicy::default`](crate::retry::RetryPolicy::default):
+    /// 3 attempts, only what is safe to repeat). URL parameters
+    /// `retry_attempts` (`1` turns retries off) and `retry_writes`.
+    pub retry: crate::retry::RetryPolicy,
+    /// Async connections (shared, pooled and subscribers): after this long
+    /// with nothing sent or received, the connection sends a `PING`, and
+    /// closes when no reply comes within the same time (or the response
+    /// timeout, if shorter), so that a dead peer is found before the next
+    /// request waits on it. The blocking client pings a connection idle
+    /// this long before reusing it. Default
+    /// [`DEFAULT_HEALTH_CHECK_INTERVAL`] (30 s); `None` turns it off. URL
+    /// parameter `health_check_interval` (seconds; `0` or `none`: off).
+    pub health_check_interval: Option<Duration>,
+    /// TCP keepalive on the socket: the idle time before the system's first
+    /// probe, and the time between probes. Default
+    /// [`DEFAULT_TCP_KEEPALIVE`] (60 s); `None` leaves the system's
+    /// setting (usually off). URL parameter `tcp_keepalive` (seconds; `0`
+    /// or `none`: off).
+    pub tcp_keepalive: Option<Duration>,
     /// Set for a `redis+sentinel://` configuration: where each connection
     /// (and reconnection) finds its server, instead of `addr` (see
     /// [`crate::sentinel`]).
@@ -161,6 +186,10 @@ impl std::fmt::Debug for ConnectionConfig {
             .field("limits", &self.limits)
             .field("batch_writes", &self.batch_writes)
             .field("verify_replies", &self.verify_replies)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("health_check_interval", &self.health_check_interval)
+            .field("tcp_keepalive", &self.tcp_keepalive)
             .field("sentinel", &self.locator)
             .finish()
     }
@@ -186,6 +215,10 @@ impl Default for ConnectionConfig {
             limits: Limits::default(),
             batch_writes: true,
             verify_replies: true,
+            credentials: None,
+            retry: crate::retry::RetryPolicy::default(),
+            health_check_interval: Some(DEFAULT_HEALTH_CHECK_INTERVAL),
+            tcp_keepalive: Some(DEFAULT_TCP_KEEPALIVE),
             locator: None,
         }
     }
@@ -193,6 +226,12 @@ impl Default for ConnectionConfig {
 
 /// The default [`ConnectionConfig::response_timeout`].
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default [`ConnectionConfig::health_check_interval`].
+pub const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The default [`ConnectionConfig::tcp_keepalive`].
+pub const DEFAULT_TCP_KEEPALIVE: Duration = Duration::from_secs(60);
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidConfig, msg)
@@ -236,7 +275,11 @@ impl ConnectionConfig {
     /// `socket_timeout`/`response_timeout` (seconds, fractions allowed),
     /// `lib_info` (`false` to skip `CLIENT SETINFO`), `batch_writes`
     /// (`false` to write each request at once), `verify_replies` (`false`
-    /// to skip the markers that prove replies line up), and for TLS
+    /// to skip the markers that prove replies line up),
+    /// `health_check_interval` (seconds; `0` or `none` turns the idle
+    /// `PING` off), `tcp_keepalive`/`socket_keepalive` (seconds, or
+    /// `false`), `retry_attempts` (`1`: no retries) and `retry_writes`
+    /// (`true` also resends writes, see [`crate::retry`]), and for TLS
     /// `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile`, `ssl_cert_reqs=none` and
     /// `ssl_server_name`; the fragment `#insecure` also disables
     /// certificate checks. Unknown parameters are an error, so a typo is
@@ -322,6 +365,23 @@ impl ConnectionConfig {
                 "lib_info" => cfg.set_lib_info = !matches!(v, "false" | "0" | "no"),
                 "batch_writes" => cfg.batch_writes = parse_bool(&key, v)?,
                 "verify_replies" => cfg.verify_replies = parse_bool(&key, v)?,
+                "health_check_interval" => cfg.health_check_interval = parse_seconds(&key, v)?,
+                "tcp_keepalive" | "socket_keepalive" => {
+                    cfg.tcp_keepalive = match v {
+                        "false" | "no" => None,
+                        "true" | "yes" => Some(DEFAULT_TCP_KEEPALIVE),
+                        _ => parse_seconds(&key, v)?,
+                    }
+                }
+                "retry_attempts" => {
+                    let n: u32 = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        invalid(format!(
+                            "`retry_attempts` must be a whole number of at least 1, got `{v}`"
+                        ))
+                    })?;
+                    cfg.retry.max_attempts = n;
+                }
+                "retry_writes" => cfg.retry.writes = parse_bool(&key, v)?,
                 "ssl_ca_certs" | "ssl_certfile" | "ssl_keyfile" | "ssl_cert_reqs"
                 | "ssl_server_name" => {
                     let tls = cfg
@@ -448,6 +508,29 @@ mod tests {
     }
 
     #[test]
+    fn production_options_from_the_url() {
+        let d = ConnectionConfig::from_url("redis://x").unwrap();
+        assert_eq!(d.health_check_interval, Some(DEFAULT_HEALTH_CHECK_INTERVAL));
+        assert_eq!(d.tcp_keepalive, Some(DEFAULT_TCP_KEEPALIVE));
+        assert_eq!(d.retry, crate::retry::RetryPolicy::default());
+        let c = ConnectionConfig::from_url(
+            "redis://x?health_check_interval=0.5&tcp_keepalive=10&retry_attempts=5&retry_writes=true",
+        )
+        .unwrap();
+        assert_eq!(c.health_check_interval, Some(Duration::from_millis(500)));
+        assert_eq!(c.tcp_keepalive, Some(Duration::from_secs(10)));
+        assert_eq!(c.retry.max_attempts, 5);
+        assert!(c.retry.writes);
+        let off = ConnectionConfig::from_url(
+            "redis://x?health_check_interval=none&socket_keepalive=false&retry_attempts=1",
+        )
+        .unwrap();
+        assert_eq!(off.health_check_interval, None);
+        assert_eq!(off.tcp_keepalive, None);
+        assert!(!off.retry.is_enabled());
+    }
+
+    #[test]
     fn bad_urls_are_clear_errors() {
         for (u, needle) in [
             ("http://x", "unsupported URL scheme"),
@@ -457,6 +540,8 @@ mod tests {
             ("redis://x?socket_timeout=-1", "positive"),
             ("redis://x#insecure", "rediss"),
             ("redis://x?ssl_ca_certs=/a", "rediss"),
+            ("redis://x?retry_attempts=0", "`retry_attempts`"),
+            ("redis://x?health_check_interval=-2", "positive"),
             (
                 "redis://x?batch_writes=maybe",
                 "`batch_writes` must be true or false",

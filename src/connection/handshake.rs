@@ -23,6 +23,7 @@
 use bytes::BytesMut;
 
 use super::config::{ConnectionConfig, Protocol};
+use crate::auth::Credentials;
 use crate::cmd::{Cmd, Command};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resp::Frame;
@@ -94,11 +95,12 @@ pub enum Progress {
     Done(ServerInfo),
 }
 
-/// The handshake state machine (see the module docs).
+/// The handshake state machine (see the module docs). Its `Debug` output
+/// shows no password.
 #[derive(Debug)]
 pub struct Handshake {
-    username: Option<String>,
-    password: Option<String>,
+    /// The credentials to authenticate with (`Debug` redacts the password).
+    credentials: Option<Credentials>,
     db: i64,
     protocol: Protocol,
     client_name: Option<String>,
@@ -112,11 +114,22 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    /// A handshake for the given settings.
+    /// A handshake for the given settings, with the configuration's fixed
+    /// `username` and `password`.
     pub fn new(cfg: &ConnectionConfig) -> Self {
+        let credentials = cfg
+            .password
+            .as_ref()
+            .map(|pw| Credentials::new(cfg.username.as_deref(), pw.as_str()));
+        Self::with_credentials(cfg, credentials)
+    }
+
+    /// A handshake for the given settings that authenticates with
+    /// `credentials` (from a [`CredentialsProvider`](crate::auth::CredentialsProvider)),
+    /// or not at all.
+    pub fn with_credentials(cfg: &ConnectionConfig, credentials: Option<Credentials>) -> Self {
         Handshake {
-            username: cfg.username.clone(),
-            password: cfg.password.clone(),
+            credentials,
             db: cfg.db,
             protocol: cfg.protocol,
             client_name: cfg.client_name.clone(),
@@ -139,11 +152,8 @@ impl Handshake {
             Protocol::Resp2 => "2",
             Protocol::Resp3 => "3",
         });
-        if let Some(pw) = &self.password {
-            hello
-                .arg("AUTH")
-                .arg(self.username.as_deref().unwrap_or("default"))
-                .arg(pw.as_str());
+        if let Some(c) = &self.credentials {
+            hello.arg("AUTH").arg(c.user()).arg(c.password());
         }
         if let Some(name) = &self.client_name {
             hello.arg("SETNAME").arg(name.as_str());
@@ -181,12 +191,8 @@ impl Handshake {
             *step = Step::Discard;
         }
         self.info.protocol = Protocol::Resp2;
-        if let Some(pw) = &self.password {
-            let mut auth = Cmd::new("AUTH");
-            if let Some(user) = &self.username {
-                auth.arg(user.as_str());
-            }
-            auth.arg(pw.as_str());
+        if let Some(c) = &self.credentials {
+            let auth = crate::auth::auth_command(c);
             self.push(out, Step::Auth, &auth);
         }
         if let Some(name) = self.client_name.clone() {
@@ -217,7 +223,7 @@ impl Handshake {
                 {
                     self.fallback(out);
                 } else {
-                    return Err(handshake_error("HELLO", msg));
+                    return Err(handshake_error("HELLO", msg, self.user()));
                 }
             }
             (Step::Hello, None) => self.read_hello(&frame),
@@ -231,7 +237,7 @@ impl Handshake {
                     Step::Role => "ROLE",
                     _ => "INFO",
                 };
-                return Err(handshake_error(name, msg));
+                return Err(handshake_error(name, msg, self.user()));
             }
             (_, None) => {}
         }
@@ -298,19 +304,42 @@ impl Handshake {
     }
 }
 
-fn handshake_error(step: &str, msg: &[u8]) -> Error {
+impl Handshake {
+    /// The user the handshake authenticates as, for error messages.
+    fn user(&self) -> Option<&str> {
+        self.credentials.as_ref().map(Credentials::user)
+    }
+}
+
+/// The error for a refused handshake step: an authentication failure is an
+/// [`ErrorKind::Auth`] error naming the user (never the password).
+fn handshake_error(step: &str, msg: &[u8], user: Option<&str>) -> Error {
     let server = Error::from_server_reply(msg);
     let code = server.code().unwrap_or_default();
     let text = String::from_utf8_lossy(msg);
-    if matches!(code, "WRONGPASS" | "NOAUTH" | "NOPERM")
-        || text.contains("invalid password")
-        || text.contains("invalid username-password")
-        || text.contains("without any password configured")
-    {
-        Error::new(ErrorKind::Auth, text.into_owned()).for_command(step)
+    if is_auth_refusal(code, &text) {
+        auth_error(user, &text).for_command(step)
     } else {
         server.for_command(step)
     }
+}
+
+/// Whether an error reply refuses credentials.
+pub(crate) fn is_auth_refusal(code: &str, text: &str) -> bool {
+    matches!(code, "WRONGPASS" | "NOAUTH" | "NOPERM")
+        || text.contains("invalid password")
+        || text.contains("invalid username-password")
+        || text.contains("without any password configured")
+}
+
+/// An [`ErrorKind::Auth`] error for `user` (`None`: no credentials were
+/// given) with the server's words.
+pub(crate) fn auth_error(user: Option<&str>, server_text: &str) -> Error {
+    let detail = match user {
+        Some(user) => format!("the server refused the credentials of user `{user}`: {server_text}"),
+        None => format!("the server wants credentials and none were given: {server_text}"),
+    };
+    Error::new(ErrorKind::Auth, detail)
 }
 
 #[cfg(test)]
@@ -405,6 +434,10 @@ mod tests {
         let err = h.on_reply(e, &mut out).unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::Auth);
         assert_eq!(err.command(), Some("HELLO"));
+        assert!(err.to_string().contains("user `default`"), "{err}");
+        assert!(!err.to_string().contains("bad"), "{err}");
+        assert!(!format!("{err:?}").contains("bad"), "{err:?}");
+        assert!(!format!("{h:?}").contains("bad"), "{h:?}");
     }
 
     #[test]

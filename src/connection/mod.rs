@@ -23,9 +23,12 @@ mod tls;
 pub(crate) use aio::check_required;
 pub(crate) use aio::commands_in;
 pub(crate) use aio::name_of as aio_name_of;
-pub(crate) use aio::Payload;
+pub(crate) use aio::{check_version, Payload, Resend};
 pub use aio::{Connection, ResponseFuture};
-pub use config::{Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_RESPONSE_TIMEOUT};
+pub use config::{
+    Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_HEALTH_CHECK_INTERVAL,
+    DEFAULT_RESPONSE_TIMEOUT, DEFAULT_TCP_KEEPALIVE,
+};
 pub use handshake::ServerInfo;
 pub(crate) use incoming::PushPublisher;
 pub use incoming::{

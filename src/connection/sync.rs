@@ -138,6 +138,7 @@ fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
                 }
             };
             tcp.set_nodelay(true)?;
+            super::aio::set_keepalive(&tcp, cfg.tcp_keepalive)?;
             match &cfg.tls {
                 None => Ok(Stream::Tcp(tcp)),
                 #[cfg(feature = "tls")]
@@ -245,6 +246,13 @@ pub struct Connection {
     /// Connections that found their server through Sentinel: whether the
     /// server is still the one to use.
     follow: Option<crate::sentinel::Follow>,
+    /// The credentials provider this connection follows, if any: when it
+    /// says they changed, `AUTH` goes out before the next command.
+    session: Option<crate::auth::Session>,
+    /// When bytes of a reply last came in.
+    last_read: Instant,
+    /// [`ConnectionConfig::health_check_interval`].
+    health_interval: Option<Duration>,
 }
 
 /// The smallest read window: one page.
@@ -328,8 +336,13 @@ impl Connection {
             opened_at: Instant::now(),
             read_window: MIN_READ_WINDOW,
             follow: None,
+            session: None,
+            last_read: Instant::now(),
+            health_interval: cfg.health_check_interval,
         };
-        let mut hs = Handshake::new(cfg);
+        let (credentials, session) = crate::auth::for_connect(cfg)?;
+        conn.session = session;
+        let mut hs = Handshake::with_credentials(cfg, credentials);
         hs.start(&mut conn.out);
         conn.info = loop {
             conn.flush()?;
@@ -508,6 +521,9 @@ impl Connection {
         };
         buf.truncate(len + n);
         self.read_window = next_read_window(self.read_window, window, n);
+        if n > 0 {
+            self.last_read = Instant::now();
+        }
         Ok(n)
     }
 
@@ -638,6 +654,55 @@ impl Connection {
         }
     }
 
+    /// When the credentials provider says the credentials changed (or
+    /// they are about to expire), authenticates again with `AUTH`, on this
+    /// connection, before anything else is sent. A refusal is an
+    /// [`ErrorKind::Auth`] error naming the user, and leaves the
+    /// connection unusable.
+    fn reauthenticate_if_due(&mut self) -> Result<()> {
+        let Some(session) = self.session.as_mut() else {
+            return Ok(());
+        };
+        if !session.due(Instant::now()) {
+            return Ok(());
+        }
+        let creds = session.fetch()?;
+        crate::auth::auth_command(&creds).encode(&mut self.out);
+        // The command waiting behind the `AUTH` is not sent when it fails.
+        let reply = self
+            .set_read_timeout(self.response_timeout)
+            .and_then(|()| self.flush())
+            .and_then(|()| self.read_reply())
+            .map_err(|e| e.unsent())?;
+        if let Some(m) = reply.error_message() {
+            let text = String::from_utf8_lossy(m);
+            self.broken = Some(format!(
+                "re-authentication as user `{}` was refused",
+                creds.user()
+            ));
+            return Err(super::handshake::auth_error(Some(creds.user()), &text).for_command("AUTH"));
+        }
+        Ok(())
+    }
+
+    /// For a connection idle longer than the health-check interval
+    /// ([`ConnectionConfig::health_check_interval`]): whether it answers a
+    /// `PING` within that interval (or the response timeout, if shorter).
+    /// A connection used more recently, or with health checks off, is
+    /// taken as it is.
+    pub(crate) fn healthy_after_idle(&mut self) -> bool {
+        let Some(interval) = self.health_interval else {
+            return true;
+        };
+        if self.last_read.elapsed() < interval {
+            return true;
+        }
+        let limit = self.response_timeout.map_or(interval, |r| r.min(interval));
+        let mut ping = crate::cmd::Cmd::new("PING");
+        ping.arg("respec:health");
+        self.send_within(&ping, Some(limit)).is_ok()
+    }
+
     /// Sends one command and returns its reply; an error reply is an `Err`
     /// naming the command.
     ///
@@ -701,6 +766,7 @@ impl Connection {
     ) -> Result<Frame> {
         self.check()?;
         super::aio::check_version(cmd, &self.info)?;
+        self.reauthenticate_if_due()?;
         let name = cmd.name();
         let start = self.out.len();
         // Large values the command holds are written from where they are.
@@ -758,6 +824,7 @@ impl Connection {
                 (Block::No, b) | (b, Block::No) => b,
             };
         }
+        self.reauthenticate_if_due()?;
         for c in cmds {
             let start = self.out.len();
             c.encode(&mut self.out);
@@ -781,6 +848,7 @@ impl Connection {
         limit: Option<Duration>,
     ) -> Result<Vec<Frame>> {
         self.check()?;
+        self.reauthenticate_if_due()?;
         self.out.extend_from_slice(bytes);
         self.write_then_read(limit, replies)
     }

@@ -60,8 +60,11 @@
 //!   to that server; the next request runs discovery.
 //!
 //! A request in flight when its connection drops fails with an error
-//! ([`Error::is_connection_dropped`](crate::Error::is_connection_dropped));
-//! it is never resent, since a write may have been applied.
+//! ([`Error::is_connection_dropped`](crate::Error::is_connection_dropped))
+//! unless the retry policy resends it ([`crate::retry`]): by default only a
+//! command the spec flags `readonly`, never a write, since a write may have
+//! been applied. A write refused with `READONLY` by a demoted master ran
+//! nowhere, and is resent (to the new master once discovery ran).
 //!
 //! # Authentication
 //!

@@ -1,0 +1,334 @@
+//! When a failed command is sent again: the retry policy.
+//!
+//! One [`RetryPolicy`] serves the async and blocking clients and the
+//! pub/sub subscribers. It is set per client
+//! ([`ConnectionConfig::retry`](crate::connection::ConnectionConfig::retry),
+//! [`ClientBuilder::retry`](crate::ClientBuilder::retry), the URL options
+//! `retry_attempts` and `retry_writes`) and per call
+//! ([`Client::with_retry`](crate::Client::with_retry),
+//! [`blocking::Client::with_retry`](crate::blocking::Client::with_retry)).
+//!
+//! # What is sent again, by default
+//!
+//! Only what cannot be applied twice:
+//!
+//! - **Anything that was never sent** ([`Error::is_unsent`]): the
+//!   connection could not be opened (refused, reset during the handshake,
+//!   a connect timeout), or was found closed before the request went out.
+//!   Reconnecting is always safe.
+//! - **Anything the server refused without running it**
+//!   ([`Error::is_transient_refusal`]): `LOADING`, `BUSY`, `MASTERDOWN`,
+//!   `TRYAGAIN`, `CLUSTERDOWN`, `READONLY` (a write that reached a demoted
+//!   master: after a Sentinel failover, the retry goes to the new one).
+//! - **A command the spec flags `readonly`** (`GET`, `HGETALL`, `ZRANGE`,
+//!   ...: the command value's [`spec`](crate::Command::spec)) whose
+//!   connection dropped before the reply came
+//!   ([`Error::is_connection_dropped`]).
+//!
+//! Never, unless asked: a write whose connection dropped after it was
+//! written. The server may have applied it, and sending it again could
+//! apply it twice (`INCR`, `LPUSH`). Opt in with
+//! [`RetryPolicy::with_writes`] for the commands you know to be
+//! idempotent (a `SET` of a fixed value), per call or per client. A reply
+//! that timed out is not retried either (the server may be overloaded, or
+//! still running the command) unless [`RetryPolicy::with_timeouts`].
+//!
+//! Blocking commands (`BLPOP`, `XREAD ... BLOCK`), pipelines and
+//! transactions are never retried: their outcome after a dropped
+//! connection cannot be told apart from a partial run.
+//!
+//! # Spacing and bounds
+//!
+//! The wait before retry `n` is a random time between zero and
+//! `min(cap, base * 2^(n-1))` ("full jitter", so that many clients hit by
+//! one failure do not retry in step). A command is tried at most
+//! [`max_attempts`](RetryPolicy::max_attempts) times in all, and no retry
+//! starts once [`max_elapsed`](RetryPolicy::max_elapsed) has passed since
+//! the first attempt. Reconnects are spaced by the client's reconnect
+//! backoff ([`crate::backoff`]) as well.
+//!
+//! Defaults ([`RetryPolicy::default`]): 3 attempts, base 50 ms, cap 1 s,
+//! at most 10 s in all, no writes, no timeouts.
+//!
+//! When the retries end without success, the caller gets the last
+//! attempt's error, or the first attempt's when the later ones could not
+//! even reconnect (it says what happened to the command).
+//!
+//! ```
+//! use std::time::Duration;
+//! use respec::retry::RetryPolicy;
+//!
+//! let p = RetryPolicy::default();
+//! assert_eq!(p.max_attempts, 3);
+//! assert!(p.delay(1) <= Duration::from_millis(50));
+//! assert!(p.delay(10) <= p.cap);
+//! let writes_too = p.with_writes(true).with_max_attempts(5);
+//! assert!(writes_too.writes);
+//! assert_eq!(RetryPolicy::NEVER.max_attempts, 1);
+//! ```
+
+use std::time::{Duration, Instant};
+
+use crate::cmd::Command;
+use crate::error::Error;
+
+/// How failed commands are retried (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The most attempts of one command, the first included (`1`: no
+    /// retries). Default 3.
+    pub max_attempts: u32,
+    /// The longest wait before the first retry; each later one doubles it.
+    /// Default 50 ms.
+    pub base: Duration,
+    /// The longest wait between two attempts. Default 1 s.
+    pub cap: Duration,
+    /// No retry starts once this much time has passed since the first
+    /// attempt. Default 10 s.
+    pub max_elapsed: Duration,
+    /// Also resend commands that may have been applied (writes, and
+    /// commands without a `readonly` flag) after their connection dropped.
+    /// Default `false`.
+    pub writes: bool,
+    /// Also resend a command whose reply timed out (on a new connection;
+    /// the old one is retired). Default `false`.
+    pub timeouts: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(50),
+            cap: Duration::from_secs(1),
+            max_elapsed: Duration::from_secs(10),
+            writes: false,
+            timeouts: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all: every failure goes to the caller at once, and
+    /// subscribers do not reconnect.
+    pub const NEVER: RetryPolicy = RetryPolicy {
+        max_attempts: 1,
+        base: Duration::ZERO,
+        cap: Duration::ZERO,
+        max_elapsed: Duration::ZERO,
+        writes: false,
+        timeouts: false,
+    };
+
+    /// The same policy with `writes` set: commands that may have been
+    /// applied are resent too after a dropped connection (for idempotent
+    /// writes only).
+    pub fn with_writes(mut self, on: bool) -> Self {
+        self.writes = on;
+        self
+    }
+
+    /// The same policy with `timeouts` set.
+    pub fn with_timeouts(mut self, on: bool) -> Self {
+        self.timeouts = on;
+        self
+    }
+
+    /// The same policy with at most `n` attempts (at least 1).
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// The same policy with this base and cap of the waits.
+    pub fn with_backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.base = base;
+        self.cap = cap;
+        self
+    }
+
+    /// The same policy with this bound on the time of all attempts.
+    pub fn with_max_elapsed(mut self, t: Duration) -> Self {
+        self.max_elapsed = t;
+        self
+    }
+
+    /// True when the policy retries anything at all.
+    pub fn is_enabled(&self) -> bool {
+        self.max_attempts > 1
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry): a
+    /// random time between zero and `min(cap, base * 2^(retry-1))`.
+    pub fn delay(&self, retry: u32) -> Duration {
+        if retry == 0 || self.base.is_zero() {
+            return Duration::ZERO;
+        }
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << (retry - 1).min(20))
+            .min(self.cap);
+        let nanos = ceiling.as_nanos().min(u64::MAX as u128) as u64;
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(crate::backoff::random_u64() % (nanos + 1))
+    }
+
+    /// Whether a command that failed with `err` may be sent again, by what
+    /// it is and by the error alone (no bound on attempts or time):
+    /// `applied_safe` is true when sending it twice does no harm (the spec
+    /// flags it `readonly`, or the caller opted in with
+    /// [`writes`](Self::writes)).
+    pub fn may_resend(&self, err: &Error, applied_safe: bool) -> bool {
+        if err.is_unsent() {
+            return err.is_connection_dropped() || err.is_timeout();
+        }
+        if err.is_transient_refusal() {
+            return true;
+        }
+        let safe = applied_safe || self.writes;
+        (err.is_connection_dropped() && safe) || (err.is_timeout() && self.timeouts && safe)
+    }
+
+    /// The wait before sending again a command that failed with `err` on
+    /// attempt number `attempt` (1 for the first) begun `started`, or
+    /// `None` when it must not be sent again.
+    pub fn next_wait(
+        &self,
+        err: &Error,
+        applied_safe: bool,
+        attempt: u32,
+        started: Instant,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts || !self.may_resend(err, applied_safe) {
+            return None;
+        }
+        let wait = self.delay(attempt);
+        if started.elapsed() + wait > self.max_elapsed {
+            return None;
+        }
+        Some(wait)
+    }
+}
+
+/// The error to report when retries end with `last`: the first attempt's
+/// error when the later attempts never reached a server (they could not
+/// reconnect), since it says what happened to the command; otherwise the
+/// last one.
+pub(crate) fn to_report(first: Option<Error>, last: Error) -> Error {
+    match first {
+        Some(first) if last.is_unsent() => first,
+        _ => last,
+    }
+}
+
+/// Whether `cmd` may be run twice with no harm: the spec flags it
+/// `readonly` (and it is no blocking command, which retries never resend).
+pub fn is_safe_to_repeat<C: Command + ?Sized>(cmd: &C) -> bool {
+    cmd.spec().is_some_and(|s| s.has_flag("readonly")) && !cmd.is_blocking()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn dropped() -> Error {
+        Error::new(
+            ErrorKind::ConnectionClosed,
+            "the server closed the connection",
+        )
+    }
+
+    #[test]
+    fn full_jitter_stays_under_the_ceiling() {
+        let p = RetryPolicy::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(700));
+        assert_eq!(p.delay(0), Duration::ZERO);
+        let mut below_half = 0;
+        for _ in 0..200 {
+            let d = p.delay(1);
+            assert!(d <= Duration::from_millis(100), "{d:?}");
+            if d < Duration::from_millis(50) {
+                below_half += 1;
+            }
+            assert!(p.delay(3) <= Duration::from_millis(400));
+            assert!(p.delay(30) <= Duration::from_millis(700));
+        }
+        // Full jitter reaches below half the ceiling (equal jitter would not).
+        assert!(below_half > 0);
+        assert_eq!(RetryPolicy::NEVER.delay(5), Duration::ZERO);
+    }
+
+    #[test]
+    fn what_is_resent() {
+        let p = RetryPolicy::default();
+        // Dropped: only what is safe to repeat, unless writes are opted in.
+        assert!(p.may_resend(&dropped(), true));
+        assert!(!p.may_resend(&dropped(), false));
+        assert!(p.with_writes(true).may_resend(&dropped(), false));
+        // Never sent: always.
+        assert!(p.may_resend(&dropped().unsent(), false));
+        // Timeouts: only when asked.
+        let t = Error::new(ErrorKind::Timeout, "no reply within 1s");
+        assert!(!p.may_resend(&t, true));
+        assert!(p.with_timeouts(true).may_resend(&t, true));
+        assert!(!p.with_timeouts(true).may_resend(&t, false));
+        // Refusals that ran nothing: always.
+        for m in [
+            "LOADING Redis is loading the dataset in memory",
+            "BUSY Redis is busy running a script.",
+            "MASTERDOWN Link with MASTER is down",
+            "TRYAGAIN Multiple keys request during rehashing of slot",
+            "CLUSTERDOWN The cluster is down",
+            "READONLY You can't write against a read only replica.",
+        ] {
+            let e = Error::from_server_reply(m.as_bytes());
+            assert!(e.is_transient_refusal(), "{m}");
+            assert!(p.may_resend(&e, false), "{m}");
+        }
+        // Other errors: never.
+        for m in [
+            "WRONGTYPE Operation against a key",
+            "MOVED 1 127.0.0.1:7000",
+            "ERR syntax error",
+        ] {
+            assert!(
+                !p.may_resend(&Error::from_server_reply(m.as_bytes()), true),
+                "{m}"
+            );
+        }
+        assert!(!p.may_resend(&Error::new(ErrorKind::Auth, "x"), true));
+    }
+
+    #[test]
+    fn attempts_and_time_are_bounded() {
+        let p = RetryPolicy::default();
+        let now = Instant::now();
+        assert!(p.next_wait(&dropped(), true, 1, now).is_some());
+        assert!(p.next_wait(&dropped(), true, 2, now).is_some());
+        assert!(p.next_wait(&dropped(), true, 3, now).is_none());
+        let long_ago = now - Duration::from_secs(11);
+        assert!(p.next_wait(&dropped(), true, 1, long_ago).is_none());
+        assert!(RetryPolicy::NEVER
+            .next_wait(&dropped().unsent(), true, 1, now)
+            .is_none());
+    }
+
+    #[test]
+    fn readonly_comes_from_the_spec() {
+        assert!(is_safe_to_repeat(
+            &crate::Cmd::from_args(["GET", "k"]).unwrap()
+        ));
+        assert!(!is_safe_to_repeat(
+            &crate::Cmd::from_args(["INCR", "k"]).unwrap()
+        ));
+        assert!(!is_safe_to_repeat(
+            &crate::Cmd::from_args(["FOO", "k"]).unwrap()
+        ));
+        assert!(!is_safe_to_repeat(
+            &crate::Cmd::from_args(["BLPOP", "k", "1"]).unwrap()
+        ));
+    }
+}
