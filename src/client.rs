@@ -449,7 +449,7 @@ impl Client {
                     client: self.clone(),
                     payload: payload.clone(),
                     safe: crate::retry::is_safe_to_repeat(cmd),
-                    required: cmd.required_version(),
+                    required: cmd.requires(),
                     started: std::time::Instant::now(),
                 });
                 let first = conn.send_payload(payload, 1, conn.response_timeout());
@@ -711,7 +711,7 @@ struct Again {
     payload: crate::connection::Payload,
     /// Whether running it twice does no harm (`readonly` in the spec).
     safe: bool,
-    required: Option<(u16, u16, u16)>,
+    required: crate::commands::Requires,
     /// When the first attempt began.
     started: std::time::Instant,
 }
