@@ -164,11 +164,11 @@ async fn path_updates(client: &Client, log: &mut Log) -> respec::Result<()> {
         call!(log, client.json_strappend("d", Json("?")).path(".s")).into_first(),
         Some(4)
     );
-    assert_eq!(
-        call!(log, client.json_strlen("d").path("$.*")).into_vec(),
-        // serde_json sorts an object's keys: a, m, n, o, s, t.
-        [None, None, None, None, Some(4), None]
-    );
+    // One match per member; only `s` is a string. (The members' order is
+    // serde_json's, which depends on its features: not asserted.)
+    let mut lens = call!(log, client.json_strlen("d").path("$.*")).into_vec();
+    lens.sort();
+    assert_eq!(lens, [None, None, None, None, None, Some(4)]);
     assert_eq!(
         call!(log, client.json_strlen("d").path(".s")).into_first(),
         Some(4)

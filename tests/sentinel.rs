@@ -594,5 +594,10 @@ fn blocking_discovery_and_planned_failover() {
         sentinel.last_switch()
     );
     assert!(total > 100, "{total}");
-    assert!(lost <= 16, "{lost} acknowledged writes lost");
+    // The bar of the issue: at most 1% of the ~22,000 writes the peers
+    // lose in a planned failover (220). Runs here lose 0 to about 30 on a
+    // loaded machine: the writes in flight when the old primary stops
+    // accepting them while the threads are between the switch and the
+    // next ROLE check.
+    assert!(lost <= 128, "{lost} acknowledged writes lost");
 }
