@@ -270,11 +270,7 @@ fn value_ty(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStream 
                 .filter(|f| f.has_value)
                 .map(|f| f.ty.clone())
                 .collect();
-            if tys.len() == 1 {
-                tys[0].clone()
-            } else {
-                quote!((#(#tys),*))
-            }
+            tuple_of(&tys)
         }
         "pure-token" => quote!(bool),
         _ => scalar_ty(arg, ctx),
@@ -324,6 +320,37 @@ fn block_fields(m: &mut Module, owner: &str, block: &ArgDoc, ctx: Ctx) -> Vec<Fi
             }
         })
         .collect()
+}
+
+/// The fields of a block that carry a value, each with its name (as
+/// [`snake_field`] gives it) and type.
+fn value_fields(
+    m: &mut Module,
+    owner: &str,
+    block: &ArgDoc,
+    ctx: Ctx,
+) -> Vec<(Ident, TokenStream)> {
+    block_fields(m, owner, block, ctx)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, f)| f.has_value)
+        .map(|(i, f)| (snake_field(block, i), f.ty))
+        .collect()
+}
+
+/// The value [`write_value`] takes for a block whose value fields are
+/// `names`: the one name alone, or a tuple of them.
+fn tuple_of<T: ToTokens>(names: &[T]) -> TokenStream {
+    if names.len() == 1 {
+        names[0].to_token_stream()
+    } else {
+        quote!((#(#names),*))
+    }
+}
+
+/// `name: Type, ...` parameters for value fields.
+fn params_of(fields: &[(Ident, TokenStream)]) -> Vec<TokenStream> {
+    fields.iter().map(|(n, t)| quote!(#n: #t)).collect()
 }
 
 /// Code writing `arg` (with its token) from the value in `v`, into the
@@ -384,12 +411,8 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
                 })
                 .collect();
             let names: Vec<Ident> = fields.iter().map(|i| format_ident!("f{}", i)).collect();
-            let bind = if names.len() == 1 {
-                let n = &names[0];
-                quote!(let #n = #v;)
-            } else {
-                quote!(let (#(#names),*) = #v;)
-            };
+            let pattern = tuple_of(&names);
+            let bind = quote!(let #pattern = #v;);
             let mut body = TokenStream::new();
             for (i, c) in arg.arguments.iter().enumerate() {
                 let inner_owner = format!("{owner}{}", pascal(&arg_word(&arg.name)));
@@ -589,13 +612,8 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
             arms.push(quote!(Self::#v => { #since #(w.token(#t);)* }));
             continue;
         }
-        let value_fields = (c.ty == "block" && !c.multiple()).then(|| {
-            let fields = block_fields(m, &name, c, Ctx::Owned);
-            (0..fields.len())
-                .filter(|&i| fields[i].has_value)
-                .map(|i| (snake_field(c, i), fields[i].ty.clone()))
-                .collect::<Vec<_>>()
-        });
+        let value_fields =
+            (c.ty == "block" && !c.multiple()).then(|| value_fields(m, &name, c, Ctx::Owned));
         match value_fields {
             // A block of several values: a variant with named fields, and
             // a constructor taking them in order.
@@ -710,10 +728,9 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
             if is_unit(first) {
                 quote!(::respec::commands::#eid::#v)
             } else if first.ty == "block" && !first.multiple() {
-                let fields = block_fields(m, &name, first, Ctx::Owned);
-                let names: Vec<Ident> = (0..fields.len())
-                    .filter(|&i| fields[i].has_value)
-                    .map(|i| snake_field(first, i))
+                let names: Vec<Ident> = value_fields(m, &name, first, Ctx::Owned)
+                    .into_iter()
+                    .map(|(n, _)| n)
                     .collect();
                 let inner = sample_expr(m, &name, first, Ctx::Owned);
                 if names.len() > 1 {
@@ -751,11 +768,7 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
                     parts.push(sample_expr(m, &inner_owner, c, ctx));
                 }
             }
-            if parts.len() == 1 {
-                parts.remove(0)
-            } else {
-                quote!((#(#parts),*))
-            }
+            tuple_of(&parts)
         }
         "pure-token" => quote!(true),
         "integer" | "unix-time" => quote!(1i64),
@@ -1075,12 +1088,7 @@ impl Gen<'_> {
                 });
                 names.push(p);
             }
-            let value = if names.len() == 1 {
-                quote!(#(#names)*)
-            } else {
-                quote!((#(#names),*))
-            };
-            let write = write_value(self.m, owner, arg, value);
+            let write = write_value(self.m, owner, arg, tuple_of(&names));
             let tok = arg
                 .token
                 .as_ref()
@@ -1344,22 +1352,15 @@ impl Gen<'_> {
                     let (params, value) = if is_unit(c) {
                         (quote!(), quote!(#eid::#vname))
                     } else if c.ty == "block" && !c.multiple() {
-                        let fields = block_fields(self.m, &enum_name, c, Ctx::Owned);
-                        let names: Vec<Ident> = (0..fields.len())
-                            .filter(|&i| fields[i].has_value)
-                            .map(|i| snake_field(c, i))
-                            .collect();
-                        let tys: Vec<TokenStream> = fields
-                            .iter()
-                            .filter(|f| f.has_value)
-                            .map(|f| f.ty.clone())
-                            .collect();
+                        let fields = value_fields(self.m, &enum_name, c, Ctx::Owned);
+                        let names: Vec<&Ident> = fields.iter().map(|(n, _)| n).collect();
                         let val = if names.len() == 1 {
                             quote!(#eid::#vname(#(#names)*))
                         } else {
                             quote!(#eid::#vname { #(#names),* })
                         };
-                        (quote!(#(#names: #tys),*), val)
+                        let params = params_of(&fields);
+                        (quote!(#(#params),*), val)
                     } else {
                         let owned = value_ty(self.m, &enum_name, c, Ctx::Owned);
                         let (pty, conv) = shorthand_param(c, owned);
@@ -1461,23 +1462,10 @@ impl Gen<'_> {
             "block" => {
                 // A block of plain values: one builder taking them all.
                 let name = self.claim(block_method(arg), &arg.name);
-                let fields = block_fields(self.m, owner, arg, Ctx::Param);
-                let mut params = Vec::new();
-                let mut vals = Vec::new();
-                for (j, f) in fields.iter().enumerate() {
-                    if !f.has_value {
-                        continue;
-                    }
-                    let n = snake_field(arg, j);
-                    let t = &f.ty;
-                    params.push(quote!(#n: #t));
-                    vals.push(quote!(#n));
-                }
-                let val = if vals.len() == 1 {
-                    quote!(#(#vals)*)
-                } else {
-                    quote!((#(#vals),*))
-                };
+                let fields = value_fields(self.m, owner, arg, Ctx::Param);
+                let params = params_of(&fields);
+                let names: Vec<&Ident> = fields.iter().map(|(n, _)| n).collect();
+                let val = tuple_of(&names);
                 let write = write_value(self.m, owner, arg, quote!(value));
                 let tok = arg
                     .token
@@ -1630,23 +1618,10 @@ impl Gen<'_> {
             return;
         }
         if c.ty == "block" {
-            let fields = block_fields(self.m, owner, c, Ctx::Param);
-            let mut params = Vec::new();
-            let mut vals = Vec::new();
-            for (j, f) in fields.iter().enumerate() {
-                if !f.has_value {
-                    continue;
-                }
-                let n = snake_field(c, j);
-                let t = &f.ty;
-                params.push(quote!(#n: #t));
-                vals.push(quote!(#n));
-            }
-            let val = if vals.len() == 1 {
-                quote!(#(#vals)*)
-            } else {
-                quote!((#(#vals),*))
-            };
+            let fields = value_fields(self.m, owner, c, Ctx::Param);
+            let params = params_of(&fields);
+            let names: Vec<&Ident> = fields.iter().map(|(n, _)| n).collect();
+            let val = tuple_of(&names);
             let write = write_value(self.m, owner, c, quote!(value));
             let tok = match &c.token {
                 Some(t) if !std::ptr::eq(arg, c) => quote!(w.token(#t);),
