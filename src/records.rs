@@ -270,6 +270,27 @@ fn list<T: FromResp>(frame: Frame) -> Result<Vec<T>> {
     Ok(Option::<Vec<T>>::from_resp(frame)?.unwrap_or_default())
 }
 
+/// `Deref` to the items and `IntoIterator` for a record that is a list of
+/// records (`CLIENT LIST`'s clients, `CLUSTER NODES`' nodes, ...).
+macro_rules! list_record {
+    ($name:ident, $item:ty) => {
+        impl std::ops::Deref for $name {
+            type Target = Vec<$item>;
+            fn deref(&self) -> &Vec<$item> {
+                &self.0
+            }
+        }
+
+        impl IntoIterator for $name {
+            type Item = $item;
+            type IntoIter = std::vec::IntoIter<$item>;
+            fn into_iter(self) -> Self::IntoIter {
+                self.0.into_iter()
+            }
+        }
+    };
+}
+
 /// A record read from a map-shaped reply, one field per server field,
 /// with `extra` for the rest.
 macro_rules! map_record {
@@ -817,20 +838,7 @@ impl FromResp for ClientRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientRecords(pub Vec<ClientRecord>);
 
-impl std::ops::Deref for ClientRecords {
-    type Target = Vec<ClientRecord>;
-    fn deref(&self) -> &Vec<ClientRecord> {
-        &self.0
-    }
-}
-
-impl IntoIterator for ClientRecords {
-    type Item = ClientRecord;
-    type IntoIter = std::vec::IntoIter<ClientRecord>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
-}
+list_record!(ClientRecords, ClientRecord);
 
 impl FromResp for ClientRecords {
     fn from_resp(frame: Frame) -> Result<Self> {
@@ -1720,20 +1728,7 @@ impl ClusterNode {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClusterNodeList(pub Vec<ClusterNode>);
 
-impl std::ops::Deref for ClusterNodeList {
-    type Target = Vec<ClusterNode>;
-    fn deref(&self) -> &Vec<ClusterNode> {
-        &self.0
-    }
-}
-
-impl IntoIterator for ClusterNodeList {
-    type Item = ClusterNode;
-    type IntoIter = std::vec::IntoIter<ClusterNode>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
-}
+list_record!(ClusterNodeList, ClusterNode);
 
 impl FromResp for ClusterNodeList {
     fn from_resp(frame: Frame) -> Result<Self> {
@@ -1932,20 +1927,7 @@ pub struct VectorMatch {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VectorMatches(pub Vec<VectorMatch>);
 
-impl std::ops::Deref for VectorMatches {
-    type Target = [VectorMatch];
-    fn deref(&self) -> &[VectorMatch] {
-        &self.0
-    }
-}
-
-impl IntoIterator for VectorMatches {
-    type Item = VectorMatch;
-    type IntoIter = std::vec::IntoIter<VectorMatch>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
-}
+list_record!(VectorMatches, VectorMatch);
 
 impl FromResp for VectorMatches {
     fn from_resp(frame: Frame) -> Result<Self> {

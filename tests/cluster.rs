@@ -866,7 +866,7 @@ fn sample<C: respec::GeneratedCommand>(c: C) -> Sample {
         blocking: c.is_blocking(),
         has_key_specs: !C::SPEC.key_specs.is_empty(),
         redis_core: C::SPEC.requires.of("redis") != respec::commands::Need::Never
-            && !["json", "search", "timeseries", "bloom", "vectorset"].contains(&C::SPEC.group),
+            && !C::SPEC.is_module(),
     }
 }
 

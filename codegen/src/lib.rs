@@ -455,11 +455,17 @@ pub fn generate_with_modules(
         Flavor::Valkey => "valkey",
         Flavor::Both => "redis+valkey",
     };
+    let module_groups = MODULES;
     let groups_file = quote! {
         /// The servers whose specs this command layer was generated from:
         /// `"redis+valkey"` (both merged, what the crate is built from),
         /// or `"redis"` / `"valkey"` for a single-server build.
         pub const SPEC_SERVER: &str = #server;
+
+        /// The groups of the module command families (`json`, `search`,
+        /// ...), whether or not their cargo features are on; see
+        /// [`CommandSpec::is_module`](support::CommandSpec::is_module).
+        pub const MODULE_GROUPS: &[&str] = &[#(#module_groups),*];
 
         /// The choices of tokens that several commands share (`GeoUnit`,
         /// `Aggregate`, `Side`, ...): one type per set of tokens, whatever

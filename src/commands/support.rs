@@ -216,6 +216,12 @@ pub fn block_of<C: crate::Command + ?Sized>(spec: &CommandSpec, cmd: &C) -> Bloc
 }
 
 impl CommandSpec {
+    /// Whether the command is one of a module family (`JSON.SET`,
+    /// `FT.SEARCH`, ...), not a core command of the server.
+    pub fn is_module(&self) -> bool {
+        crate::commands::MODULE_GROUPS.contains(&self.group)
+    }
+
     /// Whether the spec lists `flag` (`"readonly"`, `"write"`, ...).
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.contains(&flag)
