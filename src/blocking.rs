@@ -422,7 +422,7 @@ fn run_pipeline_within(
     pipe: &Pipeline,
     limit: Option<Duration>,
 ) -> Result<Vec<Result<Frame>>> {
-    crate::connection::check_required(pipe.required_version(), "pipeline", c.server_info())?;
+    crate::connection::check_required(pipe.requires(), "pipeline", c.server_info())?;
     if let Some(exists) = pipe.script_check() {
         for script in pipe.missing_scripts(c.send(&exists)?)? {
             c.send(&script.load_command())?;

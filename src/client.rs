@@ -783,7 +783,7 @@ pub(crate) async fn run_pipeline_on(
     if pipe.is_empty() {
         return Ok(Vec::new());
     }
-    check_required(pipe.required_version(), "pipeline", conn.server_info())?;
+    check_required(pipe.requires(), "pipeline", conn.server_info())?;
     if let Some(exists) = pipe.script_check() {
         for script in pipe.missing_scripts(conn.send(&exists).await?)? {
             conn.send(&script.load_command()).await?;

@@ -357,8 +357,8 @@ impl Pipeline {
         }
     }
 
-    /// The newest server version any command needs.
-    pub(crate) fn required_version(&self) -> crate::commands::Requires {
+    /// What the commands need of each server, together.
+    pub(crate) fn requires(&self) -> crate::commands::Requires {
         self.required
     }
 

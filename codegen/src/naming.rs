@@ -35,7 +35,6 @@ pub const RESERVED_METHODS: &[&str] = &[
     "check",
     "clone",
     "fmt",
-    "required_version",
     "requires",
     "is_blocking",
     "args",
