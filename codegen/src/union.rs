@@ -18,24 +18,31 @@ fn has(since: &Option<String>) -> Has {
     }
 }
 
+/// On both servers, each since its own version.
+fn on_both(redis: &Option<String>, valkey: &Option<String>) -> Servers {
+    Servers {
+        redis: has(redis),
+        valkey: has(valkey),
+        merged: true,
+    }
+}
+
+/// On Redis only (`redis`) or on Valkey only, since `since`.
+fn on_one(redis: bool, since: &Option<String>) -> Servers {
+    let (on, off) = (has(since), Has::No);
+    let (redis, valkey) = if redis { (on, off) } else { (off, on) };
+    Servers {
+        redis,
+        valkey,
+        merged: true,
+    }
+}
+
 /// Marks a whole tree (a command or argument and everything below it) as
 /// present on one server only.
 fn only(args: &mut [ArgDoc], redis: bool) {
     for a in args {
-        let on = has(&a.since);
-        a.servers = if redis {
-            Servers {
-                redis: on,
-                valkey: Has::No,
-                merged: true,
-            }
-        } else {
-            Servers {
-                redis: Has::No,
-                valkey: on,
-                merged: true,
-            }
-        };
+        a.servers = on_one(redis, &a.since);
         only(&mut a.arguments, redis);
     }
 }
@@ -87,11 +94,7 @@ fn merge_args(redis: &[ArgDoc], valkey: &[ArgDoc]) -> Vec<ArgDoc> {
                 used[i] = true;
                 let v = &valkey[i];
                 let mut m = r.clone();
-                m.servers = Servers {
-                    redis: has(&r.since),
-                    valkey: has(&v.since),
-                    merged: true,
-                };
+                m.servers = on_both(&r.since, &v.since);
                 m.arguments = merge_args(&r.arguments, &v.arguments);
                 out.push(m);
             }
@@ -130,11 +133,7 @@ fn merge_args(redis: &[ArgDoc], valkey: &[ArgDoc]) -> Vec<ArgDoc> {
 
 fn merge_command(r: &CommandDoc, v: &CommandDoc) -> CommandDoc {
     let mut m = r.clone();
-    m.servers = Servers {
-        redis: has(&r.since),
-        valkey: has(&v.since),
-        merged: true,
-    };
+    m.servers = on_both(&r.since, &v.since);
     m.arguments = merge_args(&r.arguments, &v.arguments);
     m.subcommands = merge_specs(&r.subcommands, &v.subcommands);
     m
@@ -142,20 +141,7 @@ fn merge_command(r: &CommandDoc, v: &CommandDoc) -> CommandDoc {
 
 fn only_command(d: &CommandDoc, redis: bool) -> CommandDoc {
     let mut m = d.clone();
-    let on = has(&d.since);
-    m.servers = if redis {
-        Servers {
-            redis: on,
-            valkey: Has::No,
-            merged: true,
-        }
-    } else {
-        Servers {
-            redis: Has::No,
-            valkey: on,
-            merged: true,
-        }
-    };
+    m.servers = on_one(redis, &d.since);
     only(&mut m.arguments, redis);
     m.subcommands = d
         .subcommands
