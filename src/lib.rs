@@ -258,9 +258,9 @@ pub mod prelude {
     #[cfg(all(feature = "search", not(respec_valkey)))]
     pub use crate::commands::SearchCommands;
     #[cfg(all(feature = "timeseries", not(respec_valkey)))]
-    pub use crate::commands::TimeseriesCommands;
+    pub use crate::commands::TimeSeriesCommands;
     #[cfg(all(feature = "vectorset", not(respec_valkey)))]
-    pub use crate::commands::VectorsetCommands;
+    pub use crate::commands::VectorSetCommands;
     pub use crate::commands::{
         BitmapCommands, ClusterCommands, ConnectionCommands, GenericCommands, GeoCommands,
         HashCommands, HyperloglogCommands, ListCommands, PubsubCommands, ScriptingCommands,

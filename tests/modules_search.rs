@@ -10,7 +10,8 @@ mod support;
 
 use std::collections::{BTreeSet, HashMap};
 
-use respec::commands::{FtCreateFieldFieldType, Order, Value};
+use respec::commands::schema::Schema;
+use respec::commands::Order;
 use respec::prelude::*;
 use respec::records::{
     AggregateCursor, AggregateResults, Reply, SearchIndexInfo, SearchLayout, SearchResults,
@@ -99,56 +100,23 @@ struct Seen {
     counts: Vec<i64>,
 }
 
-/// A schema attribute: identifier, type, sortable.
-fn field(
-    name: &str,
-    ty: FtCreateFieldFieldType,
-    sortable: bool,
-) -> (
-    &str,
-    Option<Value>,
-    FtCreateFieldFieldType,
-    Option<bool>,
-    bool,
-) {
-    (name, None, ty, sortable.then_some(false), false)
-}
-
-fn text() -> FtCreateFieldFieldType {
-    FtCreateFieldFieldType::Text {
-        nostem: false,
-        weight: Some(2.0),
-        matcher: None,
-        withsuffixtrie: false,
-        indexempty: false,
-        indexmissing: false,
-    }
-}
-
-fn tag() -> FtCreateFieldFieldType {
-    FtCreateFieldFieldType::Tag {
-        separator: Some(",".into()),
-        casesensitive: false,
-        withsuffixtrie: false,
-        indexempty: false,
-        indexmissing: false,
-    }
-}
-
 async fn run(client: &Client) -> respec::Result<Seen> {
     let _ = client.ft_dropindex("idx").dd().await;
     let _ = client.ft_dropindex("idx2").dd().await;
     client
         .ft_create(
             "idx",
-            [
-                field("title", text(), true),
-                field("price", FtCreateFieldFieldType::Numeric(false), true),
-                field("tags", tag(), false),
-            ],
+            Schema::new()
+                .text("title")
+                .weight(2.0)
+                .sortable()
+                .numeric("price")
+                .sortable()
+                .tag("tags")
+                .separator(','),
         )
         .hash()
-        .prefix(1, ["doc:"])
+        .prefix(["doc:"])
         // The keyspace is empty: without this, the scan of it runs in the
         // background and indexes the documents written meanwhile twice.
         .skipinitialscan()
@@ -184,9 +152,8 @@ async fn run(client: &Client) -> respec::Result<Seen> {
     // A cursor in batches of two, read to the end.
     let first_batch = client
         .ft_aggregate("idx", "*")
-        .fields(1, ["@price"])
-        .sortby(2)
-        .order("@price", Order::Asc)
+        .fields(["@price"])
+        .sortby([("@price", Order::Asc)])
         .cursor()
         .count(2)
         .await?;
@@ -233,7 +200,7 @@ async fn run(client: &Client) -> respec::Result<Seen> {
             .sortby("price")
             .desc()
             .limit(0, 2)
-            .return_(1, [("title", None)])
+            .return_([("title", None)])
             .await?,
         tagged: client
             .ft_search("idx", "@tags:{red}")
@@ -242,20 +209,17 @@ async fn run(client: &Client) -> respec::Result<Seen> {
         grouped: client
             .ft_aggregate("idx", "*")
             .groupby(
-                1,
                 ["@tags"],
                 Some(vec![
-                    ("COUNT".into(), 0, None, Some("n".into())),
+                    ("COUNT".into(), None, Some("n".into())),
                     (
                         "SUM".into(),
-                        1,
                         Some(vec!["@price".into()]),
                         Some("total".into()),
                     ),
                 ]),
             )
-            .sortby(2)
-            .order("@total", Order::Desc)
+            .sortby([("@total", Order::Desc)])
             .await?,
         first_batch,
         rest,

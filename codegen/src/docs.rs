@@ -152,7 +152,8 @@ pub fn command_doc(cmd: &Cmd<'_>) -> String {
         s.push_str("\n# Arguments\n\n");
         for a in &d.arguments {
             let kind = if a.optional() { "optional" } else { "required" };
-            s.push_str(&format!("- {} ({}, {kind})\n", arg_line(a), a.ty));
+            let ty = if a.ty == "written" { "typed" } else { &a.ty };
+            s.push_str(&format!("- {} ({ty}, {kind})\n", arg_line(a)));
         }
     }
     if !d.history.is_empty() {

@@ -11,6 +11,24 @@
 //!   strings and keys, `i64`, `f64`, an enum for a choice); a repeated one
 //!   is `impl IntoIterator`; a count the encoder can derive (`numkeys`
 //!   before the keys) is not a parameter.
+//! - A count of *words* is not a parameter either: an integer the authored
+//!   spec marks `"counts": "next"` is the number of arguments the next
+//!   argument writes (Search's `PARAMS nargs name value ...` is
+//!   `.params([("a", 1)])`, written `PARAMS 2 a 1`), and one marked
+//!   `"counts": "rest"` the number of arguments every later part of its
+//!   block writes (a vector field's `HNSW count TYPE t DIM d ...`). The
+//!   encoder writes what it counts first and puts the count before it
+//!   (`ArgWriter::counted` of the `respec` crate). A count of the rest, or
+//!   one before an optional argument, needs its block written whole (an
+//!   enum variant, a block of plain values); elsewhere the build fails
+//!   saying so.
+//! - An argument the authored spec marks `"written_as": "<path>"` is one
+//!   parameter of that hand-written type (below the crate root, taking
+//!   `impl Into<Type>`), standing for the argument and its repeats: the
+//!   type implements `WriteArgs` (it writes its own arguments), and
+//!   `"written_sample"` is a value of it (a Rust expression) the samples
+//!   send and the examples show. FT.CREATE's and FT.ALTER's fields are
+//!   `commands::schema::Schema`.
 //! - A required block of plain values is spread into one parameter per
 //!   value (`GROUP group consumer` -> `group, consumer`); a repeated block
 //!   is an iterator of tuples (`field value ...` -> `[(f, v)]`).
@@ -193,17 +211,68 @@ impl Module {
     }
 }
 
-/// Whether `args[i]` is a count the encoder derives: an integer named
-/// `num...` (`numkeys`, `numfields`, `numids`) right before the `multiple`
-/// argument it counts. The caller passes only the elements.
+/// Whether `args[i]` is a count the encoder derives: a count of items
+/// ([`is_item_count`]) or of words ([`is_word_count`]). It is never a
+/// parameter: the caller passes only what it counts.
 pub fn is_count(args: &[ArgDoc], i: usize) -> bool {
+    is_item_count(args, i) || is_word_count(args, i)
+}
+
+/// Whether `args[i]` counts the items of the next argument: an integer
+/// named `num...` (`numkeys`, `numfields`, `numids`) right before the
+/// `multiple` argument it counts.
+pub fn is_item_count(args: &[ArgDoc], i: usize) -> bool {
     let a = &args[i];
-    a.ty == "integer"
+    a.counts.is_none()
+        && a.ty == "integer"
         && a.name.starts_with("num")
         && !a.optional()
         && args
             .get(i + 1)
             .is_some_and(|next| next.multiple() && next.token.is_none())
+}
+
+/// Whether `args[i]` counts the words (arguments) written after it: an
+/// integer the spec marks with `counts` (`"next"`: the next argument's
+/// words, `"rest"`: those of every later argument of its block). Search
+/// counts words, not items: `PARAMS 4 a 1 b 2`, `RETURN 3 title AS t`.
+pub fn is_word_count(args: &[ArgDoc], i: usize) -> bool {
+    args[i].counts_words().is_some()
+}
+
+/// The arguments a word count at `i` covers: the next one, or the rest
+/// of the block.
+fn word_count_range(args: &[ArgDoc], i: usize) -> std::ops::Range<usize> {
+    match args[i].counts_words() {
+        Some(true) => i + 1..args.len(),
+        _ => i + 1..(i + 2).min(args.len()),
+    }
+}
+
+/// Whether `args[i]` is written after a word count that covers only it
+/// (`counts: "next"`): its slot is written with [`ArgWriter::counted`].
+/// A count of the rest of a block is supported only where the block is
+/// written whole (an enum variant or a block of plain values).
+fn after_word_count(args: &[ArgDoc], i: usize) -> bool {
+    if i == 0 || !is_word_count(args, i - 1) {
+        return false;
+    }
+    assert!(
+        args[i - 1].counts_words() == Some(false),
+        "`{}`: a count of the rest of a block (`counts: \"rest\"`) is supported only in a \
+         block written whole; this one is split into builders",
+        args[i - 1].name
+    );
+    true
+}
+
+/// `body`, written after its word count when `counted`.
+fn counted_body(counted: bool, body: TokenStream) -> TokenStream {
+    if counted {
+        quote!(w.counted(|w| { #body });)
+    } else {
+        body
+    }
 }
 
 /// A choice that carries no value: a token, or a block of fixed tokens
@@ -242,6 +311,14 @@ fn scalar_ty(arg: &ArgDoc, ctx: Ctx) -> TokenStream {
     match arg.ty.as_str() {
         "integer" | "unix-time" => quote!(i64),
         "double" => quote!(f64),
+        // Not a spec type: an authored argument with `written_as`.
+        "written" => {
+            let path = written_path(arg);
+            match ctx {
+                Ctx::Param => quote!(impl Into<#path>),
+                Ctx::Owned => path,
+            }
+        }
         // Not a spec type: set by a fix-up (`score_ranges_are_bounds`).
         "score-bound" => match ctx {
             Ctx::Param => quote!(impl Into<crate::bounds::ScoreBound>),
@@ -252,6 +329,17 @@ fn scalar_ty(arg: &ArgDoc, ctx: Ctx) -> TokenStream {
             Ctx::Owned => quote!(Value),
         },
     }
+}
+
+/// The hand-written type of an argument marked `written_as`.
+fn written_path(arg: &ArgDoc) -> TokenStream {
+    let path = arg
+        .written_as
+        .as_deref()
+        .expect("`written` arguments carry their type");
+    let path: syn::Path = syn::parse_str(&format!("crate::{path}"))
+        .unwrap_or_else(|e| panic!("`written_as` of `{}`: {e}", arg.name));
+    path.into_token_stream()
 }
 
 /// The type of one value of `arg` (ignoring `optional`; `multiple` gives a
@@ -413,14 +501,17 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
             let names: Vec<Ident> = fields.iter().map(|i| format_ident!("f{}", i)).collect();
             let pattern = tuple_of(&names);
             let bind = quote!(let #pattern = #v;);
-            let mut body = TokenStream::new();
+            // Each child's code; a word count wraps the children it counts.
+            let mut parts: Vec<TokenStream> = Vec::new();
             for (i, c) in arg.arguments.iter().enumerate() {
+                let mut body = TokenStream::new();
                 let inner_owner = format!("{owner}{}", pascal(&arg_word(&arg.name)));
                 if is_count(&arg.arguments, i) {
                     // Written with the elements it counts, just below.
+                    parts.push(body);
                     continue;
                 }
-                if i > 0 && is_count(&arg.arguments, i - 1) {
+                if i > 0 && is_item_count(&arg.arguments, i - 1) {
                     let n = format_ident!("f{}", i);
                     let each = write_value(m, &inner_owner, c, quote!(item));
                     body.extend(quote! {
@@ -428,6 +519,7 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
                         w.arg(&(items_.len() as i64));
                         for item in items_ { #each }
                     });
+                    parts.push(body);
                     continue;
                 }
                 if c.ty == "pure-token" && !c.multiple() {
@@ -440,6 +532,7 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
                     } else {
                         body.extend(quote!(w.token(#t);));
                     }
+                    parts.push(body);
                     continue;
                 }
                 let n = format_ident!("f{}", i);
@@ -449,11 +542,30 @@ fn write_value(m: &mut Module, owner: &str, arg: &ArgDoc, v: TokenStream) -> Tok
                 } else {
                     body.extend(write_arg(m, &inner_owner, c, quote!(#n)));
                 }
+                parts.push(body);
+            }
+            let mut body = TokenStream::new();
+            let mut i = 0;
+            while i < parts.len() {
+                if is_word_count(&arg.arguments, i) {
+                    let range = word_count_range(&arg.arguments, i);
+                    let end = range.end;
+                    let inner = &parts[range];
+                    body.extend(quote!(w.counted(|w| { #(#inner)* });));
+                    i = end;
+                } else {
+                    body.extend(parts[i].clone());
+                    i += 1;
+                }
             }
             quote!({ #bind #body })
         }
         "score-bound" => {
             quote!(w.arg(&::core::convert::Into::<crate::bounds::ScoreBound>::into(#v));)
+        }
+        "written" => {
+            let path = written_path(arg);
+            quote!(w.value(&::core::convert::Into::<#path>::into(#v));)
         }
         // By value: a large owned value is shared, not copied.
         _ => quote!(w.arg_owned(#v);),
@@ -773,6 +885,12 @@ fn sample_expr(m: &mut Module, owner: &str, arg: &ArgDoc, ctx: Ctx) -> TokenStre
         "pure-token" => quote!(true),
         "integer" | "unix-time" => quote!(1i64),
         "double" | "score-bound" => quote!(1.0f64),
+        "written" => arg
+            .written_sample
+            .as_deref()
+            .and_then(|e| syn::parse_str::<syn::Expr>(e).ok())
+            .expect("checked when the spec is read")
+            .into_token_stream(),
         other => {
             let text = match other {
                 "key" => "respec:sample",
@@ -1035,6 +1153,18 @@ impl Gen<'_> {
         let arg = &args[i];
         let slot = self.alloc();
         let s = lit(slot as i64);
+        if is_word_count(args, i) {
+            // Written by the next argument's slot, before its words.
+            assert!(
+                !args[i + 1].optional(),
+                "`{}` `{}`: a word count before an optional argument is supported only in a \
+                 block written whole",
+                self.server_name,
+                arg.name
+            );
+            return;
+        }
+        let counted = after_word_count(args, i);
         if is_count(args, i) {
             // Derived from the next argument; zero until that is given.
             if args[i + 1].optional() {
@@ -1053,6 +1183,12 @@ impl Gen<'_> {
         }
         if arg.ty == "block" && !arg.multiple() {
             let inner = format!("{owner}{}", pascal(&arg_word(&arg.name)));
+            assert!(
+                !counted || !(strategy_of(arg).is_some() || is_flat(arg)),
+                "`{}` `{}`: a word count before a block split into builders",
+                self.server_name,
+                arg.name
+            );
             if strategy_of(arg).is_some() {
                 self.strategy_block(arg, slot, None, &inner);
                 return;
@@ -1094,8 +1230,8 @@ impl Gen<'_> {
                 .as_ref()
                 .map(|t| quote!(w.token(#t);))
                 .unwrap_or_default();
-            self.ctor_body
-                .extend(quote!(args_.set(#s, |w| { #tok #write });));
+            let body = counted_body(counted, quote!(#tok #write));
+            self.ctor_body.extend(quote!(args_.set(#s, |w| { #body });));
             return;
         }
         let pid = self.param(&arg.name);
@@ -1121,17 +1257,18 @@ impl Gen<'_> {
                 .as_ref()
                 .map(|c| quote!(args_.set(#c, |w| { w.arg(&(count_ as i64)); });))
                 .unwrap_or_default();
+            let body = counted_body(
+                counted,
+                quote!(#head for item in #pid { #per #each count_ += 1; }),
+            );
             self.ctor_body.extend(quote! {
                 let mut count_ = 0usize;
-                args_.set(#s, |w| {
-                    #head
-                    for item in #pid { #per #each count_ += 1; }
-                });
+                args_.set(#s, |w| { #body });
                 if count_ == 0 { args_.fail(#msg); }
                 #set_count
             });
         } else {
-            let write = write_arg(self.m, owner, arg, quote!(#pid));
+            let write = counted_body(counted, write_arg(self.m, owner, arg, quote!(#pid)));
             self.ctor_body
                 .extend(quote!(args_.set(#s, |w| { #write });));
         }
@@ -1305,7 +1442,15 @@ impl Gen<'_> {
             let p = p.clone();
             self.needs(slot, arg, &p);
         }
-        let count_slot = (i > 0 && is_count(args, i - 1)).then(|| lit(slot as i64 - 1));
+        let counted = after_word_count(args, i);
+        assert!(
+            !counted || !matches!(arg.ty.as_str(), "oneof" | "block" | "pure-token"),
+            "`{}` `{}`: a word count before an optional {} split into builders",
+            self.server_name,
+            arg.name,
+            arg.ty
+        );
+        let count_slot = (i > 0 && is_item_count(args, i - 1)).then(|| lit(slot as i64 - 1));
         let since = since_stmt(arg);
         let arg_doc = docs::arg_line(arg);
         let mut base_names = parent.map(|p| p.names.clone()).unwrap_or_default();
@@ -1430,6 +1575,11 @@ impl Gen<'_> {
                         continue;
                     }
                     let cs = lit(self.alloc() as i64);
+                    if is_word_count(&arg.arguments, j) {
+                        // Written by the next slot, before its words.
+                        continue;
+                    }
+                    let counted = after_word_count(&arg.arguments, j);
                     if c.ty == "pure-token" && !c.multiple() {
                         let t = c.token.clone().unwrap_or_else(|| c.name.clone());
                         sets.extend(quote!(self.args.set(#cs, |w| { w.token(#t); });));
@@ -1438,7 +1588,7 @@ impl Gen<'_> {
                     let p = ident(&snake(&arg_word(&c.name)));
                     let t = value_ty(self.m, &inner, c, Ctx::Param);
                     params.push(quote!(#p: #t));
-                    let write = write_arg(self.m, &inner, c, quote!(#p));
+                    let write = counted_body(counted, write_arg(self.m, &inner, c, quote!(#p)));
                     sets.extend(quote!(self.args.set(#cs, |w| { #write });));
                 }
                 let optional_parts = std::mem::replace(&mut self.builders, before);
@@ -1506,7 +1656,10 @@ impl Gen<'_> {
                             self.args.set(#c, |w| { w.arg(&count_); });
                         }
                     }
-                    _ => quote!(self.args.set(#s, |w| { #write });),
+                    _ => {
+                        let write = counted_body(counted, write);
+                        quote!(self.args.set(#s, |w| { #write });)
+                    }
                 };
                 self.builders.extend(quote! {
                     #[doc = #arg_doc]

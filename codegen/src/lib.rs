@@ -88,7 +88,8 @@ pub fn load_core(spec_dir: &Path, flavor: Flavor) -> Result<SpecFile, String> {
 /// The module command families, in the order of their cargo features:
 /// each is a spec file `redis/<family>.json` whose commands share the
 /// `group` `<family>`, a cargo feature of the same name, a module
-/// `respec::commands::<family>` and a trait `<Family>Commands`.
+/// `respec::commands::<family>` and a trait `<Family>Commands`
+/// ([`naming::group_trait`]: `TimeSeriesCommands`, `VectorSetCommands`).
 pub const MODULES: &[&str] = &["json", "search", "timeseries", "bloom", "vectorset"];
 
 /// Reads the module spec files of `families` (names of [`MODULES`]) into
@@ -112,12 +113,63 @@ pub fn load_modules(spec_dir: &Path, families: &[&str]) -> Result<SpecFile, Stri
                     file.display()
                 ));
             }
+            let mut doc = doc;
+            authored_markers(&name, &mut doc.arguments)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
             if all.insert(name.clone(), doc).is_some() {
                 return Err(format!("{}: `{name}` is in two families", file.display()));
             }
         }
     }
     Ok(all)
+}
+
+/// Checks and applies the markers only the authored module specs carry
+/// (see [`spec::ArgDoc::counts`] and [`spec::ArgDoc::written_as`]): a
+/// `counts` is `next` or `rest` on an integer; an argument `written_as` a
+/// hand-written type (with its `written_sample`) becomes one value of the generator's `written` type
+/// (its repeats are the type's own).
+fn authored_markers(cmd: &str, args: &mut [spec::ArgDoc]) -> Result<(), String> {
+    for a in args.iter_mut() {
+        if let Some(c) = &a.counts {
+            if a.ty != "integer" || !matches!(c.as_str(), "next" | "rest") {
+                return Err(format!(
+                    "`{cmd}` `{}`: `counts` is \"next\" or \"rest\", on an integer (found {c:?} on {})",
+                    a.name, a.ty
+                ));
+            }
+        }
+        if let Some(path) = &a.written_as {
+            if path.is_empty() || syn::parse_str::<syn::Path>(path).is_err() {
+                return Err(format!(
+                    "`{cmd}` `{}`: `written_as` {path:?} is not a path",
+                    a.name
+                ));
+            }
+            let sample = a.written_sample.as_deref().unwrap_or_default();
+            if syn::parse_str::<syn::Expr>(sample).is_err() {
+                return Err(format!(
+                    "`{cmd}` `{}`: `written_as` needs `written_sample`, a Rust expression (found {sample:?})",
+                    a.name
+                ));
+            }
+            a.ty = "written".into();
+            a.flags.retain(|f| f != "multiple" && f != "multiple_token");
+            a.arguments.clear();
+            let short = path.rsplit("::").next().unwrap_or(path);
+            a.display_text = Some(format!("{} [{} ...]", a.name, a.name));
+            a.summary = Some(format!(
+                "{}given as a `{short}` (`respec::{path}`)",
+                a.summary
+                    .as_deref()
+                    .map(|s| format!("{s}, "))
+                    .unwrap_or_default()
+            ));
+            continue;
+        }
+        authored_markers(cmd, &mut a.arguments)?;
+    }
+    Ok(())
 }
 
 /// Reads the reply table of `flavor` with the module table
@@ -307,7 +359,7 @@ pub fn generate_with_modules(
     let mut shared_used = std::collections::BTreeSet::new();
     for (group, cmds) in &groups {
         let module = naming::group_module(group);
-        let trait_name = format_ident!("{}Commands", naming::pascal(group));
+        let trait_name = format_ident!("{}", naming::group_trait(group));
         let mut m = emit::Module::with_shared(&module, shared.clone());
         let mut items = Vec::new();
         let mut methods = Vec::new();
@@ -553,7 +605,7 @@ pub fn render_one(spec: &SpecFile, key: &str) -> Result<String, String> {
         doc,
     };
     let mut m = emit::Module::with_shared("golden", emit::shared_enums(&callable(spec)));
-    let replies = load_replies(
+    let replies = load_replies_with_modules(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../commands-spec")
             .as_path(),
@@ -562,7 +614,7 @@ pub fn render_one(spec: &SpecFile, key: &str) -> Result<String, String> {
     let entry = replies
         .entries
         .get(&cmd.server_name())
-        .ok_or("no reply entry")?;
+        .ok_or_else(|| format!("`{}` has no reply entry", cmd.server_name()))?;
     let (items, method, free, _) = emit::command(&mut m, &cmd, entry);
     let enums = &m.items;
     let file = quote! {

@@ -2,6 +2,10 @@
 //!
 //! - Commands: `client|kill` -> `ClientKill` (type) and `client_kill`
 //!   (method and function).
+//! - Command groups: a trait `<Group>Commands` named after the group's
+//!   words (`sorted-set` -> `SortedSetCommands`); a group the spec spells
+//!   as one word made of two is split by [`GROUP_WORDS`] (`timeseries` ->
+//!   `TimeSeriesCommands`, `vectorset` -> `VectorSetCommands`).
 //! - Arguments: `unix-time-seconds` -> `unix_time_seconds`.
 //! - A name that is a Rust keyword gets a trailing underscore (`type_`,
 //!   `move_`), never a raw identifier.
@@ -123,6 +127,22 @@ pub fn method_name(token: Option<&str>, arg_name: &str) -> String {
         }
         _ => snake(arg_name),
     }
+}
+
+/// Group names the specs write as one word that reads as two, and the
+/// words they are named by in Rust types (the module keeps the spec's
+/// spelling: `respec::commands::timeseries`).
+pub const GROUP_WORDS: &[(&str, &str)] =
+    &[("timeseries", "time-series"), ("vectorset", "vector-set")];
+
+/// The trait of a command group: `sorted-set` -> `SortedSetCommands`,
+/// `timeseries` -> `TimeSeriesCommands` (see [`GROUP_WORDS`]).
+pub fn group_trait(group: &str) -> String {
+    let words = GROUP_WORDS
+        .iter()
+        .find(|(g, _)| *g == group)
+        .map_or(group, |(_, w)| *w);
+    pascal(words) + "Commands"
 }
 
 /// The group's module name (`sorted-set` -> `sorted_set`).

@@ -71,6 +71,23 @@ pub struct ArgDoc {
     pub key_spec_index: Option<usize>,
     /// Children of a `oneof` or `block`.
     pub arguments: Vec<ArgDoc>,
+    /// Not a server field; set in the authored module specs only. On an
+    /// integer that tells the server how many arguments follow: `"next"`
+    /// (the words the next argument writes: `PARAMS nargs name value ...`)
+    /// or `"rest"` (the words of every later argument of its block: a
+    /// Search vector field's `count TYPE t DIM d ...`). The encoder writes
+    /// the count; the caller never gives it (see [`crate::emit`]).
+    pub counts: Option<String>,
+    /// Not a server field; set in the authored module specs only. The
+    /// hand-written Rust type (a path below the crate root, such as
+    /// `commands::schema::Schema`) that stands for the argument whole, its
+    /// repeats included: it implements `WriteArgs`, and the generated
+    /// parameter takes anything that converts into it.
+    pub written_as: Option<String>,
+    /// Not a server field; goes with `written_as`: a Rust expression of a
+    /// value of that type the server accepts, with `::respec::` paths
+    /// (the generated samples send it; the rustdoc examples show it).
+    pub written_sample: Option<String>,
     /// Which servers have it, since when (set when the Redis and Valkey
     /// specs are merged; not in the files).
     #[serde(skip)]
@@ -116,6 +133,16 @@ impl ArgDoc {
     /// Whether the token repeats before each element.
     pub fn multiple_token(&self) -> bool {
         self.flags.iter().any(|f| f == "multiple_token")
+    }
+    /// Whether the argument is an integer counting the words the next
+    /// argument writes (`counts: "next"`), or every later one of its block
+    /// (`counts: "rest"`): `Some(true)` for the rest.
+    pub fn counts_words(&self) -> Option<bool> {
+        match self.counts.as_deref() {
+            Some("rest") => Some(true),
+            Some(_) => Some(false),
+            None => None,
+        }
     }
 }
 

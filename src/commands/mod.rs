@@ -19,6 +19,9 @@
 //! The modules below hold one command group each; their pages list the
 //! group's commands.
 
+#[cfg(all(feature = "search", not(respec_valkey)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+pub mod schema;
 pub mod support;
 
 pub use support::{CommandSpec, Executor, GeneratedCommand, Need, Requires, Value};

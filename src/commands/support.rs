@@ -559,6 +559,34 @@ impl ArgWriter<'_> {
         v.write_args(self);
         self
     }
+
+    /// Records an input error: the command is refused with it, nothing
+    /// sent (for a hand-written argument type that finds its value wrong).
+    pub fn fail(&mut self, message: &'static str) -> &mut Self {
+        self.error.get_or_insert(message);
+        self
+    }
+
+    /// The arguments `write` writes, preceded by their number: a count the
+    /// server wants before a list (Search's `PARAMS nargs name value ...`,
+    /// `RETURN count field [AS name] ...`), derived from what is written
+    /// instead of given by the caller.
+    pub fn counted(&mut self, write: impl FnOnce(&mut Self)) -> &mut Self {
+        let (start, argc, parts) = (self.buf.len(), self.argc, self.parts.len());
+        write(self);
+        let n = self.argc - argc;
+        // The count goes before what was just written: write it at the
+        // end, then rotate it into place.
+        let end = self.buf.len();
+        write_bulk(self.buf, n.to_string().as_bytes());
+        let head = self.buf.len() - end;
+        self.buf[start..].rotate_right(head);
+        for (off, _) in &mut self.parts[parts..] {
+            *off += head;
+        }
+        self.argc += 1;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
