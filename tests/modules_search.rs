@@ -10,12 +10,12 @@ mod support;
 
 use std::collections::{BTreeSet, HashMap};
 
-use respec::commands::schema::Schema;
+use respec::commands::schema::{CoordSystem, Distance, Flat, Hnsw, Schema, VectorType};
 use respec::commands::Order;
 use respec::prelude::*;
 use respec::records::{
-    AggregateCursor, AggregateResults, Reply, SearchIndexInfo, SearchLayout, SearchResults,
-    Spellcheck,
+    AggregateCursor, AggregateResults, IteratorProfile, Profiled, Reply, SearchAttribute,
+    SearchIndexInfo, SearchLayout, SearchResults, Spellcheck,
 };
 use support::{Kind, Module, Server};
 
@@ -411,4 +411,478 @@ async fn search_reads_the_same_in_both_protocols() {
             .collect::<Vec<_>>()
             .join("; ")
     );
+}
+
+/// The schema builder, FT.ALTER and FT.PROFILE, read in one protocol.
+#[derive(Debug, PartialEq)]
+struct SchemaSeen {
+    /// FT.INFO's attributes of the index of every field kind.
+    attributes: Vec<SearchAttribute>,
+    /// The same after FT.ALTER added two fields.
+    altered: Vec<SearchAttribute>,
+    /// The JSON index's attributes (paths with their names).
+    json: Vec<SearchAttribute>,
+    /// A KNN query on the vector field (PARAMS with a binary value).
+    knn: SearchResults,
+    /// A phonetic match, a suffix match and a missing-field match.
+    matches: Vec<SearchResults<{ SearchLayout::NOCONTENT }>>,
+    search_profile: Profiled<SearchResults>,
+    aggregate_profile: Profiled<AggregateResults>,
+}
+
+/// Four little-endian FLOAT32s.
+fn vector(v: [f32; 4]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The index of every field kind, with the options of each.
+fn every_kind() -> Schema {
+    Schema::new()
+        .text("title")
+        .nostem()
+        .weight(2.5)
+        .phonetic("dm:en")
+        .withsuffixtrie()
+        .indexempty()
+        .indexmissing()
+        .unf()
+        .tag("tg")
+        .alias("tags")
+        .separator(';')
+        .casesensitive()
+        .withsuffixtrie()
+        .sortable()
+        .numeric("price")
+        .sortable()
+        .noindex()
+        .numeric("stock")
+        .indexmissing()
+        .geo("place")
+        .sortable()
+        .geoshape("area")
+        .coord_system(CoordSystem::Flat)
+        .indexmissing()
+        .vector("emb", Hnsw, VectorType::Float32, 4, Distance::Cosine)
+        .m(8)
+        .ef_construction(100)
+        .ef_runtime(5)
+        .epsilon(0.02)
+        .initial_cap(10)
+        .vector("flat", Flat, VectorType::Float64, 2, Distance::L2)
+        .block_size(64)
+        .initial_cap(4)
+        .build()
+}
+
+async fn run_schema(client: &Client) -> respec::Result<SchemaSeen> {
+    let _ = client.ft_dropindex("kinds").dd().await;
+    let _ = client.ft_dropindex("jdocs").dd().await;
+    client
+        .ft_create("kinds", every_kind())
+        .prefix(["k:"])
+        .stopwords(["the"])
+        .skipinitialscan()
+        .await?;
+    let attributes = client.ft_info("kinds").await?.attributes;
+    for (id, title, tags, price, place, emb) in [
+        (
+            "k:1",
+            "Smith street",
+            "Red;Blue",
+            "10",
+            "2.35,48.85",
+            [1.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "k:2",
+            "Smyth avenue",
+            "blue",
+            "20",
+            "13.40,52.52",
+            [0.0, 1.0, 0.0, 0.0],
+        ),
+        (
+            "k:3",
+            "",
+            "green",
+            "30",
+            "-0.12,51.50",
+            [0.9, 0.1, 0.0, 0.0],
+        ),
+    ] {
+        let mut fields = vec![
+            ("title", title.as_bytes().to_vec()),
+            ("tg", tags.as_bytes().to_vec()),
+            ("price", price.as_bytes().to_vec()),
+            ("place", place.as_bytes().to_vec()),
+            ("emb", vector(emb)),
+        ];
+        if id == "k:2" {
+            fields.push(("stock", b"5".to_vec()));
+        }
+        client.hset(id, fields).await?;
+    }
+    let knn = client
+        .ft_search("kinds", "*=>[KNN 2 @emb $vec AS dist]")
+        .params([("vec", vector([1.0, 0.0, 0.0, 0.0]))])
+        .sortby("dist")
+        .return_([("dist", None), ("title", Some("name".into()))])
+        .dialect(2)
+        .await?;
+    let mut matches = Vec::new();
+    for query in [
+        "@title:smith",
+        "@title:*reet",
+        "ismissing(@stock)",
+        "@tags:{Red}",
+    ] {
+        matches.push(
+            client
+                .ft_search("kinds", query)
+                .nocontent()
+                .sortby("price")
+                .dialect(2)
+                .await?,
+        );
+    }
+    let search_profile = client
+        .ft_profile("kinds")
+        .search("@title:smith|@title:smyth")
+        .await?;
+    let aggregate_profile = client.ft_profile("kinds").limited().aggregate("*").await?;
+    client
+        .ft_alter(
+            "kinds",
+            Schema::new().tag("colour").numeric("year").sortable(),
+        )
+        .skipinitialscan()
+        .await?;
+    let altered = client.ft_info("kinds").await?.attributes;
+
+    client
+        .ft_create(
+            "jdocs",
+            Schema::new()
+                .text("$.name")
+                .alias("name")
+                .tag("$.tags[*]")
+                .alias("tags")
+                .numeric("$.price")
+                .alias("price")
+                .vector("$.emb", Flat, VectorType::Float32, 4, Distance::Ip)
+                .alias("emb"),
+        )
+        .json()
+        .prefix(["j:"])
+        .await?;
+    let json = client.ft_info("jdocs").await?.attributes;
+    client.ft_dropindex("jdocs").await?;
+    client.ft_dropindex("kinds").dd().await?;
+    Ok(SchemaSeen {
+        attributes,
+        altered,
+        json,
+        knn,
+        matches,
+        search_profile,
+        aggregate_profile,
+    })
+}
+
+/// The kind, flags and options FT.INFO shows for an attribute.
+fn shown(a: &SearchAttribute) -> (String, String, Vec<&str>, Vec<(&str, &str)>) {
+    (
+        a.identifier.as_str().unwrap().to_string(),
+        format!("{} {}", a.attribute.as_str().unwrap(), a.kind),
+        a.flags.iter().map(String::as_str).collect(),
+        a.options
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn the_schema_builder_creates_every_field_kind() {
+    let mut seen = Vec::new();
+    for proto in [2, 3] {
+        let server = Server::builder(Kind::Redis)
+            .module(Module::Search)
+            .module(Module::Json)
+            .start();
+        let client = Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        seen.push(run_schema(&client).await.unwrap());
+    }
+    let s = &seen[0];
+    let attrs: Vec<_> = s.attributes.iter().map(shown).collect();
+    let want: Vec<(String, String, Vec<&str>, Vec<(&str, &str)>)> = vec![
+        (
+            "title".into(),
+            "title TEXT".into(),
+            vec![
+                "INDEXEMPTY",
+                "INDEXMISSING",
+                "NOSTEM",
+                "SORTABLE",
+                "UNF",
+                "WITHSUFFIXTRIE",
+            ],
+            vec![("WEIGHT", "2.5")],
+        ),
+        (
+            "tg".into(),
+            "tags TAG".into(),
+            // A case-sensitive tag sorts as given: the server adds UNF.
+            vec!["CASESENSITIVE", "SORTABLE", "UNF", "WITHSUFFIXTRIE"],
+            vec![("SEPARATOR", ";")],
+        ),
+        (
+            "price".into(),
+            "price NUMERIC".into(),
+            vec!["NOINDEX", "SORTABLE", "UNF"],
+            vec![],
+        ),
+        (
+            "stock".into(),
+            "stock NUMERIC".into(),
+            vec!["INDEXMISSING"],
+            vec![],
+        ),
+        ("place".into(), "place GEO".into(), vec!["SORTABLE"], vec![]),
+        (
+            "area".into(),
+            "area GEOSHAPE".into(),
+            vec!["INDEXMISSING"],
+            vec![("coord_system", "FLAT")],
+        ),
+        (
+            "emb".into(),
+            "emb VECTOR".into(),
+            vec![],
+            vec![
+                ("M", "8"),
+                ("algorithm", "HNSW"),
+                ("data_type", "FLOAT32"),
+                ("dim", "4"),
+                ("distance_metric", "COSINE"),
+                ("ef_construction", "100"),
+            ],
+        ),
+        (
+            "flat".into(),
+            "flat VECTOR".into(),
+            vec![],
+            vec![
+                ("algorithm", "FLAT"),
+                ("data_type", "FLOAT64"),
+                ("dim", "2"),
+                ("distance_metric", "L2"),
+            ],
+        ),
+    ];
+    assert_eq!(attrs, want);
+    // FT.ALTER: the two fields added at the end.
+    let added: Vec<_> = s.altered[8..].iter().map(shown).collect();
+    assert_eq!(s.altered.len(), 10);
+    assert_eq!(
+        added,
+        [
+            (
+                "colour".to_string(),
+                "colour TAG".to_string(),
+                vec![],
+                vec![("SEPARATOR", ",")]
+            ),
+            (
+                "year".into(),
+                "year NUMERIC".into(),
+                vec!["SORTABLE", "UNF"],
+                vec![]
+            ),
+        ]
+    );
+    // The JSON index: paths named by AS.
+    let json: Vec<(&str, &str, &str)> = s
+        .json
+        .iter()
+        .map(|a| {
+            (
+                a.identifier.as_str().unwrap(),
+                a.attribute.as_str().unwrap(),
+                a.kind.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        json,
+        [
+            ("$.name", "name", "TEXT"),
+            ("$.tags[*]", "tags", "TAG"),
+            ("$.price", "price", "NUMERIC"),
+            ("$.emb", "emb", "VECTOR"),
+        ]
+    );
+    // KNN: the nearest two, the distance and the renamed field returned.
+    assert_eq!(ids(&s.knn), ["k:1", "k:3"]);
+    assert_eq!(s.knn.documents[0].get("dist").unwrap(), "0");
+    assert_eq!(s.knn.documents[0].get("name").unwrap(), "Smith street");
+    assert_eq!(s.knn.documents[1].fields.len(), 2);
+    // Phonetic (Smith ~ Smyth), suffix trie, INDEXMISSING, case-sensitive tag.
+    let found: Vec<Vec<&str>> = s.matches.iter().map(|m| ids(m)).collect();
+    assert_eq!(
+        found,
+        [
+            vec!["k:1", "k:2"],
+            vec!["k:1"],
+            vec!["k:1", "k:3"],
+            vec!["k:1"]
+        ]
+    );
+    // FT.PROFILE: the results and the profile tree.
+    let p = &s.search_profile;
+    assert_eq!(ids(&p.results), ["k:1", "k:2"]);
+    assert_eq!(p.profile.iterators.len(), 1);
+    let root = &p.profile.iterators[0];
+    assert_eq!(
+        (root.kind.as_str(), root.query_type.as_deref()),
+        ("UNION", Some("UNION"))
+    );
+    // One union per word, each of the word and its phonetic code.
+    let leaves: Vec<Vec<(&str, &str)>> = root
+        .children
+        .iter()
+        .map(|u| {
+            assert_eq!(u.kind, "UNION");
+            u.children
+                .iter()
+                .map(|l| (l.kind.as_str(), l.term.as_ref().unwrap().as_str().unwrap()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        leaves,
+        [
+            [("TEXT", "smith"), ("TEXT", "<SM0")],
+            [("TEXT", "smyth"), ("TEXT", "<SM0")]
+        ]
+    );
+    assert_eq!(root.children[0].children[0].size, Some(1));
+    let steps: Vec<&str> = p
+        .profile
+        .result_processors
+        .iter()
+        .map(|r| r.kind.as_str())
+        .collect();
+    assert_eq!(steps, ["Index", "Scorer", "Sorter", "Loader"]);
+    assert_eq!(p.profile.result_processors[0].counter, 2);
+    assert_eq!(p.profile.warning, None);
+    let a = &s.aggregate_profile;
+    assert_eq!(a.results.rows.len(), 3);
+    assert_eq!(a.profile.iterators[0].kind, "WILDCARD");
+    assert_eq!(a.profile.iterators[0].counter, 3);
+    assert_eq!(a.profile.result_processors[0].kind, "Index");
+    // RESP2 and RESP3: the same values, the times aside.
+    let untimed = |s: &SchemaSeen| {
+        fn zero(i: &mut IteratorProfile) {
+            i.time = 0.0;
+            i.children.iter_mut().for_each(zero);
+        }
+        let mut profiles = (
+            s.search_profile.profile.clone(),
+            s.aggregate_profile.profile.clone(),
+        );
+        for p in [&mut profiles.0, &mut profiles.1] {
+            p.total_time = 0.0;
+            p.parsing_time = 0.0;
+            p.pipeline_creation_time = 0.0;
+            p.iterators.iter_mut().for_each(zero);
+            p.result_processors.iter_mut().for_each(|r| r.time = 0.0);
+        }
+        (
+            profiles,
+            format!(
+                "{:?}",
+                (
+                    &s.attributes,
+                    &s.altered,
+                    &s.json,
+                    &s.knn,
+                    &s.matches,
+                    &s.search_profile.results,
+                    &s.aggregate_profile.results
+                )
+            ),
+        )
+    };
+    assert_eq!(untimed(&seen[0]), untimed(&seen[1]));
+}
+
+#[tokio::test]
+async fn a_schema_the_server_would_refuse_is_refused_unsent() {
+    let server = Server::builder(Kind::Redis).module(Module::Search).start();
+    let client = Client::open(&server.url()).unwrap();
+    let cases = [
+        (Schema::new(), "at least one field"),
+        (Schema::new().tag("t").separator('é').build(), "SEPARATOR"),
+        (Schema::new().text("t").weight(f64::NAN).build(), "WEIGHT"),
+        (
+            Schema::new()
+                .vector("v", Hnsw, VectorType::Float32, 2, Distance::L2)
+                .epsilon(-1.0)
+                .build(),
+            "EPSILON",
+        ),
+    ];
+    for (schema, words) in cases {
+        let err = client.ft_create("bad", schema).await.unwrap_err();
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    // Nothing was sent: no index exists.
+    let list: Vec<ByteStr> = client.ft_list().await.unwrap();
+    assert!(list.is_empty(), "{list:?}");
+}
+
+/// The blocking client: the same generated methods, `.run()` instead of
+/// `.await`.
+#[test]
+fn search_through_the_blocking_client() {
+    let server = Server::builder(Kind::Redis).module(Module::Search).start();
+    for proto in [2, 3] {
+        let client =
+            respec::blocking::Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        let _ = client.ft_dropindex("b").dd().run();
+        client
+            .ft_create("b", Schema::new().text("name").numeric("n").sortable())
+            .prefix(["b:"])
+            .skipinitialscan()
+            .run()
+            .unwrap();
+        for (id, name, n) in [("b:1", "alpha one", "1"), ("b:2", "alpha two", "2")] {
+            client.hset(id, [("name", name), ("n", n)]).run().unwrap();
+        }
+        let found = client
+            .ft_search("b", "alpha")
+            .sortby("n")
+            .desc()
+            .return_([("name", None)])
+            .run()
+            .unwrap();
+        assert_eq!(found.total, 2);
+        assert_eq!(ids(&found), ["b:2", "b:1"]);
+        assert_eq!(
+            found.documents[0].fields,
+            [("name".into(), "alpha two".into())]
+        );
+        let rows = client
+            .ft_aggregate("b", "*")
+            .fields(["@n"])
+            .sortby([("@n", Order::Asc)])
+            .run()
+            .unwrap();
+        let ns: Vec<&Reply> = rows.rows.iter().map(|r| r.get("n").unwrap()).collect();
+        assert_eq!(ns, [&Reply::Bulk("1".into()), &Reply::Bulk("2".into())]);
+        let info = client.ft_info("b").run().unwrap();
+        assert_eq!(info.num_docs, 2);
+        client.ft_dropindex("b").dd().run().unwrap();
+    }
 }

@@ -306,6 +306,16 @@ pub const NAMED: &[(&str, &str, &str)] = &[
     ),
     ("spellcheck", "crate::records::Spellcheck", "FT.SPELLCHECK"),
     (
+        "search_profile",
+        "crate::records::Profiled<crate::records::SearchResults>",
+        "FT.PROFILE ... SEARCH: the results and the profile",
+    ),
+    (
+        "aggregate_profile",
+        "crate::records::Profiled<crate::records::AggregateResults>",
+        "FT.PROFILE ... AGGREGATE: the rows and the profile",
+    ),
+    (
         "search_index_info",
         "crate::records::SearchIndexInfo",
         "FT.INFO",

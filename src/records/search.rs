@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{items, Fields, Reply};
+use super::{items, list, Fields, Reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::reply::FromResp;
 use crate::resp::Frame;
@@ -279,6 +279,199 @@ impl FromResp for AggregateCursor {
         Ok(AggregateCursor {
             results: AggregateResults::from_resp(it.next().unwrap_or(Frame::Null))?,
             cursor: i64::from_resp(it.next().unwrap_or(Frame::Null))?,
+        })
+    }
+}
+
+/// The reply of `FT.PROFILE`: the query's own results (`R`: a
+/// [`SearchResults`] for `SEARCH`, an [`AggregateResults`] for
+/// `AGGREGATE`) and where the time went.
+///
+/// RESP2 answers `[results, profile]`, RESP3 one map of the results with
+/// a `profile` entry; both read into the same value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Profiled<R> {
+    /// What the query answered.
+    pub results: R,
+    /// How it ran.
+    pub profile: QueryProfile,
+}
+
+impl<R: FromResp> FromResp for Profiled<R> {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let (results, profile) = match frame {
+            Frame::Map(mut pairs) => {
+                let at = pairs
+                    .iter()
+                    .position(|(k, _)| k.as_bytes() == Some(b"profile".as_slice()))
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Conversion,
+                            "an FT.PROFILE reply without its `profile` entry",
+                        )
+                    })?;
+                let profile = pairs.remove(at).1;
+                (Frame::Map(pairs), profile)
+            }
+            other => {
+                let mut it = items(other, 2, "an FT.PROFILE reply [results, profile]")?;
+                let results = it.next().unwrap_or(Frame::Null);
+                (results, it.next().unwrap_or(Frame::Null))
+            }
+        };
+        Ok(Profiled {
+            results: R::from_resp(results)?,
+            profile: QueryProfile::from_resp(profile)?,
+        })
+    }
+}
+
+/// Where an `FT.PROFILE` query spent its time (milliseconds; the server
+/// rounds them, so a fast query reports zeros).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryProfile {
+    /// `Total profile time`.
+    pub total_time: f64,
+    /// `Parsing time`: reading the query.
+    pub parsing_time: f64,
+    /// `Pipeline creation time`: building the result processors.
+    pub pipeline_creation_time: f64,
+    /// `Warning`, when there is one (a timeout, a limit reached).
+    pub warning: Option<String>,
+    /// `Iterators profile`: the tree of index iterators the query ran
+    /// (one root).
+    pub iterators: Vec<IteratorProfile>,
+    /// `Result processors profile`: the processors every result went
+    /// through, in order.
+    pub result_processors: Vec<ProcessorProfile>,
+    /// Entries this record does not name (a coordinator's `Shards`, ...).
+    pub extra: BTreeMap<String, Reply>,
+}
+
+/// One index iterator of a profiled query, with the iterators under it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IteratorProfile {
+    /// `Type`: `TEXT`, `NUMERIC`, `TAG`, `UNION`, `INTERSECT`, `EMPTY`, ...
+    pub kind: String,
+    /// `Query type` of a union or intersection (`UNION`, ...).
+    pub query_type: Option<String>,
+    /// `Term`: the term or range it reads (`hello`, `10 - 20`).
+    pub term: Option<ByteStr>,
+    /// `Time` spent in it.
+    pub time: f64,
+    /// `Counter`: the results it gave.
+    pub counter: u64,
+    /// `Size`: the size of the index it reads.
+    pub size: Option<u64>,
+    /// `Child iterators`.
+    pub children: Vec<IteratorProfile>,
+    /// Entries this record does not name.
+    pub extra: BTreeMap<String, Reply>,
+}
+
+/// One result processor of a profiled query (`Index`, `Scorer`, `Sorter`,
+/// `Loader`, ...).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProcessorProfile {
+    /// `Type`.
+    pub kind: String,
+    /// `Time` spent in it.
+    pub time: f64,
+    /// `Counter`: the results it passed on.
+    pub counter: u64,
+}
+
+/// The entries of a profile map: RESP3's map, or RESP2's list of
+/// `[name, value...]` entries (the two lists' items after their name,
+/// `Warning` alone when there is none).
+fn profile_entries(frame: Frame) -> Result<Fields> {
+    if let Frame::Map(_) = frame {
+        return Fields::new(frame, "an FT.PROFILE profile");
+    }
+    let mut flat = Vec::new();
+    for entry in items(frame, 0, "an FT.PROFILE profile")? {
+        let mut it = items(entry, 1, "a profile entry [name, value...]")?;
+        let name = it.next().unwrap_or(Frame::Null);
+        let list = matches!(
+            name.as_bytes(),
+            Some(b"Iterators profile" | b"Result processors profile")
+        );
+        let value = if list {
+            Frame::Array(it.collect())
+        } else {
+            it.next().unwrap_or(Frame::Null)
+        };
+        flat.push(name);
+        flat.push(value);
+    }
+    Fields::new(Frame::Array(flat), "an FT.PROFILE profile")
+}
+
+impl FromResp for QueryProfile {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let mut f = profile_entries(frame)?;
+        let warning: Option<String> = f.take("Warning")?;
+        Ok(QueryProfile {
+            total_time: f.take("Total profile time")?,
+            parsing_time: f.take("Parsing time")?,
+            pipeline_creation_time: f.take("Pipeline creation time")?,
+            warning: warning.filter(|w| w != "None"),
+            iterators: f.take_with("Iterators profile", list)?,
+            result_processors: f.take_with("Result processors profile", list)?,
+            extra: f.rest()?,
+        })
+    }
+}
+
+impl FromResp for IteratorProfile {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        // RESP2 lists the children after `Child iterators`, each an item
+        // of the flat list; RESP3 gives them as one array.
+        let (mut f, children) = match frame {
+            Frame::Array(mut flat) => {
+                let at = flat
+                    .iter()
+                    .position(|k| k.as_bytes() == Some(b"Child iterators".as_slice()));
+                let children = match at {
+                    Some(at) => flat.split_off(at).into_iter().skip(1).collect(),
+                    None => Vec::new(),
+                };
+                (
+                    Fields::new(Frame::Array(flat), "an FT.PROFILE iterator")?,
+                    children,
+                )
+            }
+            other => {
+                let mut f = Fields::new(other, "an FT.PROFILE iterator")?;
+                let children = f.take_with("Child iterators", |c| {
+                    Ok(Option::<Vec<Frame>>::from_resp(c)?.unwrap_or_default())
+                })?;
+                (f, children)
+            }
+        };
+        Ok(IteratorProfile {
+            kind: f.take("Type")?,
+            query_type: f.take("Query type")?,
+            term: f.take("Term")?,
+            time: f.take("Time")?,
+            counter: f.take("Counter")?,
+            size: f.take("Size")?,
+            children: children
+                .into_iter()
+                .map(IteratorProfile::from_resp)
+                .collect::<Result<_>>()?,
+            extra: f.rest()?,
+        })
+    }
+}
+
+impl FromResp for ProcessorProfile {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let mut f = Fields::new(frame, "an FT.PROFILE result processor")?;
+        Ok(ProcessorProfile {
+            kind: f.take("Type")?,
+            time: f.take("Time")?,
+            counter: f.take("Counter")?,
         })
     }
 }
