@@ -306,3 +306,36 @@ async fn bloom_family_reads_the_same_in_both_protocols() {
         family.len()
     );
 }
+
+/// The blocking client: the same generated methods, `.run()` instead of
+/// `.await`, in both protocols.
+#[test]
+fn bloom_family_through_the_blocking_client() {
+    let server = Server::builder(Kind::Redis).module(Module::Bloom).start();
+    for proto in [2, 3] {
+        let client =
+            respec::blocking::Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        client.del(["bbf", "bcf", "btd"]).run().unwrap();
+        client.bf_reserve("bbf", 0.01, 50).run().unwrap();
+        assert!(client.bf_add("bbf", "x").run().unwrap());
+        assert_eq!(
+            client.bf_madd("bbf", ["x", "y"]).run().unwrap(),
+            [false, true]
+        );
+        assert!(client.bf_exists("bbf", "y").run().unwrap());
+        assert!(!client.bf_exists("bbf", "z").run().unwrap());
+        let info: BloomInfo = client.bf_info("bbf").run().unwrap();
+        assert_eq!((info.capacity, info.items), (50, 2));
+        assert!(client.cf_add("bcf", "k").run().unwrap());
+        assert_eq!(client.cf_count("bcf", "k").run().unwrap(), 1);
+        assert!(client.cf_del("bcf", "k").run().unwrap());
+        client.tdigest_create("btd").run().unwrap();
+        client
+            .tdigest_add("btd", [1.0, 2.0, 3.0, 4.0, 5.0])
+            .run()
+            .unwrap();
+        assert_eq!(client.tdigest_min("btd").run().unwrap(), 1.0);
+        assert_eq!(client.tdigest_max("btd").run().unwrap(), 5.0);
+        assert_eq!(client.tdigest_quantile("btd", [0.5]).run().unwrap(), [3.0]);
+    }
+}

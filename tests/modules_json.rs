@@ -402,3 +402,32 @@ async fn json_reads_the_same_in_both_protocols() {
         family.len()
     );
 }
+
+/// The blocking client: the same generated methods, `.run()` instead of
+/// `.await`, in both protocols.
+#[test]
+fn json_through_the_blocking_client() {
+    let server = Server::builder(Kind::Redis).module(Module::Json).start();
+    for proto in [2, 3] {
+        let client =
+            respec::blocking::Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        let o = order();
+        assert_eq!(
+            client.json_set("bo", "$", Json(&o)).run().unwrap(),
+            Some(())
+        );
+        let back: Option<Json<Order>> = client.json_get("bo").reply().run().unwrap();
+        assert_eq!(back.unwrap().0, o);
+        let lens = client
+            .json_arrappend("bo", "$.tags", [Json("new")])
+            .run()
+            .unwrap();
+        assert_eq!(lens, Matches(vec![Some(o.tags.len() as i64 + 1)]));
+        let ids = client.json_numincrby("bo", "$.id", 3.0).run().unwrap();
+        assert_eq!(ids, Matches(vec![Some(10.0)]));
+        let types = client.json_type("bo").path("$.items").run().unwrap();
+        assert_eq!(types, Matches(vec![Some("array".to_string())]));
+        assert_eq!(client.json_del("bo").run().unwrap(), 1);
+        assert_eq!(client.json_get("bo").run().unwrap(), None);
+    }
+}

@@ -246,3 +246,47 @@ async fn timeseries_reads_the_same_in_both_protocols() {
             .join("; ")
     );
 }
+
+/// The blocking client: the same generated methods, `.run()` instead of
+/// `.await`, in both protocols.
+#[test]
+fn timeseries_through_the_blocking_client() {
+    let server = Server::builder(Kind::Redis)
+        .module(Module::TimeSeries)
+        .start();
+    for proto in [2, 3] {
+        let client =
+            respec::blocking::Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        client.del(["bt:1", "bt:2"]).run().unwrap();
+        for key in ["bt:1", "bt:2"] {
+            client
+                .ts_create(key)
+                .retention(60_000)
+                .labels("kind", "blocking")
+                .run()
+                .unwrap();
+        }
+        for (t, v) in [(1, 1.0), (2, 2.0), (3, 4.0)] {
+            assert_eq!(client.ts_add("bt:1", t, v).run().unwrap(), t);
+        }
+        client.ts_add("bt:2", 2, 10.0).run().unwrap();
+        assert_eq!(
+            client.ts_range("bt:1", "-", "+").run().unwrap(),
+            [s(1, 1.0), s(2, 2.0), s(3, 4.0)]
+        );
+        let series = client
+            .ts_mrange("-", "+", ["kind=blocking"])
+            .withlabels()
+            .run()
+            .unwrap();
+        let got: Vec<(&str, usize)> = series
+            .iter()
+            .map(|s| (s.key.as_str().unwrap(), s.samples.len()))
+            .collect();
+        assert_eq!(got, [("bt:1", 3), ("bt:2", 1)]);
+        assert_eq!(series[0].labels, [label("kind", "blocking")]);
+        let info = client.ts_info("bt:1").run().unwrap();
+        assert_eq!((info.total_samples, info.retention_time), (3, 60_000));
+        assert_eq!(info.labels, [label("kind", "blocking")]);
+    }
+}

@@ -179,3 +179,43 @@ async fn vector_sets_read_the_same_in_both_protocols() {
     assert_eq!(seen[0].rand, seen[1].rand);
     println!("vectorset: 12 of 12 commands called in RESP2 and RESP3, values equal");
 }
+
+/// The blocking client: the same generated methods, `.run()` instead of
+/// `.await`, in both protocols.
+#[test]
+fn vector_sets_through_the_blocking_client() {
+    let server = support::server(Kind::Redis);
+    for proto in [2, 3] {
+        let client =
+            respec::blocking::Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        client.del(["bvs"]).run().unwrap();
+        for (e, v) in [("a", [1.0, 0.0]), ("b", [0.0, 1.0]), ("c", [0.8, 0.2])] {
+            let added = client
+                .vadd("bvs", VaddVector::Values(v.to_vec()), e)
+                .quantization(VaddQuantization::Noquant)
+                .run()
+                .unwrap();
+            assert!(added);
+        }
+        assert_eq!(client.vcard("bvs").run().unwrap(), 3);
+        assert_eq!(
+            client.vemb("bvs", "b").run().unwrap().as_deref(),
+            Some(&[0.0, 1.0][..])
+        );
+        let near = client
+            .vsim("bvs", VsimQuery::Values(vec![1.0, 0.0]))
+            .withscores()
+            .count(2)
+            .run()
+            .unwrap();
+        let names: Vec<&str> = near.iter().map(|(e, _)| e.as_str().unwrap()).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(near[0].1, 1.0);
+        assert!(near[1].1 < 1.0 && near[1].1 > 0.5, "{near:?}");
+        let info = client.vinfo("bvs").run().unwrap().unwrap();
+        assert_eq!((info.size, info.vector_dim), (3, 2));
+        assert_eq!(info.quant_type, "f32");
+        assert!(client.vrem("bvs", "a").run().unwrap());
+        assert!(!client.vismember("bvs", "a").run().unwrap());
+    }
+}
