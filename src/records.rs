@@ -290,6 +290,7 @@ macro_rules! list_record {
         }
     };
 }
+pub(crate) use list_record;
 
 /// A record read from a map-shaped reply, one field per server field,
 /// with `extra` for the rest.

@@ -19,8 +19,9 @@ use respec::records::{
 };
 use support::{Kind, Module, Server};
 
-/// The FT.* commands this test calls (the others are listed in
-/// `NOT_RUN` with the reason).
+/// The FT.* commands the tests of this file call (the first test these,
+/// the others the rest: FT.ALTER and FT.PROFILE, the configuration, the
+/// 1.x document API, the coordinator's commands and FT.DEBUG).
 const RUN: &[&str] = &[
     "FT.CREATE",
     "FT.SEARCH",
@@ -49,29 +50,34 @@ const RUN: &[&str] = &[
     "FT.DROPINDEX",
 ];
 
-/// Not called here: `tests/commands.rs` sends a representative call of each
-/// (all but FT.DEBUG DUMP_PHONETIC_HASH, which crashes Search 2.10).
-const NOT_RUN: &[(&str, &str)] = &[
-    (
-        "FT.ALTER",
-        "schema change: argument shape checked in tests/commands.rs",
-    ),
-    (
-        "FT.PROFILE",
-        "reply kept as the protocol-independent `Reply` (a profile tree)",
-    ),
-    ("FT.CONFIG SET / HELP", "changes server-wide settings"),
-    (
-        "FT.ADD, FT.SAFEADD, FT.DEL, FT.GET, FT.MGET, FT.DROP",
-        "deprecated 1.x document API",
-    ),
-    ("FT.SYNADD", "deprecated, replaced by FT.SYNUPDATE"),
-    (
-        "FT._* (ALIASADDIFNX, CREATEIFNX, ...)",
-        "internal coordinator commands",
-    ),
-    ("FT.DEBUG *", "developer commands"),
+/// Called by the other tests of this file.
+const RUN_ELSEWHERE: &[&str] = &[
+    "FT.ALTER",
+    "FT.PROFILE",
+    "FT.CONFIG SET",
+    "FT.CONFIG HELP",
+    "FT.ADD",
+    "FT.SAFEADD",
+    "FT.GET",
+    "FT.MGET",
+    "FT.DEL",
+    "FT.DROP",
+    "FT.SYNADD",
+    "FT._CREATEIFNX",
+    "FT._ALTERIFNX",
+    "FT._ALIASADDIFNX",
+    "FT._ALIASDELIFX",
+    "FT._DROPIFX",
+    "FT._DROPINDEXIFX",
+    "FT.DEBUG (27 of its 28 subcommands)",
 ];
+
+/// Not called: `tests/commands.rs` sends a representative call of the
+/// others, and skips this one too.
+const NOT_RUN: &[(&str, &str)] = &[(
+    "FT.DEBUG DUMP_PHONETIC_HASH",
+    "a developer command that crashes Search 2.10",
+)];
 
 /// Everything the calls answered, in a form both protocols must agree on.
 #[derive(Debug, PartialEq)]
@@ -403,8 +409,10 @@ async fn search_reads_the_same_in_both_protocols() {
     assert_eq!(strip(&seen[0]), strip(&seen[1]));
     assert_eq!(seen[0].syn, seen[1].syn);
     println!(
-        "search: {} FT.* commands called in RESP2 and RESP3, values equal; not run here: {}",
+        "search: {} FT.* commands called in RESP2 and RESP3, values equal; in the other tests: \
+         {}; not run: {}",
         RUN.len(),
+        RUN_ELSEWHERE.join(", "),
         NOT_RUN
             .iter()
             .map(|(c, why)| format!("{c} ({why})"))
@@ -885,4 +893,202 @@ fn search_through_the_blocking_client() {
         assert_eq!(info.num_docs, 2);
         client.ft_dropindex("b").dd().run().unwrap();
     }
+}
+
+/// Runs a generated command, noting its name, and keeps the debug form of
+/// its typed value for the comparison of the protocols.
+macro_rules! call {
+    ($log:expr, $cmd:expr) => {{
+        let c = $cmd;
+        let name = Command::name(&c).to_string();
+        let v = c.await?;
+        $log.push((name, format!("{v:?}")));
+        v
+    }};
+}
+
+/// The configuration, the 1.x document API, the coordinator's internal
+/// commands and the developer commands (FT.DEBUG), in one protocol.
+#[allow(deprecated)] // the 1.x document API and FT.SYNADD: deprecated, still served
+async fn run_the_rest(client: &Client) -> respec::Result<Vec<(String, String)>> {
+    let mut log = Vec::new();
+    call!(log, client.ft_config_set("TIMEOUT", "700"));
+    let timeout = call!(log, client.ft_config_get("TIMEOUT"));
+    assert_eq!(timeout["TIMEOUT"].as_ref().unwrap(), "700");
+    let help = call!(log, client.ft_config_help("TIMEOUT"));
+    let option = help.get("TIMEOUT").unwrap();
+    assert_eq!(help.len(), 1);
+    assert_eq!(option.description, "Query (search) timeout");
+    assert_eq!(option.value.as_ref().unwrap(), "700");
+
+    // The 1.x document API, on an index of hashes.
+    client
+        .ft_create(
+            "legacy",
+            Schema::new().text("title").numeric("n").sortable(),
+        )
+        .skipinitialscan()
+        .await?;
+    call!(
+        log,
+        client.ft_add("legacy", "L1", 1.0, [("title", "first legacy"), ("n", "1")])
+    );
+    call!(
+        log,
+        client.ft_safeadd("legacy", "L2", 0.5, [("title", "second"), ("n", "2")])
+    );
+    // Maps: logged in a fixed order.
+    let sorted = |m: &std::collections::HashMap<ByteStr, ByteStr>| {
+        format!(
+            "{:?}",
+            m.iter().collect::<std::collections::BTreeMap<_, _>>()
+        )
+    };
+    let got = client.ft_get("legacy", "L1").await?.expect("L1 was added");
+    assert_eq!(got[&ByteStr::from("title")], "first legacy");
+    log.push(("FT.GET".into(), sorted(&got)));
+    let many = client.ft_mget("legacy", ["L2", "nope"]).await?;
+    assert_eq!(many.len(), 2);
+    assert_eq!(many[0].as_ref().unwrap()[&ByteStr::from("n")], "2");
+    assert!(many[1].is_none());
+    log.push(("FT.MGET".into(), sorted(many[0].as_ref().unwrap())));
+    assert_eq!(call!(log, client.ft_del("legacy", "L2")), 1);
+
+    // FT.DEBUG on that index.
+    let sha = call!(log, client.ft_debug_git_sha());
+    assert_eq!(sha.len(), 40, "{sha}");
+    let debug_help = call!(log, client.ft_debug_help());
+    assert!(
+        debug_help.iter().any(|h| h == "DUMP_TERMS"),
+        "{debug_help:?}"
+    );
+    let terms = call!(log, client.ft_debug_dump_terms("legacy"));
+    // With the stem of `legacy`, and the deleted L2's term until the
+    // collector runs.
+    assert_eq!(terms, ["+legaci", "first", "legacy", "second"]);
+    let id = call!(log, client.ft_debug_docidtoid("legacy", "L1"));
+    assert_eq!(id, 1);
+    assert_eq!(call!(log, client.ft_debug_idtodocid("legacy", id)), "L1");
+    assert_eq!(
+        call!(log, client.ft_debug_dump_invidx("legacy", "first")),
+        [1]
+    );
+    let inv = call!(log, client.ft_debug_invidx_summary("legacy", "first"));
+    assert_eq!(inv.get("numDocs"), Some(&Reply::Integer(1)), "{inv:?}");
+    let num = call!(log, client.ft_debug_numidx_summary("legacy", "n"));
+    assert_eq!(num.get("numRanges"), Some(&Reply::Integer(1)), "{num:?}");
+    let doc = call!(log, client.ft_debug_docinfo("legacy", "L1"));
+    assert!(!doc.is_empty());
+    // One range holding both documents.
+    assert_eq!(
+        call!(log, client.ft_debug_dump_numidx("legacy", "n")),
+        [[1, 2]]
+    );
+    call!(log, client.ft_debug_dump_numidxtree("legacy", "n"));
+    let prefixes = call!(log, client.ft_debug_dump_prefix_trie());
+    assert!(prefixes.get("prefixes_count").is_some(), "{prefixes:?}");
+    assert_eq!(call!(log, client.ft_debug_gc_forceinvoke("legacy")), "DONE");
+    call!(log, client.ft_debug_gc_stop_schedule("legacy"));
+    call!(log, client.ft_debug_gc_continue_schedule("legacy"));
+    call!(log, client.ft_debug_gc_forcebginvoke("legacy"));
+    assert_eq!(call!(log, client.ft_debug_gc_wait_for_jobs()), "DONE");
+    call!(log, client.ft_debug_gc_clean_numeric("legacy", "n"));
+    call!(log, client.ft_debug_delete_local_cursors());
+
+    // Tag, geometry and vector indexes.
+    client
+        .ft_create(
+            "dbg",
+            Schema::new()
+                .text("t")
+                .withsuffixtrie()
+                .tag("tg")
+                .geoshape("gs")
+                .vector("v", Hnsw, VectorType::Float32, 2, Distance::L2),
+        )
+        .prefix(["dbg:"])
+        .skipinitialscan()
+        .await?;
+    client
+        .hset(
+            "dbg:1",
+            [
+                ("t", b"hello".to_vec()),
+                ("tg", b"x,y".to_vec()),
+                ("gs", b"POINT (1 2)".to_vec()),
+                (
+                    "v",
+                    [1f32, 2.0].iter().flat_map(|f| f.to_le_bytes()).collect(),
+                ),
+            ],
+        )
+        .await?;
+    let suffixes = call!(log, client.ft_debug_dump_suffix_trie("dbg"));
+    assert_eq!(suffixes, ["ello", "hello", "llo", "lo"]);
+    let tags = call!(log, client.ft_debug_info_tagidx("dbg", "tg"));
+    assert!(!tags.is_empty());
+    assert_eq!(
+        call!(log, client.ft_debug_dump_tagidx("dbg", "tg")),
+        [("x".into(), vec![1]), ("y".into(), vec![1])]
+    );
+    // Its memory sizes follow the allocator: not logged.
+    let vec = client.ft_debug_vecsim_info("dbg", "v").await?;
+    assert_eq!(vec.get("DIMENSION"), Some(&Reply::Integer(2)), "{vec:?}");
+    call!(log, client.ft_debug_dump_hnsw("dbg", "v"));
+    // Its memory addresses differ from run to run: not logged.
+    let geo = client.ft_debug_dump_geomidx("dbg", "gs").await?;
+    assert!(format!("{geo:?}").contains("POINT(1 2)"), "{geo:?}");
+
+    // A temporary index.
+    client
+        .ft_create("tmp", Schema::new().text("t"))
+        .temporary(100)
+        .await?;
+    let ttl = client.ft_debug_ttl("tmp").await?;
+    assert!((1..=100).contains(&ttl), "{ttl}");
+    call!(log, client.ft_debug_ttl_pause("tmp"));
+    call!(log, client.ft_debug_ttl_expire("tmp"));
+
+    // FT.SYNADD: the server refuses it now.
+    let err = client.ft_synadd("legacy", ["a", "b"]).await.unwrap_err();
+    assert!(err.to_string().contains("FT.SYNUPDATE"), "{err}");
+
+    // The coordinator's internal commands, on a standalone server.
+    let schema = || Schema::new().text("t");
+    call!(log, client.ft_createifnx("internal", schema()));
+    call!(log, client.ft_createifnx("internal", schema()));
+    call!(
+        log,
+        client.ft_alterifnx("internal", Schema::new().tag("tg"))
+    );
+    call!(log, client.ft_aliasaddifnx("al", "internal"));
+    call!(log, client.ft_aliasaddifnx("al", "internal"));
+    call!(log, client.ft_aliasdelifx("al"));
+    call!(log, client.ft_aliasdelifx("al"));
+    let info = client.ft_info("internal").await?;
+    let kinds: Vec<&str> = info.attributes.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["TEXT", "TAG"]);
+    call!(log, client.ft_dropifx("internal"));
+    call!(log, client.ft_dropindexifx("internal"));
+    call!(log, client.ft_dropindexifx("dbg"));
+    call!(log, client.ft_drop("legacy"));
+    let left = call!(log, client.ft_list());
+    assert!(left.is_empty(), "{left:?}");
+    Ok(log)
+}
+
+#[tokio::test]
+async fn config_legacy_internal_and_debug_commands() {
+    let mut logs = Vec::new();
+    for proto in [2, 3] {
+        let server = Server::builder(Kind::Redis).module(Module::Search).start();
+        let client = Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        logs.push(run_the_rest(&client).await.unwrap());
+    }
+    let names: BTreeSet<&str> = logs[0].iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(logs[0], logs[1]);
+    println!(
+        "search: {} more commands called in RESP2 and RESP3, values equal: {names:?}",
+        names.len()
+    );
 }

@@ -39,12 +39,22 @@ const RUN: &[&str] = &[
     "TS.DEL",
 ];
 
-/// Not called here: `tests/commands.rs` sends a representative call of each
-/// (all but TIMESERIES.FORCESHARDSCONNECTION, which crashes a standalone
-/// server).
+/// The cluster coordinator's internal commands: what a standalone server
+/// answers each (`the_coordinator_commands_answer_a_standalone_server`).
+const RUN_STANDALONE: &[&str] = &[
+    "TIMESERIES.NETWORKTEST",
+    "TIMESERIES.REFRESHCLUSTER",
+    "TIMESERIES.INFOCLUSTER",
+    "TIMESERIES.HELLO",
+    "TIMESERIES.CLUSTERSET",
+    "TIMESERIES.CLUSTERSETFROMSHARD",
+    "TIMESERIES.INNERCOMMUNICATION",
+];
+
+/// Not called: `tests/commands.rs` skips it too.
 const NOT_RUN: &[(&str, &str)] = &[(
-    "TIMESERIES.* (CLUSTERSET, HELLO, INFOCLUSTER, ...)",
-    "internal commands of the cluster coordinator",
+    "TIMESERIES.FORCESHARDSCONNECTION",
+    "crashes a standalone server",
 )];
 
 #[derive(Debug, PartialEq)]
@@ -237,8 +247,10 @@ async fn timeseries_reads_the_same_in_both_protocols() {
     };
     assert_eq!(strip(&seen[0]), strip(&seen[1]));
     println!(
-        "timeseries: {} TS.* commands called in RESP2 and RESP3, values equal; not run here: {}",
+        "timeseries: {} TS.* commands called in RESP2 and RESP3, values equal; {} coordinator \
+         commands called on a standalone server; not run: {}",
         RUN.len(),
+        RUN_STANDALONE.len(),
         NOT_RUN
             .iter()
             .map(|(c, why)| format!("{c} ({why})"))
@@ -288,5 +300,43 @@ fn timeseries_through_the_blocking_client() {
         let info = client.ts_info("bt:1").run().unwrap();
         assert_eq!((info.total_samples, info.retention_time), (3, 60_000));
         assert_eq!(info.labels, [label("kind", "blocking")]);
+    }
+}
+
+/// The coordinator's commands on a standalone server: the ones that need
+/// no cluster do nothing, the others are refused by the server (not by
+/// the client: the arguments are sent as given).
+#[tokio::test]
+async fn the_coordinator_commands_answer_a_standalone_server() {
+    let server = Server::builder(Kind::Redis)
+        .module(Module::TimeSeries)
+        .start();
+    for proto in [2, 3] {
+        let client = Client::open(&format!("{}?protocol={proto}", server.url())).unwrap();
+        client.timeseries_networktest().await.unwrap();
+        client.timeseries_refreshcluster().await.unwrap();
+        let info = client.timeseries_infocluster().await.unwrap();
+        assert_eq!(info, respec::records::Reply::Bulk("no cluster mode".into()));
+        let refused = [
+            client.timeseries_hello().await.unwrap_err(),
+            client.timeseries_clusterset(["x"]).await.unwrap_err(),
+            client
+                .timeseries_clustersetfromshard(["x"])
+                .await
+                .unwrap_err(),
+            client
+                .timeseries_innercommunication("a", "b", 1, "d", 2)
+                .await
+                .unwrap_err(),
+        ];
+        let messages: Vec<String> = refused.iter().map(|e| e.to_string()).collect();
+        for (m, want) in messages.iter().zip([
+            "NULL cluster state",
+            "Could not parse cluster set arguments",
+            "Could not parse cluster set arguments",
+            "NULL cluster state",
+        ]) {
+            assert!(m.contains(want), "{m}");
+        }
     }
 }

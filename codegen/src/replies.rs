@@ -306,6 +306,11 @@ pub const NAMED: &[(&str, &str, &str)] = &[
     ),
     ("spellcheck", "crate::records::Spellcheck", "FT.SPELLCHECK"),
     (
+        "search_config_help",
+        "crate::records::SearchConfigHelp",
+        "FT.CONFIG HELP: each option's description and value",
+    ),
+    (
         "search_profile",
         "crate::records::Profiled<crate::records::SearchResults>",
         "FT.PROFILE ... SEARCH: the results and the profile",

@@ -476,6 +476,59 @@ impl FromResp for ProcessorProfile {
     }
 }
 
+/// One option of `FT.CONFIG HELP`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchConfigOption {
+    /// Its name (`TIMEOUT`).
+    pub name: String,
+    /// What it sets.
+    pub description: String,
+    /// Its value now (`None`: not set).
+    pub value: Option<ByteStr>,
+}
+
+/// The reply of `FT.CONFIG HELP`: the options asked about, in the server's
+/// order. RESP2 lists `[name, Description, text, Value, value]` per
+/// option, RESP3 maps each name to its description and value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchConfigHelp(pub Vec<SearchConfigOption>);
+
+super::list_record!(SearchConfigHelp, SearchConfigOption);
+
+impl SearchConfigHelp {
+    /// The option named `name`.
+    pub fn get(&self, name: &str) -> Option<&SearchConfigOption> {
+        self.0.iter().find(|o| o.name == name)
+    }
+}
+
+impl FromResp for SearchConfigHelp {
+    fn from_resp(frame: Frame) -> Result<Self> {
+        let option = |name: String, about: Frame| -> Result<SearchConfigOption> {
+            let mut f = Fields::new(about, "an FT.CONFIG HELP option")?;
+            Ok(SearchConfigOption {
+                name,
+                description: f.take("Description")?,
+                value: f.take("Value")?,
+            })
+        };
+        let options = match frame {
+            Frame::Map(pairs) => pairs
+                .into_iter()
+                .map(|(k, v)| option(String::from_resp(k)?, v))
+                .collect::<Result<_>>()?,
+            other => items(other, 0, "an FT.CONFIG HELP reply")?
+                .map(|entry| {
+                    let mut it = items(entry, 1, "an FT.CONFIG HELP option [name, ...]")?;
+                    let name = String::from_resp(it.next().unwrap_or(Frame::Null))?;
+                    option(name, Frame::Array(it.collect()))
+                })
+                .collect::<Result<_>>()?,
+        };
+        Ok(SearchConfigHelp(options))
+    }
+}
+
 /// The suggestions of `FT.SPELLCHECK` for one misspelled term.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SpellcheckTerm {
