@@ -657,3 +657,90 @@ impl Field {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::support::Args;
+
+    /// The arguments a schema writes, as text.
+    fn words(schema: impl Into<Schema>) -> Result<Vec<String>, &'static str> {
+        let schema = schema.into();
+        let mut args = Args::<1>::new();
+        args.set(0, |w| {
+            w.value(&schema);
+        });
+        if let Some(e) = args.error() {
+            return Err(e);
+        }
+        let mut out = bytes::BytesMut::new();
+        args.encode(&[], &mut out);
+        Ok(crate::commands::support::split_encoded(&out)
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect())
+    }
+
+    #[test]
+    fn fields_are_written_in_the_server_order() {
+        let got = words(
+            Schema::new()
+                .text("title")
+                .alias("t")
+                .nostem()
+                .weight(2.0)
+                .phonetic("dm:en")
+                .withsuffixtrie()
+                .indexempty()
+                .indexmissing()
+                .unf()
+                .noindex()
+                .tag("tags")
+                .separator(';')
+                .casesensitive()
+                .numeric("n")
+                .geo("g")
+                .sortable()
+                .geoshape("s")
+                .coord_system(CoordSystem::Spherical),
+        )
+        .unwrap();
+        assert_eq!(
+            got.join(" "),
+            "title AS t TEXT NOSTEM WEIGHT 2 PHONETIC dm:en WITHSUFFIXTRIE INDEXEMPTY \
+             INDEXMISSING SORTABLE UNF NOINDEX tags TAG SEPARATOR ; CASESENSITIVE n NUMERIC \
+             g GEO SORTABLE s GEOSHAPE SPHERICAL"
+        );
+    }
+
+    #[test]
+    fn a_vector_field_counts_its_attributes() {
+        let got = words(
+            Schema::new()
+                .vector("v", Hnsw, VectorType::Float32, 8, Distance::Cosine)
+                .m(4)
+                .m(6)
+                .epsilon(0.5)
+                .vector("f", Flat, VectorType::BFloat16, 2, Distance::Ip),
+        )
+        .unwrap();
+        assert_eq!(
+            got.join(" "),
+            "v VECTOR HNSW 10 TYPE FLOAT32 DIM 8 DISTANCE_METRIC COSINE M 6 EPSILON 0.5 \
+             f VECTOR FLAT 6 TYPE BFLOAT16 DIM 2 DISTANCE_METRIC IP"
+        );
+    }
+
+    #[test]
+    fn what_the_server_would_refuse_is_an_error() {
+        assert!(words(Schema::new())
+            .unwrap_err()
+            .contains("at least one field"));
+        assert!(words(Schema::new().tag("t").separator('→'))
+            .unwrap_err()
+            .contains("SEPARATOR"));
+        assert!(words(Schema::new().text("t").weight(-1.0))
+            .unwrap_err()
+            .contains("WEIGHT"));
+    }
+}

@@ -902,3 +902,59 @@ impl Executor for crate::blocking::WithRetry<'_> {}
 impl Executor for crate::connection::Connection {}
 impl Executor for crate::cluster::ClusterClient {}
 impl Executor for crate::cluster::BlockingClusterClient {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(args: &Args<2>) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        args.encode(&["CMD"], &mut out);
+        out.to_vec()
+    }
+
+    #[test]
+    fn a_counted_list_is_written_after_its_count() {
+        let mut args = Args::<2>::new();
+        args.set(0, |w| {
+            w.token("PARAMS").counted(|w| {
+                w.arg("a").arg(&1i64).arg("b").arg(&2i64);
+            });
+        });
+        args.set(1, |w| {
+            w.token("RETURN").counted(|_| {});
+        });
+        assert_eq!(
+            encoded(&args),
+            b"*9\r\n$3\r\nCMD\r\n$6\r\nPARAMS\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n\
+              $1\r\n2\r\n$6\r\nRETURN\r\n$1\r\n0\r\n"
+                .to_vec()
+        );
+    }
+
+    #[test]
+    fn a_counted_list_keeps_its_shared_values_in_place() {
+        let big = vec![7u8; crate::resp::encode::SHARE_ABOVE + 1];
+        let mut args = Args::<2>::new();
+        args.set(0, |w| {
+            w.counted(|w| {
+                w.arg("x").arg_owned(big.clone()).arg("y");
+            });
+        });
+        let mut want = BytesMut::new();
+        write_array_header(&mut want, 5);
+        for part in [&b"CMD"[..], b"3", b"x", &big, b"y"] {
+            write_bulk(&mut want, part);
+        }
+        assert_eq!(encoded(&args), want.to_vec());
+        // The shared form: the value left out at its offset.
+        let (mut out, mut parts) = (BytesMut::new(), SharedParts::new());
+        args.encode_shared(&["CMD"], &mut out, &mut parts);
+        assert_eq!(parts.len(), 1);
+        let (at, bytes) = &parts[0];
+        let mut joined = out[..*at].to_vec();
+        joined.extend_from_slice(bytes);
+        joined.extend_from_slice(&out[*at..]);
+        assert_eq!(joined, want.to_vec());
+    }
+}
