@@ -597,8 +597,12 @@ async fn run_schema(client: &Client) -> respec::Result<SchemaSeen> {
     })
 }
 
+/// An attribute as FT.INFO shows it: identifier, name and kind, flags,
+/// options.
+type Shown<'a> = (String, String, Vec<&'a str>, Vec<(&'a str, &'a str)>);
+
 /// The kind, flags and options FT.INFO shows for an attribute.
-fn shown(a: &SearchAttribute) -> (String, String, Vec<&str>, Vec<(&str, &str)>) {
+fn shown(a: &SearchAttribute) -> Shown<'_> {
     (
         a.identifier.as_str().unwrap().to_string(),
         format!("{} {}", a.attribute.as_str().unwrap(), a.kind),
@@ -623,7 +627,7 @@ async fn the_schema_builder_creates_every_field_kind() {
     }
     let s = &seen[0];
     let attrs: Vec<_> = s.attributes.iter().map(shown).collect();
-    let want: Vec<(String, String, Vec<&str>, Vec<(&str, &str)>)> = vec![
+    let want: Vec<Shown> = vec![
         (
             "title".into(),
             "title TEXT".into(),
@@ -986,7 +990,7 @@ async fn run_the_rest(client: &Client) -> respec::Result<Vec<(String, String)>> 
     );
     call!(log, client.ft_debug_dump_numidxtree("legacy", "n"));
     let prefixes = call!(log, client.ft_debug_dump_prefix_trie());
-    assert!(prefixes.get("prefixes_count").is_some(), "{prefixes:?}");
+    assert!(prefixes.contains_key("prefixes_count"), "{prefixes:?}");
     assert_eq!(call!(log, client.ft_debug_gc_forceinvoke("legacy")), "DONE");
     call!(log, client.ft_debug_gc_stop_schedule("legacy"));
     call!(log, client.ft_debug_gc_continue_schedule("legacy"));

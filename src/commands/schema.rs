@@ -629,13 +629,13 @@ impl Field {
                 distance,
                 options,
             } => {
-                w.token("VECTOR").token(*algorithm);
+                w.token("VECTOR").token(algorithm);
                 w.counted(|w| {
                     w.token("TYPE").token(ty.token());
                     w.token("DIM").arg(&(*dim as i64));
                     w.token("DISTANCE_METRIC").token(distance.token());
                     for (t, v) in options {
-                        w.token(*t).arg(v);
+                        w.token(t).arg(v);
                     }
                 });
             }
