@@ -290,6 +290,8 @@ macro_rules! list_record {
         }
     };
 }
+// For the records of the module families (`search`), declared above it.
+#[allow(unused_imports)]
 pub(crate) use list_record;
 
 /// A record read from a map-shaped reply, one field per server field,
