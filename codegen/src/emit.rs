@@ -735,8 +735,11 @@ fn oneof_enum(m: &mut Module, owner: &str, arg: &ArgDoc) -> String {
                 let field_docs: Vec<String> = c
                     .arguments
                     .iter()
-                    .filter(|x| x.ty != "pure-token" || x.optional())
-                    .map(docs::arg_line)
+                    .enumerate()
+                    .filter(|(i, x)| {
+                        (x.ty != "pure-token" || x.optional()) && !is_count(&c.arguments, *i)
+                    })
+                    .map(|(_, x)| docs::arg_line(x))
                     .collect();
                 variants.push(quote!(#[doc = #doc] #v { #(#[doc = #field_docs] #names: #tys),* }));
                 let write = write_arg(m, &name, c, quote!((#(#names),*)));
