@@ -107,6 +107,19 @@ pub fn arg_line(arg: &ArgDoc) -> String {
     if let Some(dep) = &arg.deprecated_since {
         s.push_str(&format!(" (deprecated since {dep})"));
     }
+    // Counts the encoder derives (`counts` in the authored specs).
+    let derived: Vec<&str> = arg
+        .arguments
+        .iter()
+        .filter(|c| c.counts.is_some())
+        .map(|c| c.name.as_str())
+        .collect();
+    if !derived.is_empty() {
+        s.push_str(&format!(
+            " (`{}` is written for you, from what you pass)",
+            derived.join("`, `")
+        ));
+    }
     s
 }
 

@@ -46,14 +46,14 @@ FT.AGGREGATE index query [VERBATIM] [ADDSCORES] [SCORER scorer] [LOAD count fiel
 - `[SCORER scorer]` (since 2.10.0) (string, optional)
 - `[LOAD count field [field ...] | * [LOAD count field [field ...] | * ...]]` (oneof, optional)
 - `[TIMEOUT timeout]` (since 2.0.0) (integer, optional)
-- `[GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]]` (block, optional)
-- `[SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]]` (block, optional)
+- `[GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]]` (`nargs` is written for you, from what you pass) (block, optional)
+- `[SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]]` (`nargs` is written for you, from what you pass) (block, optional)
 - `[APPLY expression AS name [APPLY expression AS name ...]]` (block, optional)
 - `[LIMIT offset num]` (block, optional)
 - `[FILTER filter [FILTER filter ...]]` (string, optional)
 - `[WITHCURSOR [COUNT read_size] [MAXIDLE idle_time]]` (block, optional)
 - `[FORMAT STRING | EXPAND]` (since 2.6.0) (oneof, optional)
-- `[PARAMS nargs name value [name value ...]]` (since 2.4.0) (block, optional)
+- `[PARAMS nargs name value [name value ...]]` (since 2.4.0) (`nargs` is written for you, from what you pass) (block, optional)
 - `[DIALECT dialect]` (since 2.4.3) (integer, optional)
 
 # History
@@ -164,7 +164,7 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///Appends `count field [field ...]`; call it once per item, in the order the server runs them.
+    ///Appends `count field [field ...]` (`count` is written for you, from what you pass); call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
     pub fn fields(mut self, field: impl IntoIterator<Item = impl ToArg>) -> Self {
         let value = field;
@@ -213,7 +213,7 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///Appends `[GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]]`; call it once per item, in the order the server runs them.
+    ///Appends `[GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]]` (`nargs` is written for you, from what you pass); call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
     pub fn groupby(
         mut self,
@@ -259,7 +259,7 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///`[SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]]`
+    ///`[SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]]` (`nargs` is written for you, from what you pass)
     #[allow(clippy::too_many_arguments)]
     pub fn sortby(
         mut self,
@@ -453,7 +453,7 @@ Sets it from a [`Format`] value; the shorthand methods set one choice each.*/
             );
         self
     }
-    ///`[PARAMS nargs name value [name value ...]]` (since 2.4.0)
+    ///`[PARAMS nargs name value [name value ...]]` (since 2.4.0) (`nargs` is written for you, from what you pass)
     #[allow(clippy::too_many_arguments)]
     pub fn params(
         mut self,

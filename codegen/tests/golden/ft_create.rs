@@ -54,7 +54,7 @@ FT.CREATE index [ON HASH | JSON] [PREFIX count prefix [prefix ...]] [FILTER filt
 
 - `index` (key, required)
 - `[ON HASH | JSON]` (since 2.0.0) (oneof, optional)
-- `[PREFIX count prefix [prefix ...]]` (since 2.0.0) (block, optional)
+- `[PREFIX count prefix [prefix ...]]` (since 2.0.0) (`count` is written for you, from what you pass) (block, optional)
 - `[FILTER filter]` (since 2.0.0) (string, optional)
 - `[LANGUAGE default_lang]` (since 2.0.0) (string, optional)
 - `[LANGUAGE_FIELD lang_attribute]` (since 2.0.0) (string, optional)
@@ -67,7 +67,7 @@ FT.CREATE index [ON HASH | JSON] [PREFIX count prefix [prefix ...]] [FILTER filt
 - `[NOHL]` (pure-token, optional)
 - `[NOFIELDS]` (pure-token, optional)
 - `[NOFREQS]` (pure-token, optional)
-- `[STOPWORDS count stopword [stopword ...]]` (block, optional)
+- `[STOPWORDS count stopword [stopword ...]]` (`count` is written for you, from what you pass) (block, optional)
 - `[SKIPINITIALSCAN]` (since 2.0.0) (pure-token, optional)
 - `SCHEMA` (pure-token, required)
 - `fields [fields ...]`: given as a `Schema` (`respec::commands::schema::Schema`) (typed, required)
@@ -207,7 +207,7 @@ Sets it from a [`DataType`] value; the shorthand methods set one choice each.*/
             );
         self
     }
-    ///`[PREFIX count prefix [prefix ...]]` (since 2.0.0)
+    ///`[PREFIX count prefix [prefix ...]]` (since 2.0.0) (`count` is written for you, from what you pass)
     #[allow(clippy::too_many_arguments)]
     pub fn prefix(mut self, prefix: impl IntoIterator<Item = impl ToArg>) -> Self {
         self.args.since(Requires::since((2, 0, 0)));
@@ -380,7 +380,7 @@ Sets it from a [`DataType`] value; the shorthand methods set one choice each.*/
             );
         self
     }
-    ///`[STOPWORDS count stopword [stopword ...]]`
+    ///`[STOPWORDS count stopword [stopword ...]]` (`count` is written for you, from what you pass)
     #[allow(clippy::too_many_arguments)]
     pub fn stopwords(mut self, stopword: impl IntoIterator<Item = impl ToArg>) -> Self {
         let value = stopword;
