@@ -445,13 +445,14 @@ impl Client {
                     return ResponseFuture::ready(Err(e));
                 }
                 let payload = crate::connection::Payload::encode(cmd);
-                let again = Box::new(Again {
-                    client: self.clone(),
+                let again = crate::connection::Retry {
+                    via: self.shared.clone(),
+                    policy: self.retry,
                     payload: payload.clone(),
                     safe: crate::retry::is_safe_to_repeat(cmd),
                     required: cmd.requires(),
                     started: std::time::Instant::now(),
-                });
+                };
                 let first = conn.send_payload(payload, 1, conn.response_timeout());
                 return ResponseFuture::retrying(first, again);
             }
@@ -757,20 +758,31 @@ impl Again {
     }
 }
 
-impl crate::connection::Resend for Again {
+impl crate::connection::Resend for Shared {
     fn resend(
-        self: Box<Self>,
+        self: Arc<Self>,
+        again: crate::connection::Retry,
         first: Error,
     ) -> std::result::Result<std::pin::Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error>
     {
-        let policy = self.client.retry;
-        if policy
-            .next_wait(&first, self.safe, 1, self.started)
+        if again
+            .policy
+            .next_wait(&first, again.safe, 1, again.started)
             .is_none()
         {
             return Err(first);
         }
-        Ok(Box::pin(self.attempts(Some(first))))
+        let again = Again {
+            client: Client {
+                shared: self,
+                retry: again.policy,
+            },
+            payload: again.payload,
+            safe: again.safe,
+            required: again.required,
+            started: again.started,
+        };
+        Ok(Box::pin(again.attempts(Some(first))))
     }
 }
 

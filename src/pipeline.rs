@@ -111,7 +111,7 @@ impl Clone for Id {
 #[derive(Clone, Debug, Default)]
 pub struct Pipeline {
     id: Id,
-    buf: BytesMut,
+    buf: Wire,
     /// Every command's name, one after another, and where each ends.
     names: String,
     name_ends: Vec<u32>,
@@ -128,6 +128,78 @@ pub struct Pipeline {
     scripts: Vec<crate::script::Script>,
 }
 
+/// A pipeline's encoded commands: a buffer while commands are added, and
+/// frozen into shared bytes when the pipeline is sent, so that the bytes go
+/// to the socket without a copy however many times it runs. Adding a
+/// command after a run takes the buffer back (without a copy when no send
+/// holds the bytes any more).
+#[derive(Debug, Default)]
+struct Wire(std::sync::Mutex<WireState>);
+
+/// When `sent` holds the bytes, `buf` is empty.
+#[derive(Debug, Default)]
+struct WireState {
+    buf: BytesMut,
+    sent: Option<Bytes>,
+}
+
+impl Wire {
+    fn with_capacity(n: usize) -> Self {
+        Wire(std::sync::Mutex::new(WireState {
+            buf: BytesMut::with_capacity(n),
+            sent: None,
+        }))
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, WireState> {
+        // Nothing panics while it is held.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The buffer, to add to.
+    fn building(&mut self) -> &mut BytesMut {
+        let state = self.0.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(bytes) = state.sent.take() {
+            state.buf = BytesMut::from(bytes);
+        }
+        &mut state.buf
+    }
+
+    /// Forgets the commands, keeping the buffer's memory when it has it.
+    fn clear(&mut self) {
+        let state = self.0.get_mut().unwrap_or_else(|e| e.into_inner());
+        state.buf.clear();
+        if let Some(bytes) = state.sent.take() {
+            // Kept when no send holds the bytes any more.
+            if let Ok(mut buf) = bytes.try_into_mut() {
+                buf.clear();
+                state.buf = buf;
+            }
+        }
+    }
+
+    /// The encoded commands, shared.
+    fn bytes(&self) -> Bytes {
+        let mut state = self.state();
+        if let Some(bytes) = &state.sent {
+            return bytes.clone();
+        }
+        let bytes = std::mem::take(&mut state.buf).freeze();
+        state.sent = Some(bytes.clone());
+        bytes
+    }
+}
+
+impl Clone for Wire {
+    fn clone(&self) -> Self {
+        let state = self.state();
+        Wire(std::sync::Mutex::new(WireState {
+            buf: state.buf.clone(),
+            sent: state.sent.clone(),
+        }))
+    }
+}
+
 impl Pipeline {
     /// An empty, non-transactional pipeline.
     pub fn new() -> Self {
@@ -138,7 +210,7 @@ impl Pipeline {
     /// commands before it grows.
     pub fn with_capacity(commands: usize) -> Self {
         Pipeline {
-            buf: BytesMut::with_capacity(commands * 32),
+            buf: Wire::with_capacity(commands * 32),
             names: String::with_capacity(commands * 4),
             name_ends: Vec::with_capacity(commands),
             ..Pipeline::default()
@@ -191,7 +263,7 @@ impl Pipeline {
             (Block::For(a), Block::For(b)) => Block::For(a.saturating_add(b)),
             (Block::No, b) | (b, Block::No) => b,
         };
-        cmd.encode(&mut self.buf);
+        cmd.encode(self.buf.building());
         self.names.push_str(name);
         self.name_ends.push(self.names.len() as u32);
         self.required = self.required.max(cmd.requires());
@@ -325,9 +397,14 @@ impl Pipeline {
         })
     }
 
-    /// Each command's name and encoded bytes, in order.
-    pub(crate) fn commands(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.names().zip(crate::connection::commands_in(&self.buf))
+    /// Each command's name and encoded bytes (a slice of the pipeline's
+    /// bytes, not a copy), in order.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (&str, Bytes)> + '_ {
+        let wire = self.buf.bytes();
+        let slices: Vec<Bytes> = crate::connection::commands_in(&wire)
+            .map(|c| wire.slice_ref(c))
+            .collect();
+        self.names().zip(slices)
     }
 
     /// Removes every command, keeping the buffer's memory. The handles
@@ -364,12 +441,13 @@ impl Pipeline {
 
     /// The wire bytes and how many replies they produce.
     pub(crate) fn encoded(&self) -> (Bytes, usize) {
+        let wire = self.buf.bytes();
         if !self.atomic {
-            return (Bytes::copy_from_slice(&self.buf), self.len());
+            return (wire, self.len());
         }
-        let mut out = BytesMut::with_capacity(self.buf.len() + 32);
+        let mut out = BytesMut::with_capacity(wire.len() + 32);
         Cmd::new("MULTI").encode(&mut out);
-        out.extend_from_slice(&self.buf);
+        out.extend_from_slice(&wire);
         Cmd::new("EXEC").encode(&mut out);
         (out.freeze(), self.len() + 2)
     }

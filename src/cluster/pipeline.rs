@@ -60,7 +60,7 @@ impl Pipeline {
         }
         let commands: Vec<(String, Bytes)> = self
             .commands()
-            .map(|(n, b)| (n.to_string(), Bytes::copy_from_slice(b)))
+            .map(|(n, b)| (n.to_string(), b))
             .collect();
         let map = inner.map();
         // Commands by the node that owns their slot; the rest alone.
@@ -231,7 +231,10 @@ async fn run_transaction(inner: &Arc<Inner>, pipe: &Pipeline) -> Result<Vec<Resu
 pub(super) fn transaction_slot(pipe: &Pipeline) -> Result<Option<u16>> {
     let mut slot = None;
     for (name, bytes) in pipe.commands() {
-        match route(&Raw { name, bytes })? {
+        match route(&Raw {
+            name,
+            bytes: &bytes,
+        })? {
             Route::Slot { slot: s, .. } => match slot {
                 None => slot = Some(s),
                 Some(first) if first != s => {

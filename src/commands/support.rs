@@ -589,6 +589,48 @@ impl ArgWriter<'_> {
     }
 }
 
+/// Where the argument buffers of command values come from: slices of a
+/// per-thread block, so that building a small command allocates nothing.
+///
+/// Each command value takes [`SLICE`](arena::SLICE) bytes of the block; a
+/// command that outgrows its slice moves to a buffer of its own (one
+/// allocation, as any growing buffer). When the block is used up it is
+/// taken back whole if no command holds a slice of it any more (the usual
+/// case: a command lives until it is sent), and a new block is allocated
+/// otherwise. A slice kept alive keeps its block's memory, which is never
+/// more than the slices would have taken one by one.
+mod arena {
+    use bytes::BytesMut;
+    use std::cell::RefCell;
+
+    /// The capacity of one command's slice: a command name, a key and a
+    /// short value, with their RESP framing.
+    pub(super) const SLICE: usize = 64;
+    /// The size of a block: 64 slices.
+    const BLOCK: usize = SLICE * 64;
+
+    thread_local! {
+        static BLOCK_BUF: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+    }
+
+    /// An empty buffer with room for [`SLICE`] bytes.
+    pub(super) fn take() -> BytesMut {
+        BLOCK_BUF
+            .try_with(|block| {
+                let Ok(mut block) = block.try_borrow_mut() else {
+                    return BytesMut::with_capacity(SLICE);
+                };
+                if block.capacity() < SLICE {
+                    // Taken back in place when every slice of it is gone.
+                    block.reserve(BLOCK);
+                }
+                let rest = block.split_off(SLICE);
+                std::mem::replace(&mut *block, rest)
+            })
+            .unwrap_or_else(|_| BytesMut::with_capacity(SLICE))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Span {
     start: u32,
@@ -635,7 +677,7 @@ impl<const N: usize> Args<N> {
     #[inline]
     pub fn set(&mut self, slot: usize, write: impl FnOnce(&mut ArgWriter<'_>)) {
         if self.buf.capacity() == 0 {
-            self.buf.reserve(64);
+            self.buf = arena::take();
         }
         let start = self.buf.len() as u32;
         let mut w = ArgWriter {

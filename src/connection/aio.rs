@@ -43,7 +43,9 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
+
+use super::reply;
 use tokio::time::{Instant, Sleep};
 
 use super::config::{Addr, ConnectionConfig};
@@ -229,6 +231,9 @@ pub(crate) enum Payload {
 const INLINE: usize = 80;
 /// Commands larger than this are not copied out of the encoding buffer.
 const LARGE: usize = 64 * 1024;
+/// Requests at least this long are not copied into the driver's output
+/// buffer but written from where they are (with it, in one vectored write).
+const QUEUE_FROM: usize = 1024;
 /// How much of a request a waiter keeps, to name the command in errors.
 const NAME_PREFIX: usize = 256;
 
@@ -297,7 +302,7 @@ pub(crate) struct Request {
     limit: Option<Duration>,
     /// Whether the reply keeps the RESP3 attributes sent before it.
     attributes: bool,
-    tx: oneshot::Sender<Result<Frame>>,
+    tx: reply::Sender,
 }
 
 /// What the handles and the driver of one connection share.
@@ -321,7 +326,7 @@ struct ConnState {
 }
 
 struct Waiter {
-    tx: Option<oneshot::Sender<Result<Frame>>>,
+    tx: Option<reply::Sender>,
     /// The encoded request (moved here, not copied), to name the command in
     /// an error.
     request: Payload,
@@ -723,7 +728,7 @@ impl Connection {
                 format!("{replies} replies in one request are more than a connection takes"),
             )));
         };
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = reply::channel();
         if self.state.tracked && replies > 0 {
             self.state.in_flight.fetch_add(1, Ordering::AcqRel);
         }
@@ -906,26 +911,54 @@ enum State {
     Ready(Option<Result<Frame>>),
     /// Errors sent by the driver already name the command.
     Waiting {
-        rx: oneshot::Receiver<Result<Frame>>,
+        rx: reply::Receiver,
     },
     Boxed(Pin<Box<dyn Future<Output = Result<Frame>> + Send>>),
     /// A first attempt whose failure may be retried (see
     /// [`crate::retry`]): on an error the policy allows to resend, the
     /// future goes on with `again`, which sends the request anew.
     Retrying {
-        rx: oneshot::Receiver<Result<Frame>>,
-        again: Box<dyn Resend>,
+        rx: reply::Receiver,
+        again: Retry,
     },
 }
 
+/// What a first attempt needs to be sent again, held in the future itself
+/// (nothing is allocated for it unless the attempt fails).
+pub(crate) struct Retry {
+    /// What sends it again (the client's shared state).
+    pub(crate) via: std::sync::Arc<dyn Resend>,
+    /// The handle's policy.
+    pub(crate) policy: crate::retry::RetryPolicy,
+    /// The encoded command.
+    pub(crate) payload: Payload,
+    /// Whether running it twice does no harm (`readonly` in the spec).
+    pub(crate) safe: bool,
+    /// What the command needs of the server.
+    pub(crate) required: crate::commands::Requires,
+    /// When the first attempt began.
+    pub(crate) started: std::time::Instant,
+}
+
 /// What resends a request after its first attempt failed.
-pub(crate) trait Resend: Send {
+pub(crate) trait Resend: Send + Sync {
     /// The future of the retries after `first` failed, or the error when
     /// it must not be resent.
     fn resend(
-        self: Box<Self>,
+        self: std::sync::Arc<Self>,
+        again: Retry,
         first: Error,
     ) -> std::result::Result<Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error>;
+}
+
+impl Retry {
+    fn resend(
+        self,
+        first: Error,
+    ) -> std::result::Result<Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error> {
+        let via = self.via.clone();
+        via.resend(self, first)
+    }
 }
 
 impl ResponseFuture {
@@ -942,7 +975,7 @@ impl ResponseFuture {
     }
 
     /// `first`, resent by `again` if it fails with an error that allows it.
-    pub(crate) fn retrying(first: ResponseFuture, again: Box<dyn Resend>) -> Self {
+    pub(crate) fn retrying(first: ResponseFuture, again: Retry) -> Self {
         match first.state {
             State::Waiting { rx } => ResponseFuture {
                 state: State::Retrying { rx, again },
@@ -1192,6 +1225,14 @@ impl Driver {
                 }
                 self.out.extend_from_slice(&buf[at..]);
             }
+            // A large request (a pipeline) is written from where it is.
+            Payload::Shared(bytes) if bytes.len() >= QUEUE_FROM => {
+                if !self.out.is_empty() {
+                    let before = self.out.split().freeze();
+                    self.queue(before);
+                }
+                self.queue(bytes.clone());
+            }
             bytes => self.out.extend_from_slice(bytes),
         }
         if req.replies == 0 {
@@ -1236,33 +1277,35 @@ impl Driver {
     }
 
     /// Writes what the socket accepts. True on progress.
+    ///
+    /// The queued pieces and the output buffer go out together, in one
+    /// vectored write when there are several.
     fn write(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+        /// The most pieces handed to one vectored write.
+        const SLICES: usize = 16;
         let mut wrote = false;
-        while let Some(front) = self.queued.front_mut() {
-            match Pin::new(&mut self.io).poll_write(cx, front) {
+        while !self.all_written() {
+            let written = if self.queued.is_empty() {
+                Pin::new(&mut self.io).poll_write(cx, &self.out)
+            } else {
+                let mut slices = [io::IoSlice::new(&[]); SLICES];
+                let mut k = 0;
+                for piece in self.queued.iter().take(SLICES - 1) {
+                    slices[k] = io::IoSlice::new(piece);
+                    k += 1;
+                }
+                if k == self.queued.len() && !self.out.is_empty() {
+                    slices[k] = io::IoSlice::new(&self.out);
+                    k += 1;
+                }
+                Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..k])
+            };
+            match written {
                 Poll::Ready(Ok(0)) => {
                     return Err(io::Error::from(io::ErrorKind::WriteZero).into());
                 }
                 Poll::Ready(Ok(n)) => {
-                    front.advance(n);
-                    self.queued_len -= n;
-                    if front.is_empty() {
-                        self.queued.pop_front();
-                    }
-                    wrote = true;
-                    self.needs_flush = true;
-                }
-                Poll::Ready(Err(e)) => return Err(e.into()),
-                Poll::Pending => return self.flush(cx).map(|()| wrote),
-            }
-        }
-        while !self.out.is_empty() {
-            match Pin::new(&mut self.io).poll_write(cx, &self.out) {
-                Poll::Ready(Ok(0)) => {
-                    return Err(io::Error::from(io::ErrorKind::WriteZero).into());
-                }
-                Poll::Ready(Ok(n)) => {
-                    self.out.advance(n);
+                    self.consume_written(n);
                     wrote = true;
                     self.needs_flush = true;
                 }
@@ -1275,6 +1318,24 @@ impl Driver {
             self.out = BytesMut::with_capacity(16 * 1024);
         }
         Ok(wrote)
+    }
+
+    /// Drops the first `n` bytes of what waits to be written: the queued
+    /// pieces first, then the output buffer.
+    fn consume_written(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(front) = self.queued.front_mut() else {
+                self.out.advance(n);
+                return;
+            };
+            let k = n.min(front.len());
+            front.advance(k);
+            self.queued_len -= k;
+            n -= k;
+            if front.is_empty() {
+                self.queued.pop_front();
+            }
+        }
     }
 
     fn flush(&mut self, cx: &mut Context<'_>) -> Result<()> {
