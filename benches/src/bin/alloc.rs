@@ -45,16 +45,52 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        // respec
+        // respec: the typed API as applications call it, then a pre-built
+        // `Cmd` (which leaves out building the command).
+        use respec::commands::StringCommands;
         let client = respec::Client::open(&url).unwrap();
+        client.set("alloc:k", "some value").await.unwrap();
+        for _ in 0..1000 {
+            client.set("alloc:k", "some value").await.unwrap();
+            std::hint::black_box(client.get("alloc:k").await.unwrap());
+        }
+        let before = ALLOCS.load(Ordering::Relaxed);
+        for _ in 0..N {
+            client.set("alloc:k", "some value").await.unwrap();
+        }
+        report(
+            "respec",
+            "typed SET round trip (client.set(k, v).await)",
+            (ALLOCS.load(Ordering::Relaxed) - before) as f64 / N as f64,
+        );
+        let before = ALLOCS.load(Ordering::Relaxed);
+        for _ in 0..N {
+            let v = client.get("alloc:k").await.unwrap();
+            std::hint::black_box(v);
+        }
+        report(
+            "respec",
+            "typed GET round trip (client.get(k).await, reply as ByteStr)",
+            (ALLOCS.load(Ordering::Relaxed) - before) as f64 / N as f64,
+        );
+        let before = ALLOCS.load(Ordering::Relaxed);
+        for _ in 0..PIPES {
+            let mut pipe = respec::Pipeline::new();
+            for i in 0..100 {
+                let _ = pipe.push(respec::commands::Set::new("alloc:p", i));
+            }
+            std::hint::black_box(pipe.run(&client).await.unwrap());
+        }
+        report(
+            "respec",
+            "typed 100-command pipeline (Pipeline::push, run)",
+            (ALLOCS.load(Ordering::Relaxed) - before) as f64 / PIPES as f64,
+        );
         let mut set = respec::Cmd::new("SET");
         set.arg("alloc:k").arg("some value");
         client.execute(&set).await.unwrap();
         let mut get = respec::Cmd::new("GET");
         get.arg("alloc:k");
-        for _ in 0..1000 {
-            client.execute(&get).await.unwrap();
-        }
         let before = ALLOCS.load(Ordering::Relaxed);
         for _ in 0..N {
             let v = client.execute(&get).await.unwrap();
@@ -62,17 +98,7 @@ fn main() {
         }
         report(
             "respec",
-            "GET round trip (reply as Frame)",
-            (ALLOCS.load(Ordering::Relaxed) - before) as f64 / N as f64,
-        );
-        let before = ALLOCS.load(Ordering::Relaxed);
-        for _ in 0..N {
-            let v: Option<bytes::Bytes> = client.query(&get).await.unwrap();
-            std::hint::black_box(v);
-        }
-        report(
-            "respec",
-            "GET round trip (reply as Bytes)",
+            "GET round trip, pre-built Cmd (reply as Frame)",
             (ALLOCS.load(Ordering::Relaxed) - before) as f64 / N as f64,
         );
         let before = ALLOCS.load(Ordering::Relaxed);
@@ -87,7 +113,7 @@ fn main() {
         }
         report(
             "respec",
-            "100-command pipeline",
+            "100-command pipeline of Cmd values",
             (ALLOCS.load(Ordering::Relaxed) - before) as f64 / PIPES as f64,
         );
 
