@@ -11,10 +11,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use respec::connection::Addr;
+use respec::connection::{Addr, TlsConfig};
 use respec::sentinel::{Role, Sentinel, SentinelConfig};
 use respec::{Client, Cmd, ErrorKind};
 use support::sentinel::{signal, wait_until, Group, SERVICE};
+use support::Kind;
 
 fn cmd(args: &[&str]) -> Cmd {
     Cmd::from_args(args.iter().copied()).unwrap()
@@ -27,13 +28,23 @@ fn tcp(port: u16) -> Addr {
     }
 }
 
-/// The port of the server a client's shared connection reached.
+/// The port of the server a client's shared connection reached (its TLS
+/// port when it serves TLS only).
 async fn port_of(client: &Client) -> u16 {
     let cfg: HashMap<String, String> = client
         .query(&cmd(&["CONFIG", "GET", "port"]))
         .await
         .unwrap();
-    cfg["port"].parse().unwrap()
+    match cfg["port"].as_str() {
+        "0" => {
+            let cfg: HashMap<String, String> = client
+                .query(&cmd(&["CONFIG", "GET", "tls-port"]))
+                .await
+                .unwrap();
+            cfg["tls-port"].parse().unwrap()
+        }
+        p => p.parse().unwrap(),
+    }
 }
 
 async fn role_of(client: &Client) -> String {
@@ -344,11 +355,7 @@ async fn lost_writes(group: &Group, tally: &Tally) -> (usize, usize) {
     let mut direct = None;
     wait_until_async(Duration::from_secs(20), "a settled master", || {
         port = group.master_port();
-        let url = match &group.data_password {
-            Some(pw) => format!("redis://:{pw}@127.0.0.1:{port}"),
-            None => format!("redis://127.0.0.1:{port}"),
-        };
-        direct = Some(Client::open(&url).unwrap());
+        direct = Some(Client::open(&group.node_url(port)).unwrap());
         direct.clone()
     })
     .await;
@@ -393,11 +400,7 @@ async fn wait_until_async(limit: Duration, what: &str, mut make: impl FnMut() ->
 
 /// Subscribes to a sentinel's `+switch-master` and reports when it comes.
 async fn switch_listener(group: &Group, index: usize) -> tokio::sync::oneshot::Receiver<Instant> {
-    let s = &group.sentinels[index];
-    let mut cfg =
-        respec::connection::ConnectionConfig::from_url(&format!("redis://127.0.0.1:{}", s.port))
-            .unwrap();
-    cfg.password = group.sentinel_password.clone();
+    let cfg = respec::connection::ConnectionConfig::from_url(&group.sentinel_url(index)).unwrap();
     let mut sub = respec::pubsub::Subscriber::connect(&cfg).await.unwrap();
     sub.subscribe(["+switch-master"]).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -418,8 +421,7 @@ enum Fault {
 }
 
 /// Runs 64 writers through `fault` and checks every acknowledged write.
-async fn failover_under_writes(fault: Fault) {
-    let mut group = Group::start();
+async fn failover_under_writes(mut group: Group, fault: Fault) {
     let old = group.master_port();
     let sentinel = Sentinel::open(&group.url()).unwrap();
     let client = sentinel
@@ -505,22 +507,135 @@ async fn failover_under_writes(fault: Fault) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planned_failover() {
-    failover_under_writes(Fault::Planned).await;
+    failover_under_writes(Group::start(), Fault::Planned).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_primary() {
-    failover_under_writes(Fault::KillPrimary).await;
+    failover_under_writes(Group::start(), Fault::KillPrimary).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_primary() {
-    failover_under_writes(Fault::StopPrimary).await;
+    failover_under_writes(Group::start(), Fault::StopPrimary).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_sentinel() {
-    failover_under_writes(Fault::KillSentinel).await;
+    failover_under_writes(Group::start(), Fault::KillSentinel).await;
+}
+
+/// The same planned failover, with Redis 8.2.3 everywhere: the data nodes
+/// and the three sentinels (`redis-server --sentinel`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planned_failover_on_redis_8() {
+    let group = Group::builder().kind(Kind::Redis).start();
+    let sentinel = Sentinel::open(&group.url()).unwrap();
+    let client = sentinel.master();
+    let info: String = client.query(&cmd(&["INFO", "server"])).await.unwrap();
+    assert!(info.contains("redis_version:8.2.3"), "{info}");
+    let out = group.sentinels[0].cli(&["INFO", "server"]);
+    assert!(
+        out.contains("redis_version:8.2.3") && out.contains("redis_mode:sentinel"),
+        "{out}"
+    );
+    failover_under_writes(group, Fault::Planned).await;
+}
+
+/// TLS to the sentinels and to the data nodes: every server of the group
+/// listens on a TLS port only and wants a client certificate; the client
+/// reaches it through a `rediss+sentinel://` URL and through settings
+/// built field by field, reads from the master and a replica, is refused
+/// clearly without TLS or without its certificate, and follows a planned
+/// failover under 64 writers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_sentinels_and_data_nodes() {
+    let group = Group::builder().tls().start();
+    let certs = group.certs.clone().unwrap();
+    let master = group.master_port();
+    let url = group.url();
+    assert!(url.starts_with("rediss+sentinel://"), "{url}");
+
+    // The URL: TLS (and the client certificate) to both.
+    let client = Client::open(&url).unwrap();
+    client.execute(&cmd(&["SET", "over", "tls"])).await.unwrap();
+    assert_eq!(port_of(&client).await, master);
+    assert_eq!(role_of(&client).await, "master");
+    let blocking = respec::blocking::Client::open(&url).unwrap();
+    let v: String = blocking.query(&cmd(&["GET", "over"])).unwrap();
+    assert_eq!(v, "tls");
+
+    // Field by field, through the builder; a replica reads what the
+    // master wrote.
+    let tls = TlsConfig {
+        ca_cert: Some(certs.ca.clone()),
+        client_cert: Some(certs.client_cert.clone()),
+        client_key: Some(certs.client_key.clone()),
+        ..TlsConfig::default()
+    };
+    let sentinels: Vec<Addr> = group.sentinels.iter().map(|s| tcp(s.port)).collect();
+    let mut config = SentinelConfig::new(SERVICE, sentinels.clone());
+    config.sentinel_tls = Some(tls.clone());
+    config.node.tls = Some(tls.clone());
+    let sentinel = Sentinel::new(config.clone());
+    assert_eq!(sentinel.discover_master().await.unwrap(), tcp(master));
+    let built = sentinel
+        .master_builder()
+        .response_timeout(Duration::from_secs(5))
+        .build();
+    let v: String = built.query(&cmd(&["GET", "over"])).await.unwrap();
+    assert_eq!(v, "tls");
+    built.execute(&cmd(&["SET", "built", "yes"])).await.unwrap();
+    let n: i64 = built.query(&cmd(&["WAIT", "2", "5000"])).await.unwrap();
+    assert_eq!(n, 2);
+    let replica = sentinel.replica();
+    assert_eq!(role_of(&replica).await, "slave");
+    let v: String = replica.query(&cmd(&["GET", "built"])).await.unwrap();
+    assert_eq!(v, "yes");
+    assert_ne!(port_of(&replica).await, master);
+
+    // Plain TCP to TLS-only sentinels: no sentinel answers, and the error
+    // says so for each.
+    let mut plain = config.clone();
+    plain.sentinel_tls = None;
+    let e = Sentinel::new(plain).discover_master().await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no sentinel gave the address of `mymaster`"),
+        "{e}"
+    );
+    // TLS without the client certificate: the sentinels refuse it, with
+    // an error that says the server wanted a certificate.
+    let mut anonymous = config.clone();
+    let no_cert = TlsConfig {
+        ca_cert: Some(certs.ca.clone()),
+        ..TlsConfig::default()
+    };
+    anonymous.sentinel_tls = Some(no_cert.clone());
+    anonymous.node.tls = Some(no_cert);
+    let e = Sentinel::new(anonymous)
+        .master()
+        .execute(&cmd(&["PING"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains("client certificate"), "{e}");
+    // The sentinels' TLS right, the data nodes' missing: the node refuses.
+    let mut half = config.clone();
+    half.node.tls = None;
+    let e = Sentinel::new(half)
+        .master()
+        .execute(&cmd(&["PING"]))
+        .await
+        .unwrap_err();
+    assert!(
+        e.is_connection_dropped() || e.kind() == &ErrorKind::Io,
+        "{e:?}"
+    );
+    drop((client, blocking, built, replica, sentinel));
+
+    // A planned failover, followed over TLS.
+    failover_under_writes(group, Fault::Planned).await;
 }
 
 #[test]
