@@ -100,6 +100,14 @@ impl GroupBuilder {
         let sentinels: Vec<SentinelProc> = (0..3)
             .map(|_| SentinelProc::start(&self, kind, certs.as_ref(), port))
             .collect();
+        for s in &sentinels {
+            // A sentinel whose timer ran late by more than 2 s (starved on
+            // a loaded machine) enters TILT mode for 30 s and neither
+            // fails over nor announces anything: tests would wait on it in
+            // vain. Only a 30 s stall counts here.
+            let out = s.cli(&["SENTINEL", "DEBUG", "tilt-trigger", "30000"]);
+            assert!(out.contains("OK"), "SENTINEL DEBUG: {out}");
+        }
         let group = Group {
             nodes,
             sentinels,
@@ -264,6 +272,35 @@ impl Group {
             .iter_mut()
             .find(|n| n.port() == port)
             .expect("no data node on that port")
+    }
+
+    /// Waits until a client follows the failover messages of every live
+    /// sentinel (its subscriptions are in place), so that a fault made
+    /// next cannot outrun them on a loaded machine.
+    pub fn wait_for_watchers(&self) {
+        for s in self.sentinels.iter().filter(|s| s.child.is_some()) {
+            wait_until(
+                Duration::from_secs(20),
+                "a client to subscribe to the sentinel",
+                || s.has_watcher(),
+            );
+        }
+    }
+
+    /// The end of every sentinel's log, for failure messages.
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        for (i, s) in self.sentinels.iter().enumerate() {
+            let log = s.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(25)..];
+            out.push_str(&format!("--- sentinel {i} (port {}):\n", s.port));
+            for l in tail {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
     }
 
     /// A live sentinel.
@@ -443,6 +480,20 @@ impl SentinelProc {
             .and_then(|t| t.split("\r\n").next())
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
+    }
+
+    /// Whether a connection to this sentinel is subscribed to two
+    /// channels or more: a client following its failover messages (the
+    /// tests' own listeners subscribe to one).
+    pub fn has_watcher(&self) -> bool {
+        self.cli(&["CLIENT", "LIST"]).lines().any(|line| {
+            line.split(' ').any(|field| {
+                field
+                    .strip_prefix("sub=")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n >= 2)
+            })
+        })
     }
 
     /// Kills the sentinel (SIGKILL).
