@@ -606,6 +606,17 @@ mod tests {
         ] {
             assert!(!safe(no), "{no:?}");
         }
+        // A large value is shared, not encoded inline: the options after
+        // it are still read.
+        let big = vec![b'x'; 1 << 20];
+        let set = crate::commands::string::Set::new("k", big.clone());
+        let mut out = bytes::BytesMut::new();
+        let mut parts = Vec::new();
+        set.encode_shared(&mut out, &mut parts);
+        assert_eq!(parts.len(), 1, "the value is shared");
+        assert!(is_safe_to_repeat(&set));
+        let set_nx = crate::commands::string::Set::new("k", big).nx();
+        assert!(!is_safe_to_repeat(&set_nx));
         // Every entry names a command of the specs, and says why.
         for (name, _, why) in IDEMPOTENT_WRITES {
             let spec = crate::commands::spec_of(name).unwrap_or_else(|| panic!("{name}"));

@@ -291,9 +291,15 @@ struct Tally {
 
 const WRITERS: usize = 64;
 
-/// The most acknowledged writes a failover may lose: 1% of the ~22,000
-/// that redis-py 8.1.0 and redis-rs 1.8.1 lose in a planned failover.
+/// The most acknowledged writes a failover may lose at any rate: 1% of
+/// the ~22,000 that redis-py 8.1.0 and redis-rs 1.8.1 lose in a planned
+/// failover.
 const MAX_LOST: usize = 220;
+
+/// How long redis-py 8.1.0 and redis-rs 1.8.1 keep writing to the old
+/// master in a planned failover (until the sentinels demote it), losing
+/// every write: the async tests allow 1% of the writes of that time.
+const PEER_LOSS_WINDOW: Duration = Duration::from_secs(11);
 
 /// 64 tasks pushing unique values to a list each until `stop`.
 fn start_writers(
@@ -445,6 +451,7 @@ async fn failover_under_writes(mut group: Group, fault: Fault) {
     tokio::task::block_in_place(|| group.wait_for_watchers());
 
     let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writing_since = Instant::now();
     let writers = start_writers(&client, stopped.clone());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let fault_at = Instant::now();
@@ -475,6 +482,7 @@ async fn failover_under_writes(mut group: Group, fault: Fault) {
     // Keep writing on the new master for a while.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writing_for = writing_since.elapsed();
     let tally = finish(writers).await;
     if let Fault::StopPrimary = fault {
         signal(old_pid, libc::SIGCONT);
@@ -512,10 +520,18 @@ async fn failover_under_writes(mut group: Group, fault: Fault) {
     // Requests already sent to the old master when the failover began may
     // be acknowledged by it after the replica left it: one per writer in
     // flight (64, the usual count of a planned failover here), and on a
-    // loaded machine a few more sent while the promotion message was on
-    // its way. The bound is the bar: at most 1% of the ~22,000
-    // acknowledged writes redis-py and redis-rs lose in the same test.
-    assert!(lost <= MAX_LOST, "{lost} acknowledged writes lost");
+    // loaded machine those sent while the promotion message waited for a
+    // thread. The bar: at most 1% of what redis-py and redis-rs
+    // lose, which is every write of the ~11 s until the old master is
+    // demoted (~22,000 at their rate). At this client's rate, 1% of that
+    // is the writes of 110 ms; never less than 220.
+    let rate = total as f64 / writing_for.as_secs_f64();
+    let allowed = MAX_LOST.max((rate * PEER_LOSS_WINDOW.as_secs_f64() / 100.0) as usize);
+    assert!(
+        lost <= allowed,
+        "{lost} acknowledged writes lost (allowed {allowed}: 1% of {:.0} writes/s for {PEER_LOSS_WINDOW:?})",
+        rate
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
