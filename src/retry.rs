@@ -24,12 +24,23 @@
 //!   ...: the command value's [`spec`](crate::Command::spec)) whose
 //!   connection dropped before the reply came
 //!   ([`Error::is_connection_dropped`]).
+//! - **A write that is idempotent by its arguments**, on the same
+//!   condition: run twice in a row it leaves the same data and gives the
+//!   same reply as run once, so nobody can tell. Which writes those are is
+//!   one reviewed table, [`IDEMPOTENT_WRITES`], with the reason for each
+//!   entry and for what is left out: `SET key value` (also with `EXAT`,
+//!   `PXAT` or `KEEPTTL`; not with `NX`, `XX`, `GET`, `EX` or `PX`),
+//!   `MSET`, `HMSET`, `LSET`, `SETRANGE`, and `EXPIREAT`/`PEXPIREAT`
+//!   without options and with a time at least a minute ahead
+//!   ([`is_idempotent_write`]). The specs cannot say this: they flag
+//!   commands `write`, and their tips name nondeterministic output only.
 //!
-//! Never, unless asked: a write whose connection dropped after it was
-//! written. The server may have applied it, and sending it again could
-//! apply it twice (`INCR`, `LPUSH`). Opt in with
-//! [`RetryPolicy::with_writes`] for the commands you know to be
-//! idempotent (a `SET` of a fixed value), per call or per client. A reply
+//! Never, unless asked: any other write whose connection dropped after it
+//! was written. The server may have applied it, and sending it again could
+//! apply it twice (`INCR`, `LPUSH`), or answer differently (`DEL` counts
+//! 0 the second time, `SET ... NX` answers nil). Opt in with
+//! [`RetryPolicy::with_writes`] for the commands you know to be safe in
+//! your use, per call or per client. A reply
 //! that timed out is not retried either (the server may be overloaded, or
 //! still running the command) unless [`RetryPolicy::with_timeouts`].
 //!
@@ -87,8 +98,9 @@ pub struct RetryPolicy {
     /// attempt. Default 10 s.
     pub max_elapsed: Duration,
     /// Also resend commands that may have been applied (writes, and
-    /// commands without a `readonly` flag) after their connection dropped.
-    /// Default `false`.
+    /// commands without a `readonly` flag, beyond the idempotent writes of
+    /// [`IDEMPOTENT_WRITES`], which are resent anyway) after their
+    /// connection dropped. Default `false`.
     pub writes: bool,
     /// Also resend a command whose reply timed out (on a new connection;
     /// the old one is retired). Default `false`.
@@ -224,9 +236,223 @@ pub(crate) fn to_report(first: Option<Error>, last: Error) -> Error {
 }
 
 /// Whether `cmd` may be run twice with no harm: the spec flags it
-/// `readonly` (and it is no blocking command, which retries never resend).
+/// `readonly`, or it is one of the writes that are idempotent by their
+/// arguments ([`is_idempotent_write`]); and it is no blocking command,
+/// which retries never resend.
 pub fn is_safe_to_repeat<C: Command + ?Sized>(cmd: &C) -> bool {
-    cmd.spec().is_some_and(|s| s.has_flag("readonly")) && !cmd.is_blocking()
+    let Some(spec) = cmd.spec() else {
+        return false;
+    };
+    if cmd.is_blocking() {
+        return false;
+    }
+    if spec.has_flag("readonly") {
+        return true;
+    }
+    match idempotent_rule(spec.name) {
+        Some(rule) => with_args(cmd, |args| rule.allows(args)),
+        None => false,
+    }
+}
+
+/// Calls `f` with the command's arguments (the name first), reading its
+/// encoding; large values stay where they are (not copied).
+fn with_args<C: Command + ?Sized, R>(cmd: &C, f: impl FnOnce(&[&[u8]]) -> R) -> R {
+    let mut out = bytes::BytesMut::with_capacity(64);
+    let mut parts = Vec::new();
+    cmd.encode_shared(&mut out, &mut parts);
+    let buf = &out[..];
+    let mut args: Vec<&[u8]> = Vec::new();
+    let mut parts = parts.iter().peekable();
+    let mut i = buf
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(buf.len(), |n| n + 1);
+    while i < buf.len() && buf[i] == b'$' {
+        let Some(nl) = buf[i..].iter().position(|&b| b == b'\n').map(|n| n + i) else {
+            break;
+        };
+        let Some(len) = std::str::from_utf8(&buf[i + 1..nl.saturating_sub(1).max(i + 1)])
+            .ok()
+            .and_then(|l| l.parse::<usize>().ok())
+        else {
+            break;
+        };
+        let start = nl + 1;
+        match parts.peek() {
+            // A large value, shared: its bytes belong here.
+            Some((at, bytes)) if *at == start => {
+                args.push(bytes);
+                parts.next();
+                i = start + 2;
+            }
+            _ => {
+                if start + len > buf.len() {
+                    break;
+                }
+                args.push(&buf[start..start + len]);
+                i = start + len + 2;
+            }
+        }
+    }
+    f(&args)
+}
+
+/// Whether the write `cmd` is idempotent by its arguments: run twice in a
+/// row, it leaves what running it once leaves and answers the same, so a
+/// resend after a dropped connection cannot be told from one run. The
+/// rule is [`IDEMPOTENT_WRITES`], a reviewed table (the command specs
+/// carry no such fact: their tips say only `nondeterministic_output`).
+pub fn is_idempotent_write<C: Command + ?Sized>(cmd: &C) -> bool {
+    let Some(spec) = cmd.spec() else {
+        return false;
+    };
+    match idempotent_rule(spec.name) {
+        Some(rule) if !cmd.is_blocking() => with_args(cmd, |args| rule.allows(args)),
+        _ => false,
+    }
+}
+
+/// What a write's arguments must be for it to be idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdempotentIf {
+    /// Whatever they are.
+    Always,
+    /// `SET key value` with no option but `EXAT`, `PXAT` or `KEEPTTL`.
+    SetWithoutConditions,
+    /// No option after the key and the time, and the time (seconds, or
+    /// milliseconds with `true`) at least [`EXPIRY_MARGIN`] ahead of the
+    /// client's clock.
+    FutureTimeOnly {
+        /// The time is in milliseconds.
+        millis: bool,
+    },
+}
+
+/// How far ahead of the client's clock an `EXPIREAT`/`PEXPIREAT` time
+/// must be for the command to be resent: a time already past deletes the
+/// key, and the resend would answer 0 where the first run answered 1.
+/// The margin covers clocks that disagree.
+pub const EXPIRY_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The writes resent after a dropped connection without opting in, each
+/// with the condition on its arguments and the reason. The rule for
+/// entering this table: a second run, right after the first, must leave
+/// the same data **and give the same reply** (the caller gets the reply of
+/// the last run). So these are out, on purpose:
+///
+/// - counting writes (`DEL`, `UNLINK`, `HSET`, `SADD`, `SREM`, `ZADD`,
+///   `ZREM`, `HDEL`, `PFADD`, `GEOADD`, `PERSIST`): the data ends the same,
+///   but the resend answers 0 ("nothing added/removed") where the first
+///   run answered how many, and code that branches on it (`DEL` of a
+///   lock) would be misled;
+/// - `SET` with `NX` or `XX` (the resend finds the key the first run
+///   wrote and answers nil: a lock taken would look refused), with `GET`
+///   (it returns the value just written), with `EX` or `PX` (a relative
+///   expiry: the resend moves it later), `SETEX`, `PSETEX`, `EXPIRE`,
+///   `PEXPIRE` (relative times), `SETBIT` (answers the previous bit);
+/// - everything that adds, increments, moves or pops (`INCR`, `LPUSH`,
+///   `XADD`, `RENAME`, `LMOVE`, ...), and every command not listed.
+///
+/// Opt in per call or per client ([`RetryPolicy::with_writes`]) to resend
+/// those you know to be safe in your use.
+pub const IDEMPOTENT_WRITES: &[(&str, IdempotentIf, &str)] = &[
+    (
+        "SET",
+        IdempotentIf::SetWithoutConditions,
+        "stores the same value again and answers OK again; EXAT, PXAT \
+         (absolute times) and KEEPTTL set the same expiry",
+    ),
+    (
+        "MSET",
+        IdempotentIf::Always,
+        "stores the same values again and answers OK again",
+    ),
+    (
+        "HMSET",
+        IdempotentIf::Always,
+        "stores the same fields again and answers OK again (unlike HSET, \
+         which counts new fields)",
+    ),
+    (
+        "LSET",
+        IdempotentIf::Always,
+        "replaces the element at a fixed index of a list whose length it \
+         does not change, so the resend writes the same place; answers OK",
+    ),
+    (
+        "SETRANGE",
+        IdempotentIf::Always,
+        "writes the same bytes at the same offset and answers the same length",
+    ),
+    (
+        "EXPIREAT",
+        IdempotentIf::FutureTimeOnly { millis: false },
+        "an absolute time: the resend sets the same expiry and answers 1 \
+         again (not with NX, XX, GT or LT, which would see the expiry the \
+         first run set)",
+    ),
+    (
+        "PEXPIREAT",
+        IdempotentIf::FutureTimeOnly { millis: true },
+        "as EXPIREAT, in milliseconds",
+    ),
+];
+
+fn idempotent_rule(name: &str) -> Option<IdempotentIf> {
+    IDEMPOTENT_WRITES
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, rule, _)| *rule)
+}
+
+impl IdempotentIf {
+    /// Whether the encoded arguments `args` (the name first) meet the rule.
+    fn allows(self, args: &[&[u8]]) -> bool {
+        match self {
+            IdempotentIf::Always => true,
+            IdempotentIf::SetWithoutConditions => {
+                // SET key value [options]
+                let mut rest = args.iter().skip(3);
+                while let Some(opt) = rest.next() {
+                    if opt.eq_ignore_ascii_case(b"KEEPTTL") {
+                        continue;
+                    }
+                    if opt.eq_ignore_ascii_case(b"EXAT") || opt.eq_ignore_ascii_case(b"PXAT") {
+                        if rest.next().is_none() {
+                            return false;
+                        }
+                        continue;
+                    }
+                    return false;
+                }
+                args.len() >= 3
+            }
+            IdempotentIf::FutureTimeOnly { millis } => {
+                // EXPIREAT key time
+                if args.len() != 3 {
+                    return false;
+                }
+                let Some(at) = std::str::from_utf8(args[2])
+                    .ok()
+                    .and_then(|t| t.parse::<i64>().ok())
+                else {
+                    return false;
+                };
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    + EXPIRY_MARGIN;
+                let now = if millis {
+                    now.as_millis() as i64
+                } else {
+                    now.as_secs() as i64
+                };
+                at > now
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -330,5 +556,72 @@ mod tests {
         assert!(!is_safe_to_repeat(
             &crate::Cmd::from_args(["BLPOP", "k", "1"]).unwrap()
         ));
+    }
+
+    #[test]
+    fn idempotent_writes_by_their_arguments() {
+        let safe = |args: &[&str]| is_safe_to_repeat(&crate::Cmd::from_args(args.iter()).unwrap());
+        let soon = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600)
+            .to_string();
+        let soon_ms = format!("{soon}000");
+        for yes in [
+            &["SET", "k", "v"][..],
+            &["set", "k", "v", "KEEPTTL"],
+            &["SET", "k", "v", "exat", &soon],
+            &["SET", "k", "v", "PXAT", &soon_ms],
+            &["MSET", "a", "1", "b", "2"],
+            &["HMSET", "h", "f", "v"],
+            &["LSET", "l", "0", "v"],
+            &["SETRANGE", "k", "3", "v"],
+            &["EXPIREAT", "k", &soon],
+            &["PEXPIREAT", "k", &soon_ms],
+        ] {
+            assert!(safe(yes), "{yes:?}");
+        }
+        for no in [
+            &["SET", "k", "v", "NX"][..],
+            &["SET", "k", "v", "XX"],
+            &["SET", "k", "v", "GET"],
+            &["SET", "k", "v", "EX", "10"],
+            &["SET", "k", "v", "px", "10"],
+            &["SET", "k", "v", "EXAT"],
+            &["SET", "k"],
+            &["INCR", "k"],
+            &["DEL", "k"],
+            &["HSET", "h", "f", "v"],
+            &["SADD", "s", "m"],
+            &["ZADD", "z", "1", "m"],
+            &["LPUSH", "l", "v"],
+            &["SETEX", "k", "10", "v"],
+            &["EXPIRE", "k", "10"],
+            &["EXPIREAT", "k", "1"],
+            &["EXPIREAT", "k", &soon, "NX"],
+            &["EXPIREAT", "k", "soon"],
+            &["PEXPIREAT", "k", &soon],
+            &["SETBIT", "k", "1", "1"],
+        ] {
+            assert!(!safe(no), "{no:?}");
+        }
+        // A large value is shared, not encoded inline: the options after
+        // it are still read.
+        let big = vec![b'x'; 1 << 20];
+        let set = crate::commands::string::Set::new("k", big.clone());
+        let mut out = bytes::BytesMut::new();
+        let mut parts = Vec::new();
+        set.encode_shared(&mut out, &mut parts);
+        assert_eq!(parts.len(), 1, "the value is shared");
+        assert!(is_safe_to_repeat(&set));
+        let set_nx = crate::commands::string::Set::new("k", big).nx();
+        assert!(!is_safe_to_repeat(&set_nx));
+        // Every entry names a command of the specs, and says why.
+        for (name, _, why) in IDEMPOTENT_WRITES {
+            let spec = crate::commands::spec_of(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(spec.has_flag("write"), "{name}");
+            assert!(why.len() > 20, "{name}");
+        }
     }
 }

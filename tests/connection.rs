@@ -175,7 +175,12 @@ async fn unix_socket_urls() {
 
 #[tokio::test]
 async fn tls_with_ca_client_certificates_and_insecure() {
-    let server = Server::builder(Kind::Redis7).tls().start();
+    // The server's default, said out loud: a client must present a
+    // certificate signed by the CA.
+    let server = Server::builder(Kind::Redis7)
+        .tls()
+        .arg("tls-auth-clients", "yes")
+        .start();
     let ca = server.ca_cert_path().display().to_string();
     let cert = server.client_cert_path().display().to_string();
     let key = server.client_key_path().display().to_string();
@@ -200,16 +205,105 @@ async fn tls_with_ca_client_certificates_and_insecure() {
         Frame::SimpleString("PONG".into())
     );
 
-    // Without our CA the server's certificate is rejected.
+    // Without our CA (the bundled Web PKI roots) the server's certificate
+    // is rejected, the error naming the failed check.
+    let unknown_issuer = "invalid peer certificate: UnknownIssuer: certificate verification \
+                          failed: the server's certificate is not signed by a trusted \
+                          certificate authority";
     let client =
         respec::Client::open(&format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}")).unwrap();
     let e = client.execute(&cmd(&["PING"])).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains(unknown_issuer), "{e}");
     let blocking =
         respec::blocking::Client::open(&format!("{base}?ssl_certfile={cert}&ssl_keyfile={key}"))
             .unwrap();
     let e = blocking.execute(&cmd(&["PING"])).unwrap_err();
-    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains(unknown_issuer), "{e}");
+
+    // A wrong CA (another one, made now): the same verification failure,
+    // naming the server.
+    let other = support::make_certs_with_ca_name(&support::scratch_dir("other-ca"), "other CA");
+    let wrong_ca = format!(
+        "{base}?ssl_ca_certs={}&ssl_certfile={cert}&ssl_keyfile={key}",
+        other.ca.display()
+    );
+    let e = respec::Client::open(&wrong_ca)
+        .unwrap()
+        .execute(&cmd(&["PING"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    let host = base.trim_start_matches("rediss://");
+    assert!(
+        e.to_string().contains(&format!(
+            "TLS handshake with {host} failed: {unknown_issuer}"
+        )),
+        "{e}"
+    );
+    let e = respec::blocking::Client::open(&wrong_ca)
+        .unwrap()
+        .execute(&cmd(&["PING"]))
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains(unknown_issuer), "{e}");
+    // An impostor CA with the trusted one's name: its signature fails.
+    let impostor = support::make_certs(&support::scratch_dir("impostor-ca"));
+    let e = respec::Client::open(&format!(
+        "{base}?ssl_ca_certs={}&ssl_certfile={cert}&ssl_keyfile={key}",
+        impostor.ca.display()
+    ))
+    .unwrap()
+    .execute(&cmd(&["PING"]))
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(
+        e.to_string().contains(
+            "invalid peer certificate: BadSignature: certificate verification failed: a \
+             signature does not verify"
+        ),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(impostor.ca.parent().unwrap());
+
+    // Mutual TLS (`tls-auth-clients yes`): without a client certificate
+    // the server refuses the connection, and the error says it wanted one.
+    let no_cert = format!("{base}?ssl_ca_certs={ca}");
+    let wants_cert = "received fatal alert: CertificateRequired: the server requires a client \
+                      certificate";
+    let e = respec::Client::open(&no_cert)
+        .unwrap()
+        .execute(&cmd(&["PING"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains(wants_cert), "{e}");
+    let e = respec::blocking::Client::open(&no_cert)
+        .unwrap()
+        .execute(&cmd(&["PING"]))
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains(wants_cert), "{e}");
+    // A client certificate of another CA is refused too.
+    let foreign_cert = format!(
+        "{base}?ssl_ca_certs={ca}&ssl_certfile={}&ssl_keyfile={}",
+        other.client_cert.display(),
+        other.client_key.display()
+    );
+    let e = respec::Client::open(&foreign_cert)
+        .unwrap()
+        .execute(&cmd(&["PING"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
+    assert!(
+        e.to_string()
+            .contains("the server refused the client certificate"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(other.ca.parent().unwrap());
 
     // A missing CA file is a clear TLS error naming the file.
     let client = respec::Client::open(&format!("{base}?ssl_ca_certs=/nonexistent/ca.pem")).unwrap();

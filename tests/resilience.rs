@@ -199,6 +199,113 @@ async fn a_refused_connection_is_retried_for_any_command() {
     assert_eq!(n, 1, "applied once");
 }
 
+/// Writes idempotent by their arguments (`respec::retry::IDEMPOTENT_WRITES`)
+/// are resent under the default policy after the connection dropped
+/// before their reply; the same commands with arguments that make them
+/// count or condition (`SET ... NX`), and `INCR`, are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_write_is_retried_by_its_arguments() {
+    let (server, proxy) = setup();
+    let admin = respec::Client::open(&server.url()).unwrap();
+    let client = client_through(&proxy, RetryPolicy::default()).await;
+
+    // SET key value: resent on a new connection, and it succeeds.
+    let accepted = proxy.accepted();
+    proxy.set_mode(Mode::Truncate);
+    within(Duration::from_secs(20), "SET", client.set("i:s", "one"))
+        .await
+        .expect("the SET is resent");
+    assert_eq!(proxy.fired(), 1, "the fault hit the SET");
+    assert!(proxy.accepted() > accepted, "resent on a new connection");
+    let v: String = admin.query(&args(&["GET", "i:s"])).await.unwrap();
+    assert_eq!(v, "one");
+
+    // The same with a large value (kept shared, not copied, by the
+    // generated command) and an absolute expiry.
+    let big = bytes::Bytes::from(vec![b'x'; 256 * 1024]);
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 3600;
+    client.execute(&args(&["PING"])).await.unwrap();
+    proxy.set_mode(Mode::Truncate);
+    within(
+        Duration::from_secs(20),
+        "SET EXAT",
+        client.set("i:big", big.clone()).exat(at),
+    )
+    .await
+    .expect("the SET EXAT is resent");
+    assert_eq!(proxy.fired(), 2);
+    let len: i64 = admin.query(&args(&["STRLEN", "i:big"])).await.unwrap();
+    assert_eq!(len, big.len() as i64);
+    let ttl: i64 = admin.query(&args(&["EXPIRETIME", "i:big"])).await.unwrap();
+    assert_eq!(ttl, at);
+
+    // EXPIREAT with a future time: resent, and it answers 1 as the first
+    // run did.
+    client.execute(&args(&["PING"])).await.unwrap();
+    proxy.set_mode(Mode::Truncate);
+    let set: i64 = within(
+        Duration::from_secs(20),
+        "EXPIREAT",
+        client.query(&args(&["EXPIREAT", "i:s", &at.to_string()])),
+    )
+    .await
+    .expect("the EXPIREAT is resent");
+    assert_eq!(set, 1);
+    assert_eq!(proxy.fired(), 3);
+
+    // SET ... NX: the first run set the key; a resend would answer nil,
+    // so the drop goes to the caller, and the key holds the first run's
+    // value.
+    client.execute(&args(&["PING"])).await.unwrap();
+    proxy.set_mode(Mode::Truncate);
+    let e = within(
+        Duration::from_secs(20),
+        "SET NX",
+        client.execute(&args(&["SET", "i:nx", "first", "NX"])),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.is_connection_dropped(), "{e:?}");
+    assert_eq!(proxy.fired(), 4);
+    let v: String = admin.query(&args(&["GET", "i:nx"])).await.unwrap();
+    assert_eq!(v, "first");
+
+    // INCR: applied once, not resent.
+    client.execute(&args(&["PING"])).await.unwrap();
+    proxy.set_mode(Mode::Truncate);
+    let e = within(
+        Duration::from_secs(20),
+        "INCR",
+        client.execute(&args(&["INCR", "i:n"])),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.is_connection_dropped(), "{e:?}");
+    assert_eq!(proxy.fired(), 5);
+    let n: i64 = admin.query(&args(&["GET", "i:n"])).await.unwrap();
+    assert_eq!(n, 1);
+
+    // The blocking client follows the same rule.
+    let mut cfg = ConnectionConfig::from_url(&proxy.url()).unwrap();
+    cfg.response_timeout = Some(Duration::from_secs(5));
+    let blocking = respec::blocking::Client::with_config(cfg);
+    blocking.execute(&args(&["PING"])).unwrap();
+    proxy.set_mode(Mode::Truncate);
+    blocking.execute(&args(&["SET", "i:b", "two"])).unwrap();
+    assert_eq!(proxy.fired(), 6);
+    blocking.execute(&args(&["PING"])).unwrap();
+    proxy.set_mode(Mode::Truncate);
+    let e = blocking.execute(&args(&["DEL", "i:b"])).unwrap_err();
+    assert!(e.is_connection_dropped(), "{e:?}");
+    assert_eq!(proxy.fired(), 7);
+    let gone: i64 = admin.query(&args(&["EXISTS", "i:b"])).await.unwrap();
+    assert_eq!(gone, 0, "the DEL ran once");
+}
+
 #[test]
 fn the_blocking_client_retries_reads_and_not_writes() {
     let (server, proxy) = setup();

@@ -126,10 +126,13 @@ async fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
                         tokio_rustls::TlsConnector::from(super::tls::client_config(tls)?);
                     let name = super::tls::server_name(tls, host)?;
                     let stream = connector.connect(name, tcp).await.map_err(|e| {
-                        Error::with_source(
+                        let e = super::tls::handshake_failure(&cfg.addr, tls, e.into());
+                        if e.kind() == &ErrorKind::Tls {
+                            return e;
+                        }
+                        Error::new(
                             ErrorKind::Tls,
                             format!("TLS handshake with {} failed: {e}", cfg.addr),
-                            e,
                         )
                     })?;
                     Ok(Stream::Tls(Box::new(stream)))
@@ -170,8 +173,20 @@ type Setup = (Stream, ServerInfo, Incoming, Option<Session>);
 async fn setup(cfg: &ConnectionConfig) -> Result<Setup> {
     let mut stream = open_stream(cfg).await?;
     let (credentials, session) = crate::auth::for_connect(cfg)?;
-    let (info, incoming) = handshake(&mut stream, cfg, credentials).await?;
+    let (info, incoming) = handshake(&mut stream, cfg, credentials)
+        .await
+        .map_err(|e| tls_failure(cfg, e))?;
     Ok((stream, info, incoming, session))
+}
+
+/// A failure of the first exchange caused by TLS (the server checks the
+/// client certificate after the TLS 1.3 handshake) as a TLS error.
+fn tls_failure(cfg: &ConnectionConfig, e: Error) -> Error {
+    match &cfg.tls {
+        #[cfg(feature = "tls")]
+        Some(tls) => super::tls::handshake_failure(&cfg.addr, tls, e),
+        _ => e,
+    }
 }
 
 /// Runs the handshake on a fresh stream.

@@ -184,25 +184,17 @@ fn timed_out(e: &io::Error) -> bool {
     )
 }
 
-/// The rustls error inside an I/O error of the TLS stream (how a failed
-/// TLS handshake surfaces from `StreamOwned`).
-#[cfg(feature = "tls")]
-fn rustls_error(e: &Error) -> Option<rustls::Error> {
-    let io = std::error::Error::source(e)?.downcast_ref::<io::Error>()?;
-    io.get_ref()?.downcast_ref::<rustls::Error>().cloned()
-}
-
 /// The error for a failed connection attempt: a TLS failure is a
 /// [`ErrorKind::Tls`] error and a timeout says it happened while
 /// connecting, in the async driver's words.
 fn connect_failure(cfg: &ConnectionConfig, e: Error) -> Error {
     #[cfg(feature = "tls")]
-    if let Some(tls) = rustls_error(&e) {
-        return Error::with_source(
-            ErrorKind::Tls,
-            format!("TLS handshake with {} failed: {tls}", cfg.addr),
-            tls,
-        );
+    let e = match &cfg.tls {
+        Some(tls) => super::tls::handshake_failure(&cfg.addr, tls, e),
+        None => e,
+    };
+    if e.kind() == &ErrorKind::Tls {
+        return e;
     }
     if e.is_timeout() {
         let t = cfg.connect_timeout.unwrap_or_default();

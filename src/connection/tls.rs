@@ -101,6 +101,90 @@ pub(crate) fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>
     Ok(Arc::new(config))
 }
 
+/// The rustls error somewhere in `e`'s sources (how a failed TLS
+/// handshake surfaces through the I/O of the TLS stream).
+pub(crate) fn rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r.clone());
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                if let Some(r) = inner.downcast_ref::<rustls::Error>() {
+                    return Some(r.clone());
+                }
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// What a rustls error means for the user, when rustls' own words need
+/// help: which check failed, or what the server wanted.
+fn explain(e: &rustls::Error, cfg: &TlsConfig) -> Option<&'static str> {
+    use rustls::{AlertDescription as A, CertificateError as C};
+    let no_client_cert = cfg.client_cert.is_none();
+    Some(match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => {
+                "certificate verification failed: the server's certificate is not signed by a \
+                 trusted certificate authority (set the CA with `ssl_ca_certs` / \
+                 TlsConfig::ca_cert)"
+            }
+            C::BadSignature => {
+                "certificate verification failed: a signature does not verify (the server's \
+                 certificate was not signed by the trusted certificate authority of that name)"
+            }
+            C::Expired | C::ExpiredContext { .. } => {
+                "certificate verification failed: the server's certificate has expired"
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "certificate verification failed: the server's certificate is not valid yet"
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "certificate verification failed: the server's certificate is not valid for \
+                 the host name (or `ssl_server_name`) connected to"
+            }
+            C::Revoked => "certificate verification failed: the certificate was revoked",
+            _ => "certificate verification failed",
+        },
+        rustls::Error::AlertReceived(A::CertificateRequired) => {
+            "the server requires a client certificate (mutual TLS: set `ssl_certfile` and \
+             `ssl_keyfile` / TlsConfig::client_cert and client_key)"
+        }
+        rustls::Error::AlertReceived(A::HandshakeFailure) if no_client_cert => {
+            "the server refused the handshake; it may require a client certificate \
+             (`ssl_certfile` and `ssl_keyfile`)"
+        }
+        rustls::Error::AlertReceived(A::UnknownCA | A::BadCertificate) if !no_client_cert => {
+            "the server refused the client certificate (it does not trust its issuer)"
+        }
+        _ => return None,
+    })
+}
+
+/// The error for a connection whose TLS handshake failed, or whose first
+/// exchange failed because of TLS (a server that checks the client
+/// certificate only after the TLS 1.3 handshake answers the first request
+/// with an alert): a [`ErrorKind::Tls`] error naming the server, what
+/// failed and why. Other errors pass through.
+pub(crate) fn handshake_failure(addr: &super::Addr, cfg: &TlsConfig, e: Error) -> Error {
+    let Some(tls) = rustls_error(&e) else {
+        return e;
+    };
+    let why = match explain(&tls, cfg) {
+        Some(why) => format!(": {why}"),
+        None => String::new(),
+    };
+    Error::with_source(
+        ErrorKind::Tls,
+        format!("TLS handshake with {addr} failed: {tls}{why}"),
+        tls,
+    )
+}
+
 /// The name the server's certificate is checked against.
 pub(crate) fn server_name(cfg: &TlsConfig, host: &str) -> Result<ServerName<'static>> {
     let name = cfg.server_name.as_deref().unwrap_or(host);

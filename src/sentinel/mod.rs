@@ -73,6 +73,35 @@
 //! [`SentinelConfig::sentinel_password`] for the sentinels, the
 //! [`ConnectionConfig`]'s own for the data nodes.
 //!
+//! # TLS
+//!
+//! [`SentinelConfig::sentinel_tls`] is the TLS to the sentinels, the
+//! `tls` of [`SentinelConfig::node`] that to the data nodes; a
+//! `rediss+sentinel://` URL sets both from its `ssl_*` options (a CA
+//! file, a client certificate and key for servers with
+//! `tls-auth-clients yes`). The addresses the sentinels give are checked
+//! against the data nodes' certificates as the host they name (an IP
+//! address, usually), unless `ssl_server_name` says otherwise.
+//!
+//! ```
+//! use respec::connection::{Addr, TlsConfig};
+//! use respec::sentinel::{Sentinel, SentinelConfig};
+//!
+//! let tls = TlsConfig {
+//!     ca_cert: Some("/etc/redis/ca.pem".into()),
+//!     client_cert: Some("/etc/redis/client.pem".into()),
+//!     client_key: Some("/etc/redis/client.key".into()),
+//!     ..TlsConfig::default()
+//! };
+//! let mut cfg = SentinelConfig::new(
+//!     "mymaster",
+//!     [Addr::Tcp { host: "10.0.0.1".into(), port: 26379 }],
+//! );
+//! cfg.sentinel_tls = Some(tls.clone()); // to the sentinels
+//! cfg.node.tls = Some(tls); // to the master and the replicas
+//! let master = Sentinel::new(cfg).master_builder().build();
+//! ```
+//!
 //! # URLs
 //!
 //! ```text

@@ -120,7 +120,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn scratch_dir(tag: &str) -> PathBuf {
+/// A new empty folder under the system's temporary folder.
+pub fn scratch_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "respec-{tag}-{}-{}",
@@ -145,13 +146,19 @@ pub struct Certs {
     pub client_key: PathBuf,
 }
 
-fn make_certs(dir: &Path) -> Certs {
+/// A CA and server and client certificates signed by it, written to `dir`.
+pub fn make_certs(dir: &Path) -> Certs {
+    make_certs_with_ca_name(dir, "respec test CA")
+}
+
+/// [`make_certs`] with a CA of that common name.
+pub fn make_certs_with_ca_name(dir: &Path, ca_name: &str) -> Certs {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
-        .push(DnType::CommonName, "respec test CA");
+        .push(DnType::CommonName, ca_name);
     let ca_key = KeyPair::generate().unwrap();
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf = |names: Vec<String>, cn: &str| {
@@ -184,6 +191,10 @@ pub struct Builder {
     args: Vec<(String, Vec<String>)>,
     password: Option<String>,
     tls: bool,
+    /// Serve TLS only (`--port 0`).
+    tls_only: bool,
+    /// Certificates to use instead of new ones.
+    certs: Option<Certs>,
     unix: bool,
     modules: Vec<Module>,
 }
@@ -208,6 +219,23 @@ impl Builder {
     /// The server asks for a client certificate (its default).
     pub fn tls(mut self) -> Self {
         self.tls = true;
+        self
+    }
+
+    /// Serve TLS only: no plain port (`--port 0`); [`Server::port`] is
+    /// the TLS port and [`Server::cli`] speaks TLS with the client
+    /// certificate.
+    pub fn tls_only(mut self) -> Self {
+        self.tls = true;
+        self.tls_only = true;
+        self
+    }
+
+    /// Serve TLS with these certificates (shared by several servers that
+    /// must trust each other) instead of new ones.
+    pub fn certs(mut self, certs: &Certs) -> Self {
+        self.tls = true;
+        self.certs = Some(certs.clone());
         self
     }
 
@@ -241,7 +269,10 @@ impl Builder {
             Kind::Redis7 => "redis7",
             Kind::Valkey => "valkey",
         });
-        let certs = self.tls.then(|| make_certs(&dir));
+        let certs = match &self.certs {
+            Some(c) => Some(c.clone()),
+            None => self.tls.then(|| make_certs(&dir)),
+        };
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
@@ -291,6 +322,8 @@ impl Server {
             args: Vec::new(),
             password: None,
             tls: false,
+            tls_only: false,
+            certs: None,
             unix: false,
             modules: Vec::new(),
         }
@@ -301,8 +334,11 @@ impl Server {
         self.builder.kind
     }
 
-    /// The plain TCP port.
+    /// The plain TCP port (the TLS port of a TLS-only server).
     pub fn port(&self) -> u16 {
+        if self.builder.tls_only {
+            return self.tls_port;
+        }
         self.port
     }
 
@@ -326,6 +362,11 @@ impl Server {
         self.certs
             .as_ref()
             .expect("the server was started without TLS")
+    }
+
+    /// The certificates the server uses (only with TLS).
+    pub fn cert_set(&self) -> &Certs {
+        self.certs()
     }
 
     /// The CA certificate that signed the server's certificate.
@@ -371,7 +412,8 @@ impl Server {
     fn spawn(&mut self) -> Result<(), String> {
         let b = &self.builder;
         let mut cmd = Command::new(b.kind.binary());
-        cmd.args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+        let plain_port = if b.tls_only { 0 } else { self.port };
+        cmd.args(["--bind", "127.0.0.1", "--port", &plain_port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .args(["--protected-mode", "no"])
             .arg("--dir")
@@ -508,6 +550,10 @@ impl Server {
     /// Sends one command over a fresh plain connection and returns the raw
     /// reply bytes (for setting a server up without the client under test).
     pub fn raw(&self, args: &[&str]) -> Vec<u8> {
+        assert!(
+            !self.builder.tls_only,
+            "raw() speaks plain TCP; use cli() with a TLS-only server"
+        );
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let mut req = Vec::new();
@@ -531,13 +577,28 @@ impl Server {
     /// Runs `redis-cli` against the server and returns what it printed.
     pub fn cli(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(require(PathBuf::from("/usr/bin/redis-cli"), "redis-cli"));
-        cmd.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        cmd.args(["-h", "127.0.0.1", "-p", &self.port().to_string()]);
+        if self.builder.tls_only {
+            cli_tls_args(&mut cmd, self.certs());
+        }
         if let Some(pw) = &self.builder.password {
             cmd.args(["--no-auth-warning", "-a", pw]);
         }
         let out = cmd.args(args).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
+}
+
+/// `redis-cli`'s options for a TLS connection presenting the client
+/// certificate of `certs`.
+pub fn cli_tls_args(cmd: &mut Command, certs: &Certs) {
+    cmd.arg("--tls")
+        .arg("--cacert")
+        .arg(&certs.ca)
+        .arg("--cert")
+        .arg(&certs.client_cert)
+        .arg("--key")
+        .arg(&certs.client_key);
 }
 
 impl Drop for Server {

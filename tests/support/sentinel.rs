@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{free_port, require, scratch_dir, Kind, Server};
+use super::{cli_tls_args, free_port, make_certs, require, scratch_dir, Certs, Kind, Server};
 
 /// The master name the sentinels monitor.
 pub const SERVICE: &str = "mymaster";
@@ -21,6 +21,8 @@ pub const SERVICE: &str = "mymaster";
 pub struct GroupBuilder {
     data_password: Option<String>,
     sentinel_password: Option<String>,
+    tls: bool,
+    kind: Option<Kind>,
 }
 
 impl GroupBuilder {
@@ -37,11 +39,43 @@ impl GroupBuilder {
         self
     }
 
+    /// TLS only, everywhere: the data nodes and the sentinels listen on
+    /// TLS ports alone (`port 0`), replicate and talk to each other over
+    /// TLS (`tls-replication yes`), and ask every client for a
+    /// certificate (`tls-auth-clients yes`, their default). One CA, made
+    /// now, signed every certificate ([`Group::certs`]).
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// Which server runs the data nodes and the sentinels: Redis 7.0.15
+    /// (the default; `redis-sentinel`) or Redis 8.2.3 (`redis-server
+    /// --sentinel`).
+    pub fn kind(mut self, kind: Kind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
     /// Starts the data nodes, then the sentinels, and waits until every
     /// sentinel knows both replicas and both other sentinels.
     pub fn start(self) -> Group {
+        let kind = self.kind.unwrap_or(Kind::Redis7);
+        assert!(
+            !self.tls || kind == Kind::Redis7,
+            "only Redis 7.0.15 is built with TLS"
+        );
+        let certs_dir = scratch_dir("sentinel-certs");
+        let certs = self.tls.then(|| make_certs(&certs_dir));
         let node = |replica_of: Option<u16>| {
-            let mut b = Server::builder(Kind::Redis7).arg("replica-announce-ip", "127.0.0.1");
+            let mut b = Server::builder(kind).arg("replica-announce-ip", "127.0.0.1");
+            if let Some(c) = &certs {
+                b = b
+                    .tls_only()
+                    .certs(c)
+                    .arg("tls-replication", "yes")
+                    .arg("tls-auth-clients", "yes");
+            }
             if let Some(pw) = &self.data_password {
                 b = b.password(pw).arg("masterauth", pw);
             }
@@ -63,13 +97,24 @@ impl GroupBuilder {
                     .contains("master_link_status:up")
             });
         }
-        let sentinels: Vec<SentinelProc> =
-            (0..3).map(|_| SentinelProc::start(&self, port)).collect();
+        let sentinels: Vec<SentinelProc> = (0..3)
+            .map(|_| SentinelProc::start(&self, kind, certs.as_ref(), port))
+            .collect();
+        for s in &sentinels {
+            // A sentinel whose timer ran late by more than 2 s (starved on
+            // a loaded machine) enters TILT mode for 30 s and neither
+            // fails over nor announces anything: tests would wait on it in
+            // vain. Only a 30 s stall counts here.
+            let out = s.cli(&["SENTINEL", "DEBUG", "tilt-trigger", "30000"]);
+            assert!(out.contains("OK"), "SENTINEL DEBUG: {out}");
+        }
         let group = Group {
             nodes,
             sentinels,
             data_password: self.data_password,
             sentinel_password: self.sentinel_password,
+            certs,
+            certs_dir,
         };
         wait_until(Duration::from_secs(30), "the sentinels to meet", || {
             group.sentinels.iter().all(|s| {
@@ -101,6 +146,18 @@ pub struct Group {
     pub sentinels: Vec<SentinelProc>,
     pub data_password: Option<String>,
     pub sentinel_password: Option<String>,
+    /// The certificates of a TLS group.
+    pub certs: Option<Certs>,
+    certs_dir: PathBuf,
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // The servers first: they read the certificates.
+        self.sentinels.clear();
+        self.nodes.clear();
+        let _ = fs::remove_dir_all(&self.certs_dir);
+    }
 }
 
 impl Group {
@@ -126,11 +183,68 @@ impl Group {
             Some(pw) => format!(":{pw}@"),
             None => String::new(),
         };
-        let mut url = format!("redis+sentinel://{auth}{}/{SERVICE}", hosts.join(","));
+        let scheme = if self.certs.is_some() {
+            "rediss+sentinel"
+        } else {
+            "redis+sentinel"
+        };
+        let mut url = format!("{scheme}://{auth}{}/{SERVICE}", hosts.join(","));
+        let mut query = Vec::new();
         if let Some(pw) = &self.sentinel_password {
-            url.push_str(&format!("?sentinel_password={pw}"));
+            query.push(format!("sentinel_password={pw}"));
+        }
+        query.extend(self.tls_query());
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query.join("&"));
         }
         url
+    }
+
+    /// The URL options that trust the group's CA and present its client
+    /// certificate (none for a plain group).
+    pub fn tls_query(&self) -> Vec<String> {
+        match &self.certs {
+            Some(c) => vec![
+                format!("ssl_ca_certs={}", c.ca.display()),
+                format!("ssl_certfile={}", c.client_cert.display()),
+                format!("ssl_keyfile={}", c.client_key.display()),
+            ],
+            None => Vec::new(),
+        }
+    }
+
+    /// A `redis://` (or, TLS, `rediss://`) URL of the data node on
+    /// `port`, with the group's data password.
+    pub fn node_url(&self, port: u16) -> String {
+        let auth = match &self.data_password {
+            Some(pw) => format!(":{pw}@"),
+            None => String::new(),
+        };
+        match &self.certs {
+            Some(_) => format!(
+                "rediss://{auth}127.0.0.1:{port}?{}",
+                self.tls_query().join("&")
+            ),
+            None => format!("redis://{auth}127.0.0.1:{port}"),
+        }
+    }
+
+    /// A `redis://` (or `rediss://`) URL of the sentinel `index`, with
+    /// the sentinels' password.
+    pub fn sentinel_url(&self, index: usize) -> String {
+        let port = self.sentinels[index].port;
+        let auth = match &self.sentinel_password {
+            Some(pw) => format!(":{pw}@"),
+            None => String::new(),
+        };
+        match &self.certs {
+            Some(_) => format!(
+                "rediss://{auth}127.0.0.1:{port}?{}",
+                self.tls_query().join("&")
+            ),
+            None => format!("redis://{auth}127.0.0.1:{port}"),
+        }
     }
 
     /// The port of the master the first live sentinel names.
@@ -160,6 +274,35 @@ impl Group {
             .expect("no data node on that port")
     }
 
+    /// Waits until a client follows the failover messages of every live
+    /// sentinel (its subscriptions are in place), so that a fault made
+    /// next cannot outrun them on a loaded machine.
+    pub fn wait_for_watchers(&self) {
+        for s in self.sentinels.iter().filter(|s| s.child.is_some()) {
+            wait_until(
+                Duration::from_secs(20),
+                "a client to subscribe to the sentinel",
+                || s.has_watcher(),
+            );
+        }
+    }
+
+    /// The end of every sentinel's log, for failure messages.
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        for (i, s) in self.sentinels.iter().enumerate() {
+            let log = s.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(25)..];
+            out.push_str(&format!("--- sentinel {i} (port {}):\n", s.port));
+            for l in tail {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     /// A live sentinel.
     pub fn sentinel(&self) -> &SentinelProc {
         self.sentinels
@@ -175,20 +318,44 @@ pub struct SentinelProc {
     dir: PathBuf,
     child: Option<Child>,
     password: Option<String>,
+    certs: Option<Certs>,
 }
 
 impl SentinelProc {
-    fn start(group: &GroupBuilder, master_port: u16) -> SentinelProc {
-        let binary = require(
-            PathBuf::from("/usr/bin/redis-sentinel"),
-            "redis-sentinel 7.0.15",
-        );
+    fn start(
+        group: &GroupBuilder,
+        kind: Kind,
+        certs: Option<&Certs>,
+        master_port: u16,
+    ) -> SentinelProc {
+        // Redis 7.0.15's own sentinel binary, or Redis 8.2.3 in sentinel
+        // mode.
+        let (binary, mode) = match kind {
+            Kind::Redis7 => (
+                require(
+                    PathBuf::from("/usr/bin/redis-sentinel"),
+                    "redis-sentinel 7.0.15",
+                ),
+                None,
+            ),
+            other => (other.binary(), Some("--sentinel")),
+        };
         let dir = scratch_dir("sentinel");
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
+            let listen = match certs {
+                Some(c) => format!(
+                    "port 0\ntls-port {port}\ntls-cert-file {}\ntls-key-file {}\n\
+                     tls-ca-cert-file {}\ntls-replication yes\ntls-auth-clients yes\n",
+                    c.server_cert.display(),
+                    c.server_key.display(),
+                    c.ca.display()
+                ),
+                None => format!("port {port}\n"),
+            };
             let mut conf = format!(
-                "port {port}\nbind 127.0.0.1\nprotected-mode no\ndaemonize no\n\
+                "{listen}bind 127.0.0.1\nprotected-mode no\ndaemonize no\n\
                  dir {dir}\nlogfile {dir}/sentinel.log\n\
                  sentinel monitor {SERVICE} 127.0.0.1 {master_port} 2\n\
                  sentinel down-after-milliseconds {SERVICE} 1000\n\
@@ -206,6 +373,7 @@ impl SentinelProc {
             let _ = fs::remove_file(dir.join("sentinel.log"));
             let mut cmd = Command::new(&binary);
             cmd.arg(&path)
+                .args(mode)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(fs::File::create(dir.join("stderr.log")).unwrap());
@@ -233,6 +401,7 @@ impl SentinelProc {
                         dir: dir.clone(),
                         child: Some(child),
                         password: group.sentinel_password.clone(),
+                        certs: certs.cloned(),
                     });
                 }
                 if Instant::now() > deadline {
@@ -264,6 +433,9 @@ impl SentinelProc {
     pub fn cli(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(require(PathBuf::from("/usr/bin/redis-cli"), "redis-cli"));
         cmd.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        if let Some(c) = &self.certs {
+            cli_tls_args(&mut cmd, c);
+        }
         if let Some(pw) = &self.password {
             cmd.args(["--no-auth-warning", "-a", pw]);
         }
@@ -272,8 +444,15 @@ impl SentinelProc {
     }
 
     /// The number of elements of the array a command answers (RESP2 over
-    /// a raw socket), 0 for anything else.
+    /// a raw socket), 0 for anything else. Over TLS, through `redis-cli`,
+    /// for the commands whose elements are field lists with a `name`
+    /// (`SENTINEL REPLICAS`, `SENTINEL SENTINELS`).
     pub fn count(&self, args: &[&str]) -> usize {
+        if self.certs.is_some() {
+            // redis-cli prints nested arrays flat, one field per line,
+            // when its output is not a terminal.
+            return self.cli(args).lines().filter(|l| *l == "name").count();
+        }
         let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return 0;
         };
@@ -301,6 +480,20 @@ impl SentinelProc {
             .and_then(|t| t.split("\r\n").next())
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
+    }
+
+    /// Whether a connection to this sentinel is subscribed to two
+    /// channels or more: a client following its failover messages (the
+    /// tests' own listeners subscribe to one).
+    pub fn has_watcher(&self) -> bool {
+        self.cli(&["CLIENT", "LIST"]).lines().any(|line| {
+            line.split(' ').any(|field| {
+                field
+                    .strip_prefix("sub=")
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n >= 2)
+            })
+        })
     }
 
     /// Kills the sentinel (SIGKILL).
