@@ -30,6 +30,7 @@ mod blocking;
 mod client;
 mod map;
 mod pipeline;
+mod plan;
 mod pubsub;
 mod redirect;
 mod route;

@@ -70,8 +70,23 @@ pub enum ResponsePolicy {
     AggMax,
     /// `agg_sum`: the sum.
     AggSum,
-    /// `special`: command-specific; the replies are returned as one array.
+    /// `special`, for a command about each node (`INFO`, `MEMORY STATS`,
+    /// `MEMORY DOCTOR`, `LATENCY LATEST`, `FUNCTION STATS`, ...: its
+    /// counters, memory, events, running script are the node's own, so no
+    /// sum or merge would be true): the replies side by side, each marked
+    /// with its node (see [`combine_nodes`](Self::combine_nodes)). When
+    /// every reply is text (`INFO`, the doctors, `LATENCY GRAPH`, `MEMORY
+    /// MALLOC-STATS`), one text: each node's under a line `# node
+    /// host:port`, so the command's own reply type reads it; otherwise a
+    /// map from `host:port` to that node's reply (read it as a
+    /// `HashMap<String, T>` with [`query`](super::ClusterClient::query)-like
+    /// calls).
     Special,
+    /// `special`, for a command that reads the keyspace (ACL category
+    /// `@keyspace`: `RANDOMKEY`): each primary holds part of the keys, so
+    /// one of the non-null replies, picked at random, answers for the
+    /// cluster (null when every node answered null).
+    Pick,
 }
 
 impl ResponsePolicy {
@@ -86,8 +101,52 @@ impl ResponsePolicy {
             Some("agg_min") => ResponsePolicy::AggMin,
             Some("agg_max") => ResponsePolicy::AggMax,
             Some("agg_sum") => ResponsePolicy::AggSum,
+            Some(_)
+                if spec
+                    .acl_categories
+                    .iter()
+                    .any(|c| c.trim_start_matches('@').eq_ignore_ascii_case("keyspace")) =>
+            {
+                ResponsePolicy::Pick
+            }
             Some(_) => ResponsePolicy::Special,
         }
+    }
+
+    /// Combines the replies of several nodes, each with its node's
+    /// address: as [`combine`](Self::combine), except
+    /// [`Special`](Self::Special), which marks each reply with its node.
+    pub fn combine_nodes(self, replies: Vec<(super::NodeAddr, Result<Frame>)>) -> Result<Frame> {
+        if self != ResponsePolicy::Special {
+            return self.combine(replies.into_iter().map(|(_, r)| r).collect());
+        }
+        let mut ok = Vec::with_capacity(replies.len());
+        for (addr, r) in replies {
+            ok.push((addr, r?));
+        }
+        let text = |f: &Frame| match f {
+            Frame::BulkString(t) | Frame::SimpleString(t) | Frame::VerbatimString { text: t, .. } => {
+                Some(t.clone())
+            }
+            _ => None,
+        };
+        if ok.iter().all(|(_, f)| text(f).is_some()) {
+            let mut out = Vec::new();
+            for (addr, f) in &ok {
+                let t = text(f).unwrap_or_default();
+                out.extend_from_slice(format!("# node {addr}\r\n").as_bytes());
+                out.extend_from_slice(&t);
+                if !t.ends_with(b"\n") {
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            return Ok(Frame::BulkString(out.into()));
+        }
+        Ok(Frame::Map(
+            ok.into_iter()
+                .map(|(addr, f)| (Frame::BulkString(addr.to_string().into()), f))
+                .collect(),
+        ))
     }
 
     /// Combines the replies of several nodes (or of the parts of a split
@@ -194,6 +253,22 @@ impl ResponsePolicy {
                     Ok(Frame::Array(replies))
                 }
             }
+            ResponsePolicy::Pick => {
+                let mut picks = Vec::with_capacity(replies.len());
+                for r in replies {
+                    let f = r?;
+                    if !matches!(f, Frame::Null) {
+                        picks.push(f);
+                    }
+                }
+                if picks.is_empty() {
+                    return Ok(Frame::Null);
+                }
+                let i = super::client::random_index(picks.len());
+                Ok(picks.swap_remove(i))
+            }
+            // Without the nodes' addresses (see `combine_nodes`): side by
+            // side, in the order given.
             ResponsePolicy::Special => Ok(Frame::Array(
                 replies.into_iter().collect::<Result<Vec<_>>>()?,
             )),
