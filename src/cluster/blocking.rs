@@ -484,22 +484,14 @@ impl BlockingClusterClient {
                 Ok(f) => return Ok(f),
                 Err(e) => e,
             };
-            if e.is_unsent() {
+            if e.is_unsent() && !e.is_server_error() {
                 // The node could not be reached: when another node serves
-                // the slot now, go there; otherwise a short, bounded retry,
-                // then a clear error (never a wait for the failover).
+                // the slot now, go there; otherwise a clear error at once,
+                // never a wait for the failover (as the async client).
                 self.refresh_unless_recent();
                 match self.slot_map().primary(slot).cloned() {
                     Some(now) if now != addr && attempts.redirect() => {
                         target = Some(now);
-                        continue;
-                    }
-                    _ => {}
-                }
-                match attempts.after(&e) {
-                    Next::Again(wait) => {
-                        std::thread::sleep(wait);
-                        target = self.slot_map().primary(slot).cloned();
                         continue;
                     }
                     _ => return Err(unreachable_owner(slot, &addr, &e)),

@@ -542,22 +542,15 @@ impl Inner {
                     // The node could not be reached, so nothing was sent.
                     // Read the topology once (coalesced with other
                     // callers): when another node serves the slot now (its
-                    // replica took over), go there; otherwise retry as the
-                    // policy says (a short, bounded wait) and then fail,
-                    // rather than hold the caller until a failover, so that
-                    // work for the healthy shards is never stuck behind it.
+                    // replica took over), go there; otherwise fail at once,
+                    // with no retry wait, rather than hold the caller until
+                    // a failover: with every caller waiting a little on the
+                    // dead shard, the work for the healthy shards would
+                    // stall behind it.
                     self.refresh_unless_recent().await;
                     match self.map().primary(slot).cloned() {
                         Some(now) if now != addr && attempts.redirect() => {
                             target = Some(now);
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    match attempts.after(&e.duplicate().unsent()) {
-                        Next::Again(wait) => {
-                            tokio::time::sleep(wait).await;
-                            target = self.map().primary(slot).cloned();
                             continue;
                         }
                         _ => return Err(unreachable_owner(slot, &addr, &e)),

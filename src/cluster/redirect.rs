@@ -141,6 +141,13 @@ pub(super) enum Next {
 /// 1 s); everything else by the client's [`RetryPolicy`], as on one server
 /// (same predicates: [`RetryPolicy::next_wait`]). The async and blocking
 /// cluster clients both ask it what to do, so they behave alike.
+///
+/// One case stays outside the policy: a slot's primary that cannot be
+/// reached at all (nothing was sent) while no other node serves the slot
+/// is an error at once, not a retry after a wait; the clients read the
+/// topology first and follow a new owner. Waiting there would hold every
+/// caller that touches the dead shard, until the work for the healthy
+/// shards stalls behind it.
 #[derive(Debug)]
 pub(super) struct Attempts {
     policy: RetryPolicy,
