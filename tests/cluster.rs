@@ -502,9 +502,8 @@ fn the_blocking_cluster_client_routes_splits_and_follows_moves() {
 /// Pipelines split by node come back in the caller's order with
 /// per-command errors; a command whose slot moved is re-routed alone; a
 /// transaction runs on its slot's node and one spanning slots is refused.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pipelines_and_transactions_on_a_cluster() {
-    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+async fn pipelines_and_transactions(kind: Kind) {
+    let mut cluster = Cluster::start(kind, 3, 1);
     let client = client_for(&cluster);
     client.refresh().await.unwrap();
     let mut pipe = respec::Pipeline::new();
@@ -561,7 +560,48 @@ async fn pipelines_and_transactions_on_a_cluster() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    // `response_policy: special` through the typed methods: RANDOMKEY is
+    // one existing key, INFO one text with every primary's part.
+    let k = within(10, "RANDOMKEY", client.randomkey()).await.unwrap();
+    let k = k.expect("the cluster has keys").to_string();
+    assert_eq!(
+        within(10, "EXISTS", client.exists([k.as_str()]))
+            .await
+            .unwrap(),
+        1
+    );
+    let info = within(10, "INFO", client.info().section(["server"]))
+        .await
+        .unwrap()
+        .to_string();
+    let mut headed: Vec<u16> = info
+        .lines()
+        .filter_map(|l| l.strip_prefix("# node "))
+        .map(|a| a.rsplit(':').next().unwrap().parse().unwrap())
+        .collect();
+    headed.sort();
+    let mut primaries: Vec<u16> = cluster.primaries().iter().map(|p| p.port).collect();
+    primaries.sort();
+    assert_eq!(headed, primaries);
+    let ports: Vec<u16> = info
+        .lines()
+        .filter_map(|l| l.strip_prefix("tcp_port:"))
+        .map(|p| p.trim().parse().unwrap())
+        .collect();
+    let mut sorted_ports = ports.clone();
+    sorted_ports.sort();
+    assert_eq!(sorted_ports, primaries);
     drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_pipelines_and_transactions_on_a_cluster() {
+    pipelines_and_transactions(Kind::Redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn valkey_pipelines_and_transactions_on_a_cluster() {
+    pipelines_and_transactions(Kind::Valkey).await;
 }
 
 /// With a replica read policy, read-only commands are served by replicas
@@ -1322,7 +1362,7 @@ async fn policy_commands_answer_as_a_standalone_server_does() {
         ("LATENCY HISTORY", "response_policy special: each node's own events"),
         ("LATENCY LATEST", "response_policy special: each node's own events"),
         ("FUNCTION STATS", "response_policy special: each node's running state"),
-        ("RANDOMKEY", "response_policy special: the client returns every primary's pick"),
+        ("RANDOMKEY", "response_policy special: one primary's pick, at random (checked to exist by the pipelines tests)"),
         ("SCAN", "request_policy special: cursors differ; the cluster scan is checked by the routing test"),
         ("SLOWLOG GET", "the entries depend on how long commands took"),
         ("SLOWLOG LEN", "the count depends on how long commands took"),
@@ -1655,12 +1695,18 @@ fn blocking_cluster_at_par(kind: Kind) {
         .map(|&p| stat_calls(&cluster, p, "get"))
         .sum();
     assert_eq!(
-        (primaries_gets - before_primaries, replica_gets - before_replicas),
+        (
+            primaries_gets - before_primaries,
+            replica_gets - before_replicas
+        ),
         (0, 60)
     );
     reader.set("bp:w", "1").run().unwrap();
     let owner = cluster.primary_for_key(b"bp:w").port;
-    assert_eq!(cluster.call(owner, &["GET", "bp:w"]).text().as_deref(), Some("1"));
+    assert_eq!(
+        cluster.call(owner, &["GET", "bp:w"]).text().as_deref(),
+        Some("1")
+    );
     // `special` response policies: RANDOMKEY picks one existing key; INFO
     // is one text with every primary's part; MEMORY STATS one map entry
     // per primary.
@@ -1694,7 +1740,10 @@ fn blocking_cluster_at_par(kind: Kind) {
     assert!(no_retry.get("bp:1").run().unwrap().is_some());
     assert!(client.get("bp:1").run().unwrap().is_some());
     for p in cluster.primaries() {
-        cluster.call(p.port, &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"]);
+        cluster.call(
+            p.port,
+            &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"],
+        );
     }
     let v = client.get("bp:1").run().unwrap();
     assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("v:1"));

@@ -13,7 +13,7 @@ use super::client::{unreachable_owner, ClusterConfig, ReadFrom};
 use super::map::{no_topology, record_moved, SlotMap};
 use super::pipeline::transaction_slot;
 use super::plan::{self, Raw};
-use super::redirect::{Attempts, NodeAddr, Next, Redirect};
+use super::redirect::{Attempts, Next, NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use super::transaction::{gave_up, no_owner, redirect_inside, slot_mismatch, watched_slot};
 use crate::cmd::{Block, Cmd, Command};
@@ -194,8 +194,8 @@ impl BlockingClusterClient {
     /// Reads the topology again unless it was read in the last 100 ms or
     /// another thread is reading it (then waits for that read).
     fn refresh_unless_recent(&self) {
-        let recent = lock(&self.last_refresh)
-            .is_some_and(|t| t.elapsed() < Duration::from_millis(100));
+        let recent =
+            lock(&self.last_refresh).is_some_and(|t| t.elapsed() < Duration::from_millis(100));
         if recent {
             return;
         }
@@ -314,8 +314,7 @@ impl BlockingClusterClient {
             Route::Slot { slot, .. } => self.run_on_slot(slot, &bytes, block, safe),
             Route::AnyPrimary => self.run_anywhere(&bytes, block),
             Route::Special => {
-                match plan::slot_of_getkeys(self.run_anywhere(&plan::getkeys(&bytes), Block::No))
-                {
+                match plan::slot_of_getkeys(self.run_anywhere(&plan::getkeys(&bytes), Block::No)) {
                     Ok(Some(slot)) => self.run_on_slot(slot, &bytes, block, safe),
                     Ok(None) => self.run_anywhere(&bytes, block),
                     Err(e) => Err(e),

@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::map::{no_topology, record_moved, SlotMap};
 use super::plan;
-use super::redirect::{Attempts, NodeAddr, Next};
+use super::redirect::{Attempts, Next, NodeAddr};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
 use crate::connection::{Addr, Connection, ConnectionConfig, ResponseFuture};
@@ -27,7 +27,10 @@ pub struct ClusterConfig {
     /// protocol, timeouts); its address is replaced by each node's.
     pub node: ConnectionConfig,
     /// How many redirects (`MOVED`, `ASK`) and retries (`TRYAGAIN`,
-    /// `CLUSTERDOWN`, a node gone) one command may go through.
+    /// `CLUSTERDOWN`, a move to another node) one command may go through.
+    /// Retries after a lost connection follow `node.retry` instead (the
+    /// [`RetryPolicy`](crate::retry::RetryPolicy) of the standalone
+    /// client, with its defaults).
     pub max_redirects: usize,
     /// The wait before retrying after `TRYAGAIN` or `CLUSTERDOWN`, doubled
     /// at each retry.
@@ -124,7 +127,14 @@ impl ClusterConfig {
 /// owner (and the topology is read again in the background, one refresh at
 /// a time); `ASK` sends it once to the importing node after `ASKING`;
 /// `TRYAGAIN` and `CLUSTERDOWN` are retried after a growing wait, within
-/// [`ClusterConfig::max_redirects`]. Keys in several slots of a command that
+/// [`ClusterConfig::max_redirects`]. A connection lost with the command in
+/// flight, or a refusal that ran nothing (`READONLY` from a demoted
+/// primary, `LOADING`), is retried under the client's
+/// [`RetryPolicy`](crate::retry::RetryPolicy) (`config.node.retry`: the
+/// standalone client's defaults and predicates, so a write is not sent
+/// twice unless asked), after the topology is read again; a primary that
+/// cannot be reached at all is an error at once unless another node
+/// serves its slot by then. Keys in several slots of a command that
 /// cannot be split are refused before anything is sent. Blocking commands
 /// run on dedicated connections of the owning node's pool.
 ///

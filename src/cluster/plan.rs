@@ -299,15 +299,15 @@ mod tests {
         // A batch dealt back: per-command errors, missing replies named.
         let dealt = deal(
             &[1, 2],
-            Ok(vec![b("x"), Frame::Error(Bytes::from_static(b"MOVED 7365 127.0.0.1:7001"))]),
+            Ok(vec![
+                b("x"),
+                Frame::Error(Bytes::from_static(b"MOVED 7365 127.0.0.1:7001")),
+            ]),
             |_| Some("GET"),
         );
         assert_eq!(dealt[0].0, 1);
         assert_eq!(dealt[0].1.as_ref().unwrap(), &b("x"));
-        assert_eq!(
-            to_reroute(&dealt[1].1),
-            Some(Some((7365, addr(7001))))
-        );
+        assert_eq!(to_reroute(&dealt[1].1), Some(Some((7365, addr(7001)))));
         let dealt = deal(&[0, 3], Ok(vec![b("x")]), |_| Some("GET"));
         assert!(dealt[1].1.is_err());
     }

@@ -304,8 +304,12 @@ mod tests {
         // Never sent, or refused without running (READONLY: a demoted
         // primary): again, even for a write.
         let mut a = Attempts::new(RetryPolicy::default(), false, 5, Duration::from_millis(10));
-        assert!(matches!(a.after(&dropped.duplicate().unsent()), Next::Again(_)));
-        let readonly = Error::from_server_reply(b"READONLY You can't write against a read only replica.");
+        assert!(matches!(
+            a.after(&dropped.duplicate().unsent()),
+            Next::Again(_)
+        ));
+        let readonly =
+            Error::from_server_reply(b"READONLY You can't write against a read only replica.");
         assert!(matches!(a.after(&readonly), Next::Again(_)));
         // Retries off: no second try.
         let mut a = Attempts::new(RetryPolicy::NEVER, true, 5, Duration::from_millis(10));

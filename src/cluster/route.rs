@@ -79,8 +79,8 @@ pub enum ResponsePolicy {
     /// MALLOC-STATS`), one text: each node's under a line `# node
     /// host:port`, so the command's own reply type reads it; otherwise a
     /// map from `host:port` to that node's reply (read it as a
-    /// `HashMap<String, T>` with [`query`](super::ClusterClient::query)-like
-    /// calls).
+    /// `HashMap<String, T>`, for example
+    /// `cluster.memory_stats().reply::<HashMap<String, Frame>>()`).
     Special,
     /// `special`, for a command that reads the keyspace (ACL category
     /// `@keyspace`: `RANDOMKEY`): each primary holds part of the keys, so
@@ -125,9 +125,9 @@ impl ResponsePolicy {
             ok.push((addr, r?));
         }
         let text = |f: &Frame| match f {
-            Frame::BulkString(t) | Frame::SimpleString(t) | Frame::VerbatimString { text: t, .. } => {
-                Some(t.clone())
-            }
+            Frame::BulkString(t)
+            | Frame::SimpleString(t)
+            | Frame::VerbatimString { text: t, .. } => Some(t.clone()),
             _ => None,
         };
         if ok.iter().all(|(_, f)| text(f).is_some()) {
