@@ -1763,3 +1763,85 @@ fn redis_blocking_cluster_client_at_par() {
 fn valkey_blocking_cluster_client_at_par() {
     blocking_cluster_at_par(Kind::Valkey);
 }
+
+/// The blocking sharded subscriber: channels on every node that owns one
+/// of their slots, messages from all of them, and a channel whose slot is
+/// migrated subscribed again on the new owner.
+#[test]
+fn blocking_sharded_pubsub_follows_a_moving_slot() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client =
+        respec::cluster::BlockingClusterClient::open(&cluster.seed_urls().join(",")).unwrap();
+    let chans: Vec<String> = (0..6).map(|i| format!("news:{i}")).collect();
+    let owners: std::collections::BTreeSet<u16> = chans
+        .iter()
+        .map(|c| cluster.primary_for_key(c.as_bytes()).port)
+        .collect();
+    assert!(owners.len() >= 2, "the channels span nodes");
+    let mut sub = client.sharded_subscriber();
+    sub.set_read_timeout(Some(Duration::from_secs(10)));
+    sub.ssubscribe(&chans).unwrap();
+    for c in &chans {
+        let n: i64 = client
+            .query(&args(&["SPUBLISH", c, &format!("m:{c}")]))
+            .unwrap();
+        assert_eq!(n, 1, "{c}");
+    }
+    let mut got: Vec<(String, String)> = (0..6)
+        .map(|_| {
+            let m = sub.next_message().unwrap();
+            (
+                m.channel_str().into_owned(),
+                String::from_utf8_lossy(&m.payload).into_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = chans
+        .iter()
+        .map(|c| (c.clone(), format!("m:{c}")))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    // The slot of one channel moves: the old owner drops the channel
+    // (a `sunsubscribe` push), and the subscriber subscribes it again on
+    // the new owner while it waits.
+    let moving = &chans[0];
+    let slot = key_slot(moving.as_bytes());
+    let from = cluster.primary_for_slot(slot).port;
+    let to = cluster
+        .primaries()
+        .iter()
+        .map(|n| n.port)
+        .find(|&p| p != from)
+        .unwrap();
+    cluster.move_slots([slot], from, to);
+    sub.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut delivered = None;
+    for _ in 0..50 {
+        let n: i64 = client.query(&args(&["SPUBLISH", moving, "after"])).unwrap();
+        if n == 1 {
+            let m = sub.next_message().unwrap();
+            delivered = Some((
+                m.channel_str().into_owned(),
+                String::from_utf8_lossy(&m.payload).into_owned(),
+            ));
+            break;
+        }
+        // Nobody subscribed on the new owner yet: the wait reads the
+        // old owner's notice and subscribes again.
+        let e = sub.next_message().unwrap_err();
+        assert!(e.is_timeout(), "{e}");
+    }
+    assert_eq!(delivered, Some((moving.clone(), "after".to_string())));
+    let owner_now = cluster.primary_for_slot(slot).port;
+    assert_eq!(owner_now, to);
+    assert_eq!(sub.channels().count(), 6);
+    // Unsubscribed: no subscriber left for it.
+    sub.sunsubscribe([moving.as_str()]).unwrap();
+    assert_eq!(sub.channels().count(), 5);
+    let e = sub.next_message().unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    let n: i64 = client.query(&args(&["SPUBLISH", moving, "gone"])).unwrap();
+    assert_eq!(n, 0);
+}

@@ -38,9 +38,12 @@ use crate::retry::RetryPolicy;
 ///   sent at once, one thread per node, the results in the caller's order;
 /// - `WATCH` transactions run on the slot's primary
 ///   ([`transact`](Self::transact), [`transaction`](Self::transaction));
-/// - a connection lost or a node gone is retried under the client's
-///   [`RetryPolicy`] (`ClusterConfig::node.retry`, the standalone
-///   client's defaults), after reading the topology again.
+/// - sharded pub/sub by slot ([`sharded_subscriber`](Self::sharded_subscriber));
+/// - a connection lost with a command in flight is retried under the
+///   client's [`RetryPolicy`] (`ClusterConfig::node.retry`, the standalone
+///   client's defaults), after reading the topology again; a primary that
+///   cannot be reached is an error at once unless another node serves its
+///   slot by then.
 ///
 /// The periodic topology refresh ([`ClusterConfig::refresh_every`]) runs
 /// inside the first command issued after it is due (there is no
@@ -132,15 +135,32 @@ impl BlockingClusterClient {
         lock(clients)
             .entry(addr.clone())
             .or_insert_with(|| {
-                let mut cfg: ConnectionConfig = self.config.node.clone();
-                cfg.addr = Addr::Tcp {
-                    host: addr.host.clone(),
-                    port: addr.port,
-                };
+                let mut cfg = self.node_config(addr);
                 cfg.retry = RetryPolicy::NEVER;
                 Arc::new(crate::blocking::Client::with_config(cfg))
             })
             .clone()
+    }
+
+    /// The connection settings of the node at `addr`.
+    pub(super) fn node_config(&self, addr: &NodeAddr) -> ConnectionConfig {
+        let mut cfg: ConnectionConfig = self.config.node.clone();
+        cfg.addr = Addr::Tcp {
+            host: addr.host.clone(),
+            port: addr.port,
+        };
+        cfg
+    }
+
+    /// Records a `MOVED` in the slot map.
+    pub(super) fn note_moved(&self, slot: u16, to: &NodeAddr) {
+        record_moved(&self.map, slot, to);
+    }
+
+    /// Reads the topology if none was read yet (or the periodic refresh is
+    /// due).
+    pub(super) fn ensure_topology(&self) -> Result<()> {
+        self.ensure_map()
     }
 
     fn node(&self, addr: &NodeAddr) -> Arc<crate::blocking::Client> {

@@ -27,6 +27,7 @@
 //! ```
 
 mod blocking;
+mod blocking_pubsub;
 mod client;
 mod map;
 mod pipeline;
@@ -39,6 +40,7 @@ mod slot;
 mod transaction;
 
 pub use blocking::BlockingClusterClient;
+pub use blocking_pubsub::BlockingShardedSubscriber;
 pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};
 pub use pubsub::{ClusterSubscriber, ShardedSubscriber};

@@ -143,6 +143,40 @@ pub(super) fn batch_items(frame: Frame, n: usize) -> Vec<Frame> {
     }
 }
 
+/// Shard channels placed on the primaries that own their slots: by node,
+/// the channels of each slot (one `SSUBSCRIBE` per slot: the server
+/// refuses channels of several slots in one call, even on their owner).
+/// A slot with no known owner is an error.
+pub(super) type Placement = Vec<(NodeAddr, Vec<(u16, Vec<Bytes>)>)>;
+
+/// Places shard channels by slot on `map`'s primaries (see [`Placement`]).
+pub(super) fn place_channels(channels: Vec<Bytes>, map: &SlotMap) -> Result<Placement> {
+    let mut out: Placement = Vec::new();
+    for c in channels {
+        let slot = super::slot::key_slot(&c);
+        let addr = map.primary(slot).ok_or_else(|| {
+            Error::new(
+                ErrorKind::ConnectionClosed,
+                format!("no node serves slot {slot}"),
+            )
+            .for_command("SSUBSCRIBE")
+        })?;
+        let node = match out.iter().position(|(a, _)| a == addr) {
+            Some(i) => i,
+            None => {
+                out.push((addr.clone(), Vec::new()));
+                out.len() - 1
+            }
+        };
+        let slots = &mut out[node].1;
+        match slots.iter_mut().find(|(s, _)| *s == slot) {
+            Some((_, group)) => group.push(c),
+            None => slots.push((slot, vec![c])),
+        }
+    }
+    Ok(out)
+}
+
 /// The results of a run, in order; a place left empty is a protocol error.
 pub(super) fn in_order(results: Vec<Option<Result<Frame>>>) -> Vec<Result<Frame>> {
     results
