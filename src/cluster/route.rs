@@ -550,6 +550,79 @@ mod tests {
     }
 
     #[test]
+    fn special_replies_are_combined_per_kind_of_command() {
+        let node = |port| super::super::NodeAddr {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        let text = |t: &str| {
+            Ok(Frame::BulkString(bytes::Bytes::copy_from_slice(
+                t.as_bytes(),
+            )))
+        };
+        // INFO: one text, each node's part under its line.
+        let policy = ResponsePolicy::of(commands::spec_of("INFO").unwrap());
+        assert_eq!(policy, ResponsePolicy::Special);
+        let info = policy
+            .combine_nodes(vec![
+                (node(7000), text("a:1\r\n")),
+                (node(7001), text("a:2")),
+            ])
+            .unwrap();
+        assert_eq!(
+            info,
+            Frame::BulkString(bytes::Bytes::from_static(
+                b"# node 127.0.0.1:7000\r\na:1\r\n# node 127.0.0.1:7001\r\na:2\r\n"
+            ))
+        );
+        // MEMORY STATS: a map by node.
+        let stats = |n| {
+            Ok(Frame::Map(vec![(
+                Frame::SimpleString("peak".into()),
+                Frame::Integer(n),
+            )]))
+        };
+        let by_node = policy
+            .combine_nodes(vec![(node(7000), stats(1)), (node(7001), stats(2))])
+            .unwrap();
+        let Frame::Map(pairs) = by_node else {
+            panic!("a map by node")
+        };
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].0, Frame::BulkString("127.0.0.1:7001".into()));
+        assert_eq!(pairs[1].1, stats(2).unwrap());
+        // An error on one node is the reply.
+        let e = policy
+            .combine_nodes(vec![
+                (node(7000), text("x")),
+                (node(7001), Err(Error::from_server_reply(b"ERR nope"))),
+            ])
+            .unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
+        // RANDOMKEY: one of the non-null picks; null when every node has none.
+        let pick = ResponsePolicy::of(commands::spec_of("RANDOMKEY").unwrap());
+        assert_eq!(pick, ResponsePolicy::Pick);
+        for _ in 0..20 {
+            let k = pick
+                .combine_nodes(vec![
+                    (node(7000), Ok(Frame::Null)),
+                    (node(7001), text("k1")),
+                    (node(7002), text("k2")),
+                ])
+                .unwrap();
+            assert!(
+                k == text("k1").unwrap() || k == text("k2").unwrap(),
+                "{k:?}"
+            );
+        }
+        assert_eq!(
+            pick.combine(vec![Ok(Frame::Null), Ok(Frame::Null)])
+                .unwrap(),
+            Frame::Null
+        );
+    }
+
+    #[test]
     fn keyed_commands_go_to_their_slot() {
         assert_eq!(
             route(&commands::string::get("foo")).unwrap(),
