@@ -649,7 +649,8 @@ pub trait AsyncTarget: sealed::Sealed + Sync {
 }
 
 /// Where a pipeline runs on the blocking side: `&`[`blocking::Client`](crate::blocking::Client)
-/// and `&mut` [`blocking Connection`](crate::connection::sync::Connection).
+/// `&mut` [`blocking Connection`](crate::connection::sync::Connection) and
+/// `&`[`BlockingClusterClient`](crate::cluster::BlockingClusterClient).
 /// See [`Pipeline::run_blocking`].
 pub trait BlockingTarget: sealed::Sealed {
     /// Sends the pipeline; one result per command.
@@ -664,6 +665,7 @@ mod sealed {
     impl Sealed for crate::pool::PooledConnection {}
     impl Sealed for crate::cluster::ClusterClient {}
     impl Sealed for &crate::blocking::Client {}
+    impl Sealed for &crate::cluster::BlockingClusterClient {}
     impl Sealed for &mut crate::connection::sync::Connection {}
 }
 

@@ -502,9 +502,8 @@ fn the_blocking_cluster_client_routes_splits_and_follows_moves() {
 /// Pipelines split by node come back in the caller's order with
 /// per-command errors; a command whose slot moved is re-routed alone; a
 /// transaction runs on its slot's node and one spanning slots is refused.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pipelines_and_transactions_on_a_cluster() {
-    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+async fn pipelines_and_transactions(kind: Kind) {
+    let mut cluster = Cluster::start(kind, 3, 1);
     let client = client_for(&cluster);
     client.refresh().await.unwrap();
     let mut pipe = respec::Pipeline::new();
@@ -561,7 +560,48 @@ async fn pipelines_and_transactions_on_a_cluster() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    // `response_policy: special` through the typed methods: RANDOMKEY is
+    // one existing key, INFO one text with every primary's part.
+    let k = within(10, "RANDOMKEY", client.randomkey()).await.unwrap();
+    let k = k.expect("the cluster has keys").to_string();
+    assert_eq!(
+        within(10, "EXISTS", client.exists([k.as_str()]))
+            .await
+            .unwrap(),
+        1
+    );
+    let info = within(10, "INFO", client.info().section(["server"]))
+        .await
+        .unwrap()
+        .to_string();
+    let mut headed: Vec<u16> = info
+        .lines()
+        .filter_map(|l| l.strip_prefix("# node "))
+        .map(|a| a.rsplit(':').next().unwrap().parse().unwrap())
+        .collect();
+    headed.sort();
+    let mut primaries: Vec<u16> = cluster.primaries().iter().map(|p| p.port).collect();
+    primaries.sort();
+    assert_eq!(headed, primaries);
+    let ports: Vec<u16> = info
+        .lines()
+        .filter_map(|l| l.strip_prefix("tcp_port:"))
+        .map(|p| p.trim().parse().unwrap())
+        .collect();
+    let mut sorted_ports = ports.clone();
+    sorted_ports.sort();
+    assert_eq!(sorted_ports, primaries);
     drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_pipelines_and_transactions_on_a_cluster() {
+    pipelines_and_transactions(Kind::Redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn valkey_pipelines_and_transactions_on_a_cluster() {
+    pipelines_and_transactions(Kind::Valkey).await;
 }
 
 /// With a replica read policy, read-only commands are served by replicas
@@ -1322,7 +1362,7 @@ async fn policy_commands_answer_as_a_standalone_server_does() {
         ("LATENCY HISTORY", "response_policy special: each node's own events"),
         ("LATENCY LATEST", "response_policy special: each node's own events"),
         ("FUNCTION STATS", "response_policy special: each node's running state"),
-        ("RANDOMKEY", "response_policy special: the client returns every primary's pick"),
+        ("RANDOMKEY", "response_policy special: one primary's pick, at random (checked to exist by the pipelines tests)"),
         ("SCAN", "request_policy special: cursors differ; the cluster scan is checked by the routing test"),
         ("SLOWLOG GET", "the entries depend on how long commands took"),
         ("SLOWLOG LEN", "the count depends on how long commands took"),
@@ -1468,4 +1508,340 @@ fn sorted(name: &str, f: &Frame) -> Frame {
         }
         _ => f.clone(),
     }
+}
+
+/// Waits until every replica holds `n` keys.
+fn wait_replicated(cluster: &Cluster, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let on_replicas: Vec<i64> = cluster
+            .nodes()
+            .iter()
+            .filter(|n| !cluster.primaries().iter().any(|p| p.port == n.port))
+            .map(|n| cluster.call(n.port, &["DBSIZE"]).int().unwrap())
+            .collect();
+        if on_replicas.iter().sum::<i64>() == n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "replication did not catch up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// How many times `command` ran on the node at `port` (INFO COMMANDSTATS).
+fn stat_calls(cluster: &Cluster, port: u16, command: &str) -> i64 {
+    let prefix = format!("cmdstat_{command}:");
+    cluster
+        .cli(port, &["INFO", "commandstats"])
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .and_then(|l| l.split("calls=").nth(1))
+        .and_then(|c| c.split(',').next())
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The blocking cluster client at par with the async one: pipelines split
+/// by node in the caller's order (one slot moved behind its back), `WATCH`
+/// transactions on the slot's node, replica reads by the read policy, the
+/// `special` response policies, and the retry policy after a dropped
+/// connection.
+fn blocking_cluster_at_par(kind: Kind) {
+    let mut cluster = Cluster::start(kind, 3, 1);
+    let urls = cluster.seed_urls().join(",");
+    let client = respec::cluster::BlockingClusterClient::open(&urls).unwrap();
+    // A pipeline over every slot: per-command errors, a policy command.
+    let mut pipe = respec::Pipeline::new();
+    for i in 0..100 {
+        pipe.add(args(&["SET", &format!("bp:{i}"), &format!("v:{i}")]));
+    }
+    pipe.add(args(&["INCR", "bp:7"]));
+    pipe.add(args(&["DBSIZE"]));
+    let results = pipe.execute_blocking_cluster(&client).unwrap();
+    assert_eq!(results.len(), 102);
+    assert!(results[..100].iter().all(|r| r.is_ok()));
+    let e = results[100].as_ref().unwrap_err();
+    assert!(e.to_string().contains("not an integer"), "{e}");
+    assert_eq!(e.command(), Some("INCR"));
+    assert_eq!(results[101].as_ref().unwrap(), &Frame::Integer(100));
+    // Every key landed on its slot's primary.
+    for p in cluster.primaries() {
+        let want = (0..100)
+            .filter(|i| cluster.primary_for_key(format!("bp:{i}").as_bytes()).port == p.port)
+            .count() as i64;
+        assert_eq!(cluster.call(p.port, &["DBSIZE"]).int().unwrap(), want);
+    }
+    // A slot moved behind the client's back: the command re-routed alone,
+    // the order kept (typed handles).
+    let key = "bp:42";
+    let slot = key_slot(key.as_bytes());
+    let from = cluster.primary_for_slot(slot).port;
+    let to = cluster
+        .primaries()
+        .iter()
+        .map(|n| n.port)
+        .find(|&p| p != from)
+        .unwrap();
+    cluster.move_slots([slot], from, to);
+    let mut reads = respec::Pipeline::new();
+    let handles: Vec<_> = (0..100)
+        .rev()
+        .map(|i| reads.push(respec::commands::get(format!("bp:{i}")).reply::<String>()))
+        .collect();
+    let mut replies = reads.run_blocking(&client).unwrap();
+    let got: Vec<String> = handles
+        .into_iter()
+        .map(|h| replies.take(h).unwrap())
+        .collect();
+    let want: Vec<String> = (0..100).rev().map(|i| format!("v:{i}")).collect();
+    assert_eq!(got, want);
+    assert_eq!(client.slot_map().primary(slot).unwrap().port, to);
+    // MULTI in one slot; one spanning slots is refused before sending.
+    let mut tx = respec::Pipeline::atomic();
+    tx.add(args(&["INCR", "{bacct}n"]))
+        .add(args(&["INCR", "{bacct}n"]));
+    let (a, b): (i64, i64) = tx.query_blocking_cluster(&client).unwrap();
+    assert_eq!((a, b), (1, 2));
+    let mut tx = respec::Pipeline::atomic();
+    tx.add(args(&["INCR", "x"])).add(args(&["INCR", "y"]));
+    let e = tx.execute_blocking_cluster(&client).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    // WATCH transactions from 4 threads on one counter: no lost update.
+    let shared = Arc::new(respec::cluster::BlockingClusterClient::open(&urls).unwrap());
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    let (mut replies, n) = shared
+                        .transact(&["{bctr}n"], 1000, |conn| {
+                            let cur: Option<i64> = respec::FromResp::from_resp(
+                                conn.send(&respec::commands::get("{bctr}n"))?,
+                            )?;
+                            let mut tx = respec::Pipeline::atomic();
+                            tx.add(respec::commands::set("{bctr}n", cur.unwrap_or(0) + 1));
+                            let n = tx.push(respec::commands::get("{bctr}n").reply::<i64>());
+                            Ok((tx, n))
+                        })
+                        .unwrap();
+                    assert!(replies.take(n).unwrap() >= 1);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let owner = cluster.primary_for_key(b"{bctr}n").port;
+    assert_eq!(
+        cluster.call(owner, &["GET", "{bctr}n"]).text().as_deref(),
+        Some("100")
+    );
+    let ((), n): ((), i64) = shared
+        .transaction(&["{bctr}n"], 10, |_conn| {
+            let mut tx = respec::Pipeline::atomic();
+            tx.add(args(&["SET", "{bctr}n", "7"]));
+            tx.add(args(&["GET", "{bctr}n"]));
+            Ok(tx)
+        })
+        .unwrap();
+    assert_eq!(n, 7);
+    let e = shared
+        .transaction::<_, _, ()>(&["{bctr}n"], 10, |_conn| {
+            let mut tx = respec::Pipeline::atomic();
+            tx.add(args(&["SET", "elsewhere", "1"]));
+            Ok(tx)
+        })
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    let e = shared
+        .transaction::<_, _, ()>(&["a", "b"], 10, |_conn| Ok(respec::Pipeline::atomic()))
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    // Replica reads, by the same policy as the async client's.
+    wait_replicated(&cluster, 102);
+    let mut cfg = respec::cluster::ClusterConfig::from_urls(&urls).unwrap();
+    cfg.read_from = respec::cluster::ReadFrom::PreferReplica;
+    let reader = respec::cluster::BlockingClusterClient::with_config(cfg);
+    let replica_ports: Vec<u16> = cluster
+        .nodes()
+        .iter()
+        .filter(|n| !cluster.primaries().iter().any(|p| p.port == n.port))
+        .map(|n| n.port)
+        .collect();
+    let before_primaries: i64 = cluster
+        .primaries()
+        .iter()
+        .map(|p| stat_calls(&cluster, p.port, "get"))
+        .sum();
+    let before_replicas: i64 = replica_ports
+        .iter()
+        .map(|&p| stat_calls(&cluster, p, "get"))
+        .sum();
+    for i in 0..60 {
+        let v = reader.get(format!("bp:{i}")).run().unwrap();
+        assert_eq!(
+            v.map(|v| v.to_string()).as_deref(),
+            Some(format!("v:{i}").as_str())
+        );
+    }
+    let primaries_gets: i64 = cluster
+        .primaries()
+        .iter()
+        .map(|p| stat_calls(&cluster, p.port, "get"))
+        .sum();
+    let replica_gets: i64 = replica_ports
+        .iter()
+        .map(|&p| stat_calls(&cluster, p, "get"))
+        .sum();
+    assert_eq!(
+        (
+            primaries_gets - before_primaries,
+            replica_gets - before_replicas
+        ),
+        (0, 60)
+    );
+    reader.set("bp:w", "1").run().unwrap();
+    let owner = cluster.primary_for_key(b"bp:w").port;
+    assert_eq!(
+        cluster.call(owner, &["GET", "bp:w"]).text().as_deref(),
+        Some("1")
+    );
+    // `special` response policies: RANDOMKEY picks one existing key; INFO
+    // is one text with every primary's part; MEMORY STATS one map entry
+    // per primary.
+    let k: Option<String> = client.query(&args(&["RANDOMKEY"])).unwrap();
+    let k = k.unwrap();
+    assert_eq!(client.exists([k.as_str()]).run().unwrap(), 1, "{k}");
+    let info: String = client.query(&args(&["INFO", "server"])).unwrap();
+    let mut headed: Vec<u16> = info
+        .lines()
+        .filter_map(|l| l.strip_prefix("# node "))
+        .map(|a| a.rsplit(':').next().unwrap().parse().unwrap())
+        .collect();
+    headed.sort();
+    let mut primaries: Vec<u16> = cluster.primaries().iter().map(|p| p.port).collect();
+    primaries.sort();
+    assert_eq!(headed, primaries);
+    assert_eq!(info.matches("tcp_port:").count(), 3);
+    let stats: HashMap<String, Frame> = client.query(&args(&["MEMORY", "STATS"])).unwrap();
+    let mut ports: Vec<u16> = stats
+        .keys()
+        .map(|a| a.rsplit(':').next().unwrap().parse().unwrap())
+        .collect();
+    ports.sort();
+    assert_eq!(ports, primaries);
+    // The retry policy after a dropped connection: the primaries close
+    // every client connection; a read (safe to repeat) is sent again on a
+    // new one, under the default policy, and fails without retries.
+    let mut cfg = respec::cluster::ClusterConfig::from_urls(&urls).unwrap();
+    cfg.node.retry = respec::retry::RetryPolicy::NEVER;
+    let no_retry = respec::cluster::BlockingClusterClient::with_config(cfg);
+    assert!(no_retry.get("bp:1").run().unwrap().is_some());
+    assert!(client.get("bp:1").run().unwrap().is_some());
+    for p in cluster.primaries() {
+        cluster.call(
+            p.port,
+            &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"],
+        );
+    }
+    let v = client.get("bp:1").run().unwrap();
+    assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("v:1"));
+    let e = no_retry.get("bp:1").run().unwrap_err();
+    assert!(e.is_connection_dropped(), "{e}");
+    // The next call opens a new connection.
+    let v = no_retry.get("bp:1").run().unwrap();
+    assert_eq!(v.map(|v| v.to_string()).as_deref(), Some("v:1"));
+}
+
+#[test]
+fn redis_blocking_cluster_client_at_par() {
+    blocking_cluster_at_par(Kind::Redis);
+}
+
+#[test]
+fn valkey_blocking_cluster_client_at_par() {
+    blocking_cluster_at_par(Kind::Valkey);
+}
+
+/// The blocking sharded subscriber: channels on every node that owns one
+/// of their slots, messages from all of them, and a channel whose slot is
+/// migrated subscribed again on the new owner.
+#[test]
+fn blocking_sharded_pubsub_follows_a_moving_slot() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client =
+        respec::cluster::BlockingClusterClient::open(&cluster.seed_urls().join(",")).unwrap();
+    let chans: Vec<String> = (0..6).map(|i| format!("news:{i}")).collect();
+    let owners: std::collections::BTreeSet<u16> = chans
+        .iter()
+        .map(|c| cluster.primary_for_key(c.as_bytes()).port)
+        .collect();
+    assert!(owners.len() >= 2, "the channels span nodes");
+    let mut sub = client.sharded_subscriber();
+    sub.set_read_timeout(Some(Duration::from_secs(10)));
+    sub.ssubscribe(&chans).unwrap();
+    for c in &chans {
+        let n: i64 = client
+            .query(&args(&["SPUBLISH", c, &format!("m:{c}")]))
+            .unwrap();
+        assert_eq!(n, 1, "{c}");
+    }
+    let mut got: Vec<(String, String)> = (0..6)
+        .map(|_| {
+            let m = sub.next_message().unwrap();
+            (
+                m.channel_str().into_owned(),
+                String::from_utf8_lossy(&m.payload).into_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = chans
+        .iter()
+        .map(|c| (c.clone(), format!("m:{c}")))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    // The slot of one channel moves: the old owner drops the channel
+    // (a `sunsubscribe` push), and the subscriber subscribes it again on
+    // the new owner while it waits.
+    let moving = &chans[0];
+    let slot = key_slot(moving.as_bytes());
+    let from = cluster.primary_for_slot(slot).port;
+    let to = cluster
+        .primaries()
+        .iter()
+        .map(|n| n.port)
+        .find(|&p| p != from)
+        .unwrap();
+    cluster.move_slots([slot], from, to);
+    sub.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut delivered = None;
+    for _ in 0..50 {
+        let n: i64 = client.query(&args(&["SPUBLISH", moving, "after"])).unwrap();
+        if n == 1 {
+            let m = sub.next_message().unwrap();
+            delivered = Some((
+                m.channel_str().into_owned(),
+                String::from_utf8_lossy(&m.payload).into_owned(),
+            ));
+            break;
+        }
+        // Nobody subscribed on the new owner yet: the wait reads the
+        // old owner's notice and subscribes again.
+        let e = sub.next_message().unwrap_err();
+        assert!(e.is_timeout(), "{e}");
+    }
+    assert_eq!(delivered, Some((moving.clone(), "after".to_string())));
+    let owner_now = cluster.primary_for_slot(slot).port;
+    assert_eq!(owner_now, to);
+    assert_eq!(sub.channels().count(), 6);
+    // Unsubscribed: no subscriber left for it.
+    sub.sunsubscribe([moving.as_str()]).unwrap();
+    assert_eq!(sub.channels().count(), 5);
+    let e = sub.next_message().unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    let n: i64 = client.query(&args(&["SPUBLISH", moving, "gone"])).unwrap();
+    assert_eq!(n, 0);
 }

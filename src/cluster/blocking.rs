@@ -3,26 +3,51 @@
 //! connections) per node.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
-use super::client::ClusterConfig;
+use super::client::{unreachable_owner, ClusterConfig, ReadFrom};
 use super::map::{no_topology, record_moved, SlotMap};
-use super::redirect::{NodeAddr, Redirect};
+use super::pipeline::transaction_slot;
+use super::plan::{self, Raw};
+use super::redirect::{Attempts, Next, NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
-use crate::cmd::{Block, Command};
+use super::transaction::{gave_up, no_owner, redirect_inside, slot_mismatch, watched_slot};
+use crate::cmd::{Block, Cmd, Command};
+use crate::connection::sync::Connection;
 use crate::connection::{Addr, ConnectionConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::executor::BlockingExecutor;
-use crate::resp::Frame;
+use crate::pipeline::{Pipeline, Replies};
+use crate::reply::FromResp;
+use crate::resp::{Frame, ToArg};
+use crate::retry::RetryPolicy;
 
 /// A blocking Redis Cluster client, shareable between threads, with every
-/// generated command method (`.run()` sends). It routes, splits, combines
-/// and follows redirects exactly as the async
-/// [`ClusterClient`](super::ClusterClient); parts of a split command and
-/// commands sent to several nodes go one node after another.
+/// generated command method (`.run()` sends). It routes, splits, combines,
+/// follows redirects and retries exactly as the async
+/// [`ClusterClient`](super::ClusterClient), from the same routing core:
+///
+/// - reads go to replicas under the same [`ReadFrom`] policy (only
+///   commands the spec flags `readonly`; `READONLY` is sent with them);
+/// - pipelines are split by node ([`Pipeline::run_blocking`] with
+///   `&cluster`, [`Pipeline::execute_blocking_cluster`]), the nodes' parts
+///   sent at once, one thread per node, the results in the caller's order;
+/// - `WATCH` transactions run on the slot's primary
+///   ([`transact`](Self::transact), [`transaction`](Self::transaction));
+/// - sharded pub/sub by slot ([`sharded_subscriber`](Self::sharded_subscriber));
+/// - a connection lost with a command in flight is retried under the
+///   client's [`RetryPolicy`] (`ClusterConfig::node.retry`, the standalone
+///   client's defaults), after reading the topology again; a primary that
+///   cannot be reached is an error at once unless another node serves its
+///   slot by then.
+///
+/// The periodic topology refresh ([`ClusterConfig::refresh_every`]) runs
+/// inside the first command issued after it is due (there is no
+/// background thread).
 ///
 /// ```no_run
 /// use respec::prelude::*;
@@ -37,8 +62,16 @@ pub struct BlockingClusterClient {
     config: ClusterConfig,
     map: RwLock<Arc<SlotMap>>,
     nodes: Mutex<HashMap<NodeAddr, Arc<crate::blocking::Client>>>,
-    /// Held while the topology is read.
+    /// Clients for reads on replicas (each read goes with `READONLY`).
+    replicas: Mutex<HashMap<NodeAddr, Arc<crate::blocking::Client>>>,
+    /// Turns of the round-robin read policy.
+    turn: AtomicUsize,
+    /// Round trips to replicas, under [`ReadFrom::LowestLatency`].
+    latency: Mutex<HashMap<NodeAddr, Duration>>,
+    /// Held while the topology is read; counts the reads.
     refreshing: Mutex<u64>,
+    /// When the topology was last read.
+    last_refresh: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for BlockingClusterClient {
@@ -49,23 +82,9 @@ impl std::fmt::Debug for BlockingClusterClient {
     }
 }
 
-/// An already-encoded command, sent as it is.
-struct Encoded<'a> {
-    name: &'a str,
-    bytes: &'a [u8],
-    block: Block,
-}
-
-impl Command for Encoded<'_> {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn encode(&self, out: &mut BytesMut) {
-        out.extend_from_slice(self.bytes);
-    }
-    fn blocks(&self) -> Block {
-        self.block
-    }
+/// Locks `m` whether or not a thread panicked holding it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl BlockingClusterClient {
@@ -81,8 +100,17 @@ impl BlockingClusterClient {
             config,
             map: RwLock::new(Arc::new(SlotMap::empty())),
             nodes: Mutex::new(HashMap::new()),
+            replicas: Mutex::new(HashMap::new()),
+            turn: AtomicUsize::new(0),
+            latency: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(0),
+            last_refresh: Mutex::new(None),
         }
+    }
+
+    /// The client's settings.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
     }
 
     /// The slot map as last read.
@@ -90,58 +118,189 @@ impl BlockingClusterClient {
         self.map.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn node(&self, addr: &NodeAddr) -> Arc<crate::blocking::Client> {
-        self.nodes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+    /// The round trip last measured to each replica, under
+    /// [`ReadFrom::LowestLatency`] (measured each time the topology is
+    /// read; empty under the other policies).
+    pub fn replica_latencies(&self) -> HashMap<NodeAddr, Duration> {
+        lock(&self.latency).clone()
+    }
+
+    /// The client of one node (its retries are the cluster client's, so
+    /// its own are off).
+    fn client_in(
+        &self,
+        clients: &Mutex<HashMap<NodeAddr, Arc<crate::blocking::Client>>>,
+        addr: &NodeAddr,
+    ) -> Arc<crate::blocking::Client> {
+        lock(clients)
             .entry(addr.clone())
             .or_insert_with(|| {
-                let mut cfg: ConnectionConfig = self.config.node.clone();
-                cfg.addr = Addr::Tcp {
-                    host: addr.host.clone(),
-                    port: addr.port,
-                };
+                let mut cfg = self.node_config(addr);
+                cfg.retry = RetryPolicy::NEVER;
                 Arc::new(crate::blocking::Client::with_config(cfg))
             })
             .clone()
     }
 
+    /// The connection settings of the node at `addr`.
+    pub(super) fn node_config(&self, addr: &NodeAddr) -> ConnectionConfig {
+        let mut cfg: ConnectionConfig = self.config.node.clone();
+        cfg.addr = Addr::Tcp {
+            host: addr.host.clone(),
+            port: addr.port,
+        };
+        cfg
+    }
+
+    /// Records a `MOVED` in the slot map.
+    pub(super) fn note_moved(&self, slot: u16, to: &NodeAddr) {
+        record_moved(&self.map, slot, to);
+    }
+
+    /// Reads the topology if none was read yet (or the periodic refresh is
+    /// due).
+    pub(super) fn ensure_topology(&self) -> Result<()> {
+        self.ensure_map()
+    }
+
+    fn node(&self, addr: &NodeAddr) -> Arc<crate::blocking::Client> {
+        self.client_in(&self.nodes, addr)
+    }
+
     /// Reads the topology now, from a known node or else the seeds.
     pub fn refresh(&self) -> Result<()> {
-        let mut generation = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut generation = lock(&self.refreshing);
+        self.refresh_locked(&mut generation)
+    }
+
+    fn refresh_locked(&self, generation: &mut u64) -> Result<()> {
         let mut last = None;
         for addr in self.slot_map().refresh_order(&self.config.seeds) {
-            let node = self.node(&addr);
-            let shards =
-                crate::Cmd::from_args(["CLUSTER", "SHARDS"]).unwrap_or_else(|| unreachable!());
-            let read = match node.execute(&shards) {
-                Ok(reply) => SlotMap::from_shards(&reply, &addr),
-                Err(e) if e.is_server_error() => node
-                    .execute(
-                        &crate::Cmd::from_args(["CLUSTER", "SLOTS"])
-                            .unwrap_or_else(|| unreachable!()),
-                    )
-                    .and_then(|reply| SlotMap::from_slots(&reply, &addr)),
-                Err(e) => Err(e),
-            };
-            match read {
+            match self.read_topology(&addr) {
                 Ok(map) if map.assigned() > 0 => {
                     *self.map.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(map);
+                    *lock(&self.last_refresh) = Some(Instant::now());
                     *generation += 1;
+                    if self.config.read_from == ReadFrom::LowestLatency {
+                        self.measure_replicas();
+                    }
                     return Ok(());
                 }
-                Ok(_) => {}
+                Ok(_) => {
+                    last = Some(Error::new(
+                        ErrorKind::ConnectionClosed,
+                        format!("{addr} serves no slots"),
+                    ))
+                }
                 Err(e) => last = Some(e),
             }
         }
         Err(no_topology(last))
     }
 
+    fn read_topology(&self, addr: &NodeAddr) -> Result<SlotMap> {
+        let node = self.node(addr);
+        let shards = Cmd::from_args(["CLUSTER", "SHARDS"]).unwrap_or_else(|| unreachable!());
+        match node.execute(&shards) {
+            Ok(reply) => SlotMap::from_shards(&reply, addr),
+            // Before 7.0: CLUSTER SLOTS.
+            Err(e) if e.is_server_error() => node
+                .execute(&Cmd::from_args(["CLUSTER", "SLOTS"]).unwrap_or_else(|| unreachable!()))
+                .and_then(|reply| SlotMap::from_slots(&reply, addr)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads the topology again unless it was read in the last 100 ms or
+    /// another thread is reading it (then waits for that read).
+    fn refresh_unless_recent(&self) {
+        let recent =
+            lock(&self.last_refresh).is_some_and(|t| t.elapsed() < Duration::from_millis(100));
+        if recent {
+            return;
+        }
+        let seen = *lock(&self.refreshing);
+        let mut generation = lock(&self.refreshing);
+        if *generation == seen {
+            let _ = self.refresh_locked(&mut generation);
+        }
+    }
+
+    /// Reads the topology when none was read yet, or when the periodic
+    /// refresh is due (by one thread; the others go on with the map they
+    /// have).
     fn ensure_map(&self) -> Result<()> {
-        if *self.refreshing.lock().unwrap_or_else(|p| p.into_inner()) == 0 {
-            self.refresh()?;
+        let last = *lock(&self.last_refresh);
+        let due = match (last, self.config.refresh_every) {
+            (None, _) => {
+                let mut generation = lock(&self.refreshing);
+                if *generation == 0 {
+                    return self.refresh_locked(&mut generation);
+                }
+                return Ok(());
+            }
+            (Some(at), Some(every)) => at.elapsed() >= every,
+            (Some(_), None) => false,
+        };
+        if due {
+            if let Ok(mut generation) = self.refreshing.try_lock() {
+                let _ = self.refresh_locked(&mut generation);
+            }
         }
         Ok(())
+    }
+
+    /// Measures the round trip to every replica (the best of three
+    /// `PING`s) for [`ReadFrom::LowestLatency`].
+    fn measure_replicas(&self) {
+        let replicas: Vec<NodeAddr> = self
+            .slot_map()
+            .shards()
+            .flat_map(|s| s.replicas.iter().cloned())
+            .collect();
+        let ping = Cmd::new("PING");
+        let mut measured = HashMap::new();
+        for addr in replicas {
+            let client = self.client_in(&self.replicas, &addr);
+            let best = (0..3)
+                .filter_map(|_| {
+                    let started = Instant::now();
+                    client.execute(&ping).ok().map(|_| started.elapsed())
+                })
+                .min();
+            if let Some(best) = best {
+                measured.insert(addr, best);
+            }
+        }
+        *lock(&self.latency) = measured;
+    }
+
+    /// Sends an encoded command (after `prefix`, whose replies are
+    /// skipped) on a connection of the node's `client`; the command's own
+    /// reply, its error reply as an `Err`.
+    fn send_raw(
+        client: &crate::blocking::Client,
+        prefix: Option<fn(&[u8]) -> Bytes>,
+        bytes: &[u8],
+        block: Block,
+    ) -> Result<Frame> {
+        let (payload, n) = match prefix {
+            Some(p) => (p(bytes), 2),
+            None => (Bytes::copy_from_slice(bytes), 1),
+        };
+        client
+            .with_connection(|c| {
+                let limit = block.deadline(c.response_timeout());
+                c.send_raw_within(&payload, n, limit)
+            })
+            .and_then(plan::last_reply)
+    }
+
+    /// Sends a batch of encoded commands to one node in one write; every
+    /// reply, error replies as frames.
+    fn send_batch(&self, addr: &NodeAddr, payload: &[u8], n: usize) -> Result<Vec<Frame>> {
+        self.node(addr)
+            .with_connection(|c| c.send_raw_within(payload, n, c.response_timeout()))
     }
 
     /// Sends any command where its spec routes it and returns its reply.
@@ -151,32 +310,41 @@ impl BlockingClusterClient {
         let route = route(cmd)?;
         let name = cmd.name();
         let block = cmd.blocks();
+        let safe = crate::retry::is_safe_to_repeat(cmd);
         let mut out = BytesMut::new();
         cmd.encode(&mut out);
         let bytes = out.freeze();
         self.ensure_map()?;
         let r = match route {
-            Route::Slot { slot, .. } => self.run_on_slot(slot, name, &bytes, block),
-            Route::AnyPrimary | Route::Special => {
-                let map = self.slot_map();
-                let addr =
-                    map.primaries().next().cloned().ok_or_else(|| {
-                        Error::new(ErrorKind::ConnectionClosed, "no primary known")
-                    })?;
-                self.node(&addr).execute(&Encoded {
-                    name,
-                    bytes: &bytes,
-                    block,
-                })
+            Route::Slot {
+                slot,
+                readonly: true,
+            } if block == Block::No => match self.replica_for(slot) {
+                Some(addr) => {
+                    let replica = self.client_in(&self.replicas, &addr);
+                    match Self::send_raw(&replica, Some(plan::with_readonly), &bytes, block) {
+                        Ok(frame) => Ok(frame),
+                        // Not served there (a MOVED, a lost replica): the
+                        // primary answers.
+                        Err(_) => self.run_on_slot(slot, &bytes, block, safe),
+                    }
+                }
+                None => self.run_on_slot(slot, &bytes, block, safe),
+            },
+            Route::Slot { slot, .. } => self.run_on_slot(slot, &bytes, block, safe),
+            Route::AnyPrimary => self.run_anywhere(&bytes, block),
+            Route::Special => {
+                match plan::slot_of_getkeys(self.run_anywhere(&plan::getkeys(&bytes), Block::No)) {
+                    Ok(Some(slot)) => self.run_on_slot(slot, &bytes, block, safe),
+                    Ok(None) => self.run_anywhere(&bytes, block),
+                    Err(e) => Err(e),
+                }
             }
-            Route::AllPrimaries(policy) => self.run_on_all(name, &bytes, policy, false),
-            Route::AllNodes(policy) => self.run_on_all(name, &bytes, policy, true),
+            Route::AllPrimaries(policy) => self.run_on_all(&bytes, policy, false),
+            Route::AllNodes(policy) => self.run_on_all(&bytes, policy, true),
             Route::Split(policy) => {
                 let parts = split(cmd)?;
-                let replies = parts
-                    .iter()
-                    .map(|p| self.run_on_slot(p.slot, name, &p.command, Block::No))
-                    .collect();
+                let replies = self.run_parts(&parts, safe);
                 join(policy, &parts, replies)
             }
         };
@@ -195,13 +363,42 @@ impl BlockingClusterClient {
         T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
     }
 
-    fn run_on_all(
-        &self,
-        name: &str,
-        bytes: &Bytes,
-        policy: ResponsePolicy,
-        replicas: bool,
-    ) -> Result<Frame> {
+    /// The replica a read-only command of `slot` goes to (`None`: the
+    /// primary).
+    fn replica_for(&self, slot: u16) -> Option<NodeAddr> {
+        if self.config.read_from == ReadFrom::Primary {
+            return None;
+        }
+        let map = self.slot_map();
+        let latency = lock(&self.latency);
+        self.config
+            .read_from
+            .replica(map.shard(slot)?, &self.turn, &latency)
+    }
+
+    /// Sends to a random primary (the next one when it cannot be reached,
+    /// as nothing was sent).
+    fn run_anywhere(&self, bytes: &[u8], block: Block) -> Result<Frame> {
+        let mut primaries: Vec<NodeAddr> = self.slot_map().primaries().cloned().collect();
+        if primaries.is_empty() {
+            return Err(Error::new(ErrorKind::ConnectionClosed, "no primary known"));
+        }
+        let pick = super::client::random_index(primaries.len());
+        primaries.rotate_left(pick);
+        let mut last = None;
+        for addr in &primaries {
+            match Self::send_raw(&self.node(addr), None, bytes, block) {
+                Err(e) if e.is_unsent() => last = Some(e),
+                r => return r,
+            }
+        }
+        self.refresh_unless_recent();
+        Err(last.unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "no primary known")))
+    }
+
+    /// Sends to every primary (or every node), one thread per node, and
+    /// combines the replies by the policy.
+    fn run_on_all(&self, bytes: &[u8], policy: ResponsePolicy, replicas: bool) -> Result<Frame> {
         let map = self.slot_map();
         let mut targets: Vec<NodeAddr> = map.primaries().cloned().collect();
         if replicas {
@@ -209,25 +406,85 @@ impl BlockingClusterClient {
                 targets.extend(s.replicas.iter().cloned());
             }
         }
-        let replies = targets
-            .iter()
-            .map(|a| {
-                self.node(a).execute(&Encoded {
-                    name,
-                    bytes,
-                    block: Block::No,
+        let replies = std::thread::scope(|scope| {
+            let running: Vec<_> = targets
+                .into_iter()
+                .map(|addr| {
+                    let node = self.node(&addr);
+                    scope.spawn(move || {
+                        let r = Self::send_raw(&node, None, bytes, Block::No);
+                        (addr, r)
+                    })
                 })
-            })
-            .collect();
-        policy.combine(replies)
+                .collect();
+            running.into_iter().map(joined).collect::<Vec<_>>()
+        });
+        policy.combine_nodes(replies)
     }
 
-    fn run_on_slot(&self, slot: u16, name: &str, bytes: &[u8], block: Block) -> Result<Frame> {
+    /// Runs the parts of a split command: the parts one primary owns go
+    /// to it together, in one write (one thread per node); a part answered
+    /// with a redirect, or whose node could not be reached, runs again
+    /// alone through [`run_on_slot`](Self::run_on_slot).
+    fn run_parts(&self, parts: &[super::route::Part], safe: bool) -> Vec<Result<Frame>> {
+        let groups = plan::group_by_node(parts.iter().map(|p| Some(p.slot)), &self.slot_map());
+        let mut alone = groups.alone;
+        let mut results: Vec<Option<Result<Frame>>> = (0..parts.len()).map(|_| None).collect();
+        let batches = std::thread::scope(|scope| {
+            let running: Vec<_> = groups
+                .by_node
+                .into_iter()
+                .map(|(addr, group)| {
+                    scope.spawn(move || {
+                        let mut payload = BytesMut::new();
+                        for &i in &group {
+                            payload.extend_from_slice(&parts[i].command);
+                        }
+                        let replies = self.send_batch(&addr, &payload, group.len());
+                        (group, replies)
+                    })
+                })
+                .collect();
+            running.into_iter().map(joined).collect::<Vec<_>>()
+        });
+        for (group, replies) in batches {
+            match replies {
+                Err(e) if e.is_unsent() || self.config.node.retry.may_resend(&e, safe) => {
+                    if e.is_connection_dropped() {
+                        self.refresh_unless_recent();
+                    }
+                    alone.extend(group);
+                }
+                replies => {
+                    for (i, r) in plan::deal(&group, replies, |_| None) {
+                        if plan::to_reroute(&r).is_some() {
+                            alone.push(i);
+                        } else {
+                            results[i] = Some(r);
+                        }
+                    }
+                }
+            }
+        }
+        for i in alone {
+            results[i] = Some(self.run_on_slot(parts[i].slot, &parts[i].command, Block::No, safe));
+        }
+        plan::in_order(results)
+    }
+
+    /// Sends one encoded command to the owner of `slot`, following
+    /// redirects and retrying within the cluster's bounds and the retry
+    /// policy (the same decisions as the async client's).
+    fn run_on_slot(&self, slot: u16, bytes: &[u8], block: Block, safe: bool) -> Result<Frame> {
         let mut target = self.slot_map().primary(slot).cloned();
         let mut asking = false;
-        let mut delay = self.config.retry_delay;
-        let mut last_err = None;
-        for _ in 0..=self.config.max_redirects {
+        let mut attempts = Attempts::new(
+            self.config.node.retry,
+            safe,
+            self.config.max_redirects,
+            self.config.retry_delay,
+        );
+        loop {
             let addr = match target.take() {
                 Some(a) => a,
                 None => {
@@ -240,56 +497,366 @@ impl BlockingClusterClient {
                     })?
                 }
             };
-            let node = self.node(&addr);
-            let cmd = Encoded { name, bytes, block };
-            let result = if asking {
-                let asking_cmd = Encoded {
-                    name: "ASKING",
-                    bytes: b"*1\r\n$6\r\nASKING\r\n",
-                    block: Block::No,
-                };
-                node.pipeline(&[asking_cmd, cmd]).and_then(|mut replies| {
-                    let reply = replies.pop().unwrap_or(Frame::Null);
-                    match reply.error_message() {
-                        Some(m) => Err(Error::from_server_reply(m)),
-                        None => Ok(reply),
-                    }
-                })
-            } else {
-                node.execute(&cmd)
-            };
+            let prefix = asking.then_some(plan::with_asking as fn(&[u8]) -> Bytes);
             asking = false;
-            let e = match result {
+            let e = match Self::send_raw(&self.node(&addr), prefix, bytes, block) {
                 Ok(f) => return Ok(f),
                 Err(e) => e,
             };
-            match Redirect::from_error(&e) {
-                Some(Redirect::Moved { slot: s, to }) => {
+            if e.is_unsent() && !e.is_server_error() {
+                // The node could not be reached: when another node serves
+                // the slot now, go there; otherwise a clear error at once,
+                // never a wait for the failover (as the async client).
+                self.refresh_unless_recent();
+                match self.slot_map().primary(slot).cloned() {
+                    Some(now) if now != addr && attempts.redirect() => {
+                        target = Some(now);
+                        continue;
+                    }
+                    _ => return Err(unreachable_owner(slot, &addr, &e)),
+                }
+            }
+            match attempts.after(&e) {
+                Next::Moved { slot: s, to } => {
                     record_moved(&self.map, s, &to);
                     target = Some(to);
                 }
-                Some(Redirect::Ask { to, .. }) => {
+                Next::Ask(to) => {
                     asking = true;
                     target = Some(to);
                 }
-                Some(_) => {
+                Next::Wait { delay, refresh } => {
                     std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(1));
-                    let _ = self.refresh();
+                    if refresh {
+                        self.refresh_unless_recent();
+                    }
                     target = self.slot_map().primary(slot).cloned();
                 }
-                None if e.is_connection_dropped() => {
-                    // Read the topology again for the next commands; this
-                    // one may have run, so it is not sent again.
-                    let _ = self.refresh();
+                Next::Again(wait) => {
+                    std::thread::sleep(wait);
+                    self.refresh_unless_recent();
+                    target = self.slot_map().primary(slot).cloned();
+                }
+                Next::Fail => {
+                    if e.is_connection_dropped() {
+                        // It may have run, so it is not sent again; the
+                        // topology is read again for the next commands.
+                        self.refresh_unless_recent();
+                    }
                     return Err(e);
                 }
+            }
+        }
+    }
+
+    /// Sends a pipeline (see [`Pipeline::execute_blocking_cluster`]).
+    fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        pipe.validate()?;
+        if pipe.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ensure_map()?;
+        if pipe.is_atomic() {
+            return self.run_atomic(pipe);
+        }
+        let commands = pipe.named_commands();
+        let groups = plan::group_pipeline(&commands, &self.slot_map())?;
+        let mut results: Vec<Option<Result<Frame>>> = (0..commands.len()).map(|_| None).collect();
+        let commands = &commands;
+        let batches = std::thread::scope(|scope| {
+            let running: Vec<_> = groups
+                .by_node
+                .into_iter()
+                .map(|(addr, indices)| {
+                    scope.spawn(move || {
+                        let mut payload = BytesMut::new();
+                        for &i in &indices {
+                            payload.extend_from_slice(&commands[i].1);
+                        }
+                        let replies = self.send_batch(&addr, &payload, indices.len());
+                        plan::deal(&indices, replies, |i| Some(commands[i].0.as_str()))
+                    })
+                })
+                .collect();
+            running.into_iter().map(joined).collect::<Vec<_>>()
+        });
+        for (i, r) in batches.into_iter().flatten() {
+            results[i] = Some(r);
+        }
+        // Then the commands that run on several nodes or need routing of
+        // their own, and those whose slot moved meanwhile (again, alone,
+        // where it is now).
+        for (i, result) in results.iter_mut().enumerate() {
+            let again = match result {
+                None => true,
+                Some(r) => match plan::to_reroute(r) {
+                    Some(moved) => {
+                        if let Some((slot, to)) = moved {
+                            record_moved(&self.map, slot, &to);
+                        }
+                        true
+                    }
+                    None => false,
+                },
+            };
+            if again {
+                let (name, bytes) = &commands[i];
+                *result = Some(self.execute(&Raw { name, bytes }));
+            }
+        }
+        Ok(plan::in_order(results))
+    }
+
+    /// A transaction (`MULTI` ... `EXEC`): one slot for every key, checked
+    /// before sending; run on that slot's primary, and again where the slot
+    /// moved to when it moved (a `MOVED` while queueing discards the
+    /// transaction, so nothing ran).
+    fn run_atomic(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        let slot = transaction_slot(pipe)?.unwrap_or(0);
+        let mut redirects = 0;
+        loop {
+            let Some(addr) = self.slot_map().primary(slot).cloned() else {
+                self.refresh()?;
+                redirects += 1;
+                if redirects > self.config.max_redirects {
+                    return Err(no_owner(slot).for_command("MULTI"));
+                }
+                continue;
+            };
+            let e = match self
+                .node(&addr)
+                .with_connection(|c| crate::blocking::run_pipeline_on(c, pipe))
+            {
+                Ok(results) => return Ok(results),
+                Err(e) => e,
+            };
+            redirects += 1;
+            match redirect_inside(&e) {
+                Some(_) if redirects > self.config.max_redirects => return Err(e),
+                Some(Redirect::Moved { slot: s, to }) => record_moved(&self.map, s, &to),
+                Some(_) => std::thread::sleep(self.config.retry_delay),
                 None => return Err(e),
             }
-            last_err = Some(e);
         }
-        Err(last_err
-            .unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "too many redirects")))
+    }
+
+    /// Runs an optimistic `WATCH` transaction on the cluster, retrying on
+    /// conflict: the blocking form of
+    /// [`ClusterClient::transaction`](super::ClusterClient::transaction),
+    /// with the same checks and bounds.
+    ///
+    /// Every watched key, and every key of the transaction `build`
+    /// returns, must be in one hash slot (use a hash tag): checked before
+    /// anything is sent ([`ErrorKind::InvalidInput`] otherwise). `build`
+    /// gets the connection to the slot's primary that holds the `WATCH`,
+    /// to read current values. When a watched key changed meanwhile, the
+    /// cycle starts again, at most `max_attempts` times (then
+    /// [`ErrorKind::TransactionAborted`]); when the slot moved, it starts
+    /// again on the new owner, within
+    /// [`ClusterConfig::max_redirects`].
+    ///
+    /// ```no_run
+    /// # fn demo(cluster: respec::cluster::BlockingClusterClient) -> respec::Result<()> {
+    /// use respec::commands::{get, set};
+    /// use respec::prelude::*;
+    ///
+    /// let ((), n): ((), i64) = cluster.transaction(&["{acct:1}:balance"], 100, |conn| {
+    ///     let balance: Option<i64> = respec::FromResp::from_resp(conn.send(&get("{acct:1}:balance"))?)?;
+    ///     let mut tx = Pipeline::atomic();
+    ///     tx.add(set("{acct:1}:balance", balance.unwrap_or(0) + 10));
+    ///     tx.add(get("{acct:1}:balance"));
+    ///     Ok(tx)
+    /// })?;
+    /// # let _ = n;
+    /// # Ok(()) }
+    /// ```
+    pub fn transaction<K, F, T>(&self, keys: &[K], max_attempts: usize, mut build: F) -> Result<T>
+    where
+        K: ToArg,
+        F: FnMut(&mut Connection) -> Result<Pipeline>,
+        T: FromResp,
+    {
+        let (pipe, results, ()) =
+            self.watch_loop(keys, max_attempts, |c| build(c).map(|p| (p, ())))?;
+        pipe.convert(results)
+    }
+
+    /// [`transaction`](Self::transaction) with typed replies: `build`
+    /// returns the atomic pipeline and what it wants back (the
+    /// [`Handle`](crate::pipeline::Handle)s it pushed); the result is the
+    /// [`Replies`] of the run that committed, with that value.
+    ///
+    /// ```no_run
+    /// # fn demo(cluster: respec::cluster::BlockingClusterClient) -> respec::Result<()> {
+    /// use respec::commands::{get, incrby, set};
+    /// use respec::prelude::*;
+    ///
+    /// let (mut replies, total) = cluster.transact(&["{c}:n"], 100, |conn| {
+    ///     let current: Option<i64> = respec::FromResp::from_resp(conn.send(&get("{c}:n"))?)?;
+    ///     let mut tx = Pipeline::atomic();
+    ///     tx.add(set("{c}:n", current.unwrap_or(0) * 2));
+    ///     let total = tx.push(incrby("{c}:n", 1));
+    ///     Ok((tx, total))
+    /// })?;
+    /// let total: i64 = replies.take(total)?;
+    /// # let _ = total;
+    /// # Ok(()) }
+    /// ```
+    pub fn transact<K, F, H>(
+        &self,
+        keys: &[K],
+        max_attempts: usize,
+        build: F,
+    ) -> Result<(Replies, H)>
+    where
+        K: ToArg,
+        F: FnMut(&mut Connection) -> Result<(Pipeline, H)>,
+    {
+        let (pipe, results, handles) = self.watch_loop(keys, max_attempts, build)?;
+        Ok((pipe.replies(results), handles))
+    }
+
+    /// WATCH, build, run on the slot's primary; again while a watched key
+    /// changed, and on the new owner when the slot moved.
+    fn watch_loop<K, F, H>(
+        &self,
+        keys: &[K],
+        max_attempts: usize,
+        mut build: F,
+    ) -> Result<(Pipeline, Vec<Result<Frame>>, H)>
+    where
+        K: ToArg,
+        F: FnMut(&mut Connection) -> Result<(Pipeline, H)>,
+    {
+        let mut watch = Cmd::new("WATCH");
+        watch.args(keys);
+        let slot = watched_slot(&watch, keys.len())?;
+        self.ensure_map()?;
+        let mut attempts = 0;
+        let mut redirects = 0;
+        let mut delay = self.config.retry_delay;
+        loop {
+            let Some(addr) = self.slot_map().primary(slot).cloned() else {
+                self.refresh()?;
+                redirects += 1;
+                if redirects > self.config.max_redirects {
+                    return Err(no_owner(slot));
+                }
+                continue;
+            };
+            // The connection holds the WATCH; one left in a transaction
+            // state by an error is closed, not reused (the blocking
+            // client's rule).
+            let cycle = self.node(&addr).with_connection(|c| {
+                if let Err(e) = c.send(&watch) {
+                    return match Redirect::from_error(&e) {
+                        Some(r) => Ok(Cycle::Redirected(r, e)),
+                        None => Err(e),
+                    };
+                }
+                let unwatch = |c: &mut Connection| {
+                    let _ = c.send(&Cmd::new("UNWATCH"));
+                };
+                let (mut pipe, handles) = match build(c) {
+                    Ok(built) => built,
+                    Err(e) => {
+                        unwatch(c);
+                        return Err(e);
+                    }
+                };
+                pipe.make_atomic();
+                match transaction_slot(&pipe) {
+                    Ok(Some(s)) if s != slot => {
+                        unwatch(c);
+                        return Err(slot_mismatch(s, slot));
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        unwatch(c);
+                        return Err(e);
+                    }
+                }
+                match crate::blocking::run_pipeline_on(c, &pipe) {
+                    Ok(results) => Ok(Cycle::Done(pipe, results, handles)),
+                    Err(e) if e.kind() == &ErrorKind::TransactionAborted => Ok(Cycle::Conflict),
+                    Err(e) => match redirect_inside(&e) {
+                        Some(r) => Ok(Cycle::Redirected(r, e)),
+                        None => Err(e),
+                    },
+                }
+            })?;
+            match cycle {
+                Cycle::Done(pipe, results, handles) => return Ok((pipe, results, handles)),
+                Cycle::Conflict => {
+                    attempts += 1;
+                    if attempts >= max_attempts.max(1) {
+                        return Err(gave_up(attempts));
+                    }
+                }
+                Cycle::Redirected(r, e) => {
+                    redirects += 1;
+                    if redirects > self.config.max_redirects {
+                        return Err(e);
+                    }
+                    match r {
+                        Redirect::Moved { slot, to } => record_moved(&self.map, slot, &to),
+                        // The slot is being moved (a transaction cannot
+                        // follow a key half-way) or the cluster is down:
+                        // wait and start again.
+                        _ => {
+                            std::thread::sleep(delay);
+                            delay = (delay * 2).min(Duration::from_secs(1));
+                            self.refresh_unless_recent();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How one cycle of a `WATCH` transaction ended.
+enum Cycle<H> {
+    /// `EXEC` ran it.
+    Done(Pipeline, Vec<Result<Frame>>, H),
+    /// A watched key changed: nothing ran.
+    Conflict,
+    /// The slot moved or is moving: nothing ran.
+    Redirected(Redirect, Error),
+}
+
+/// The result of a scoped thread; a panic in it goes on in the caller.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match h.join() {
+        Ok(v) => v,
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
+
+impl Pipeline {
+    /// Sends the pipeline on a blocking cluster client: split by node like
+    /// [`execute_cluster`](Self::execute_cluster) (every node's part at
+    /// once, one thread per node), one result per command in the order
+    /// they were added; a command whose slot moved meanwhile is sent again
+    /// where it is now. An [atomic](Self::atomic) pipeline runs on the one
+    /// slot's primary (keys in several slots are refused before sending).
+    pub fn execute_blocking_cluster(
+        &self,
+        client: &BlockingClusterClient,
+    ) -> Result<Vec<Result<Frame>>> {
+        client.run_pipeline(self)
+    }
+
+    /// Sends the pipeline on a blocking cluster client and converts the
+    /// replies to `T`.
+    pub fn query_blocking_cluster<T: FromResp>(&self, client: &BlockingClusterClient) -> Result<T> {
+        self.convert(client.run_pipeline(self)?)
+    }
+}
+
+impl crate::pipeline::BlockingTarget for &BlockingClusterClient {
+    fn send_pipeline(self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        self.run_pipeline(pipe)
     }
 }
 

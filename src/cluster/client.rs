@@ -8,7 +8,8 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 
 use super::map::{no_topology, record_moved, SlotMap};
-use super::redirect::{NodeAddr, Redirect};
+use super::plan;
+use super::redirect::{Attempts, Next, NodeAddr};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
 use crate::connection::{Addr, Connection, ConnectionConfig, ResponseFuture};
@@ -26,7 +27,10 @@ pub struct ClusterConfig {
     /// protocol, timeouts); its address is replaced by each node's.
     pub node: ConnectionConfig,
     /// How many redirects (`MOVED`, `ASK`) and retries (`TRYAGAIN`,
-    /// `CLUSTERDOWN`, a node gone) one command may go through.
+    /// `CLUSTERDOWN`, a move to another node) one command may go through.
+    /// Retries after a lost connection follow `node.retry` instead (the
+    /// [`RetryPolicy`](crate::retry::RetryPolicy) of the standalone
+    /// client, with its defaults).
     pub max_redirects: usize,
     /// The wait before retrying after `TRYAGAIN` or `CLUSTERDOWN`, doubled
     /// at each retry.
@@ -123,7 +127,14 @@ impl ClusterConfig {
 /// owner (and the topology is read again in the background, one refresh at
 /// a time); `ASK` sends it once to the importing node after `ASKING`;
 /// `TRYAGAIN` and `CLUSTERDOWN` are retried after a growing wait, within
-/// [`ClusterConfig::max_redirects`]. Keys in several slots of a command that
+/// [`ClusterConfig::max_redirects`]. A connection lost with the command in
+/// flight, or a refusal that ran nothing (`READONLY` from a demoted
+/// primary, `LOADING`), is retried under the client's
+/// [`RetryPolicy`](crate::retry::RetryPolicy) (`config.node.retry`: the
+/// standalone client's defaults and predicates, so a write is not sent
+/// twice unless asked), after the topology is read again; a primary that
+/// cannot be reached at all is an error at once unless another node
+/// serves its slot by then. Keys in several slots of a command that
 /// cannot be split are refused before anything is sent. Blocking commands
 /// run on dedicated connections of the owning node's pool.
 ///
@@ -245,6 +256,7 @@ impl ClusterClient {
         };
         let name: Arc<str> = cmd.name().into();
         let block = cmd.blocks();
+        let safe = crate::retry::is_safe_to_repeat(cmd);
         let mut out = BytesMut::new();
         cmd.encode(&mut out);
         let bytes = out.freeze();
@@ -268,15 +280,15 @@ impl ClusterClient {
                             Ok(frame) => Ok(frame),
                             // Not served there (a MOVED, a lost replica):
                             // the primary answers.
-                            Err(_) => inner.run_on_slot(slot, bytes, block).await,
+                            Err(_) => inner.run_on_slot(slot, bytes, block, safe).await,
                         },
-                        None => inner.run_on_slot(slot, bytes, block).await,
+                        None => inner.run_on_slot(slot, bytes, block, safe).await,
                     }
                 }
-                Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block).await,
+                Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block, safe).await,
                 Route::AnyPrimary => inner.run_anywhere(bytes, block).await,
                 Route::Special => match inner.slot_from_server(&bytes).await {
-                    Ok(Some(slot)) => inner.run_on_slot(slot, bytes, block).await,
+                    Ok(Some(slot)) => inner.run_on_slot(slot, bytes, block, safe).await,
                     Ok(None) => inner.run_anywhere(bytes, block).await,
                     Err(e) => Err(e),
                 },
@@ -284,7 +296,7 @@ impl ClusterClient {
                 Route::AllNodes(policy) => inner.run_on_all(bytes, policy, true).await,
                 Route::Split(policy) => {
                     let parts = parts.unwrap_or_default();
-                    let replies = inner.run_parts(&parts).await;
+                    let replies = inner.run_parts(&parts, safe).await;
                     join(policy, &parts, replies)
                 }
             };
@@ -297,6 +309,19 @@ impl ClusterClient {
             })
         })
     }
+}
+
+/// The error when the primary of `slot` cannot be reached and no other
+/// node serves the slot.
+pub(super) fn unreachable_owner(slot: u16, addr: &NodeAddr, e: &Error) -> Error {
+    Error::new(
+        ErrorKind::ConnectionClosed,
+        format!(
+            "the primary of slot {slot} ({addr}) cannot be reached and no other node serves \
+             the slot yet: {e}"
+        ),
+    )
+    .unsent()
 }
 
 /// Awaits every future, concurrently, and returns their outputs in order.
@@ -480,19 +505,30 @@ impl Inner {
         });
     }
 
+    /// The bounds of one request's redirects and retries.
+    pub(super) fn attempts(&self, safe: bool) -> Attempts {
+        Attempts::new(
+            self.config.node.retry,
+            safe,
+            self.config.max_redirects,
+            self.config.retry_delay,
+        )
+    }
+
     /// Sends one encoded command to the owner of `slot`, following
-    /// redirects and retrying within the configured bound.
+    /// redirects, and retrying within the cluster's bounds and the retry
+    /// policy ([`Attempts`]); `safe`: sending it twice does no harm.
     pub(super) async fn run_on_slot(
         self: &Arc<Self>,
         slot: u16,
         bytes: Bytes,
         block: Block,
+        safe: bool,
     ) -> Result<Frame> {
         let mut target = self.map().primary(slot).cloned();
         let mut asking = false;
-        let mut delay = self.config.retry_delay;
-        let mut last_err = None;
-        for _ in 0..=self.config.max_redirects {
+        let mut attempts = self.attempts(safe);
+        loop {
             let addr = match target.take() {
                 Some(a) => a,
                 None => {
@@ -516,25 +552,18 @@ impl Inner {
                     // The node could not be reached, so nothing was sent.
                     // Read the topology once (coalesced with other
                     // callers): when another node serves the slot now (its
-                    // replica took over), go there; otherwise fail at once
-                    // rather than hold the caller until a failover, so that
-                    // work for the healthy shards is never stuck behind it.
+                    // replica took over), go there; otherwise fail at once,
+                    // with no retry wait, rather than hold the caller until
+                    // a failover: with every caller waiting a little on the
+                    // dead shard, the work for the healthy shards would
+                    // stall behind it.
                     self.refresh_unless_recent().await;
                     match self.map().primary(slot).cloned() {
-                        Some(now) if now != addr => {
+                        Some(now) if now != addr && attempts.redirect() => {
                             target = Some(now);
-                            last_err = Some(e);
                             continue;
                         }
-                        _ => {
-                            return Err(Error::new(
-                                ErrorKind::ConnectionClosed,
-                                format!(
-                                    "the primary of slot {slot} ({addr}) cannot be reached and \
-                                     no other node serves the slot yet: {e}"
-                                ),
-                            ))
-                        }
+                        _ => return Err(unreachable_owner(slot, &addr, &e)),
                     }
                 }
             };
@@ -544,56 +573,52 @@ impl Inner {
                 Ok(frame) => return Ok(frame),
                 Err(e) => e,
             };
-            match Redirect::from_error(&e) {
-                Some(Redirect::Moved { slot: s, to }) => {
+            match attempts.after(&e) {
+                Next::Moved { slot: s, to } => {
                     self.note_moved(s, &to);
                     target = Some(to);
                 }
-                Some(Redirect::Ask { to, .. }) => {
+                Next::Ask(to) => {
                     asking = true;
                     target = Some(to);
                 }
-                Some(Redirect::TryAgain) | Some(Redirect::ClusterDown) => {
+                Next::Wait { delay, refresh } => {
                     tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(1));
-                    if matches!(Redirect::from_error(&e), Some(Redirect::ClusterDown)) {
+                    if refresh {
                         self.refresh_soon();
                     }
                     target = self.map().primary(slot).cloned();
                 }
-                None if e.is_connection_dropped() => {
-                    // Lost with the command in flight: it may have run, so
-                    // it is not sent again; the topology is read again for
-                    // the next commands.
-                    self.refresh_soon();
+                Next::Again(wait) => {
+                    // Its node dropped the connection, or refused without
+                    // running it: the slot may have a new owner.
+                    tokio::time::sleep(wait).await;
+                    self.refresh_unless_recent().await;
+                    target = self.map().primary(slot).cloned();
+                }
+                Next::Fail => {
+                    if e.is_connection_dropped() {
+                        // It may have run, so it is not sent again; the
+                        // topology is read again for the next commands.
+                        self.refresh_soon();
+                    }
                     return Err(e);
                 }
-                None => return Err(e),
             }
-            last_err = Some(e);
         }
-        Err(last_err
-            .unwrap_or_else(|| Error::new(ErrorKind::ConnectionClosed, "too many redirects")))
     }
 
     /// Runs the parts of a split command: the parts whose slots one
     /// primary owns go to it together, in one write (every node at once);
     /// a part answered with a redirect, or whose node could not be
     /// reached, runs again alone through [`run_on_slot`](Self::run_on_slot).
-    async fn run_parts(self: &Arc<Self>, parts: &[super::route::Part]) -> Vec<Result<Frame>> {
-        let map = self.map();
-        let mut by_node: Vec<(NodeAddr, Vec<usize>)> = Vec::new();
-        let mut alone = Vec::new();
-        for (i, p) in parts.iter().enumerate() {
-            match map.primary(p.slot) {
-                Some(addr) => match by_node.iter_mut().find(|(a, _)| a == addr) {
-                    Some((_, group)) => group.push(i),
-                    None => by_node.push((addr.clone(), vec![i])),
-                },
-                None => alone.push(i),
-            }
-        }
-        drop(map);
+    async fn run_parts(
+        self: &Arc<Self>,
+        parts: &[super::route::Part],
+        safe: bool,
+    ) -> Vec<Result<Frame>> {
+        let plan::Groups { by_node, mut alone } =
+            plan::group_by_node(parts.iter().map(|p| Some(p.slot)), &self.map());
         let mut results: Vec<Option<Result<Frame>>> = (0..parts.len()).map(|_| None).collect();
         let groups = futures_join(by_node.into_iter().map(|(addr, group)| {
             let inner = self.clone();
@@ -605,7 +630,11 @@ impl Inner {
                 let n = group.len();
                 // `None`: the node could not be reached, nothing was sent.
                 let replies = match inner.connection(&addr).await {
-                    Ok(conn) => Some(conn.send_encoded(payload.freeze(), n, true).await),
+                    Ok(conn) => Some(
+                        conn.send_encoded(payload.freeze(), n, true)
+                            .await
+                            .map(|f| plan::batch_items(f, n)),
+                    ),
                     Err(_) => None,
                 };
                 (group, replies)
@@ -614,40 +643,28 @@ impl Inner {
         .await;
         for (group, replies) in groups {
             match replies {
-                Some(Ok(frame)) => {
-                    let items = match frame {
-                        Frame::Array(items) if group.len() > 1 => items,
-                        single => vec![single],
-                    };
-                    for (&i, item) in group.iter().zip(items) {
-                        let r = match item.error_message() {
-                            Some(m) => Err(Error::from_server_reply(m)),
-                            None => Ok(item),
-                        };
-                        let again = matches!(&r, Err(e) if Redirect::from_error(e).is_some());
-                        if again {
+                // Lost in flight (the parts may have run) or timed out:
+                // the error is theirs, as for a command alone, unless the
+                // retry policy allows sending them again.
+                Some(Err(e)) if !e.is_server_error() => {
+                    if e.is_connection_dropped() {
+                        self.refresh_soon();
+                    }
+                    if self.config.node.retry.may_resend(&e, safe) {
+                        alone.extend(group);
+                    } else {
+                        for &i in &group {
+                            results[i] = Some(Err(e.duplicate()));
+                        }
+                    }
+                }
+                Some(replies) => {
+                    for (i, r) in plan::deal(&group, replies, |_| None) {
+                        if plan::to_reroute(&r).is_some() {
                             alone.push(i);
                         } else {
                             results[i] = Some(r);
                         }
-                    }
-                }
-                // A lone part's error reply comes as the send's error.
-                Some(Err(e)) if group.len() == 1 && e.is_server_error() => {
-                    if Redirect::from_error(&e).is_some() {
-                        alone.push(group[0]);
-                    } else {
-                        results[group[0]] = Some(Err(e));
-                    }
-                }
-                // Lost in flight (the parts may have run) or timed out:
-                // the error is theirs, as for a command alone.
-                Some(Err(e)) => {
-                    if e.is_connection_dropped() {
-                        self.refresh_soon();
-                    }
-                    for &i in &group {
-                        results[i] = Some(Err(e.duplicate()));
                     }
                 }
                 // Not reached: each part finds its way alone (the topology
@@ -659,17 +676,14 @@ impl Inner {
             let again = futures_join(alone.iter().map(|&i| {
                 let inner = self.clone();
                 let (slot, command) = (parts[i].slot, parts[i].command.clone());
-                async move { inner.run_on_slot(slot, command, Block::No).await }
+                async move { inner.run_on_slot(slot, command, Block::No, safe).await }
             }))
             .await;
             for (&i, r) in alone.iter().zip(again) {
                 results[i] = Some(r);
             }
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol, "no reply"))))
-            .collect()
+        plan::in_order(results)
     }
 
     /// Sends to the node at `addr` (see [`reach`](Self::reach) and
@@ -703,30 +717,10 @@ impl Inner {
             return None;
         }
         let map = self.map();
-        let shard = map.shard(slot)?;
-        if shard.replicas.is_empty() {
-            return None;
-        }
-        match self.config.read_from {
-            ReadFrom::Primary => None,
-            ReadFrom::PreferReplica => {
-                let i = random_index(shard.replicas.len());
-                Some(shard.replicas[i].clone())
-            }
-            ReadFrom::RoundRobin => {
-                let n = shard.replicas.len() + 1;
-                let t = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % n;
-                shard.replicas.get(t).cloned()
-            }
-            ReadFrom::LowestLatency => {
-                let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
-                shard
-                    .replicas
-                    .iter()
-                    .min_by_key(|r| latency.get(*r).copied().unwrap_or(Duration::MAX))
-                    .cloned()
-            }
-        }
+        let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        self.config
+            .read_from
+            .replica(map.shard(slot)?, &self.turn, &latency)
     }
 
     /// The round trips measured to replicas (filled under
@@ -774,36 +768,8 @@ impl Inner {
     /// server's own `COMMAND GETKEYS`; `None` when it has no keys. Keys in
     /// several slots are refused before the command is sent.
     async fn slot_from_server(self: &Arc<Self>, bytes: &Bytes) -> Result<Option<u16>> {
-        let mut getkeys = crate::Cmd::new("COMMAND");
-        getkeys.arg("GETKEYS");
-        for a in crate::commands::support::split_encoded(bytes) {
-            getkeys.arg(a);
-        }
-        let mut out = BytesMut::new();
-        crate::Command::encode(&getkeys, &mut out);
-        let keys = match self.run_anywhere(out.freeze(), Block::No).await {
-            Ok(Frame::Array(keys)) | Ok(Frame::Set(keys)) => keys,
-            // No keys in this call ("The command has no key arguments"),
-            // or a command the server does not know: anywhere.
-            _ => return Ok(None),
-        };
-        let mut slot = None;
-        for k in &keys {
-            let Some(k) = k.as_bytes() else { continue };
-            let s = super::slot::key_slot(k);
-            match slot {
-                None => slot = Some(s),
-                Some(first) if first != s => {
-                    return Err(Error::new(
-                        ErrorKind::InvalidInput,
-                        "its keys are in different hash slots (CROSSSLOT), so no single \
-                         node can run it; put them in one slot with a hash tag",
-                    ))
-                }
-                _ => {}
-            }
-        }
-        Ok(slot)
+        let reply = self.run_anywhere(plan::getkeys(bytes), Block::No).await;
+        plan::slot_of_getkeys(reply)
     }
 
     /// Sends to any primary (a random one; the next one when it cannot be
@@ -845,10 +811,13 @@ impl Inner {
         let replies = futures_join(targets.into_iter().map(|addr| {
             let this = self.clone();
             let bytes = bytes.clone();
-            async move { this.send_to(&addr, bytes, Block::No, false).await }
+            async move {
+                let r = this.send_to(&addr, bytes, Block::No, false).await;
+                (addr, r)
+            }
         }))
         .await;
-        policy.combine(replies)
+        policy.combine_nodes(replies)
     }
 }
 
@@ -864,10 +833,7 @@ enum Via {
 /// (both in one write; the command's own reply is the result).
 async fn send_via(via: Via, bytes: Bytes, asking: bool) -> Result<Frame> {
     let (payload, replies) = if asking {
-        let mut out = BytesMut::with_capacity(bytes.len() + 24);
-        out.extend_from_slice(b"*1\r\n$6\r\nASKING\r\n");
-        out.extend_from_slice(&bytes);
-        (out.freeze(), 2)
+        (plan::with_asking(&bytes), 2)
     } else {
         (bytes, 1)
     };
@@ -875,17 +841,8 @@ async fn send_via(via: Via, bytes: Bytes, asking: bool) -> Result<Frame> {
         Via::Shared(conn) => conn.send_encoded(payload, replies, true).await?,
         Via::Pooled(conn, limit) => conn.send_encoded_within(payload, replies, limit).await?,
     };
-    if !asking {
-        return Ok(frame);
-    }
     match frame {
-        Frame::Array(mut items) if items.len() == 2 => {
-            let reply = items.pop().unwrap_or(Frame::Null);
-            match reply.error_message() {
-                Some(m) => Err(Error::from_server_reply(m)),
-                None => Ok(reply),
-            }
-        }
+        Frame::Array(items) if asking && items.len() == 2 => plan::last_reply(items),
         other => Ok(other),
     }
 }

@@ -5,6 +5,7 @@
 use super::redirect::NodeAddr;
 use super::slot::SLOTS;
 use crate::error::{Error, ErrorKind, Result};
+use crate::reply::FromResp;
 use crate::resp::Frame;
 
 /// One shard: a primary and its replicas.
@@ -44,41 +45,6 @@ fn bad(what: &str) -> Error {
     )
 }
 
-/// The key/value pairs of a RESP3 map or a RESP2 flat array.
-fn fields(frame: &Frame) -> Option<Vec<(&[u8], &Frame)>> {
-    match frame {
-        Frame::Map(pairs) => pairs
-            .iter()
-            .map(|(k, v)| Some((k.as_bytes()?, v)))
-            .collect(),
-        Frame::Array(items) if items.len() % 2 == 0 => items
-            .chunks(2)
-            .map(|kv| Some((kv[0].as_bytes()?, &kv[1])))
-            .collect(),
-        _ => None,
-    }
-}
-
-fn text(frame: &Frame) -> Option<String> {
-    frame
-        .as_bytes()
-        .map(|b| String::from_utf8_lossy(b).into_owned())
-}
-
-fn int(frame: &Frame) -> Option<i64> {
-    match frame {
-        Frame::Integer(i) => Some(*i),
-        other => text(other)?.parse().ok(),
-    }
-}
-
-fn items(frame: &Frame) -> Option<&[Frame]> {
-    match frame {
-        Frame::Array(items) | Frame::Set(items) => Some(items),
-        _ => None,
-    }
-}
-
 /// An address a node announced: `host` unless it is empty or `?` (the
 /// node does not know its own address: then it is the one we asked).
 fn announced(host: Option<String>, port: u16, asked: &NodeAddr) -> NodeAddr {
@@ -101,53 +67,43 @@ impl SlotMap {
     }
 
     /// Reads a `CLUSTER SHARDS` reply (RESP2 or RESP3) from the node at
-    /// `asked`.
+    /// `asked`, through the [`ClusterShard`](crate::records::ClusterShard)
+    /// records.
     pub fn from_shards(reply: &Frame, asked: &NodeAddr) -> Result<SlotMap> {
+        let shards = Vec::<crate::records::ClusterShard>::from_resp(reply.clone())
+            .map_err(|e| bad(&format!("CLUSTER SHARDS: {e}")))?;
         let mut map = SlotMap::empty();
-        for shard in items(reply).ok_or_else(|| bad("CLUSTER SHARDS is not an array"))? {
-            let f = fields(shard).ok_or_else(|| bad("a shard is not a map"))?;
-            let get = |k: &[u8]| f.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-            let ranges: Vec<i64> = get(b"slots")
-                .and_then(items)
-                .map(|s| s.iter().filter_map(int).collect())
-                .unwrap_or_default();
+        for shard in shards {
             let mut primary = None;
             let mut replicas = Vec::new();
-            for node in get(b"nodes").and_then(items).unwrap_or_default() {
-                let nf = fields(node).ok_or_else(|| bad("a node is not a map"))?;
-                let nget = |k: &[u8]| nf.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-                let Some(port) = nget(b"port")
-                    .and_then(int)
-                    .and_then(|p| u16::try_from(p).ok())
-                else {
+            for node in shard.nodes {
+                let Some(port) = node.port else {
                     continue; // a TLS-only node: tls-port only
                 };
-                let host = nget(b"endpoint")
-                    .and_then(text)
+                let host = Some(node.endpoint)
                     .filter(|h| !h.is_empty() && h != "?")
-                    .or_else(|| nget(b"ip").and_then(text));
+                    .or(Some(node.ip));
                 let addr = announced(host, port, asked);
-                let role = nget(b"role").and_then(text).unwrap_or_default();
-                let health = nget(b"health").and_then(text).unwrap_or_default();
-                if role == "master" || role == "primary" {
+                if node.role == "master" || node.role == "primary" {
                     // After a failover a shard can list its dead former
                     // primary too (`health: fail`): the live one wins.
-                    let live = health.is_empty() || health == "online";
+                    let live = node.health.is_empty() || node.health == "online";
                     let better = match &primary {
                         None => true,
                         Some((_, _, was_live)) => live && !was_live,
                     };
                     if better {
-                        primary = Some((addr, nget(b"id").and_then(text), live));
+                        let id = Some(node.id).filter(|id| !id.is_empty());
+                        primary = Some((addr, id, live));
                     }
-                } else if health == "online" {
+                } else if node.health == "online" {
                     replicas.push(addr);
                 }
             }
             let Some((primary, primary_id, _)) = primary else {
                 continue; // a shard whose primary is gone: no owner now
             };
-            if ranges.is_empty() {
+            if shard.slots.is_empty() {
                 continue;
             }
             let index = map.add_shard(Shard {
@@ -155,45 +111,37 @@ impl SlotMap {
                 primary_id,
                 replicas,
             });
-            for pair in ranges.chunks(2) {
-                if let [start, end] = *pair {
-                    map.assign(start, end, index)?;
-                }
+            for (start, end) in shard.slots {
+                map.assign(start.into(), end.into(), index)?;
             }
         }
         Ok(map)
     }
 
     /// Reads a `CLUSTER SLOTS` reply (for servers before 7.0) from the node
-    /// at `asked`.
+    /// at `asked`, through the [`SlotRange`](crate::records::SlotRange)
+    /// records.
     pub fn from_slots(reply: &Frame, asked: &NodeAddr) -> Result<SlotMap> {
+        let ranges = Vec::<crate::records::SlotRange>::from_resp(reply.clone())
+            .map_err(|e| bad(&format!("CLUSTER SLOTS: {e}")))?;
         let mut map = SlotMap::empty();
-        for range in items(reply).ok_or_else(|| bad("CLUSTER SLOTS is not an array"))? {
-            let r = items(range).ok_or_else(|| bad("a slot range is not an array"))?;
-            let (Some(start), Some(end)) = (r.first().and_then(int), r.get(1).and_then(int)) else {
-                return Err(bad("a slot range without bounds"));
+        for range in ranges {
+            let at = |n: crate::records::SlotNode| {
+                (
+                    announced(Some(n.endpoint), n.port, asked),
+                    Some(n.id).filter(|id| !id.is_empty()),
+                )
             };
-            let mut nodes = r[2..].iter().filter_map(|n| {
-                let n = items(n)?;
-                let port = u16::try_from(int(n.get(1)?)?).ok()?;
-                Some((
-                    announced(n.first().and_then(text), port, asked),
-                    n.get(2).and_then(text),
-                ))
-            });
-            let Some((primary, primary_id)) = nodes.next() else {
-                continue;
-            };
-            let replicas = nodes.map(|(a, _)| a).collect();
+            let (primary, primary_id) = at(range.primary);
             let index = match map.shards.iter().position(|s| s.primary == primary) {
                 Some(i) => i as u16,
                 None => map.add_shard(Shard {
                     primary,
                     primary_id,
-                    replicas,
+                    replicas: range.replicas.into_iter().map(|n| at(n).0).collect(),
                 }),
             };
-            map.assign(start, end, index)?;
+            map.assign(range.start.into(), range.end.into(), index)?;
         }
         Ok(map)
     }
@@ -338,6 +286,8 @@ mod tests {
             b("127.0.0.1"),
             b("role"),
             b(role),
+            b("replication-offset"),
+            Frame::Integer(0),
             b("health"),
             b(health),
         ])

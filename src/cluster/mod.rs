@@ -27,9 +27,11 @@
 //! ```
 
 mod blocking;
+mod blocking_pubsub;
 mod client;
 mod map;
 mod pipeline;
+mod plan;
 mod pubsub;
 mod redirect;
 mod route;
@@ -38,6 +40,7 @@ mod slot;
 mod transaction;
 
 pub use blocking::BlockingClusterClient;
+pub use blocking_pubsub::BlockingShardedSubscriber;
 pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};
 pub use pubsub::{ClusterSubscriber, ShardedSubscriber};

@@ -12,40 +12,28 @@
 //! every command must be in one slot, which is checked before anything is
 //! sent.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
 use super::client::{ClusterClient, Inner};
-use super::redirect::{NodeAddr, Redirect};
+use super::plan::{self, Raw};
+use super::redirect::Redirect;
 use super::route::{route, Route};
-use crate::cmd::{Block, Command};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::Pipeline;
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
-/// One command of a pipeline, already encoded, with its spec found by name.
-struct Raw<'a> {
-    name: &'a str,
-    bytes: &'a [u8],
-}
-
-impl Command for Raw<'_> {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn encode(&self, out: &mut BytesMut) {
-        out.extend_from_slice(self.bytes);
-    }
-    fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
-        crate::commands::spec_of(self.name)
-            .or_else(|| crate::commands::spec_of(&crate::connection::aio_name_of(self.bytes)))
-    }
-}
-
 impl Pipeline {
+    /// The commands, each with its name, as owned values (for the parts of
+    /// a cluster run).
+    pub(super) fn named_commands(&self) -> Vec<(String, Bytes)> {
+        self.commands()
+            .map(|(n, b)| (n.to_string(), b))
+            .collect()
+    }
+
     /// Sends the pipeline on a cluster (see the [module docs](crate::cluster));
     /// one result per command, in the order they were added.
     pub async fn execute_cluster(&self, client: &ClusterClient) -> Result<Vec<Result<Frame>>> {
@@ -58,30 +46,9 @@ impl Pipeline {
         if self.is_atomic() {
             return run_transaction(&inner, self).await;
         }
-        let commands: Vec<(String, Bytes)> = self
-            .commands()
-            .map(|(n, b)| (n.to_string(), b))
-            .collect();
-        let map = inner.map();
-        // Commands by the node that owns their slot; the rest alone.
-        let mut by_node: BTreeMap<NodeAddr, Vec<usize>> = BTreeMap::new();
-        let mut alone = Vec::new();
-        for (i, (name, bytes)) in commands.iter().enumerate() {
-            let raw = Raw { name, bytes };
-            match route(&raw) {
-                Ok(Route::Slot { slot, .. }) if raw.blocks() == Block::No => {
-                    match map.primary(slot) {
-                        Some(addr) => by_node.entry(addr.clone()).or_default().push(i),
-                        None => alone.push(i),
-                    }
-                }
-                Ok(_) => alone.push(i),
-                Err(e) => return Err(e),
-            }
-        }
-        drop(map);
+        let commands = Arc::new(self.named_commands());
+        let plan::Groups { by_node, alone } = plan::group_pipeline(&commands, &inner.map())?;
         let mut results: Vec<Option<Result<Frame>>> = (0..commands.len()).map(|_| None).collect();
-        let commands = Arc::new(commands);
         let mut tasks = Vec::new();
         for (addr, indices) in by_node {
             let (inner, commands) = (inner.clone(), commands.clone());
@@ -90,36 +57,15 @@ impl Pipeline {
                 for &i in &indices {
                     payload.extend_from_slice(&commands[i].1);
                 }
+                let n = indices.len();
                 let replies = match inner.connection(&addr).await {
                     Ok(conn) => conn
-                        .send_encoded(payload.freeze(), indices.len(), true)
+                        .send_encoded(payload.freeze(), n, true)
                         .await
-                        .map(|f| match f {
-                            Frame::Array(items) if indices.len() > 1 => items,
-                            single => vec![single],
-                        }),
+                        .map(|f| plan::batch_items(f, n)),
                     Err(e) => Err(e),
                 };
-                let mut out = Vec::with_capacity(indices.len());
-                match replies {
-                    Ok(items) => {
-                        for (&i, item) in indices.iter().zip(items) {
-                            let r =
-                                match item.error_message() {
-                                    Some(m) => Err(Error::from_server_reply(m)
-                                        .for_command(commands[i].0.as_str())),
-                                    None => Ok(item),
-                                };
-                            out.push((i, r));
-                        }
-                    }
-                    Err(e) => {
-                        for &i in &indices {
-                            out.push((i, Err(e.duplicate().for_command(commands[i].0.as_str()))));
-                        }
-                    }
-                }
-                out
+                plan::deal(&indices, replies, |i| Some(commands[i].0.as_str()))
             }));
         }
         gather(tasks, &mut results).await?;
@@ -138,34 +84,23 @@ impl Pipeline {
         gather(tasks, &mut results).await?;
         // Commands whose slot moved meanwhile: again, alone, where it is now.
         for (i, slot_result) in results.iter_mut().enumerate() {
-            let redirected = matches!(
-                slot_result,
-                Some(Err(e)) if matches!(
-                    Redirect::from_error(e),
-                    Some(Redirect::Moved { .. } | Redirect::Ask { .. } | Redirect::TryAgain)
-                )
-            );
-            if redirected {
-                if let Some(Err(e)) = slot_result.as_ref() {
-                    if let Some(Redirect::Moved { slot, to }) = Redirect::from_error(e) {
-                        inner.note_moved(slot, &to);
-                    }
-                }
-                let (name, bytes) = &commands[i];
-                let raw = Raw { name, bytes };
-                *slot_result = Some(
-                    ClusterClient {
-                        inner: inner.clone(),
-                    }
-                    .execute(&raw)
-                    .await,
-                );
+            let Some(moved) = slot_result.as_ref().and_then(plan::to_reroute) else {
+                continue;
+            };
+            if let Some((slot, to)) = moved {
+                inner.note_moved(slot, &to);
             }
+            let (name, bytes) = &commands[i];
+            let raw = Raw { name, bytes };
+            *slot_result = Some(
+                ClusterClient {
+                    inner: inner.clone(),
+                }
+                .execute(&raw)
+                .await,
+            );
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Protocol, "no reply"))))
-            .collect())
+        Ok(plan::in_order(results))
     }
 
     /// Sends the pipeline on a cluster and converts the replies to `T`.

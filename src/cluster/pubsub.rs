@@ -9,7 +9,6 @@ use bytes::Bytes;
 
 use super::client::ClusterClient;
 use super::redirect::{NodeAddr, Redirect};
-use super::slot::key_slot;
 use crate::connection::Addr;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pubsub::{Message, Subscriber};
@@ -160,24 +159,8 @@ impl ShardedSubscriber {
     async fn place(&mut self, channels: Vec<Bytes>) -> Result<()> {
         let inner = self.client.inner.clone();
         inner.ensure_map().await?;
-        let map = inner.map();
-        let mut by_node: Vec<(NodeAddr, Vec<Bytes>)> = Vec::new();
-        for c in channels {
-            let slot = key_slot(&c);
-            let addr = map.primary(slot).cloned().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::ConnectionClosed,
-                    format!("no node serves slot {slot}"),
-                )
-                .for_command("SSUBSCRIBE")
-            })?;
-            match by_node.iter_mut().find(|(a, _)| *a == addr) {
-                Some((_, cs)) => cs.push(c),
-                None => by_node.push((addr, vec![c])),
-            }
-        }
-        drop(map);
-        for (addr, cs) in by_node {
+        let placement = super::plan::place_channels(channels, &inner.map())?;
+        for (addr, slots) in placement {
             let known = self.nodes.iter().position(|n| n.addr == addr);
             let index = match known {
                 Some(i) => i,
@@ -198,18 +181,8 @@ impl ShardedSubscriber {
                 }
             };
             let node = &mut self.nodes[index];
-            // One SSUBSCRIBE per slot: the server refuses channels of
-            // several slots in one call (CROSSSLOT), even on their owner.
-            let mut slots: Vec<(u16, Vec<&[u8]>)> = Vec::new();
-            for c in &cs {
-                let slot = key_slot(c);
-                match slots.iter_mut().find(|(s, _)| *s == slot) {
-                    Some((_, group)) => group.push(&c[..]),
-                    None => slots.push((slot, vec![&c[..]])),
-                }
-            }
-            for (_, group) in slots {
-                if let Err(e) = node.sub.ssubscribe(group).await {
+            for (_, group) in &slots {
+                if let Err(e) = node.sub.ssubscribe(group.iter().map(|c| &c[..])).await {
                     // The map was behind (a slot moved): note where it is.
                     if let Some(Redirect::Moved { slot, to }) = Redirect::from_error(&e) {
                         inner.note_moved(slot, &to);
@@ -219,6 +192,7 @@ impl ShardedSubscriber {
                     return Err(e);
                 }
             }
+            let cs = slots.into_iter().flat_map(|(_, group)| group);
             for c in cs {
                 node.channels.insert(c.clone());
                 self.channels.insert(c);

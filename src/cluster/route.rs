@@ -70,8 +70,23 @@ pub enum ResponsePolicy {
     AggMax,
     /// `agg_sum`: the sum.
     AggSum,
-    /// `special`: command-specific; the replies are returned as one array.
+    /// `special`, for a command about each node (`INFO`, `MEMORY STATS`,
+    /// `MEMORY DOCTOR`, `LATENCY LATEST`, `FUNCTION STATS`, ...: its
+    /// counters, memory, events, running script are the node's own, so no
+    /// sum or merge would be true): the replies side by side, each marked
+    /// with its node (see [`combine_nodes`](Self::combine_nodes)). When
+    /// every reply is text (`INFO`, the doctors, `LATENCY GRAPH`, `MEMORY
+    /// MALLOC-STATS`), one text: each node's under a line `# node
+    /// host:port`, so the command's own reply type reads it; otherwise a
+    /// map from `host:port` to that node's reply (read it as a
+    /// `HashMap<String, T>`, for example
+    /// `cluster.memory_stats().reply::<HashMap<String, Frame>>()`).
     Special,
+    /// `special`, for a command that reads the keyspace (ACL category
+    /// `@keyspace`: `RANDOMKEY`): each primary holds part of the keys, so
+    /// one of the non-null replies, picked at random, answers for the
+    /// cluster (null when every node answered null).
+    Pick,
 }
 
 impl ResponsePolicy {
@@ -86,8 +101,52 @@ impl ResponsePolicy {
             Some("agg_min") => ResponsePolicy::AggMin,
             Some("agg_max") => ResponsePolicy::AggMax,
             Some("agg_sum") => ResponsePolicy::AggSum,
+            Some(_)
+                if spec
+                    .acl_categories
+                    .iter()
+                    .any(|c| c.trim_start_matches('@').eq_ignore_ascii_case("keyspace")) =>
+            {
+                ResponsePolicy::Pick
+            }
             Some(_) => ResponsePolicy::Special,
         }
+    }
+
+    /// Combines the replies of several nodes, each with its node's
+    /// address: as [`combine`](Self::combine), except
+    /// [`Special`](Self::Special), which marks each reply with its node.
+    pub fn combine_nodes(self, replies: Vec<(super::NodeAddr, Result<Frame>)>) -> Result<Frame> {
+        if self != ResponsePolicy::Special {
+            return self.combine(replies.into_iter().map(|(_, r)| r).collect());
+        }
+        let mut ok = Vec::with_capacity(replies.len());
+        for (addr, r) in replies {
+            ok.push((addr, r?));
+        }
+        let text = |f: &Frame| match f {
+            Frame::BulkString(t)
+            | Frame::SimpleString(t)
+            | Frame::VerbatimString { text: t, .. } => Some(t.clone()),
+            _ => None,
+        };
+        if ok.iter().all(|(_, f)| text(f).is_some()) {
+            let mut out = Vec::new();
+            for (addr, f) in &ok {
+                let t = text(f).unwrap_or_default();
+                out.extend_from_slice(format!("# node {addr}\r\n").as_bytes());
+                out.extend_from_slice(&t);
+                if !t.ends_with(b"\n") {
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            return Ok(Frame::BulkString(out.into()));
+        }
+        Ok(Frame::Map(
+            ok.into_iter()
+                .map(|(addr, f)| (Frame::BulkString(addr.to_string().into()), f))
+                .collect(),
+        ))
     }
 
     /// Combines the replies of several nodes (or of the parts of a split
@@ -194,6 +253,22 @@ impl ResponsePolicy {
                     Ok(Frame::Array(replies))
                 }
             }
+            ResponsePolicy::Pick => {
+                let mut picks = Vec::with_capacity(replies.len());
+                for r in replies {
+                    let f = r?;
+                    if !matches!(f, Frame::Null) {
+                        picks.push(f);
+                    }
+                }
+                if picks.is_empty() {
+                    return Ok(Frame::Null);
+                }
+                let i = super::client::random_index(picks.len());
+                Ok(picks.swap_remove(i))
+            }
+            // Without the nodes' addresses (see `combine_nodes`): side by
+            // side, in the order given.
             ResponsePolicy::Special => Ok(Frame::Array(
                 replies.into_iter().collect::<Result<Vec<_>>>()?,
             )),
@@ -472,6 +547,79 @@ mod tests {
 
     fn cmd(args: &[&str]) -> Cmd {
         Cmd::from_args(args.iter().copied()).unwrap()
+    }
+
+    #[test]
+    fn special_replies_are_combined_per_kind_of_command() {
+        let node = |port| super::super::NodeAddr {
+            host: "127.0.0.1".into(),
+            port,
+        };
+        let text = |t: &str| {
+            Ok(Frame::BulkString(bytes::Bytes::copy_from_slice(
+                t.as_bytes(),
+            )))
+        };
+        // INFO: one text, each node's part under its line.
+        let policy = ResponsePolicy::of(commands::spec_of("INFO").unwrap());
+        assert_eq!(policy, ResponsePolicy::Special);
+        let info = policy
+            .combine_nodes(vec![
+                (node(7000), text("a:1\r\n")),
+                (node(7001), text("a:2")),
+            ])
+            .unwrap();
+        assert_eq!(
+            info,
+            Frame::BulkString(bytes::Bytes::from_static(
+                b"# node 127.0.0.1:7000\r\na:1\r\n# node 127.0.0.1:7001\r\na:2\r\n"
+            ))
+        );
+        // MEMORY STATS: a map by node.
+        let stats = |n| {
+            Ok(Frame::Map(vec![(
+                Frame::SimpleString("peak".into()),
+                Frame::Integer(n),
+            )]))
+        };
+        let by_node = policy
+            .combine_nodes(vec![(node(7000), stats(1)), (node(7001), stats(2))])
+            .unwrap();
+        let Frame::Map(pairs) = by_node else {
+            panic!("a map by node")
+        };
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].0, Frame::BulkString("127.0.0.1:7001".into()));
+        assert_eq!(pairs[1].1, stats(2).unwrap());
+        // An error on one node is the reply.
+        let e = policy
+            .combine_nodes(vec![
+                (node(7000), text("x")),
+                (node(7001), Err(Error::from_server_reply(b"ERR nope"))),
+            ])
+            .unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
+        // RANDOMKEY: one of the non-null picks; null when every node has none.
+        let pick = ResponsePolicy::of(commands::spec_of("RANDOMKEY").unwrap());
+        assert_eq!(pick, ResponsePolicy::Pick);
+        for _ in 0..20 {
+            let k = pick
+                .combine_nodes(vec![
+                    (node(7000), Ok(Frame::Null)),
+                    (node(7001), text("k1")),
+                    (node(7002), text("k2")),
+                ])
+                .unwrap();
+            assert!(
+                k == text("k1").unwrap() || k == text("k2").unwrap(),
+                "{k:?}"
+            );
+        }
+        assert_eq!(
+            pick.combine(vec![Ok(Frame::Null), Ok(Frame::Null)])
+                .unwrap(),
+            Frame::Null
+        );
     }
 
     #[test]

@@ -164,15 +164,7 @@ impl ClusterClient {
             match transaction_slot(&pipe) {
                 Ok(Some(s)) if s != slot => {
                     unwatch(&mut c).await;
-                    return Err(Error::new(
-                        ErrorKind::InvalidInput,
-                        format!(
-                            "the transaction's keys are in slot {s}, the watched keys in slot \
-                             {slot}: a cluster transaction runs on one node, so every key must \
-                             be in one hash slot (use a hash tag)"
-                        ),
-                    )
-                    .for_command("MULTI"));
+                    return Err(slot_mismatch(s, slot));
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -190,13 +182,7 @@ impl ClusterClient {
                     c.mark_clean();
                     attempts += 1;
                     if attempts >= max_attempts.max(1) {
-                        return Err(Error::new(
-                            ErrorKind::TransactionAborted,
-                            format!(
-                                "watched keys kept changing; gave up after {attempts} attempts"
-                            ),
-                        )
-                        .for_command("EXEC"));
+                        return Err(gave_up(attempts));
                     }
                     conn = Some((addr, c));
                 }
@@ -226,8 +212,31 @@ impl ClusterClient {
     }
 }
 
+/// The error when the transaction's keys are in another slot (`s`) than
+/// the watched ones.
+pub(super) fn slot_mismatch(s: u16, slot: u16) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "the transaction's keys are in slot {s}, the watched keys in slot {slot}: a \
+             cluster transaction runs on one node, so every key must be in one hash slot \
+             (use a hash tag)"
+        ),
+    )
+    .for_command("MULTI")
+}
+
+/// The error when watched keys kept changing for `attempts` attempts.
+pub(super) fn gave_up(attempts: usize) -> Error {
+    Error::new(
+        ErrorKind::TransactionAborted,
+        format!("watched keys kept changing; gave up after {attempts} attempts"),
+    )
+    .for_command("EXEC")
+}
+
 /// The one slot of the watched keys, checked before anything is sent.
-fn watched_slot(watch: &Cmd, keys: usize) -> Result<u16> {
+pub(super) fn watched_slot(watch: &Cmd, keys: usize) -> Result<u16> {
     if keys == 0 {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -286,7 +295,7 @@ async fn redirected(
 
 /// The redirect that made the server discard a transaction (`EXECABORT`
 /// naming a command answered `MOVED`, `ASK`, `TRYAGAIN` or `CLUSTERDOWN`).
-fn redirect_inside(e: &Error) -> Option<Redirect> {
+pub(super) fn redirect_inside(e: &Error) -> Option<Redirect> {
     if let Some(r) = Redirect::from_error(e) {
         return Some(r);
     }
@@ -306,7 +315,7 @@ async fn unwatch(conn: &mut PooledConnection) {
     }
 }
 
-fn no_owner(slot: u16) -> Error {
+pub(super) fn no_owner(slot: u16) -> Error {
     Error::new(
         ErrorKind::ConnectionClosed,
         format!("no node serves slot {slot}"),
