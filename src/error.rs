@@ -95,6 +95,15 @@ impl Error {
         e
     }
 
+    /// Adds a hint to the detail (what the user may do about it).
+    pub(crate) fn with_hint(mut self, hint: &str) -> Self {
+        self.inner.detail = Some(match self.inner.detail.take() {
+            Some(d) => format!("{d} ({hint})"),
+            None => hint.to_string(),
+        });
+        self
+    }
+
     /// Builds the error for a server error reply (`-ERR ...` or `!...`).
     pub fn from_server_reply(message: &[u8]) -> Self {
         let message = String::from_utf8_lossy(message).into_owned();

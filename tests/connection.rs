@@ -174,6 +174,29 @@ async fn unix_socket_urls() {
 }
 
 #[tokio::test]
+async fn a_plain_client_at_a_tls_port_is_told_to_use_rediss() {
+    let server = Server::builder(Kind::Redis7).tls_only().start();
+    let plain = format!("redis://127.0.0.1:{}", server.tls_port());
+    let client = respec::Client::open(&plain).unwrap();
+    let e = client.execute(&cmd(&["PING"])).await.unwrap_err();
+    assert!(e.is_connection_dropped(), "{e}");
+    assert!(
+        e.to_string().contains("connect with a rediss:// URL"),
+        "{e}"
+    );
+    let blocking = respec::blocking::Client::open(&plain).unwrap();
+    let e = blocking.execute(&cmd(&["PING"])).unwrap_err();
+    assert!(e.is_connection_dropped(), "{e}");
+    assert!(e.to_string().contains("rediss://"), "{e}");
+    // A refused connection (nothing listening) is not given the hint.
+    let port = server.tls_port();
+    drop(server);
+    let client = respec::Client::open(&format!("redis://127.0.0.1:{port}")).unwrap();
+    let e = client.execute(&cmd(&["PING"])).await.unwrap_err();
+    assert!(!e.to_string().contains("rediss://"), "{e}");
+}
+
+#[tokio::test]
 async fn tls_with_ca_client_certificates_and_insecure() {
     // The server's default, said out loud: a client must present a
     // certificate signed by the CA.

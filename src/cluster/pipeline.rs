@@ -29,9 +29,7 @@ impl Pipeline {
     /// The commands, each with its name, as owned values (for the parts of
     /// a cluster run).
     pub(super) fn named_commands(&self) -> Vec<(String, Bytes)> {
-        self.commands()
-            .map(|(n, b)| (n.to_string(), b))
-            .collect()
+        self.commands().map(|(n, b)| (n.to_string(), b)).collect()
     }
 
     /// Sends the pipeline on a cluster (see the [module docs](crate::cluster));

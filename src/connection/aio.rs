@@ -185,7 +185,21 @@ fn tls_failure(cfg: &ConnectionConfig, e: Error) -> Error {
     match &cfg.tls {
         #[cfg(feature = "tls")]
         Some(tls) => super::tls::handshake_failure(&cfg.addr, tls, e),
-        _ => e,
+        _ => plain_dropped(cfg, e),
+    }
+}
+
+/// A plain connection the server dropped during the handshake: what a
+/// TLS-only server does to a client that does not speak TLS, so the error
+/// says so.
+pub(crate) fn plain_dropped(cfg: &ConnectionConfig, e: Error) -> Error {
+    if cfg.tls.is_none() && matches!(cfg.addr, Addr::Tcp { .. }) && e.is_connection_dropped() {
+        e.with_hint(
+            "the server closed the connection during the handshake; if it accepts TLS only, \
+             connect with a rediss:// URL",
+        )
+    } else {
+        e
     }
 }
 

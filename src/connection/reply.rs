@@ -262,7 +262,10 @@ mod tests {
         tx.send(frame(1)).unwrap();
         drop(rx);
         let (_tx, mut rx) = channel();
-        assert!(poll_now(&mut rx).is_pending(), "an old value leaked into a new channel");
+        assert!(
+            poll_now(&mut rx).is_pending(),
+            "an old value leaked into a new channel"
+        );
     }
 
     #[test]

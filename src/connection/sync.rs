@@ -336,9 +336,10 @@ impl Connection {
         conn.session = session;
         let mut hs = Handshake::with_credentials(cfg, credentials);
         hs.start(&mut conn.out);
+        let dropped = |e| super::aio::plain_dropped(cfg, e);
         conn.info = loop {
-            conn.flush()?;
-            let frame = conn.read_reply()?;
+            conn.flush().map_err(dropped)?;
+            let frame = conn.read_reply().map_err(dropped)?;
             if let Progress::Done(info) = hs.on_reply(frame, &mut conn.out)? {
                 break info;
             }
