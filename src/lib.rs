@@ -223,6 +223,7 @@ pub mod connection;
 #[cfg(feature = "serde")]
 pub mod de;
 pub mod error;
+pub mod events;
 pub mod executor;
 #[cfg(feature = "json")]
 pub mod json;

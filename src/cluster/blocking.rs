@@ -15,6 +15,7 @@ use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
 use crate::connection::{Addr, ConnectionConfig};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::RedirectKind;
 use crate::executor::BlockingExecutor;
 use crate::resp::Frame;
 
@@ -75,8 +76,11 @@ impl BlockingClusterClient {
         Ok(Self::with_config(ClusterConfig::from_urls(urls)?))
     }
 
-    /// A client with explicit settings.
-    pub fn with_config(config: ClusterConfig) -> Self {
+    /// A client with explicit settings. Its connection events go to the
+    /// listeners of `config.node` ([`ConnectionConfig::on_event`]); its
+    /// counters start at zero.
+    pub fn with_config(mut config: ClusterConfig) -> Self {
+        config.node.observer = config.node.observer.with_fresh_metrics();
         BlockingClusterClient {
             config,
             map: RwLock::new(Arc::new(SlotMap::empty())),
@@ -265,10 +269,12 @@ impl BlockingClusterClient {
             };
             match Redirect::from_error(&e) {
                 Some(Redirect::Moved { slot: s, to }) => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Moved, s);
                     record_moved(&self.map, s, &to);
                     target = Some(to);
                 }
-                Some(Redirect::Ask { to, .. }) => {
+                Some(Redirect::Ask { slot: s, to }) => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Ask, s);
                     asking = true;
                     target = Some(to);
                 }

@@ -13,6 +13,7 @@ use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
 use crate::connection::{Addr, Connection, ConnectionConfig, ResponseFuture};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::RedirectKind;
 use crate::executor::AsyncExecutor;
 use crate::pool::{Pool, PoolConfig};
 use crate::resp::Frame;
@@ -182,8 +183,11 @@ impl ClusterClient {
         Ok(Self::with_config(ClusterConfig::from_urls(urls)?))
     }
 
-    /// A client with explicit settings.
-    pub fn with_config(config: ClusterConfig) -> ClusterClient {
+    /// A client with explicit settings. Its connection events go to the
+    /// listeners of `config.node` ([`ConnectionConfig::on_event`]); its
+    /// counters start at zero ([`metrics`](Self::metrics)).
+    pub fn with_config(mut config: ClusterConfig) -> ClusterClient {
+        config.node.observer = config.node.observer.with_fresh_metrics();
         ClusterClient {
             inner: Arc::new(Inner {
                 config,
@@ -204,6 +208,13 @@ impl ClusterClient {
     /// The client's settings.
     pub fn config(&self) -> &ClusterConfig {
         &self.inner.config
+    }
+
+    /// The client's counters now, over every node (see
+    /// [`MetricsSnapshot`](crate::events::MetricsSnapshot); no pool
+    /// figures).
+    pub fn metrics(&self) -> crate::events::MetricsSnapshot {
+        self.inner.config.node.observer.metrics()
     }
 
     /// The slot map as last read (empty before the first command).
@@ -546,10 +557,12 @@ impl Inner {
             };
             match Redirect::from_error(&e) {
                 Some(Redirect::Moved { slot: s, to }) => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Moved, s);
                     self.note_moved(s, &to);
                     target = Some(to);
                 }
-                Some(Redirect::Ask { to, .. }) => {
+                Some(Redirect::Ask { slot: s, to }) => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Ask, s);
                     asking = true;
                     target = Some(to);
                 }
