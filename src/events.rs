@@ -417,9 +417,18 @@ pub const LATENCY_BUCKETS: usize = 22;
 /// The bucket of a latency: bucket `i` holds latencies below `2^(i+4)` µs
 /// (16 µs, 32 µs, ... about 16.8 s) and at least the bound of bucket
 /// `i - 1`; the last holds everything longer.
-fn bucket_of(d: Duration) -> usize {
-    let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+#[inline]
+fn bucket_of(us: u64) -> usize {
     ((64 - (us >> 4).leading_zeros()) as usize).min(LATENCY_BUCKETS - 1)
+}
+
+/// `d` in whole microseconds, without the 128-bit arithmetic of
+/// [`Duration::as_micros`].
+#[inline]
+fn micros(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(u64::from(d.subsec_micros()))
 }
 
 /// The shared counters of one client.
@@ -468,8 +477,9 @@ impl Metrics {
     /// Counts one latency at once (the blocking client; the async driver
     /// gathers them in a [`Tally`]).
     pub(crate) fn latency(&self, d: Duration) {
-        self.latency[bucket_of(d)].fetch_add(1, Relaxed);
-        self.latency_sum_us.fetch_add(d.as_micros() as u64, Relaxed);
+        let us = micros(d);
+        self.latency[bucket_of(us)].fetch_add(1, Relaxed);
+        self.latency_sum_us.fetch_add(us, Relaxed);
         #[cfg(feature = "metrics")]
         self.export.latency(d);
     }
@@ -535,8 +545,9 @@ impl Tally {
     /// Notes the latency of one request.
     #[inline]
     pub(crate) fn latency(&mut self, d: Duration, _metrics: &Metrics) {
-        self.latency[bucket_of(d)] += 1;
-        self.latency_sum_us += d.as_micros() as u64;
+        let us = micros(d);
+        self.latency[bucket_of(us)] += 1;
+        self.latency_sum_us += us;
         self.latencies += 1;
         #[cfg(feature = "metrics")]
         _metrics.export.latency(d);
@@ -762,17 +773,20 @@ mod tests {
 
     #[test]
     fn buckets_double() {
-        assert_eq!(bucket_of(Duration::ZERO), 0);
-        assert_eq!(bucket_of(Duration::from_micros(15)), 0);
-        assert_eq!(bucket_of(Duration::from_micros(16)), 1);
-        assert_eq!(bucket_of(Duration::from_micros(31)), 1);
-        assert_eq!(bucket_of(Duration::from_micros(32)), 2);
-        assert_eq!(bucket_of(Duration::from_millis(1)), 6); // below 1024 µs
-        assert_eq!(bucket_of(Duration::from_secs(3600)), LATENCY_BUCKETS - 1);
+        assert_eq!(bucket_of(0), 0);
+        assert_eq!(bucket_of(15), 0);
+        assert_eq!(bucket_of(16), 1);
+        assert_eq!(bucket_of(31), 1);
+        assert_eq!(bucket_of(32), 2);
+        assert_eq!(bucket_of(1000), 6); // below 1024 µs
+        assert_eq!(
+            bucket_of(micros(Duration::from_secs(3600))),
+            LATENCY_BUCKETS - 1
+        );
         for i in 0..LATENCY_BUCKETS - 1 {
             let bound = LatencyHistogram::upper_bound(i).unwrap();
-            assert_eq!(bucket_of(bound - Duration::from_micros(1)), i);
-            assert_eq!(bucket_of(bound), i + 1);
+            assert_eq!(bucket_of(micros(bound) - 1), i);
+            assert_eq!(bucket_of(micros(bound)), i + 1);
         }
         assert_eq!(LatencyHistogram::upper_bound(LATENCY_BUCKETS - 1), None);
     }
