@@ -411,7 +411,8 @@ pub(crate) fn pipeline_span(len: usize, addr: &Addr, db: i64) -> tracing::Span {
     )
 }
 
-/// How many buckets a [`LatencyHistogram`] has.
+/// How many buckets a [`LatencyHistogram`] has (at most 32: the driver
+/// marks the buckets it touched in a `u32`).
 pub const LATENCY_BUCKETS: usize = 22;
 
 /// The bucket of a latency: bucket `i` holds latencies below `2^(i+4)` µs
@@ -538,19 +539,20 @@ pub(crate) struct Tally {
     pub(crate) bytes_in: u64,
     latency: [u32; LATENCY_BUCKETS],
     latency_sum_us: u64,
-    latencies: u32,
+    /// A bit for each bucket of `latency` that is not zero.
+    touched: u32,
 }
 
 impl Tally {
-    /// Notes the latency of one request.
+    /// Notes the latency of one request, in microseconds.
     #[inline]
-    pub(crate) fn latency(&mut self, d: Duration, _metrics: &Metrics) {
-        let us = micros(d);
-        self.latency[bucket_of(us)] += 1;
+    pub(crate) fn latency(&mut self, us: u64, _metrics: &Metrics) {
+        let bucket = bucket_of(us);
+        self.latency[bucket] += 1;
+        self.touched |= 1 << bucket;
         self.latency_sum_us += us;
-        self.latencies += 1;
         #[cfg(feature = "metrics")]
-        _metrics.export.latency(d);
+        _metrics.export.latency(Duration::from_micros(us));
     }
 
     /// Adds what was gathered to `metrics` and starts again from zero.
@@ -562,17 +564,16 @@ impl Tally {
             self.bytes_out = 0;
             self.bytes_in = 0;
         }
-        if self.latencies != 0 {
-            for (n, a) in self.latency.iter_mut().zip(&metrics.latency) {
-                if *n != 0 {
-                    a.fetch_add(u64::from(*n), Relaxed);
-                    *n = 0;
-                }
-            }
+        while self.touched != 0 {
+            let bucket = self.touched.trailing_zeros() as usize;
+            self.touched &= self.touched - 1;
+            let n = std::mem::take(&mut self.latency[bucket]);
+            metrics.latency[bucket].fetch_add(u64::from(n), Relaxed);
+        }
+        if self.latency_sum_us != 0 {
             metrics
                 .latency_sum_us
                 .fetch_add(std::mem::take(&mut self.latency_sum_us), Relaxed);
-            self.latencies = 0;
         }
     }
 }
@@ -798,8 +799,8 @@ mod tests {
         t.commands += 3;
         t.bytes_out += 40;
         t.bytes_in += 12;
-        t.latency(Duration::from_micros(100), &m);
-        t.latency(Duration::from_micros(20), &m);
+        t.latency(100, &m);
+        t.latency(20, &m);
         t.flush(&m);
         t.flush(&m);
         let s = m.snapshot();

@@ -346,8 +346,9 @@ struct Waiter {
     deadline: Option<Instant>,
     /// The bound the deadline came from, for the error message.
     limit: Option<Duration>,
-    /// When the request was taken for writing (for the latency metric).
-    sent: Instant,
+    /// When the request was taken for writing, in microseconds of the
+    /// driver's clock ([`Driver::micros`]), for the latency metric.
+    sent: u64,
     /// Replies still due (a `u32` beside `attributes`, see
     /// [`Request::replies`]), and those collected so far for a pipeline.
     due: u32,
@@ -550,6 +551,8 @@ impl Connection {
             reauth_pending: false,
             observer: cfg.observer.clone(),
             tally: Tally::default(),
+            epoch: Instant::now(),
+            read_at: 0,
         };
         tokio::spawn(driver);
         Ok((
@@ -1121,6 +1124,10 @@ struct Driver {
     /// Counts gathered since the last wake-up, added to the observer's
     /// when the driver's poll ends.
     tally: Tally,
+    /// The start of the driver's clock ([`Driver::micros`]), and when
+    /// bytes last came in on it.
+    epoch: Instant,
+    read_at: u64,
 }
 
 /// A marker (`PING` with a token unique to the connection and the moment)
@@ -1199,7 +1206,7 @@ impl Driver {
     fn take_requests(&mut self, cx: &mut Context<'_>) -> bool {
         let mut took = false;
         // One clock read for every request taken now.
-        let mut now = None;
+        let mut now: Option<(Instant, u64)> = None;
         while self.rx_open && self.out.len() + self.queued_len < WRITE_HIGH_WATER {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(req)) => {
@@ -1207,7 +1214,7 @@ impl Driver {
                     if self.grace_until.is_some() {
                         self.held.push_back(req);
                     } else {
-                        let now = *now.get_or_insert_with(Instant::now);
+                        let now = *now.get_or_insert_with(|| self.clock());
                         self.start_request(req, now);
                     }
                 }
@@ -1218,7 +1225,21 @@ impl Driver {
         took
     }
 
-    fn start_request(&mut self, req: Request, now: Instant) {
+    /// The time now, and in microseconds of the driver's clock.
+    fn clock(&self) -> (Instant, u64) {
+        let now = Instant::now();
+        (now, self.micros(now))
+    }
+
+    /// `at` in microseconds since the driver started: differences of
+    /// these are the latencies, one subtraction each.
+    fn micros(&self, at: Instant) -> u64 {
+        let d = at.saturating_duration_since(self.epoch);
+        d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())
+    }
+
+    /// `now`: the time, and in the driver's microseconds ([`Self::clock`]).
+    fn start_request(&mut self, req: Request, (now, now_us): (Instant, u64)) {
         if req.tx.is_closed() {
             // The caller gave up before it was sent.
             if req.replies > 0 {
@@ -1265,7 +1286,7 @@ impl Driver {
             request,
             deadline: req.limit.map(|t| now + t),
             limit: req.limit,
-            sent: now,
+            sent: now_us,
             due: req.replies,
             collected: Vec::new(),
             attributes: req.attributes,
@@ -1356,6 +1377,7 @@ impl Driver {
                     got = true;
                     self.tally.bytes_in += n as u64;
                     self.last_io = Instant::now();
+                    self.read_at = self.micros(self.last_io);
                     while let Some(routed) = self.incoming.next_frame()? {
                         self.dispatch(routed)?;
                     }
@@ -1416,7 +1438,7 @@ impl Driver {
             // The drain is over: send what waited for it.
             self.grace_until = None;
             let held = std::mem::take(&mut self.held);
-            let now = Instant::now();
+            let now = self.clock();
             for req in held {
                 self.start_request(req, now);
             }
@@ -1486,9 +1508,9 @@ impl Driver {
             return Ok(());
         }
         let tx = done.tx;
-        // `last_io`: when the bytes that completed the reply were read.
+        // `read_at`: when the bytes that completed the reply were read.
         self.tally.latency(
-            self.last_io.saturating_duration_since(done.sent),
+            self.read_at.saturating_sub(done.sent),
             self.observer.counters(),
         );
         if let Err(e) = &reply {
@@ -1790,7 +1812,7 @@ impl Driver {
             request: Payload::encode(&crate::cmd::Cmd::new(cmd.name())),
             deadline: limit.map(|t| Instant::now() + t),
             limit,
-            sent: self.last_io,
+            sent: self.read_at,
             due: 1,
             collected: Vec::new(),
             attributes: false,

@@ -853,7 +853,8 @@ impl Connection {
     fn count(&self, commands: u64, sent: Instant, error: Option<&Error>) {
         let metrics = self.observer.counters();
         metrics.add(commands, 0, 0);
-        metrics.latency(sent.elapsed());
+        // `last_read`: when the last bytes of the reply came in.
+        metrics.latency(self.last_read.saturating_duration_since(sent));
         if let Some(e) = error {
             self.observer.error(e);
         }
