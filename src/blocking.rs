@@ -48,6 +48,7 @@ use crate::connection::{
 };
 use crate::error::Result;
 use crate::error::{Error, ErrorKind};
+use crate::events::{ErrorClass, Event, MetricsSnapshot};
 use crate::executor::BlockingExecutor;
 use crate::pipeline::Pipeline;
 use crate::pubsub::{Message, Subscriptions};
@@ -86,6 +87,8 @@ pub struct Client {
     trouble_since: Mutex<Option<Instant>>,
     /// The push channel every connection publishes to.
     pushes: PushPublisher,
+    /// Connection attempts failed in a row, for [`Event::Reconnecting`].
+    streak: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Client {
@@ -102,9 +105,13 @@ impl Client {
         Ok(Self::with_config(ConnectionConfig::from_url(url)?))
     }
 
-    /// A client with explicit settings.
-    pub fn with_config(config: ConnectionConfig) -> Self {
+    /// A client with explicit settings. Its connection events go to the
+    /// listeners of `config` ([`ConnectionConfig::on_event`]); its
+    /// counters start at zero ([`metrics`](Self::metrics)).
+    pub fn with_config(mut config: ConnectionConfig) -> Self {
+        config.observer = config.observer.with_fresh_metrics();
         Client {
+            streak: std::sync::atomic::AtomicU32::new(0),
             gate: Gate::new(config.reconnect),
             config,
             idle: Mutex::new(Vec::new()),
@@ -117,6 +124,13 @@ impl Client {
     /// The client's settings.
     pub fn config(&self) -> &ConnectionConfig {
         &self.config
+    }
+
+    /// The client's counters now: commands, errors by class, latencies,
+    /// bytes, connection events (see [`MetricsSnapshot`]; a blocking
+    /// client has no pool figures).
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.config.observer.metrics()
     }
 
     /// A reader of the client's push channel: the RESP3 push frames its
@@ -193,14 +207,21 @@ impl Client {
     /// failing.
     fn connect(&self) -> Result<Connection> {
         let spaced = self.troubled.load(Ordering::Acquire);
+        let streak = self.streak.load(Ordering::Relaxed);
         if spaced {
             let wait = self.gate.wait_before_attempt();
+            self.config.observer.emit(Event::Reconnecting {
+                addr: self.config.addr.clone(),
+                attempt: streak + 1,
+                delay: wait,
+            });
             if !wait.is_zero() {
                 std::thread::sleep(wait);
             }
         }
         match Connection::connect(&self.config) {
             Ok(mut conn) => {
+                self.streak.store(0, Ordering::Relaxed);
                 if spaced {
                     self.gate.opened();
                 }
@@ -209,6 +230,8 @@ impl Client {
                 Ok(conn)
             }
             Err(e) => {
+                self.streak
+                    .store(streak.saturating_add(1), Ordering::Relaxed);
                 self.gate.failed();
                 self.note_trouble();
                 // Nothing was sent on a connection that never opened.
@@ -285,6 +308,9 @@ impl Client {
     /// [`execute`](Self::execute) under the retry policy `policy` (see
     /// [`crate::retry`]).
     fn execute_with<C: Command + ?Sized>(&self, policy: &RetryPolicy, cmd: &C) -> Result<Frame> {
+        #[cfg(feature = "tracing")]
+        let _entered =
+            crate::events::command_span(cmd.name(), &self.config.addr, self.config.db).entered();
         crate::cmd::check_sendable(cmd, Target::Shared)?;
         let limit = cmd.blocks().deadline(self.config.response_timeout);
         let once = || {
@@ -303,6 +329,12 @@ impl Client {
                 Ok(frame) => return Ok(frame),
                 Err(e) => match policy.next_wait(&e, safe, attempt, started) {
                     Some(wait) => {
+                        self.config.observer.emit(Event::Retried {
+                            command: cmd.name().to_string(),
+                            attempt: attempt + 1,
+                            error: ErrorClass::of(&e),
+                            delay: wait,
+                        });
                         first.get_or_insert(e);
                         std::thread::sleep(wait);
                         attempt += 1;
@@ -388,6 +420,9 @@ impl Client {
             return Ok(Vec::new());
         }
         let limit = pipeline_limit(pipe, self.config.response_timeout);
+        #[cfg(feature = "tracing")]
+        let _entered =
+            crate::events::pipeline_span(pipe.len(), &self.config.addr, self.config.db).entered();
         self.with_connection(|c| run_pipeline_within(c, pipe, limit))
     }
 }

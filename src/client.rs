@@ -11,6 +11,7 @@ use crate::connection::{
     PushReceiver, ResponseFuture, ServerInfo, TlsConfig, WithAttributes, DEFAULT_PUSH_CAPACITY,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{ErrorClass, Event, MetricsSnapshot};
 use crate::executor::AsyncExecutor;
 use crate::pipeline::Pipeline;
 use crate::pool::{Pool, PoolConfig, PooledConnection};
@@ -74,6 +75,9 @@ struct Shared {
     pool: Arc<Pool>,
     /// The push channel every shared connection publishes to.
     pushes: PushPublisher,
+    /// Connection attempts failed since the shared connection was last
+    /// open (changed under `connecting`), for [`Event::Reconnecting`].
+    streak: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Client {
@@ -243,8 +247,33 @@ impl ClientBuilder {
         self
     }
 
+    /// Calls `listener` with every connection event of the client (its
+    /// shared connection, its pool's, its subscribers'): see
+    /// [`crate::events`]. Listeners run inline and must be quick; a
+    /// panicking one is caught. Several may be added.
+    ///
+    /// ```
+    /// use respec::events::Event;
+    ///
+    /// let client = respec::Client::builder("redis://127.0.0.1:6379")?
+    ///     .on_event(|event| {
+    ///         if let Event::Reconnecting { addr, attempt, .. } = event {
+    ///             eprintln!("reconnecting to {addr} (attempt {attempt})");
+    ///         }
+    ///     })
+    ///     .build();
+    /// assert_eq!(client.config().observer.listener_count(), 1);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn on_event(mut self, listener: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.config.observer = self.config.observer.on_event(listener);
+        self
+    }
+
     /// The client.
-    pub fn build(self) -> Client {
+    pub fn build(mut self) -> Client {
+        // Counters of its own, whatever configuration it was made from.
+        self.config.observer = self.config.observer.with_fresh_metrics();
         let gate = Arc::new(Gate::new(self.config.reconnect));
         Client {
             retry: self.config.retry,
@@ -256,6 +285,7 @@ impl ClientBuilder {
                 connecting: tokio::sync::Mutex::new((0, None)),
                 failed_attempts: std::sync::atomic::AtomicU64::new(0),
                 pushes: PushPublisher::new(self.push_capacity),
+                streak: std::sync::atomic::AtomicU32::new(0),
             }),
         }
     }
@@ -317,6 +347,28 @@ impl Client {
         &self.shared.pool
     }
 
+    /// The client's counters now: commands, errors by class, latencies,
+    /// bytes, connection events, and the pool's use (see
+    /// [`MetricsSnapshot`]). Every clone and every
+    /// [`with_retry`](Self::with_retry) handle shares them.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// let m = client.metrics();
+    /// println!(
+    ///     "{} commands, {} errors, p99 under {:?}",
+    ///     m.commands,
+    ///     m.errors.total(),
+    ///     m.latency.quantile(0.99)
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics(&self) -> MetricsSnapshot {
+        let mut m = self.shared.config.observer.metrics();
+        m.pool = Some(self.shared.pool.stats());
+        m
+    }
+
     fn live(&self) -> Option<Connection> {
         let guard = self
             .shared
@@ -344,13 +396,36 @@ impl Client {
                 return Err(e.duplicate());
             }
         }
-        let conn = match connect_spaced(&self.shared.gate, || {
+        // A reconnect: the connection was lost, or attempts failed.
+        let streak = self.shared.streak.load(Ordering::Relaxed);
+        let reconnect = streak > 0
+            || self
+                .shared
+                .current
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some();
+        let config = &self.shared.config;
+        let announce = |delay| {
+            if reconnect {
+                config.observer.emit(Event::Reconnecting {
+                    addr: config.addr.clone(),
+                    attempt: streak + 1,
+                    delay,
+                });
+            }
+        };
+        let conn = match connect_spaced(&self.shared.gate, announce, || {
             Connection::connect_publishing(&self.shared.config, &self.shared.pushes)
         })
         .await
         {
-            Ok(conn) => conn,
+            Ok(conn) => {
+                self.shared.streak.store(0, Ordering::Relaxed);
+                conn
+            }
             Err(e) => {
+                self.shared.streak.store(streak + 1, Ordering::Relaxed);
                 one_at_a_time.0 += 1;
                 one_at_a_time.1 = Some(e.duplicate());
                 self.shared
@@ -428,6 +503,31 @@ impl Client {
     /// anything is sent: they would turn the shared connection into a stream
     /// of messages. Use [`subscriber`](Self::subscriber) for pub/sub.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        #[cfg(feature = "tracing")]
+        {
+            let span = self.command_span(cmd.name());
+            if !span.is_disabled() {
+                use tracing::Instrument;
+                let fut = span.in_scope(|| self.execute_untraced(cmd));
+                return ResponseFuture::boxed(fut.instrument(span));
+            }
+        }
+        self.execute_untraced(cmd)
+    }
+
+    /// The span of a command sent by this client (feature `tracing`): the
+    /// address of the live connection, or the configured one.
+    #[cfg(feature = "tracing")]
+    fn command_span(&self, name: &str) -> tracing::Span {
+        let cfg = &self.shared.config;
+        match self.live() {
+            Some(conn) => crate::events::command_span(name, conn.addr(), cfg.db),
+            None => crate::events::command_span(name, &cfg.addr, cfg.db),
+        }
+    }
+
+    /// [`execute`](Self::execute) without its span.
+    fn execute_untraced<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         if let Err(e) = cmd
             .check()
             .and_then(|()| crate::cmd::check_sendable(cmd, Target::Shared))
@@ -557,6 +657,22 @@ impl Client {
     /// does not block) runs on a dedicated connection, as the command alone
     /// would.
     pub(crate) async fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        #[cfg(feature = "tracing")]
+        {
+            let cfg = &self.shared.config;
+            let span = match self.live() {
+                Some(conn) => crate::events::pipeline_span(pipe.len(), conn.addr(), cfg.db),
+                None => crate::events::pipeline_span(pipe.len(), &cfg.addr, cfg.db),
+            };
+            if !span.is_disabled() {
+                use tracing::Instrument;
+                return self.run_pipeline_untraced(pipe).instrument(span).await;
+            }
+        }
+        self.run_pipeline_untraced(pipe).await
+    }
+
+    async fn run_pipeline_untraced(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
         if !pipe.is_atomic() && pipe.blocks() != Block::No {
             let conn = self.dedicated().await?;
             return run_pipeline_on(&conn, pipe).await;
@@ -741,6 +857,12 @@ impl Again {
             if let Some(e) = last.take() {
                 match policy.next_wait(&e, self.safe, attempt, self.started) {
                     Some(wait) => {
+                        self.client.shared.config.observer.emit(Event::Retried {
+                            command: crate::connection::aio_name_of(&self.payload),
+                            attempt: attempt + 1,
+                            error: ErrorClass::of(&e),
+                            delay: wait,
+                        });
                         first.get_or_insert(e);
                         if !wait.is_zero() {
                             tokio::time::sleep(wait).await;
@@ -817,12 +939,17 @@ pub(crate) async fn run_pipeline_on(
 
 /// Connects through `gate`: waits out the backoff after failures, and
 /// records the outcome.
-pub(crate) async fn connect_spaced<F, Fut>(gate: &Gate, connect: F) -> Result<Connection>
+pub(crate) async fn connect_spaced<F, Fut>(
+    gate: &Gate,
+    before: impl FnOnce(Duration),
+    connect: F,
+) -> Result<Connection>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Connection>>,
 {
     let wait = gate.wait_before_attempt();
+    before(wait);
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }

@@ -181,6 +181,14 @@
 //! `f64::MAX` is `inf` as their default `f64` reply while the server holds
 //! a finite value; `.reply::<String>()` (or `Bytes`) gives its exact digits.
 //!
+//! **What happens is observable.** Listeners registered with
+//! [`ClientBuilder::on_event`] see connections open, fail, end and
+//! reconnect, commands retried, Sentinel failovers and Cluster redirects
+//! ([`events::Event`]); [`Client::metrics`] counts commands, errors by
+//! class, latencies, bytes and the pool's use. Neither ever carries a
+//! password or an argument value. The `tracing` feature adds a span per
+//! command, the `metrics` feature exports the counters ([`events`]).
+//!
 //! # Layout
 //!
 //! - [`resp`]: the RESP2/RESP3 engine. Frames, an incremental zero-copy
@@ -205,6 +213,8 @@
 //! - [`script`]: Lua scripts run by digest with transparent loading.
 //! - [`lock`]: distributed locks (redis-py's `Lock`), async and blocking.
 //! - [`error`]: the client's error type.
+//! - [`events`]: connection events, the client's counters, `tracing` and
+//!   `metrics` support.
 //! - [`backoff`]: how reconnect attempts are spaced.
 //! - [`sentinel`]: finding and following a master through Redis Sentinel.
 #![deny(missing_docs)]
@@ -223,6 +233,7 @@ pub mod connection;
 #[cfg(feature = "serde")]
 pub mod de;
 pub mod error;
+pub mod events;
 pub mod executor;
 #[cfg(feature = "json")]
 pub mod json;

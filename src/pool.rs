@@ -62,6 +62,24 @@ pub struct Pool {
     limits: PoolConfig,
     idle: Mutex<Vec<(Connection, Instant)>>,
     permits: Arc<Semaphore>,
+    /// Checkouts that found every connection taken and waited.
+    waits: std::sync::atomic::AtomicU64,
+}
+
+/// A pool's use at one moment ([`Pool::stats`], and in
+/// [`Client::metrics`](crate::Client::metrics)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// The most connections the pool holds ([`PoolConfig::max_size`]).
+    pub max_size: usize,
+    /// Connections checked out now.
+    pub in_use: usize,
+    /// Idle connections waiting for reuse.
+    pub idle: usize,
+    /// Checkouts so far that found every connection taken and had to
+    /// wait for one.
+    pub waits: u64,
 }
 
 impl std::fmt::Debug for Pool {
@@ -82,7 +100,19 @@ impl Pool {
             config,
             limits,
             idle: Mutex::new(Vec::new()),
+            waits: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// The pool's use now.
+    pub fn stats(&self) -> PoolStats {
+        let max_size = self.limits.max_size.max(1);
+        PoolStats {
+            max_size,
+            in_use: max_size.saturating_sub(self.permits.available_permits()),
+            idle: self.idle_count(),
+            waits: self.waits.load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// The pool's limits.
@@ -97,6 +127,19 @@ impl Pool {
 
     /// Checks out a connection: an idle healthy one, or a new one.
     pub async fn get(self: &Arc<Self>) -> Result<PooledConnection> {
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                self.waits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.wait_for_permit().await?
+            }
+        };
+        self.checkout(permit).await
+    }
+
+    /// Waits for a free place in the pool, within the wait timeout.
+    async fn wait_for_permit(&self) -> Result<OwnedSemaphorePermit> {
         let acquire = self.permits.clone().acquire_owned();
         let permit = match self.limits.wait_timeout {
             Some(t) => tokio::time::timeout(t, acquire).await.map_err(|_| {
@@ -111,6 +154,11 @@ impl Pool {
             None => acquire.await,
         }
         .map_err(|_| Error::new(ErrorKind::ConnectionClosed, "the pool is closed"))?;
+        Ok(permit)
+    }
+
+    /// An idle healthy connection, or a new one, for the holder of `permit`.
+    async fn checkout(self: &Arc<Self>, permit: OwnedSemaphorePermit) -> Result<PooledConnection> {
         loop {
             let candidate = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let Some((conn, since)) = candidate else {
@@ -126,9 +174,11 @@ impl Pool {
             }
             return Ok(self.wrap(conn, permit));
         }
-        let conn = crate::client::connect_spaced(&self.gate, || {
-            Connection::connect_dedicated(&self.config)
-        })
+        let conn = crate::client::connect_spaced(
+            &self.gate,
+            |_| {},
+            || Connection::connect_dedicated(&self.config),
+        )
         .await?;
         Ok(self.wrap(conn, permit))
     }

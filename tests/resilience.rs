@@ -784,9 +784,13 @@ async fn passwords_never_show_in_debug_display_or_errors() {
         Credentials::new(Some("admin"), PW),
     )));
     outputs.push(format!("{with_provider:?}"));
+    // Every connection event, as a listener would print it.
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = events.clone();
     let builder = respec::Client::builder(&url)
         .unwrap()
-        .auth(Some("admin"), PW);
+        .auth(Some("admin"), PW)
+        .on_event(move |e| log.lock().unwrap().push(format!("{e:?}")));
     outputs.push(format!("{builder:?}"));
     let client = builder.build();
     outputs.push(format!("{client:?}"));
@@ -813,9 +817,12 @@ async fn passwords_never_show_in_debug_display_or_errors() {
     let e = client.execute(&args(&["PING"])).await.unwrap_err();
     assert!(e.is_auth_error(), "{e:?}");
     outputs.push(format!("{e} {e:?}"));
-    let e = respec::blocking::Client::with_config(cfg)
-        .execute(&args(&["PING"]))
-        .unwrap_err();
+    let log = events.clone();
+    let e = respec::blocking::Client::with_config(
+        cfg.on_event(move |e| log.lock().unwrap().push(format!("{e:?}"))),
+    )
+    .execute(&args(&["PING"]))
+    .unwrap_err();
     assert!(e.is_auth_error(), "{e:?}");
     outputs.push(format!("{e} {e:?}"));
     let e = respec::connection::Connection::connect(&with_provider)
@@ -824,7 +831,16 @@ async fn passwords_never_show_in_debug_display_or_errors() {
     assert!(e.is_auth_error(), "{e:?}");
     outputs.push(format!("{e} {e:?}"));
 
-    for text in &outputs {
+    let events = events.lock().unwrap().clone();
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.contains("ConnectFailed"))
+            .count()
+            >= 2,
+        "{events:?}"
+    );
+    for text in outputs.iter().chain(&events) {
         assert!(!text.contains(PW), "the password shows in: {text}");
         assert!(
             !text.contains("Sup3r"),

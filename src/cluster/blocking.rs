@@ -20,6 +20,7 @@ use crate::cmd::{Block, Cmd, Command};
 use crate::connection::sync::Connection;
 use crate::connection::{Addr, ConnectionConfig};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::RedirectKind;
 use crate::executor::BlockingExecutor;
 use crate::pipeline::{Pipeline, Replies};
 use crate::reply::FromResp;
@@ -94,8 +95,11 @@ impl BlockingClusterClient {
         Ok(Self::with_config(ClusterConfig::from_urls(urls)?))
     }
 
-    /// A client with explicit settings.
-    pub fn with_config(config: ClusterConfig) -> Self {
+    /// A client with explicit settings. Its connection events go to the
+    /// listeners of `config.node` ([`ConnectionConfig::on_event`]); its
+    /// counters start at zero.
+    pub fn with_config(mut config: ClusterConfig) -> Self {
+        config.node.observer = config.node.observer.with_fresh_metrics();
         BlockingClusterClient {
             config,
             map: RwLock::new(Arc::new(SlotMap::empty())),
@@ -518,10 +522,12 @@ impl BlockingClusterClient {
             }
             match attempts.after(&e) {
                 Next::Moved { slot: s, to } => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Moved, s);
                     record_moved(&self.map, s, &to);
                     target = Some(to);
                 }
                 Next::Ask(to) => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Ask, slot);
                     asking = true;
                     target = Some(to);
                 }

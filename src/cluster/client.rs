@@ -14,6 +14,7 @@ use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cmd::{Block, Command};
 use crate::connection::{Addr, Connection, ConnectionConfig, ResponseFuture};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::RedirectKind;
 use crate::executor::AsyncExecutor;
 use crate::pool::{Pool, PoolConfig};
 use crate::resp::Frame;
@@ -193,8 +194,11 @@ impl ClusterClient {
         Ok(Self::with_config(ClusterConfig::from_urls(urls)?))
     }
 
-    /// A client with explicit settings.
-    pub fn with_config(config: ClusterConfig) -> ClusterClient {
+    /// A client with explicit settings. Its connection events go to the
+    /// listeners of `config.node` ([`ConnectionConfig::on_event`]); its
+    /// counters start at zero ([`metrics`](Self::metrics)).
+    pub fn with_config(mut config: ClusterConfig) -> ClusterClient {
+        config.node.observer = config.node.observer.with_fresh_metrics();
         ClusterClient {
             inner: Arc::new(Inner {
                 config,
@@ -215,6 +219,13 @@ impl ClusterClient {
     /// The client's settings.
     pub fn config(&self) -> &ClusterConfig {
         &self.inner.config
+    }
+
+    /// The client's counters now, over every node (see
+    /// [`MetricsSnapshot`](crate::events::MetricsSnapshot); no pool
+    /// figures).
+    pub fn metrics(&self) -> crate::events::MetricsSnapshot {
+        self.inner.config.node.observer.metrics()
     }
 
     /// The slot map as last read (empty before the first command).
@@ -575,10 +586,12 @@ impl Inner {
             };
             match attempts.after(&e) {
                 Next::Moved { slot: s, to } => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Moved, s);
                     self.note_moved(s, &to);
                     target = Some(to);
                 }
                 Next::Ask(to) => {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Ask, slot);
                     asking = true;
                     target = Some(to);
                 }

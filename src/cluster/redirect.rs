@@ -15,6 +15,21 @@ pub struct NodeAddr {
 }
 
 impl NodeAddr {
+    /// Reports a `MOVED` or `ASK` to `slot` at this node to `observer`
+    /// ([`Event::Redirected`](crate::events::Event::Redirected)).
+    pub(crate) fn report_redirect(
+        &self,
+        observer: &crate::events::Observer,
+        kind: crate::events::RedirectKind,
+        slot: u16,
+    ) {
+        observer.emit(crate::events::Event::Redirected {
+            kind,
+            slot,
+            to: self.to_string(),
+        });
+    }
+
     /// Parses `host:port` (the host may itself hold colons: an IPv6
     /// address; the port is after the last one).
     pub fn parse(text: &str) -> Option<NodeAddr> {

@@ -57,6 +57,7 @@ use super::incoming::{
 use crate::auth::Session;
 use crate::cmd::Command;
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{ErrorClass, Event, Observer, Tally};
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
@@ -166,17 +167,32 @@ pub(crate) fn set_keepalive<S: std::os::fd::AsFd>(
     Ok(())
 }
 
-/// What a successful connection setup yields.
-type Setup = (Stream, ServerInfo, Incoming, Option<Session>);
+/// What a successful connection setup yields (with the address it
+/// reached).
+type Setup = (Stream, ServerInfo, Incoming, Option<Session>, Addr);
 
-/// Opens the stream to `cfg.addr` and runs the handshake.
+/// Opens the stream to `cfg.addr` and runs the handshake, reporting the
+/// opening ([`Event::Connected`]) or the failure to the observer.
 async fn setup(cfg: &ConnectionConfig) -> Result<Setup> {
-    let mut stream = open_stream(cfg).await?;
-    let (credentials, session) = crate::auth::for_connect(cfg)?;
-    let (info, incoming) = handshake(&mut stream, cfg, credentials)
-        .await
-        .map_err(|e| tls_failure(cfg, e))?;
-    Ok((stream, info, incoming, session))
+    let result = async {
+        let mut stream = open_stream(cfg).await?;
+        cfg.observer.emit(Event::Connected {
+            addr: cfg.addr.clone(),
+        });
+        let (credentials, session) = crate::auth::for_connect(cfg)?;
+        let (info, incoming) = handshake(&mut stream, cfg, credentials)
+            .await
+            .map_err(|e| tls_failure(cfg, e))?;
+        Ok((stream, info, incoming, session, cfg.addr.clone()))
+    }
+    .await;
+    if let Err(e) = &result {
+        cfg.observer.emit(Event::ConnectFailed {
+            addr: cfg.addr.clone(),
+            error: ErrorClass::of(e),
+        });
+    }
+    result
 }
 
 /// A failure of the first exchange caused by TLS (the server checks the
@@ -352,6 +368,8 @@ struct ConnState {
     /// Connections that found their server through Sentinel: whether the
     /// server is still the one to use.
     follow: Option<crate::sentinel::Follow>,
+    /// The server's address ([`Connection::addr`]).
+    addr: Addr,
 }
 
 struct Waiter {
@@ -362,6 +380,9 @@ struct Waiter {
     deadline: Option<Instant>,
     /// The bound the deadline came from, for the error message.
     limit: Option<Duration>,
+    /// When the request was taken for writing, in microseconds of the
+    /// driver's clock ([`Driver::micros`]), for the latency metric.
+    sent: u64,
     /// Replies still due (a `u32` beside `attributes`, see
     /// [`Request::replies`]), and those collected so far for a pipeline.
     due: u32,
@@ -487,8 +508,12 @@ impl Connection {
                 }
             }
         };
-        let ((stream, info, incoming, session), follow) = match cfg.connect_timeout {
+        let ((stream, info, incoming, session, addr), follow) = match cfg.connect_timeout {
             Some(t) => tokio::time::timeout(t, setup).await.map_err(|_| {
+                cfg.observer.emit(Event::ConnectFailed {
+                    addr: cfg.addr.clone(),
+                    error: ErrorClass::Timeout,
+                });
                 Error::new(
                     ErrorKind::Timeout,
                     format!("connecting to {} took longer than {t:?}", cfg.addr),
@@ -513,6 +538,14 @@ impl Connection {
             tracked,
             id,
             follow,
+            addr: addr.clone(),
+        });
+        cfg.observer.emit(Event::HandshakeDone {
+            addr,
+            connection: id,
+            protocol: info.protocol,
+            server: info.server.clone(),
+            version: info.version,
         });
         let driver = Driver {
             state: state.clone(),
@@ -550,6 +583,10 @@ impl Connection {
             auth_wake: session.as_ref().and_then(Session::changed),
             session,
             reauth_pending: false,
+            observer: cfg.observer.clone(),
+            tally: Tally::default(),
+            epoch: Instant::now(),
+            read_at: 0,
         };
         tokio::spawn(driver);
         Ok((
@@ -571,6 +608,12 @@ impl Connection {
     /// What the server reported about itself during the handshake.
     pub fn server_info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// The address of the server this connection reached (for a
+    /// Sentinel-managed configuration, the one the sentinels named).
+    pub fn addr(&self) -> &Addr {
+        &self.state.addr
     }
 
     /// A number unique to this connection within the process: the one
@@ -1138,6 +1181,15 @@ struct Driver {
     auth_wake: Option<Pin<Box<dyn Future<Output = bool> + Send>>>,
     /// The credentials changed: send `AUTH` when the connection can.
     reauth_pending: bool,
+    /// Where events and counts go.
+    observer: Observer,
+    /// Counts gathered since the last wake-up, added to the observer's
+    /// when the driver's poll ends.
+    tally: Tally,
+    /// The start of the driver's clock ([`Driver::micros`]), and when
+    /// bytes last came in on it.
+    epoch: Instant,
+    read_at: u64,
 }
 
 /// A marker (`PING` with a token unique to the connection and the moment)
@@ -1215,6 +1267,8 @@ impl Driver {
     /// Takes queued requests into the output buffer. True if any came.
     fn take_requests(&mut self, cx: &mut Context<'_>) -> bool {
         let mut took = false;
+        // One clock read for every request taken now.
+        let mut now: Option<(Instant, u64)> = None;
         while self.rx_open && self.out.len() + self.queued_len < WRITE_HIGH_WATER {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(req)) => {
@@ -1222,7 +1276,8 @@ impl Driver {
                     if self.grace_until.is_some() {
                         self.held.push_back(req);
                     } else {
-                        self.start_request(req);
+                        let now = *now.get_or_insert_with(|| self.clock());
+                        self.start_request(req, now);
                     }
                 }
                 Poll::Ready(None) => self.rx_open = false,
@@ -1232,7 +1287,21 @@ impl Driver {
         took
     }
 
-    fn start_request(&mut self, req: Request) {
+    /// The time now, and in microseconds of the driver's clock.
+    fn clock(&self) -> (Instant, u64) {
+        let now = Instant::now();
+        (now, self.micros(now))
+    }
+
+    /// `at` in microseconds since the driver started: differences of
+    /// these are the latencies, one subtraction each.
+    fn micros(&self, at: Instant) -> u64 {
+        let d = at.saturating_duration_since(self.epoch);
+        d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())
+    }
+
+    /// `now`: the time, and in the driver's microseconds ([`Self::clock`]).
+    fn start_request(&mut self, req: Request, (now, now_us): (Instant, u64)) {
         if req.tx.is_closed() {
             // The caller gave up before it was sent.
             if req.replies > 0 {
@@ -1272,6 +1341,7 @@ impl Driver {
         if self.verify {
             self.unchecked += req.replies as usize;
         }
+        self.tally.commands += u64::from(req.replies);
         let request = match req.bytes {
             // Only the start names the command: don't keep a large value
             // alive until its reply comes.
@@ -1284,8 +1354,9 @@ impl Driver {
         self.waiters.push_back(Waiter {
             tx: Some(req.tx),
             request,
-            deadline: req.limit.map(|t| Instant::now() + t),
+            deadline: req.limit.map(|t| now + t),
             limit: req.limit,
+            sent: now_us,
             due: req.replies,
             collected: Vec::new(),
             attributes: req.attributes,
@@ -1334,6 +1405,7 @@ impl Driver {
                     return Err(io::Error::from(io::ErrorKind::WriteZero).into());
                 }
                 Poll::Ready(Ok(n)) => {
+                    self.tally.bytes_out += n as u64;
                     self.consume_written(n);
                     wrote = true;
                     self.needs_flush = true;
@@ -1390,9 +1462,11 @@ impl Driver {
                         "the server closed the connection",
                     ))
                 }
-                Poll::Ready(Ok(_)) => {
+                Poll::Ready(Ok(n)) => {
                     got = true;
+                    self.tally.bytes_in += n as u64;
                     self.last_io = Instant::now();
+                    self.read_at = self.micros(self.last_io);
                     while let Some(routed) = self.incoming.next_frame()? {
                         self.dispatch(routed)?;
                     }
@@ -1453,8 +1527,9 @@ impl Driver {
             // The drain is over: send what waited for it.
             self.grace_until = None;
             let held = std::mem::take(&mut self.held);
+            let now = self.clock();
             for req in held {
-                self.start_request(req);
+                self.start_request(req, now);
             }
             if self.verify {
                 self.mark();
@@ -1522,6 +1597,14 @@ impl Driver {
             return Ok(());
         }
         let tx = done.tx;
+        // `read_at`: when the bytes that completed the reply were read.
+        self.tally.latency(
+            self.read_at.saturating_sub(done.sent),
+            self.observer.counters(),
+        );
+        if let Err(e) = &reply {
+            self.observer.error(e);
+        }
         // Counted out before the caller wakes, so that a pooled connection
         // dropped right after its reply counts as idle.
         self.done_one();
@@ -1555,6 +1638,7 @@ impl Driver {
                     // its next request already goes elsewhere.
                     self.state.retired.store(true, Ordering::Relaxed);
                     if let Some(tx) = w.tx.take() {
+                        self.observer.counters().error(ErrorClass::Timeout);
                         let _ = tx.send(Err(timeout_error(w.limit.unwrap_or_default())
                             .for_command(name_of(&w.request))));
                     }
@@ -1637,6 +1721,7 @@ impl Driver {
         self.state.retired.store(true, Ordering::Relaxed);
         for w in self.waiters.drain(..) {
             if let Some(tx) = w.tx {
+                self.observer.error(&err);
                 let _ = tx.send(Err(err.duplicate().for_command(name_of(&w.request))));
             }
         }
@@ -1816,6 +1901,7 @@ impl Driver {
             request: Payload::encode(&crate::cmd::Cmd::new(cmd.name())),
             deadline: limit.map(|t| Instant::now() + t),
             limit,
+            sent: self.read_at,
             due: 1,
             collected: Vec::new(),
             attributes: false,
@@ -1951,6 +2037,17 @@ impl PushSink {
     }
 }
 
+impl Driver {
+    /// Reports the end of the connection ([`Event::Disconnected`]).
+    fn closed(&self, error: Option<ErrorClass>) {
+        self.observer.emit(Event::Disconnected {
+            addr: self.state.addr.clone(),
+            connection: self.state.id,
+            error,
+        });
+    }
+}
+
 fn timeout_error(t: Duration) -> Error {
     Error::new(ErrorKind::Timeout, format!("no reply within {t:?}"))
 }
@@ -1960,6 +2057,17 @@ impl Future for Driver {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
+        let poll = this.poll_turns(cx);
+        this.tally.flush(this.observer.counters());
+        poll
+    }
+}
+
+impl Driver {
+    /// Runs turns until the connection has nothing more to do for now
+    /// ([`Future::poll`] of the driver, without the counting).
+    fn poll_turns(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         for _ in 0..TURNS_PER_POLL {
             match this.turn(cx) {
                 Err(e) => {
@@ -1969,13 +2077,16 @@ impl Future for Driver {
                         // cannot come any more).
                         this.deliver_unproven();
                     }
+                    let error = ErrorClass::of(&e);
                     this.fail(e);
+                    this.closed(Some(error));
                     return Poll::Ready(());
                 }
                 Ok(progress) => {
                     if !this.rx_open && this.all_written() && this.nobody_waits() {
                         // Every handle is gone and no one waits for a reply: close.
                         let _ = Pin::new(&mut this.io).poll_shutdown(cx);
+                        this.closed(None);
                         return Poll::Ready(());
                     }
                     if this.batch_deferred {

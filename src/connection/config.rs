@@ -167,6 +167,11 @@ pub struct ConnectionConfig {
     /// (and reconnection) finds its server, instead of `addr` (see
     /// [`crate::sentinel`]).
     pub(crate) locator: Option<crate::sentinel::Locator>,
+    /// The event listeners and the counters every connection made with
+    /// this configuration reports to (see [`crate::events`]). Default: no
+    /// listeners; [`on_event`](Self::on_event) adds one. Each client
+    /// built from the configuration starts counters of its own.
+    pub observer: crate::events::Observer,
 }
 
 impl std::fmt::Debug for ConnectionConfig {
@@ -191,6 +196,7 @@ impl std::fmt::Debug for ConnectionConfig {
             .field("health_check_interval", &self.health_check_interval)
             .field("tcp_keepalive", &self.tcp_keepalive)
             .field("sentinel", &self.locator)
+            .field("observer", &self.observer)
             .finish()
     }
 }
@@ -220,6 +226,7 @@ impl Default for ConnectionConfig {
             health_check_interval: Some(DEFAULT_HEALTH_CHECK_INTERVAL),
             tcp_keepalive: Some(DEFAULT_TCP_KEEPALIVE),
             locator: None,
+            observer: crate::events::Observer::default(),
         }
     }
 }
@@ -259,6 +266,27 @@ fn parse_seconds(key: &str, v: &str) -> Result<Option<Duration>> {
 }
 
 impl ConnectionConfig {
+    /// This configuration with `listener` called on every connection
+    /// event (see [`crate::events`]): for the clients that take a
+    /// configuration (blocking, Sentinel, Cluster); the async client's
+    /// builder has [`ClientBuilder::on_event`](crate::ClientBuilder::on_event).
+    ///
+    /// ```
+    /// use respec::connection::ConnectionConfig;
+    ///
+    /// let cfg = ConnectionConfig::from_url("redis://127.0.0.1:6379")?
+    ///     .on_event(|event| eprintln!("{event:?}"));
+    /// assert_eq!(cfg.observer.listener_count(), 1);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn on_event(
+        mut self,
+        listener: impl Fn(&crate::events::Event) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = self.observer.on_event(listener);
+        self
+    }
+
     /// Parses a connection URL.
     ///
     /// Accepted forms (as redis-py and redis-rs accept them):

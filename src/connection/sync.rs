@@ -46,6 +46,7 @@ use super::incoming::{
 };
 use crate::cmd::{Block, Command};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{ErrorClass, Event, Observer};
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
@@ -245,6 +246,32 @@ pub struct Connection {
     last_read: Instant,
     /// [`ConnectionConfig::health_check_interval`].
     health_interval: Option<Duration>,
+    /// Where events and counts go, and the server's address for them.
+    observer: Observer,
+    addr: Addr,
+    /// Whether requests and bytes are counted now (not during the
+    /// handshake, nor for a health check); set once the handshake is done.
+    counting: bool,
+    /// Why the connection broke, for [`Event::Disconnected`].
+    broken_by: Option<ErrorClass>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if !self.counting {
+            // The handshake did not finish: reported as `ConnectFailed`.
+            return;
+        }
+        let error = self
+            .broken
+            .as_ref()
+            .map(|_| self.broken_by.unwrap_or(ErrorClass::Other));
+        self.observer.emit(Event::Disconnected {
+            addr: self.addr.clone(),
+            connection: self.pushes.id(),
+            error,
+        });
+    }
 }
 
 /// The smallest read window: one page.
@@ -292,6 +319,19 @@ impl Connection {
     /// [`ErrorKind::Tls`] error; running out of the connect timeout an
     /// [`ErrorKind::Timeout`] one.
     pub fn connect(cfg: &ConnectionConfig) -> Result<Self> {
+        let r = Self::connect_located(cfg);
+        if let Err(e) = &r {
+            if cfg.locator.is_none() {
+                cfg.observer.emit(Event::ConnectFailed {
+                    addr: cfg.addr.clone(),
+                    error: ErrorClass::of(e),
+                });
+            }
+        }
+        r
+    }
+
+    fn connect_located(cfg: &ConnectionConfig) -> Result<Self> {
         match &cfg.locator {
             None => Self::connect_inner(cfg).map_err(|e| connect_failure(cfg, e)),
             // Sentinel: the locator picks the address and checks ROLE.
@@ -299,7 +339,16 @@ impl Connection {
                 let (mut conn, follow) = locator.connect_blocking(
                     cfg,
                     |c: &Connection| &c.info,
-                    |c| Self::connect_inner(&c).map_err(|e| connect_failure(&c, e)),
+                    |c| {
+                        Self::connect_inner(&c)
+                            .map_err(|e| connect_failure(&c, e))
+                            .inspect_err(|e| {
+                                c.observer.emit(Event::ConnectFailed {
+                                    addr: c.addr.clone(),
+                                    error: ErrorClass::of(e),
+                                })
+                            })
+                    },
                 )?;
                 conn.follow = Some(follow);
                 Ok(conn)
@@ -309,6 +358,9 @@ impl Connection {
 
     fn connect_inner(cfg: &ConnectionConfig) -> Result<Self> {
         let stream = open_stream(cfg)?;
+        cfg.observer.emit(Event::Connected {
+            addr: cfg.addr.clone(),
+        });
         let connect_timeout = socket_timeout(cfg.connect_timeout);
         stream.set_read_timeout(connect_timeout)?;
         stream.set_write_timeout(connect_timeout)?;
@@ -331,6 +383,10 @@ impl Connection {
             session: None,
             last_read: Instant::now(),
             health_interval: cfg.health_check_interval,
+            observer: cfg.observer.clone(),
+            addr: cfg.addr.clone(),
+            counting: false,
+            broken_by: None,
         };
         let (credentials, session) = crate::auth::for_connect(cfg)?;
         conn.session = session;
@@ -349,6 +405,14 @@ impl Connection {
         conn.stream.set_write_timeout(t)?;
         conn.write_timeout = t;
         conn.opened_at = Instant::now();
+        conn.counting = true;
+        cfg.observer.emit(Event::HandshakeDone {
+            addr: cfg.addr.clone(),
+            connection: conn.pushes.id(),
+            protocol: conn.info.protocol,
+            server: conn.info.server.clone(),
+            version: conn.info.version,
+        });
         Ok(conn)
     }
 
@@ -433,6 +497,7 @@ impl Connection {
     fn guard<T>(&mut self, r: Result<T>) -> Result<T> {
         if let Err(e) = &r {
             if e.is_connection_dropped() || e.is_timeout() {
+                self.broken_by = Some(ErrorClass::of(e));
                 self.broken = Some(format!("unusable after an earlier error: {e}"));
             }
         }
@@ -475,6 +540,7 @@ impl Connection {
     /// Writes the output buffer with `parts` (large values, each at its
     /// offset of the buffer) in their places.
     fn flush_with(&mut self, parts: &[(usize, bytes::Bytes)]) -> Result<()> {
+        let len = self.out.len() + parts.iter().map(|(_, p)| p.len()).sum::<usize>();
         let r = (|| {
             let mut at = 0;
             for (off, part) in parts {
@@ -486,6 +552,9 @@ impl Connection {
             self.stream.flush()
         })();
         self.out.clear();
+        if r.is_ok() && self.counting {
+            self.observer.counters().add(0, len as u64, 0);
+        }
         let r = r.map_err(|e| self.io_error(e, Dir::Write));
         self.guard(r)
     }
@@ -513,6 +582,9 @@ impl Connection {
             }
         };
         buf.truncate(len + n);
+        if self.counting {
+            self.observer.counters().add(0, 0, n as u64);
+        }
         self.read_window = next_read_window(self.read_window, window, n);
         if n > 0 {
             self.last_read = Instant::now();
@@ -693,7 +765,11 @@ impl Connection {
         let limit = self.response_timeout.map_or(interval, |r| r.min(interval));
         let mut ping = crate::cmd::Cmd::new("PING");
         ping.arg("respec:health");
-        self.send_within(&ping, Some(limit)).is_ok()
+        // The client's own request: not counted.
+        let counting = std::mem::replace(&mut self.counting, false);
+        let ok = self.send_within(&ping, Some(limit)).is_ok();
+        self.counting = counting;
+        ok
     }
 
     /// Sends one command and returns its reply; an error reply is an `Err`
@@ -752,6 +828,32 @@ impl Connection {
     /// Sends one command; `attributes`: whether the reply keeps the RESP3
     /// attributes sent before it.
     fn send_inner<C: Command + ?Sized>(
+        &mut self,
+        cmd: &C,
+        limit: Option<Duration>,
+        attributes: bool,
+    ) -> Result<Frame> {
+        if !self.counting {
+            return self.send_uncounted(cmd, limit, attributes);
+        }
+        let sent = Instant::now();
+        let r = self.send_uncounted(cmd, limit, attributes);
+        self.count(1, sent, r.as_ref().err());
+        r
+    }
+
+    /// Counts `commands` sent at `sent`, which ended with `error`.
+    fn count(&self, commands: u64, sent: Instant, error: Option<&Error>) {
+        let metrics = self.observer.counters();
+        metrics.add(commands, 0, 0);
+        // `last_read`: when the last bytes of the reply came in.
+        metrics.latency(self.last_read.saturating_duration_since(sent));
+        if let Some(e) = error {
+            self.observer.error(e);
+        }
+    }
+
+    fn send_uncounted<C: Command + ?Sized>(
         &mut self,
         cmd: &C,
         limit: Option<Duration>,
@@ -847,6 +949,19 @@ impl Connection {
     }
 
     fn write_then_read(&mut self, limit: Option<Duration>, replies: usize) -> Result<Vec<Frame>> {
+        let sent = Instant::now();
+        let r = self.write_then_read_uncounted(limit, replies);
+        if self.counting {
+            self.count(replies as u64, sent, r.as_ref().err());
+        }
+        r
+    }
+
+    fn write_then_read_uncounted(
+        &mut self,
+        limit: Option<Duration>,
+        replies: usize,
+    ) -> Result<Vec<Frame>> {
         self.set_read_timeout(limit)?;
         if let Err(e) = self.flush() {
             return Err(self.arrived_error(&e).unwrap_or(e));

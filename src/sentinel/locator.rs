@@ -334,6 +334,26 @@ impl Shared {
         self.generation()
     }
 
+    /// When the last switch to a new master happened, if one did.
+    fn switch_time(&self) -> Option<Instant> {
+        lock(&self.state).last_switch.as_ref().map(|s| s.at)
+    }
+
+    /// Reports a switch to a new master made since `before` (a
+    /// [`switch_time`](Self::switch_time)) to the observer of `cfg`.
+    fn report_switch(&self, before: Option<Instant>, cfg: &ConnectionConfig) {
+        let Some(switch) = self.last_switch() else {
+            return;
+        };
+        if Some(switch.at) != before {
+            cfg.observer.emit(crate::events::Event::Failover {
+                service: self.service.clone(),
+                from: switch.from,
+                to: switch.to,
+            });
+        }
+    }
+
     /// A sentinel announced `addr` as the master (`promoting`: it is being
     /// promoted, not yet confirmed).
     pub(super) fn announce(&self, addr: Addr, promoting: bool) {
@@ -698,8 +718,10 @@ impl Locator {
                     }
                     Some(Ok(t)) => t,
                 };
+                let switches = self.shared.switch_time();
                 match self.shared.judge(info(&t), &addr, want, promoting, at_gen) {
                     Judged::Accept(generation) => {
+                        self.shared.report_switch(switches, cfg);
                         let follow = Follow {
                             shared: self.shared.clone(),
                             generation,
@@ -785,8 +807,10 @@ impl Locator {
                     again = true;
                     break;
                 }
+                let switches = self.shared.switch_time();
                 match self.shared.judge(info(&t), &addr, want, promoting, at_gen) {
                     Judged::Accept(generation) => {
+                        self.shared.report_switch(switches, cfg);
                         let follow = Follow {
                             shared: self.shared.clone(),
                             generation,
