@@ -849,7 +849,7 @@ async fn a_schema_the_server_would_refuse_is_refused_unsent() {
 
 /// An aggregation pipeline whose steps only give the right rows in the
 /// order they are called: two GROUPBY steps with their reducers, then
-/// APPLY, FILTER, SORTBY and LIMIT, in both protocols.
+/// APPLY, FILTER, SORTBY and LIMIT; then every reducer; in both protocols.
 #[tokio::test]
 async fn an_aggregation_pipeline_runs_its_steps_in_call_order() {
     let server = Server::builder(Kind::Redis).module(Module::Search).start();
@@ -919,12 +919,67 @@ async fn an_aggregation_pipeline_runs_its_steps_in_call_order() {
             ],
             "RESP{protocol}"
         );
+        // Every reducer, over brand a's sales (prices 10, 30 and 20 in
+        // regions n, n and s).
+        let rows = client
+            .ft_aggregate("sales", "@brand:{a}")
+            .groupby(["@brand"])
+            .reduce(Reduce::count_distinct("@region").as_("regions"))
+            .reduce(Reduce::count_distinctish("@price").as_("regions_about"))
+            .reduce(Reduce::min("@price").as_("min"))
+            .reduce(Reduce::avg("@price").as_("avg"))
+            .reduce(Reduce::stddev("@price").as_("stddev"))
+            .reduce(Reduce::quantile("@price", 0.5).as_("median"))
+            .reduce(Reduce::tolist("@region").as_("region_list"))
+            .reduce(Reduce::first_value("@brand").as_("first"))
+            .reduce(Reduce::first_value_by("@price", "@price", Order::Desc).as_("dearest"))
+            .reduce(Reduce::random_sample("@price", 5).as_("sample"))
+            .await
+            .unwrap();
+        assert_eq!(rows.rows.len(), 1, "RESP{protocol}");
+        let row = &rows.rows[0];
+        let text = |name: &str| match row.get(name) {
+            Some(Reply::Bulk(b)) => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("{name}: {other:?}"),
+        };
+        let list = |name: &str| match row.get(name) {
+            Some(Reply::Array(items)) => {
+                let mut v: Vec<String> = items
+                    .iter()
+                    .map(|i| match i {
+                        Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                        other => panic!("{name}: {other:?}"),
+                    })
+                    .collect();
+                v.sort();
+                v
+            }
+            other => panic!("{name}: {other:?}"),
+        };
+        // COUNT_DISTINCTISH is an estimate (a HyperLogLog): at least one,
+        // at most the three distinct prices (Search 8.2 answers 1 here).
+        let about: u32 = text("regions_about").parse().unwrap();
+        assert!((1..=3).contains(&about), "RESP{protocol}: {about}");
+        let seen: Vec<String> = [
+            "regions", "min", "avg", "stddev", "median", "first", "dearest",
+        ]
+        .iter()
+        .map(|n| text(n))
+        .collect();
+        assert_eq!(
+            seen,
+            ["2", "10", "20", "10", "20", "a", "30"],
+            "RESP{protocol}"
+        );
+        assert_eq!(list("region_list"), ["n", "s"], "RESP{protocol}");
+        assert_eq!(list("sample"), ["10", "20", "30"], "RESP{protocol}");
         client.ft_dropindex("sales").await.unwrap();
     }
 }
 
-/// A reducer with no GROUPBY step before it, a second MAX for one SORTBY
-/// and a quantile out of range are refused before anything is sent.
+/// A reducer with no GROUPBY step before it, a second MAX for one SORTBY,
+/// a quantile out of range and an empty sample are refused before
+/// anything is sent.
 #[tokio::test]
 async fn an_aggregation_step_out_of_place_is_refused_unsent() {
     let server = Server::builder(Kind::Redis).module(Module::Search).start();
@@ -956,6 +1011,13 @@ async fn an_aggregation_step_out_of_place_is_refused_unsent() {
                 .groupby(["@a"])
                 .reduce(Reduce::quantile("@a", 1.5)),
             "QUANTILE's quantile is a number from 0 to 1",
+        ),
+        (
+            client
+                .ft_aggregate("none", "*")
+                .groupby(["@a"])
+                .reduce(Reduce::random_sample("@a", 0)),
+            "RANDOM_SAMPLE's size is at least 1",
         ),
     ];
     for (cmd, words) in cases {

@@ -28,7 +28,9 @@
 //!   type implements `WriteArgs` (it writes its own arguments), and
 //!   `"written_sample"` is a value of it (a Rust expression) the samples
 //!   send and the examples show. FT.CREATE's and FT.ALTER's fields are
-//!   `commands::schema::Schema`.
+//!   `commands::schema::Schema`, and FT.AGGREGATE's reducers
+//!   `commands::aggregate::Reduce` (one per call: see the continued items
+//!   below).
 //! - A required block of plain values is spread into one parameter per
 //!   value (`GROUP group consumer` -> `group, consumer`); a repeated block
 //!   is an iterator of tuples (`field value ...` -> `[(f, v)]`).
@@ -48,6 +50,20 @@
 //! - A repeated optional choice or block (BITFIELD's operations) has one
 //!   builder per kind of item, each call appending an item; a choice made
 //!   only of choices dissolves into its parts.
+//! - An item of such a repeated choice that is a block whose required
+//!   parts are followed only by optional parts with tokens (FT.AGGREGATE's
+//!   `GROUPBY nargs property ... [REDUCE ...]`, `SORTBY ... [MAX num]`)
+//!   is *continued*: its builder takes the required parts, and each
+//!   optional part gets a builder of its own that adds to the item
+//!   appended last (`.groupby(["@brand"]).reduce(r1).reduce(r2)`,
+//!   `.sortby(...).max(10)`). A repeated part may be added any number of
+//!   times, another once; parts go in the block's order, and one given
+//!   when the item appended last is of another kind (or the part comes
+//!   out of order) fails the command before sending
+//!   (`Args::append_item`, `Args::continue_item` of the `respec` crate).
+//!   An optional part `written_as` a hand-written type whose token repeats
+//!   keeps its repeats: each builder call takes one value of the type
+//!   (`.reduce(Reduce::count().as_("n"))` writes `REDUCE COUNT 0 AS n`).
 //! - A choice of one plain value or a special token (`* | id`) is one
 //!   parameter taking either.
 //! - A choice made only of tokens is an enum shared by every command that

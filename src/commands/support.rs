@@ -1000,6 +1000,52 @@ mod tests {
     }
 
     #[test]
+    fn a_continued_item_takes_its_parts_only_right_after_it() {
+        const WRONG: &str = "not after its item";
+        let mut args = Args::<2>::new();
+        args.append_item(0, None, 1, |w| {
+            w.token("GROUPBY").arg("@a");
+        });
+        // Another slot written in between does not end the item.
+        args.set(1, |w| {
+            w.token("DIALECT").arg(&2i64);
+        });
+        args.continue_item(0, 1, 2, true, WRONG, |w| {
+            w.token("REDUCE").arg("x");
+        });
+        args.continue_item(0, 1, 2, true, WRONG, |w| {
+            w.token("REDUCE").arg("y");
+        });
+        args.append(0, None, |w| {
+            w.token("APPLY").arg("e");
+        });
+        assert_eq!(args.error(), None);
+        assert_eq!(
+            encoded(&args),
+            b"*11\r\n$3\r\nCMD\r\n$7\r\nGROUPBY\r\n$2\r\n@a\r\n$6\r\nREDUCE\r\n$1\r\nx\r\n\
+              $6\r\nREDUCE\r\n$1\r\ny\r\n$5\r\nAPPLY\r\n$1\r\ne\r\n$7\r\nDIALECT\r\n$1\r\n2\r\n"
+                .to_vec()
+        );
+        // After an item of another kind, or a part given once already.
+        args.continue_item(0, 1, 2, true, WRONG, |w| {
+            w.token("REDUCE");
+        });
+        assert_eq!(args.error(), Some(WRONG));
+        let mut args = Args::<2>::new();
+        args.append_item(0, None, 2, |w| {
+            w.token("SORTBY");
+        });
+        args.continue_item(0, 2, 1, false, "twice", |w| {
+            w.token("MAX").arg(&1i64);
+        });
+        assert_eq!(args.error(), None);
+        args.continue_item(0, 2, 1, false, "twice", |w| {
+            w.token("MAX").arg(&2i64);
+        });
+        assert_eq!(args.error(), Some("twice"));
+    }
+
+    #[test]
     fn a_counted_list_is_written_after_its_count() {
         let mut args = Args::<2>::new();
         args.set(0, |w| {
