@@ -10,6 +10,7 @@ mod support;
 
 use std::collections::{BTreeSet, HashMap};
 
+use respec::commands::aggregate::Reduce;
 use respec::commands::schema::{CoordSystem, Distance, Flat, Hnsw, Schema, VectorType};
 use respec::commands::Order;
 use respec::prelude::*;
@@ -158,7 +159,7 @@ async fn run(client: &Client) -> respec::Result<Seen> {
     // A cursor in batches of two, read to the end.
     let first_batch = client
         .ft_aggregate("idx", "*")
-        .fields(["@price"])
+        .load(["@price"])
         .sortby([("@price", Order::Asc)])
         .cursor()
         .count(2)
@@ -214,17 +215,9 @@ async fn run(client: &Client) -> respec::Result<Seen> {
             .await?,
         grouped: client
             .ft_aggregate("idx", "*")
-            .groupby(
-                ["@tags"],
-                Some(vec![
-                    ("COUNT".into(), None, Some("n".into())),
-                    (
-                        "SUM".into(),
-                        Some(vec!["@price".into()]),
-                        Some("total".into()),
-                    ),
-                ]),
-            )
+            .groupby(["@tags"])
+            .reduce(Reduce::count().as_("n"))
+            .reduce(Reduce::sum("@price").as_("total"))
             .sortby([("@total", Order::Desc)])
             .await?,
         first_batch,
@@ -854,6 +847,192 @@ async fn a_schema_the_server_would_refuse_is_refused_unsent() {
     assert!(list.is_empty(), "{list:?}");
 }
 
+/// An aggregation pipeline whose steps only give the right rows in the
+/// order they are called: two GROUPBY steps with their reducers, then
+/// APPLY, FILTER, SORTBY and LIMIT; then every reducer; in both protocols.
+#[tokio::test]
+async fn an_aggregation_pipeline_runs_its_steps_in_call_order() {
+    let server = Server::builder(Kind::Redis).module(Module::Search).start();
+    for protocol in [2, 3] {
+        let client = Client::open(&format!("{}?protocol={protocol}", server.url())).unwrap();
+        client.flushall().await.unwrap();
+        client
+            .ft_create(
+                "sales",
+                Schema::new().tag("brand").tag("region").numeric("price"),
+            )
+            .prefix(["sale:"])
+            .await
+            .unwrap();
+        let sales = [
+            ("a", "n", 10),
+            ("a", "n", 30),
+            ("a", "s", 20),
+            ("b", "n", 5),
+            ("b", "s", 15),
+            ("c", "n", 100),
+            ("d", "n", 1),
+        ];
+        for (i, (brand, region, price)) in sales.iter().enumerate() {
+            let price = price.to_string();
+            client
+                .hset(
+                    format!("sale:{i}"),
+                    [("brand", *brand), ("region", *region), ("price", &price)],
+                )
+                .await
+                .unwrap();
+        }
+        let rows = client
+            .ft_aggregate("sales", "*")
+            .groupby(["@brand", "@region"])
+            .reduce(Reduce::count().as_("n"))
+            .reduce(Reduce::sum("@price").as_("total"))
+            .groupby(["@brand"])
+            .reduce(Reduce::sum("@total").as_("sum"))
+            .reduce(Reduce::count().as_("regions"))
+            .reduce(Reduce::max("@total").as_("top"))
+            .apply("@sum / @regions", "mean")
+            .filter("@sum > 10")
+            .sortby([("@mean", Order::Desc)])
+            .limit(0, 2)
+            .await
+            .unwrap();
+        let seen: Vec<Vec<String>> = rows
+            .rows
+            .iter()
+            .map(|row| {
+                ["brand", "sum", "regions", "top", "mean"]
+                    .iter()
+                    .map(|name| match row.get(name) {
+                        Some(Reply::Bulk(b)) => String::from_utf8_lossy(b).into_owned(),
+                        other => panic!("{name}: {other:?}"),
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ["c", "100", "1", "100", "100"],
+                ["a", "60", "2", "40", "30"],
+            ],
+            "RESP{protocol}"
+        );
+        // Every reducer, over brand a's sales (prices 10, 30 and 20 in
+        // regions n, n and s).
+        let rows = client
+            .ft_aggregate("sales", "@brand:{a}")
+            .groupby(["@brand"])
+            .reduce(Reduce::count_distinct("@region").as_("regions"))
+            .reduce(Reduce::count_distinctish("@price").as_("regions_about"))
+            .reduce(Reduce::min("@price").as_("min"))
+            .reduce(Reduce::avg("@price").as_("avg"))
+            .reduce(Reduce::stddev("@price").as_("stddev"))
+            .reduce(Reduce::quantile("@price", 0.5).as_("median"))
+            .reduce(Reduce::tolist("@region").as_("region_list"))
+            .reduce(Reduce::first_value("@brand").as_("first"))
+            .reduce(Reduce::first_value_by("@price", "@price", Order::Desc).as_("dearest"))
+            .reduce(Reduce::random_sample("@price", 5).as_("sample"))
+            .await
+            .unwrap();
+        assert_eq!(rows.rows.len(), 1, "RESP{protocol}");
+        let row = &rows.rows[0];
+        let text = |name: &str| match row.get(name) {
+            Some(Reply::Bulk(b)) => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("{name}: {other:?}"),
+        };
+        let list = |name: &str| match row.get(name) {
+            Some(Reply::Array(items)) => {
+                let mut v: Vec<String> = items
+                    .iter()
+                    .map(|i| match i {
+                        Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                        other => panic!("{name}: {other:?}"),
+                    })
+                    .collect();
+                v.sort();
+                v
+            }
+            other => panic!("{name}: {other:?}"),
+        };
+        // COUNT_DISTINCTISH is an estimate (a HyperLogLog): at least one,
+        // at most the three distinct prices (Search 8.2 answers 1 here).
+        let about: u32 = text("regions_about").parse().unwrap();
+        assert!((1..=3).contains(&about), "RESP{protocol}: {about}");
+        let seen: Vec<String> = [
+            "regions", "min", "avg", "stddev", "median", "first", "dearest",
+        ]
+        .iter()
+        .map(|n| text(n))
+        .collect();
+        assert_eq!(
+            seen,
+            ["2", "10", "20", "10", "20", "a", "30"],
+            "RESP{protocol}"
+        );
+        assert_eq!(list("region_list"), ["n", "s"], "RESP{protocol}");
+        assert_eq!(list("sample"), ["10", "20", "30"], "RESP{protocol}");
+        client.ft_dropindex("sales").await.unwrap();
+    }
+}
+
+/// A reducer with no GROUPBY step before it, a second MAX for one SORTBY,
+/// a quantile out of range and an empty sample are refused before
+/// anything is sent.
+#[tokio::test]
+async fn an_aggregation_step_out_of_place_is_refused_unsent() {
+    let server = Server::builder(Kind::Redis).module(Module::Search).start();
+    let client = Client::open(&server.url()).unwrap();
+    let cases = [
+        (
+            client.ft_aggregate("none", "*").reduce(Reduce::count()),
+            "`reduce` continues the `GROUPBY` item appended last",
+        ),
+        (
+            client
+                .ft_aggregate("none", "*")
+                .groupby(["@a"])
+                .sortby([("@a", Order::Asc)])
+                .reduce(Reduce::count()),
+            "call it right after `groupby`",
+        ),
+        (
+            client
+                .ft_aggregate("none", "*")
+                .sortby([("@a", Order::Asc)])
+                .max(2)
+                .max(3),
+            "`max` continues the `SORTBY` item appended last",
+        ),
+        (
+            client
+                .ft_aggregate("none", "*")
+                .groupby(["@a"])
+                .reduce(Reduce::quantile("@a", 1.5)),
+            "QUANTILE's quantile is a number from 0 to 1",
+        ),
+        (
+            client
+                .ft_aggregate("none", "*")
+                .groupby(["@a"])
+                .reduce(Reduce::random_sample("@a", 0)),
+            "RANDOM_SAMPLE's size is at least 1",
+        ),
+    ];
+    for (cmd, words) in cases {
+        let err = cmd.await.unwrap_err();
+        assert_eq!(*err.kind(), respec::ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    // Nothing reached the server: it ran no FT.AGGREGATE (an unknown index
+    // would have been its error).
+    let stats = client.info().section(["commandstats"]).await.unwrap();
+    let stats = String::from_utf8_lossy(stats.as_bytes()).to_ascii_lowercase();
+    assert!(stats.contains("cmdstat_"), "{stats}");
+    assert!(!stats.contains("ft.aggregate"), "{stats}");
+}
+
 /// The blocking client: the same generated methods, `.run()` instead of
 /// `.await`.
 #[test]
@@ -887,7 +1066,7 @@ fn search_through_the_blocking_client() {
         );
         let rows = client
             .ft_aggregate("b", "*")
-            .fields(["@n"])
+            .load(["@n"])
             .sortby([("@n", Order::Asc)])
             .run()
             .unwrap();

@@ -28,7 +28,9 @@
 //!   type implements `WriteArgs` (it writes its own arguments), and
 //!   `"written_sample"` is a value of it (a Rust expression) the samples
 //!   send and the examples show. FT.CREATE's and FT.ALTER's fields are
-//!   `commands::schema::Schema`.
+//!   `commands::schema::Schema`, and FT.AGGREGATE's reducers
+//!   `commands::aggregate::Reduce` (one per call: see the continued items
+//!   below).
 //! - A required block of plain values is spread into one parameter per
 //!   value (`GROUP group consumer` -> `group, consumer`); a repeated block
 //!   is an iterator of tuples (`field value ...` -> `[(f, v)]`).
@@ -48,6 +50,20 @@
 //! - A repeated optional choice or block (BITFIELD's operations) has one
 //!   builder per kind of item, each call appending an item; a choice made
 //!   only of choices dissolves into its parts.
+//! - An item of such a repeated choice that is a block whose required
+//!   parts are followed only by optional parts with tokens (FT.AGGREGATE's
+//!   `GROUPBY nargs property ... [REDUCE ...]`, `SORTBY ... [MAX num]`)
+//!   is *continued*: its builder takes the required parts, and each
+//!   optional part gets a builder of its own that adds to the item
+//!   appended last (`.groupby(["@brand"]).reduce(r1).reduce(r2)`,
+//!   `.sortby(...).max(10)`). A repeated part may be added any number of
+//!   times, another once; parts go in the block's order, and one given
+//!   when the item appended last is of another kind (or the part comes
+//!   out of order) fails the command before sending
+//!   (`Args::append_item`, `Args::continue_item` of the `respec` crate).
+//!   An optional part `written_as` a hand-written type whose token repeats
+//!   keeps its repeats: each builder call takes one value of the type
+//!   (`.reduce(Reduce::count().as_("n"))` writes `REDUCE COUNT 0 AS n`).
 //! - A choice of one plain value or a special token (`* | id`) is one
 //!   parameter taking either.
 //! - A choice made only of tokens is an enum shared by every command that
@@ -1774,14 +1790,36 @@ impl Gen<'_> {
             return;
         }
         if c.ty == "block" {
-            let fields = value_fields(self.m, owner, c, Ctx::Param);
+            // Optional parts with tokens after the required ones (GROUPBY's
+            // REDUCEs, SORTBY's MAX) continue the item: builders of their own.
+            let split = continued_parts(c);
+            let head = match split {
+                Some(k) => ArgDoc {
+                    arguments: c.arguments[..k].to_vec(),
+                    ..c.clone()
+                },
+                None => c.clone(),
+            };
+            let fields = value_fields(self.m, owner, &head, Ctx::Param);
             let params = params_of(&fields);
             let names: Vec<&Ident> = fields.iter().map(|(n, _)| n).collect();
             let val = tuple_of(&names);
-            let write = write_value(self.m, owner, c, quote!(value));
+            let write = write_value(self.m, owner, &head, quote!(value));
             let tok = match &c.token {
                 Some(t) if !std::ptr::eq(arg, c) => quote!(w.token(#t);),
                 _ => quote!(),
+            };
+            let kind = arg
+                .arguments
+                .iter()
+                .position(|x| std::ptr::eq(x, c))
+                .map_or(1, |i| i + 1);
+            let append = match split {
+                Some(_) => {
+                    let kind = proc_macro2::Literal::u8_unsuffixed(kind as u8);
+                    quote!(self.args.append_item(#s, #once, #kind, |w| { #per #tok #write });)
+                }
+                None => quote!(self.args.append(#s, #once, |w| { #per #tok #write });),
             };
             self.builders.extend(quote! {
                 #[doc = #doc]
@@ -1789,10 +1827,13 @@ impl Gen<'_> {
                 pub fn #name(mut self, #(#params),*) -> Self {
                     #since #csince
                     let value = #val;
-                    self.args.append(#s, #once, |w| { #per #tok #write });
+                    #append
                     self
                 }
             });
+            if let Some(k) = split {
+                self.continuations(c, k, kind as u8, slot, owner, &name);
+            }
             return;
         }
         let p = ident(&snake(&arg_word(&c.name)));
@@ -1807,6 +1848,87 @@ impl Gen<'_> {
             }
         });
     }
+}
+
+impl Gen<'_> {
+    /// The builders of the optional parts `k..` of `c`, an item of a
+    /// repeated choice appended by `item_builder` as kind `kind`: each
+    /// writes its part into the item appended last, which must be of this
+    /// kind, parts in order (a repeated part any number of times).
+    fn continuations(
+        &mut self,
+        c: &ArgDoc,
+        k: usize,
+        kind: u8,
+        slot: usize,
+        owner: &str,
+        item_builder: &Ident,
+    ) {
+        let s = lit(slot as i64);
+        let kind = proc_macro2::Literal::u8_unsuffixed(kind);
+        let item_word = c.token.clone().unwrap_or_else(|| c.name.clone());
+        for (j, part) in c.arguments.iter().enumerate().skip(k) {
+            let repeats = part.multiple();
+            let one = ArgDoc {
+                flags: part
+                    .flags
+                    .iter()
+                    .filter(|f| !matches!(f.as_str(), "multiple" | "multiple_token" | "optional"))
+                    .cloned()
+                    .collect(),
+                ..part.clone()
+            };
+            let name = self.claim(
+                method_name(part.token.as_deref(), &arg_word(&part.name)),
+                &part.name,
+            );
+            let since = since_stmt(part);
+            let p = ident(&snake(&arg_word(&part.name)));
+            let write = write_arg(self.m, owner, &one, quote!(#p));
+            let line = docs::arg_line(part);
+            let doc = if repeats {
+                format!(
+                    "{line}\n\nAdds one to the `{item_word}` item appended last (by [`{item_builder}`](Self::{item_builder})); call it once per value, in order."
+                )
+            } else {
+                format!(
+                    "{line}\n\nSets it on the `{item_word}` item appended last (by [`{item_builder}`](Self::{item_builder})), once per item."
+                )
+            };
+            let msg = format!(
+                "`{}`: `{name}` continues the `{item_word}` item appended last: call it right after `{item_builder}`{}",
+                self.server_name,
+                if repeats { "" } else { ", once per item" }
+            );
+            let part_no = proc_macro2::Literal::u8_unsuffixed(j as u8);
+            let param = if one.ty == "pure-token" {
+                quote!()
+            } else {
+                let t = value_ty(self.m, owner, &one, Ctx::Param);
+                quote!(#p: #t)
+            };
+            self.builders.extend(quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, #param) -> Self {
+                    #since
+                    self.args.continue_item(#s, #kind, #part_no, #repeats, #msg, |w| { #write });
+                    self
+                }
+            });
+        }
+    }
+}
+
+/// Where the continued parts of an appended block item start: the index
+/// of its first optional part, when at least one required part comes
+/// before it and every part from it on is optional and has a token.
+fn continued_parts(c: &ArgDoc) -> Option<usize> {
+    let k = c.arguments.iter().position(|x| x.optional())?;
+    (k > 0
+        && c.arguments[k..]
+            .iter()
+            .all(|x| x.optional() && x.token.is_some()))
+    .then_some(k)
 }
 
 /// Renders one command: its struct, constructor, builders and trait impls.

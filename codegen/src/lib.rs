@@ -154,10 +154,20 @@ fn authored_markers(cmd: &str, args: &mut [spec::ArgDoc]) -> Result<(), String> 
                 ));
             }
             a.ty = "written".into();
-            a.flags.retain(|f| f != "multiple" && f != "multiple_token");
+            // An optional one whose token repeats (GROUPBY's `REDUCE ...`)
+            // keeps its repeats: each is one value of the type, given by
+            // one builder call. Otherwise the type holds the repeats.
+            let keeps_repeats = a.optional() && a.multiple_token();
+            if !keeps_repeats {
+                a.flags.retain(|f| f != "multiple" && f != "multiple_token");
+            }
             a.arguments.clear();
             let short = path.rsplit("::").next().unwrap_or(path);
-            a.display_text = Some(format!("{} [{} ...]", a.name, a.name));
+            a.display_text = Some(if keeps_repeats {
+                a.name.clone()
+            } else {
+                format!("{} [{} ...]", a.name, a.name)
+            });
             a.summary = Some(format!(
                 "{}given as a `{short}` (`respec::{path}`)",
                 a.summary

@@ -81,8 +81,10 @@ pub struct ArgDoc {
     /// Not a server field; set in the authored module specs only. The
     /// hand-written Rust type (a path below the crate root, such as
     /// `commands::schema::Schema`) that stands for the argument whole, its
-    /// repeats included: it implements `WriteArgs`, and the generated
-    /// parameter takes anything that converts into it.
+    /// repeats included (except an optional one whose token repeats,
+    /// given one value per builder call, as FT.AGGREGATE's `REDUCE`): it
+    /// implements `WriteArgs`, and the generated parameter takes anything
+    /// that converts into it.
     pub written_as: Option<String>,
     /// Not a server field; goes with `written_as`: a Rust expression of a
     /// value of that type the server accepts, with `::respec::` paths

@@ -18,9 +18,13 @@
 //!
 //! The modules below hold one command group each; their pages list the
 //! group's commands. Beside them, `schema` (feature `search`) is the typed
-//! field list of `FT.CREATE` and `FT.ALTER`, and `support` what the
+//! field list of `FT.CREATE` and `FT.ALTER`, `aggregate` (feature `search`)
+//! the reducers of `FT.AGGREGATE`'s `GROUPBY` steps, and `support` what the
 //! generated code is made of.
 
+#[cfg(all(feature = "search", not(respec_valkey)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+pub mod aggregate;
 #[cfg(all(feature = "search", not(respec_valkey)))]
 #[cfg_attr(docsrs, doc(cfg(feature = "search")))]
 pub mod schema;

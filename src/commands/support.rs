@@ -639,6 +639,11 @@ struct Span {
     /// Set by a builder, even with no argument written (a block without
     /// a token whose parts come in other slots).
     set: bool,
+    /// The kind of the item appended last (0: none, or one that takes no
+    /// continuation), and the part of it written last: see
+    /// [`Args::append_item`] and [`Args::continue_item`].
+    item: u8,
+    part: u8,
 }
 
 /// The arguments of one command, held in argument-slot order of the spec
@@ -698,6 +703,7 @@ impl<const N: usize> Args<N> {
             end: self.buf.len() as u32,
             argc,
             set: true,
+            ..Span::default()
         };
     }
 
@@ -750,6 +756,7 @@ impl<const N: usize> Args<N> {
                 end: self.buf.len() as u32,
                 argc: old.argc,
                 set: true,
+                ..Span::default()
             };
         }
         let span = self.spans[slot];
@@ -771,7 +778,44 @@ impl<const N: usize> Args<N> {
             end: self.buf.len() as u32,
             argc: span.argc + argc,
             set: true,
+            ..Span::default()
         };
+    }
+
+    /// Appends an item of kind `item` (1 and up) to slot `slot`, as
+    /// [`append`](Self::append) does, for an item whose optional parts
+    /// are given by builders of their own ([`continue_item`](Self::continue_item)).
+    pub fn append_item(
+        &mut self,
+        slot: usize,
+        first: Option<&'static str>,
+        item: u8,
+        write: impl FnOnce(&mut ArgWriter<'_>),
+    ) {
+        self.append(slot, first, write);
+        self.spans[slot].item = item;
+    }
+
+    /// Writes part `part` (counted from 1, in the item's order) of the
+    /// item appended last to slot `slot`, which must be of kind `item`
+    /// and not have a later part written yet (nor this one, unless it
+    /// `repeats`); otherwise the command is refused with `message`.
+    pub fn continue_item(
+        &mut self,
+        slot: usize,
+        item: u8,
+        part: u8,
+        repeats: bool,
+        message: &'static str,
+        write: impl FnOnce(&mut ArgWriter<'_>),
+    ) {
+        let last = self.spans[slot];
+        if last.item != item || last.part > part || (last.part == part && !repeats) {
+            return self.fail(message);
+        }
+        self.append(slot, None, write);
+        self.spans[slot].item = item;
+        self.spans[slot].part = part;
     }
 
     /// Whether slot `slot` holds any argument.
@@ -953,6 +997,52 @@ mod tests {
         let mut out = BytesMut::new();
         args.encode(&["CMD"], &mut out);
         out.to_vec()
+    }
+
+    #[test]
+    fn a_continued_item_takes_its_parts_only_right_after_it() {
+        const WRONG: &str = "not after its item";
+        let mut args = Args::<2>::new();
+        args.append_item(0, None, 1, |w| {
+            w.token("GROUPBY").arg("@a");
+        });
+        // Another slot written in between does not end the item.
+        args.set(1, |w| {
+            w.token("DIALECT").arg(&2i64);
+        });
+        args.continue_item(0, 1, 2, true, WRONG, |w| {
+            w.token("REDUCE").arg("x");
+        });
+        args.continue_item(0, 1, 2, true, WRONG, |w| {
+            w.token("REDUCE").arg("y");
+        });
+        args.append(0, None, |w| {
+            w.token("APPLY").arg("e");
+        });
+        assert_eq!(args.error(), None);
+        assert_eq!(
+            encoded(&args),
+            b"*11\r\n$3\r\nCMD\r\n$7\r\nGROUPBY\r\n$2\r\n@a\r\n$6\r\nREDUCE\r\n$1\r\nx\r\n\
+              $6\r\nREDUCE\r\n$1\r\ny\r\n$5\r\nAPPLY\r\n$1\r\ne\r\n$7\r\nDIALECT\r\n$1\r\n2\r\n"
+                .to_vec()
+        );
+        // After an item of another kind, or a part given once already.
+        args.continue_item(0, 1, 2, true, WRONG, |w| {
+            w.token("REDUCE");
+        });
+        assert_eq!(args.error(), Some(WRONG));
+        let mut args = Args::<2>::new();
+        args.append_item(0, None, 2, |w| {
+            w.token("SORTBY");
+        });
+        args.continue_item(0, 2, 1, false, "twice", |w| {
+            w.token("MAX").arg(&1i64);
+        });
+        assert_eq!(args.error(), None);
+        args.continue_item(0, 2, 1, false, "twice", |w| {
+            w.token("MAX").arg(&2i64);
+        });
+        assert_eq!(args.error(), Some("twice"));
     }
 
     #[test]

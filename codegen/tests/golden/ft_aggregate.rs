@@ -29,7 +29,7 @@ pub fn ft_aggregate(index: impl ToArg, query: impl ToArg) -> FtAggregate {
 /**Runs a query on an index and transforms the results through a pipeline of grouping, sorting, projection and filtering steps.
 
 ```text
-FT.AGGREGATE index query [VERBATIM] [ADDSCORES] [SCORER scorer] [LOAD count field [field ...] | * [LOAD count field [field ...] | * ...]] [TIMEOUT timeout] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]] [SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]] [APPLY expression AS name [APPLY expression AS name ...]] [LIMIT offset num] [FILTER filter [FILTER filter ...]] [WITHCURSOR [COUNT read_size] [MAXIDLE idle_time]] [FORMAT STRING | EXPAND] [PARAMS nargs name value [name value ...]] [DIALECT dialect]
+FT.AGGREGATE index query [VERBATIM] [ADDSCORES] [SCORER scorer] [TIMEOUT timeout] [LOAD count field [field ...] | LOAD * | GROUPBY nargs property [property ...] [REDUCE reduce [REDUCE reduce ...]] | SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num] | APPLY expression AS name | LIMIT offset num | FILTER expression [LOAD count field [field ...] | LOAD * | GROUPBY nargs property [property ...] [REDUCE reduce [REDUCE reduce ...]] | SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num] | APPLY expression AS name | LIMIT offset num | FILTER expression ...]] [WITHCURSOR [COUNT read_size] [MAXIDLE idle_time]] [FORMAT STRING | EXPAND] [PARAMS nargs name value [name value ...]] [DIALECT dialect]
 ```
 
 - **Since:** 1.1.0
@@ -44,13 +44,8 @@ FT.AGGREGATE index query [VERBATIM] [ADDSCORES] [SCORER scorer] [LOAD count fiel
 - `[VERBATIM]` (pure-token, optional)
 - `[ADDSCORES]` (since 2.10.0) (pure-token, optional)
 - `[SCORER scorer]` (since 2.10.0) (string, optional)
-- `[LOAD count field [field ...] | * [LOAD count field [field ...] | * ...]]` (oneof, optional)
 - `[TIMEOUT timeout]` (since 2.0.0) (integer, optional)
-- `[GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]]` (`nargs` is written for you, from what you pass) (block, optional)
-- `[SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]]` (`nargs` is written for you, from what you pass) (block, optional)
-- `[APPLY expression AS name [APPLY expression AS name ...]]` (block, optional)
-- `[LIMIT offset num]` (block, optional)
-- `[FILTER filter [FILTER filter ...]]` (string, optional)
+- `[LOAD count field [field ...] | LOAD * | GROUPBY nargs property [property ...] [REDUCE reduce [REDUCE reduce ...]] | SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num] | APPLY expression AS name | LIMIT offset num | FILTER expression [LOAD count field [field ...] | LOAD * | GROUPBY nargs property [property ...] [REDUCE reduce [REDUCE reduce ...]] | SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num] | APPLY expression AS name | LIMIT offset num | FILTER expression ...]]` (oneof, optional)
 - `[WITHCURSOR [COUNT read_size] [MAXIDLE idle_time]]` (block, optional)
 - `[FORMAT STRING | EXPAND]` (since 2.6.0) (oneof, optional)
 - `[PARAMS nargs name value [name value ...]]` (since 2.4.0) (`nargs` is written for you, from what you pass) (block, optional)
@@ -67,7 +62,7 @@ FT.AGGREGATE index query [VERBATIM] [ADDSCORES] [SCORER scorer] [LOAD count fiel
 #[derive(Debug, Clone)]
 pub struct FtAggregate<E = (), R = crate::records::AggregateResults> {
     exec: E,
-    args: Args<22>,
+    args: Args<14>,
     reply: PhantomData<fn() -> R>,
 }
 ///The spec facts of `FT.AGGREGATE`.
@@ -164,13 +159,27 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///Appends `count field [field ...]` (`count` is written for you, from what you pass); call it once per item, in the order the server runs them.
+    ///`[TIMEOUT timeout]` (since 2.0.0)
+    pub fn timeout(mut self, timeout: i64) -> Self {
+        self.args.since(Requires::since((2, 0, 0)));
+        self.args
+            .set(
+                5,
+                |w| {
+                    w.since(Requires::since((2, 0, 0)));
+                    w.token("TIMEOUT");
+                    w.arg_owned(timeout);
+                },
+            );
+        self
+    }
+    ///Appends `LOAD count field [field ...]` (`count` is written for you, from what you pass); call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
-    pub fn fields(mut self, field: impl IntoIterator<Item = impl ToArg>) -> Self {
+    pub fn load(mut self, field: impl IntoIterator<Item = impl ToArg>) -> Self {
         let value = field;
         self.args
             .append(
-                5,
+                6,
                 None,
                 |w| {
                     w.token("LOAD");
@@ -186,11 +195,11 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///Appends `*`; call it once per item, in the order the server runs them.
-    pub fn all(mut self) -> Self {
+    ///Appends `LOAD *`; call it once per item, in the order the server runs them.
+    pub fn load_all(mut self) -> Self {
         self.args
             .append(
-                5,
+                6,
                 None,
                 |w| {
                     w.token("LOAD");
@@ -199,101 +208,95 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///`[TIMEOUT timeout]` (since 2.0.0)
-    pub fn timeout(mut self, timeout: i64) -> Self {
-        self.args.since(Requires::since((2, 0, 0)));
-        self.args
-            .set(
-                6,
-                |w| {
-                    w.since(Requires::since((2, 0, 0)));
-                    w.token("TIMEOUT");
-                    w.arg_owned(timeout);
-                },
-            );
-        self
-    }
-    ///Appends `[GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] [GROUPBY nargs property [property ...] [REDUCE function nargs [arg [arg ...]] [AS name] [REDUCE function nargs [arg [arg ...]] [AS name] ...]] ...]]` (`nargs` is written for you, from what you pass); call it once per item, in the order the server runs them.
+    ///Appends `GROUPBY nargs property [property ...] [REDUCE reduce [REDUCE reduce ...]]` (`nargs` is written for you, from what you pass); call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
-    pub fn groupby(
-        mut self,
-        property: impl IntoIterator<Item = impl ToArg>,
-        reduce: Option<Vec<(Value, Option<Vec<Value>>, Option<Value>)>>,
-    ) -> Self {
-        let value = (property, reduce);
+    pub fn groupby(mut self, property: impl IntoIterator<Item = impl ToArg>) -> Self {
+        let value = property;
         self.args
-            .append(
-                7,
+            .append_item(
+                6,
                 None,
+                3,
                 |w| {
                     w.token("GROUPBY");
                     {
-                        let (f1, f2) = value;
+                        let f1 = value;
                         w.counted(|w| {
                             for item in f1 {
                                 w.arg_owned(item);
                             }
                         });
-                        if let Some(x) = f2 {
-                            for item in x {
-                                w.token("REDUCE");
-                                {
-                                    let (f0, f2, f3) = item;
-                                    w.arg_owned(f0);
-                                    w.counted(|w| {
-                                        if let Some(x) = f2 {
-                                            for item in x {
-                                                w.arg_owned(item);
-                                            }
-                                        }
-                                    });
-                                    if let Some(x) = f3 {
-                                        w.token("AS");
-                                        w.arg_owned(x);
-                                    }
-                                }
-                            }
-                        }
                     }
                 },
             );
         self
     }
-    ///`[SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]]` (`nargs` is written for you, from what you pass)
+    /**`[REDUCE reduce [REDUCE reduce ...]]`: given as a `Reduce` (`respec::commands::aggregate::Reduce`)
+
+Adds one to the `GROUPBY` item appended last (by [`groupby`](Self::groupby)); call it once per value, in order.*/
+    pub fn reduce(
+        mut self,
+        reduce: impl Into<crate::commands::aggregate::Reduce>,
+    ) -> Self {
+        self.args
+            .continue_item(
+                6,
+                3,
+                2,
+                true,
+                "`FT.AGGREGATE`: `reduce` continues the `GROUPBY` item appended last: call it right after `groupby`",
+                |w| {
+                    w.token("REDUCE");
+                    w.value(
+                        &::core::convert::Into::<
+                            crate::commands::aggregate::Reduce,
+                        >::into(reduce),
+                    );
+                },
+            );
+        self
+    }
+    ///Appends `SORTBY nargs property <ASC | DESC> [property <ASC | DESC> ...] [MAX num]` (`nargs` is written for you, from what you pass); call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
     pub fn sortby(
         mut self,
         order: impl IntoIterator<Item = (impl ToArg, FtAggregateSortbyOrderDirection)>,
     ) -> Self {
+        let value = order;
         self.args
-            .set(
-                8,
+            .append_item(
+                6,
+                None,
+                4,
                 |w| {
                     w.token("SORTBY");
-                },
-            );
-        self.args
-            .set(
-                10,
-                |w| {
-                    w.counted(|w| {
-                        for item in order {
-                            {
-                                let (f0, f1) = item;
-                                w.arg_owned(f0);
-                                w.value(&f1);
+                    {
+                        let f1 = value;
+                        w.counted(|w| {
+                            for item in f1 {
+                                {
+                                    let (f0, f1) = item;
+                                    w.arg_owned(f0);
+                                    w.value(&f1);
+                                }
                             }
-                        }
-                    });
+                        });
+                    }
                 },
             );
         self
     }
-    ///`[MAX num]`
+    /**`[MAX num]`
+
+Sets it on the `SORTBY` item appended last (by [`sortby`](Self::sortby)), once per item.*/
     pub fn max(mut self, num: i64) -> Self {
         self.args
-            .set(
-                11,
+            .continue_item(
+                6,
+                4,
+                2,
+                false,
+                "`FT.AGGREGATE`: `max` continues the `SORTBY` item appended last: call it right after `sortby`, once per item",
                 |w| {
                     w.token("MAX");
                     w.arg_owned(num);
@@ -301,13 +304,13 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///Appends `[APPLY expression AS name [APPLY expression AS name ...]]`; call it once per item, in the order the server runs them.
+    ///Appends `APPLY expression AS name`; call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
     pub fn apply(mut self, expression: impl ToArg, name: impl ToArg) -> Self {
         let value = (expression, name);
         self.args
             .append(
-                12,
+                6,
                 None,
                 |w| {
                     w.token("APPLY");
@@ -321,13 +324,14 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///`[LIMIT offset num]`
+    ///Appends `LIMIT offset num`; call it once per item, in the order the server runs them.
     #[allow(clippy::too_many_arguments)]
     pub fn limit(mut self, offset: i64, num: i64) -> Self {
         let value = (offset, num);
         self.args
-            .set(
-                13,
+            .append(
+                6,
+                None,
                 |w| {
                     w.token("LIMIT");
                     {
@@ -339,15 +343,19 @@ impl<E, R> FtAggregate<E, R> {
             );
         self
     }
-    ///`[FILTER filter [FILTER filter ...]]`
-    pub fn filter(mut self, filter: impl IntoIterator<Item = impl ToArg>) -> Self {
+    ///Appends `FILTER expression`; call it once per item, in the order the server runs them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn filter(mut self, expression: impl ToArg) -> Self {
+        let value = expression;
         self.args
-            .set(
-                14,
+            .append(
+                6,
+                None,
                 |w| {
-                    for item in filter {
-                        w.token("FILTER");
-                        w.arg_owned(item);
+                    w.token("FILTER");
+                    {
+                        let f0 = value;
+                        w.arg_owned(f0);
                     }
                 },
             );
@@ -356,10 +364,10 @@ impl<E, R> FtAggregate<E, R> {
     ///`[WITHCURSOR [COUNT read_size] [MAXIDLE idle_time]]`
     #[allow(clippy::too_many_arguments)]
     pub fn cursor(mut self) -> FtAggregate<E, crate::records::AggregateCursor> {
-        self.args.mark(15);
+        self.args.mark(7);
         self.args
             .set(
-                16,
+                8,
                 |w| {
                     w.token("WITHCURSOR");
                 },
@@ -377,7 +385,7 @@ impl<E, R> FtAggregate<E, R> {
     ) -> FtAggregate<E, crate::records::AggregateCursor> {
         self.args
             .set(
-                17,
+                9,
                 |w| {
                     w.token("COUNT");
                     w.arg_owned(read_size);
@@ -396,7 +404,7 @@ impl<E, R> FtAggregate<E, R> {
     ) -> FtAggregate<E, crate::records::AggregateCursor> {
         self.args
             .set(
-                18,
+                10,
                 |w| {
                     w.token("MAXIDLE");
                     w.arg_owned(idle_time);
@@ -415,7 +423,7 @@ Sets it from a [`Format`] value; the shorthand methods set one choice each.*/
         self.args.since(Requires::since((2, 6, 0)));
         self.args
             .set(
-                19,
+                11,
                 |w| {
                     w.token("FORMAT");
                     w.value(&value);
@@ -430,7 +438,7 @@ Sets it from a [`Format`] value; the shorthand methods set one choice each.*/
         let value = Format::String;
         self.args
             .set(
-                19,
+                11,
                 |w| {
                     w.token("FORMAT");
                     w.value(&value);
@@ -445,7 +453,7 @@ Sets it from a [`Format`] value; the shorthand methods set one choice each.*/
         let value = Format::Expand;
         self.args
             .set(
-                19,
+                11,
                 |w| {
                     w.token("FORMAT");
                     w.value(&value);
@@ -463,7 +471,7 @@ Sets it from a [`Format`] value; the shorthand methods set one choice each.*/
         let value = parameter;
         self.args
             .set(
-                20,
+                12,
                 |w| {
                     w.token("PARAMS");
                     {
@@ -487,7 +495,7 @@ Sets it from a [`Format`] value; the shorthand methods set one choice each.*/
         self.args.since(Requires::since((2, 4, 3)));
         self.args
             .set(
-                21,
+                13,
                 |w| {
                     w.since(Requires::since((2, 4, 3)));
                     w.token("DIALECT");
@@ -525,15 +533,7 @@ impl<E, R> Command for FtAggregate<E, R> {
         if let Some(m) = self.args.error() {
             return Err(input_error("FT.AGGREGATE", m));
         }
-        if self.args.is_set(11) && !self.args.is_set(8) {
-            return Err(
-                input_error(
-                    "FT.AGGREGATE",
-                    "`FT.AGGREGATE`: `MAX num` is given without `sortby`",
-                ),
-            );
-        }
-        if self.args.is_set(17) && !self.args.is_set(15) {
+        if self.args.is_set(9) && !self.args.is_set(7) {
             return Err(
                 input_error(
                     "FT.AGGREGATE",
@@ -541,7 +541,7 @@ impl<E, R> Command for FtAggregate<E, R> {
                 ),
             );
         }
-        if self.args.is_set(18) && !self.args.is_set(15) {
+        if self.args.is_set(10) && !self.args.is_set(7) {
             return Err(
                 input_error(
                     "FT.AGGREGATE",
