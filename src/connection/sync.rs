@@ -158,7 +158,8 @@ fn open_stream(cfg: &ConnectionConfig) -> Result<Stream> {
                 #[cfg(not(feature = "tls"))]
                 Some(_) => Err(Error::new(
                     ErrorKind::InvalidConfig,
-                    "rediss:// needs respec's `tls` feature",
+                    "rediss:// needs respec's `tls` feature (off by default): \
+                     `respec = { version = \"...\", features = [\"tls\"] }` in Cargo.toml",
                 )),
             }
         }

@@ -61,10 +61,7 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     next_replica: AtomicUsize,
     follow_events: bool,
-    async_watchers: AtomicBool,
     pub(super) thread_watchers: AtomicBool,
-    /// Dropped with this value: ends the watcher tasks.
-    pub(super) stop: tokio::sync::watch::Sender<()>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -98,15 +95,8 @@ impl Shared {
             state: Mutex::new(State::default()),
             next_replica: AtomicUsize::new(0),
             follow_events: config.follow_events,
-            async_watchers: AtomicBool::new(false),
             thread_watchers: AtomicBool::new(false),
-            stop: tokio::sync::watch::Sender::new(()),
         })
-    }
-
-    /// True when the watcher tasks were started already (marks them so).
-    pub(super) fn async_watchers_started(&self) -> bool {
-        self.async_watchers.swap(true, Ordering::AcqRel)
     }
 
     /// True when the watcher threads were started already (marks them so).
@@ -667,7 +657,7 @@ impl Locator {
         Fut: Future<Output = Result<T>>,
     {
         if self.shared.follow_events {
-            super::watch::start_tasks(&self.shared);
+            super::watch::start_threads(&self.shared);
         }
         let mut last = None;
         let mut rounds = 0;

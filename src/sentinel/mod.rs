@@ -44,9 +44,10 @@
 //! The client follows a new master:
 //!
 //! - **through the sentinels' messages.** On first use, the client
-//!   subscribes on every sentinel of its list (one task, or with the
-//!   blocking client one thread, per sentinel; a sentinel that dies is
-//!   subscribed again every 250 ms until it is back). On `+switch-master`
+//!   subscribes on every sentinel of its list (one thread per sentinel,
+//!   for the async client too: a runtime kept busy by the application
+//!   does not delay it; a sentinel that dies is subscribed again every
+//!   250 ms until it is back). On `+switch-master`
 //!   for its master name, and already on `+failover-state-wait-promotion`
 //!   (which the sentinel leading a failover publishes as soon as it has
 //!   told the chosen replica `REPLICAOF NO ONE`), every connection to the
