@@ -215,6 +215,7 @@ pub mod backoff;
 pub mod blocking;
 pub mod bounds;
 mod bytestr;
+pub mod cache;
 mod client;
 pub mod cluster;
 pub mod cmd;
