@@ -181,6 +181,12 @@
 //! `f64::MAX` is `inf` as their default `f64` reply while the server holds
 //! a finite value; `.reply::<String>()` (or `Bytes`) gives its exact digits.
 //!
+//! **Client-side caching keeps no stale entry.** With
+//! [`ClientBuilder::cache`], read-only replies (the cacheable set comes
+//! from the spec, minus [`cache::EXCLUDED`]) are kept in a bounded store and
+//! dropped on the server's invalidations, applied as the driver reads them;
+//! a reply that raced an invalidation is never stored ([`cache`]).
+//!
 //! # Layout
 //!
 //! - [`resp`]: the RESP2/RESP3 engine. Frames, an incremental zero-copy
@@ -197,6 +203,8 @@
 //! - [`retry`]: which failed commands are sent again; [`auth`]: credentials
 //!   that rotate or expire; [`backoff`]: how reconnects are spaced.
 //! - [`pubsub`]: publish and subscribe.
+//! - [`cache`]: client-side caching on RESP3 tracking, opt in with
+//!   [`ClientBuilder::cache`].
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
 //! - [`records`]: the named records of structured replies (stream entries,
 //!   `XINFO`, `CLIENT LIST`, `COMMAND DOCS`, `CLUSTER SHARDS`, ...), the

@@ -390,3 +390,106 @@ async fn resp2_is_refused_with_a_clear_error() {
     within(5, plain.set("k", "v")).await.unwrap();
     assert_eq!(get(&plain, "k").await.as_deref(), Some("v"));
 }
+
+/// The first push frame on the channel (connection events skipped).
+async fn next_push(pushes: &mut PushReceiver) -> respec::Frame {
+    loop {
+        match within(5, pushes.recv()).await {
+            Some(PushEvent::Push { frame, .. }) => return frame,
+            Some(_) => continue,
+            None => panic!("the push channel closed"),
+        }
+    }
+}
+
+fn invalidation(keys: &[&str]) -> respec::Frame {
+    use respec::Frame;
+    Frame::Push(vec![
+        Frame::BulkString(bytes::Bytes::from_static(b"invalidate")),
+        Frame::Array(
+            keys.iter()
+                .map(|k| Frame::BulkString(bytes::Bytes::copy_from_slice(k.as_bytes())))
+                .collect(),
+        ),
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opt_in_tracks_only_the_cached_reads() {
+    use respec::cache::TrackingMode;
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = cached(
+            &server.url(),
+            CacheConfig::default().mode(TrackingMode::OptIn),
+        );
+        let other = Client::open(&server.url()).unwrap();
+        let mut pushes = client.pushes();
+        within(5, other.set("in", "1")).await.unwrap();
+        within(5, other.set("out", "1")).await.unwrap();
+
+        assert_eq!(get(&client, "in").await.as_deref(), Some("1"));
+        assert_eq!(get(&client, "in").await.as_deref(), Some("1"));
+        assert_eq!(
+            get(&client.without_cache(), "out").await.as_deref(),
+            Some("1")
+        );
+        let s = stats(&client);
+        assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{kind:?}");
+
+        // `out` was read without the cache, so the server did not track
+        // it: the first invalidation is the one of `in`.
+        within(5, other.set("out", "2")).await.unwrap();
+        within(5, other.set("in", "2")).await.unwrap();
+        assert_eq!(
+            next_push(&mut pushes).await,
+            invalidation(&["in"]),
+            "{kind:?}"
+        );
+        ping(&client).await;
+        assert_eq!(get(&client, "in").await.as_deref(), Some("2"));
+        assert_eq!(get(&client, "in").await.as_deref(), Some("2"));
+        assert_eq!(stats(&client).hits, 2);
+
+        // An error reply of an opted-in read is the read's error, not kept.
+        within(5, other.execute(&args(&["LPUSH", "list", "x"])))
+            .await
+            .unwrap();
+        let err = within(5, client.get("list").reply::<Option<String>>())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("WRONGTYPE"), "{err}");
+        assert_eq!(err.command(), Some("GET"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_caches_the_prefixes_and_hears_every_change_to_them() {
+    use respec::cache::TrackingMode;
+    let server = support::server(Kind::Redis);
+    let client = cached(
+        &server.url(),
+        CacheConfig::default().mode(TrackingMode::broadcast(["user:"])),
+    );
+    let other = Client::open(&server.url()).unwrap();
+    within(5, other.set("user:1", "ada")).await.unwrap();
+    within(5, other.set("order:1", "tea")).await.unwrap();
+
+    for _ in 0..2 {
+        assert_eq!(get(&client, "user:1").await.as_deref(), Some("ada"));
+        assert_eq!(get(&client, "order:1").await.as_deref(), Some("tea"));
+    }
+    let s = stats(&client);
+    assert_eq!(
+        (s.hits, s.misses, s.entries),
+        (1, 1, 1),
+        "only user:1 is cached"
+    );
+
+    within(5, other.set("user:1", "grace")).await.unwrap();
+    ping(&client).await;
+    assert_eq!(get(&client, "user:1").await.as_deref(), Some("grace"));
+    assert_eq!(get(&client, "user:1").await.as_deref(), Some("grace"));
+    let s = stats(&client);
+    assert_eq!((s.hits, s.misses, s.invalidations), (2, 2, 1));
+}

@@ -2,11 +2,12 @@
 //! and dropped when the server says the keys they read changed.
 //!
 //! Opt in per client with [`ClientBuilder::cache`](crate::ClientBuilder::cache).
-//! The client then turns on `CLIENT TRACKING` (default mode) on every
-//! connection it opens for its shared connection, before any command uses
-//! it. The server remembers which keys the connection read, and when one
-//! changes (written by anyone, expired, evicted, flushed) it sends an
-//! `invalidate` push on that same connection. The client applies each
+//! The client then turns on `CLIENT TRACKING` on every connection it opens
+//! for its shared connection, before any command uses it. The server
+//! remembers which keys the connection read (or, in
+//! [`TrackingMode::Broadcast`], watches key prefixes), and when one changes
+//! (written by anyone, expired, evicted, flushed) it sends an `invalidate`
+//! push on that same connection. The client applies each
 //! invalidation as its driver reads it, before any reply read after it is
 //! handed out.
 //!
@@ -107,6 +108,9 @@ use crate::resp::Frame;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CacheConfig {
+    /// How the server tracks what this client reads (default
+    /// [`TrackingMode::Default`]).
+    pub mode: TrackingMode,
     /// The most entries kept (default [`DEFAULT_MAX_ENTRIES`]; at least 1).
     pub max_entries: usize,
     /// About the most bytes kept: commands, replies and bookkeeping
@@ -123,9 +127,89 @@ pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
 /// The default bound on bytes: 64 MiB.
 pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
 
+/// How the server decides which key changes to tell the client about
+/// (the modes of `CLIENT TRACKING`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TrackingMode {
+    /// The server remembers every key the connection reads and tells it
+    /// when one of them changes (`CLIENT TRACKING ON`).
+    #[default]
+    Default,
+    /// The server remembers only the keys of the reads the cache sends:
+    /// each is sent right after `CLIENT CACHING YES`, as one request
+    /// (`CLIENT TRACKING ON OPTIN`). Reads made without the cache
+    /// ([`Client::without_cache`](crate::Client::without_cache), pipelines)
+    /// cost the server no tracking memory.
+    OptIn,
+    /// The server remembers nothing per key: it tells the client of every
+    /// change of a key starting with one of `prefixes` (every key when
+    /// there are none), read or not (`CLIENT TRACKING ON BCAST PREFIX ...`).
+    /// Only reads whose keys all start with one of the prefixes are
+    /// cached.
+    Broadcast {
+        /// The key prefixes; none for every key.
+        prefixes: Vec<Bytes>,
+    },
+}
+
+impl TrackingMode {
+    /// [`Broadcast`](Self::Broadcast) for keys starting with one of
+    /// `prefixes` (every key for none).
+    ///
+    /// ```
+    /// use respec::cache::TrackingMode;
+    ///
+    /// let mode = TrackingMode::broadcast(["user:", "session:"]);
+    /// assert!(matches!(mode, TrackingMode::Broadcast { ref prefixes } if prefixes.len() == 2));
+    /// ```
+    pub fn broadcast<I>(prefixes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        TrackingMode::Broadcast {
+            prefixes: prefixes
+                .into_iter()
+                .map(|p| Bytes::copy_from_slice(p.as_ref()))
+                .collect(),
+        }
+    }
+
+    /// The `CLIENT TRACKING ON ...` command of this mode.
+    fn command(&self) -> crate::Cmd {
+        let mut cmd = crate::Cmd::new("CLIENT");
+        cmd.arg("TRACKING").arg("ON");
+        match self {
+            TrackingMode::Default => {}
+            TrackingMode::OptIn => {
+                cmd.arg("OPTIN");
+            }
+            TrackingMode::Broadcast { prefixes } => {
+                cmd.arg("BCAST");
+                for p in prefixes {
+                    cmd.arg("PREFIX").arg(&p[..]);
+                }
+            }
+        }
+        cmd
+    }
+
+    /// Whether a read of `keys` may be cached in this mode.
+    fn covers(&self, keys: &[Bytes]) -> bool {
+        match self {
+            TrackingMode::Broadcast { prefixes } if !prefixes.is_empty() => keys
+                .iter()
+                .all(|k| prefixes.iter().any(|p| k.starts_with(p))),
+            _ => true,
+        }
+    }
+}
+
 impl Default for CacheConfig {
     fn default() -> Self {
         CacheConfig {
+            mode: TrackingMode::Default,
             max_entries: DEFAULT_MAX_ENTRIES,
             max_bytes: DEFAULT_MAX_BYTES,
             ttl: None,
@@ -134,6 +218,12 @@ impl Default for CacheConfig {
 }
 
 impl CacheConfig {
+    /// How the server tracks what the client reads.
+    pub fn mode(mut self, mode: TrackingMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
     /// The most entries kept.
     pub fn max_entries(mut self, n: usize) -> Self {
         self.max_entries = n;
@@ -187,6 +277,7 @@ pub struct CacheStats {
 #[derive(Debug)]
 pub(crate) struct Cache {
     store: Mutex<store::Store>,
+    mode: TrackingMode,
 }
 
 /// What the cache says about one command about to be sent.
@@ -208,6 +299,21 @@ pub(crate) struct Fill {
 }
 
 impl Fill {
+    /// The read to send in [`TrackingMode::OptIn`]: `CLIENT CACHING YES`
+    /// and the command, as one request of two replies; `None` in the other
+    /// modes (the command is sent as it is).
+    pub(crate) fn opt_in_request(&self) -> Option<Bytes> {
+        if self.cache.mode != TrackingMode::OptIn {
+            return None;
+        }
+        let mut out = BytesMut::with_capacity(40 + self.cmd.len());
+        let mut yes = crate::Cmd::new("CLIENT");
+        yes.arg("CACHING").arg("YES");
+        yes.encode(&mut out);
+        out.extend_from_slice(&self.cmd);
+        Some(out.freeze())
+    }
+
     /// Stores `reply` (an error reply is not a reply to keep).
     pub(crate) fn fill(self, reply: &crate::Result<Frame>) {
         if let Ok(frame) = reply {
@@ -227,6 +333,7 @@ impl Cache {
                 config.max_bytes,
                 config.ttl,
             )),
+            mode: config.mode.clone(),
         })
     }
 
@@ -259,6 +366,9 @@ impl Cache {
             for k in &keys {
                 store.invalidate(k);
             }
+            return Lookup::Pass;
+        }
+        if !self.mode.covers(&keys) {
             return Lookup::Pass;
         }
         if let Some(hit) = store.get(&encoded, Instant::now()) {
@@ -350,16 +460,19 @@ pub(crate) fn resp2_error() -> crate::Error {
     )
 }
 
-/// Turns tracking on for a new shared connection, before anything else
-/// uses it.
-pub(crate) async fn start_tracking(conn: &crate::connection::Connection) -> crate::Result<()> {
-    if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
-        return Err(resp2_error());
+impl Cache {
+    /// Turns tracking on for a new shared connection, before anything
+    /// else uses it.
+    pub(crate) async fn start_tracking(
+        &self,
+        conn: &crate::connection::Connection,
+    ) -> crate::Result<()> {
+        if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
+            return Err(resp2_error());
+        }
+        conn.send(&self.mode.command()).await?;
+        Ok(())
     }
-    let mut cmd = crate::Cmd::new("CLIENT");
-    cmd.arg("TRACKING").arg("ON");
-    conn.send(&cmd).await?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -455,6 +568,48 @@ mod tests {
         fill.fill(&value("2"));
         assert_eq!(hit(&cache, &get("a")), None);
         assert_eq!(hit(&cache, &get("b")), None);
+    }
+
+    #[test]
+    fn each_mode_has_its_tracking_command_and_reach() {
+        let encoded = |m: &TrackingMode| m.command().to_bytes();
+        let expect = |a: &[&str]| crate::Cmd::from_args(a.iter().copied()).unwrap().to_bytes();
+        assert_eq!(
+            encoded(&TrackingMode::Default),
+            expect(&["CLIENT", "TRACKING", "ON"])
+        );
+        assert_eq!(
+            encoded(&TrackingMode::OptIn),
+            expect(&["CLIENT", "TRACKING", "ON", "OPTIN"])
+        );
+        let bcast = TrackingMode::broadcast(["a:", "b:"]);
+        assert_eq!(
+            encoded(&bcast),
+            expect(&["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a:", "PREFIX", "b:"])
+        );
+        let keys = |k: &[&str]| -> Vec<Bytes> {
+            k.iter()
+                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
+                .collect()
+        };
+        assert!(bcast.covers(&keys(&["a:1", "b:2"])));
+        assert!(!bcast.covers(&keys(&["a:1", "c:2"])));
+        assert!(TrackingMode::broadcast(Vec::<&str>::new()).covers(&keys(&["any"])));
+        assert!(TrackingMode::Default.covers(&keys(&["any"])));
+    }
+
+    #[test]
+    fn opt_in_reads_go_out_after_client_caching_yes() {
+        let cache = Cache::new(&CacheConfig::default().mode(TrackingMode::OptIn));
+        let fill = miss(&cache, &get("a"));
+        let mut expected = crate::Cmd::from_args(["CLIENT", "CACHING", "YES"])
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        expected.extend_from_slice(&get("a").to_bytes());
+        assert_eq!(fill.opt_in_request().as_deref(), Some(&expected[..]));
+        let plain = Cache::new(&CacheConfig::default());
+        assert_eq!(miss(&plain, &get("a")).opt_in_request(), None);
     }
 
     #[test]
