@@ -685,6 +685,9 @@ impl Client {
     /// does not block) runs on a dedicated connection, as the command alone
     /// would.
     pub(crate) async fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        if let Some(cache) = &self.shared.cache {
+            cache.before_pipeline(pipe);
+        }
         if !pipe.is_atomic() && pipe.blocks() != Block::No {
             let conn = self.dedicated().await?;
             return run_pipeline_on(&conn, pipe).await;

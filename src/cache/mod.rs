@@ -53,8 +53,11 @@
 //!   forgets what it tracked for a closed connection), and when the
 //!   server sends an invalidation without keys (`FLUSHALL`, `FLUSHDB`).
 //! - A write sent through the caching client (a command the spec flags
-//!   `write`, with keys) drops the entries of its keys before it is sent,
-//!   so the client reads its own writes. A write by another client reaches
+//!   `write`, with keys; alone or in a pipeline on the shared connection)
+//!   drops the entries of its keys before it is sent, so the client reads
+//!   its own writes. (Writes in `WATCH` transactions and on dedicated
+//!   connections come back as the server's invalidations, as another
+//!   client's do.) A write by another client reaches
 //!   the cache with the server's invalidation: every reply this client
 //!   reads after that write completed comes after the invalidation, so one
 //!   round trip (any command) is enough to see it.
@@ -380,6 +383,31 @@ impl Cache {
             cmd: encoded,
             ticket,
         })
+    }
+
+    /// Drops the entries of the keys the pipeline's writes name, before it
+    /// is sent (its reads are not cached).
+    pub(crate) fn before_pipeline(&self, pipe: &crate::Pipeline) {
+        let mut keys = Vec::new();
+        for (name, bytes) in pipe.commands() {
+            let Some(spec) = crate::commands::spec_of(name) else {
+                continue;
+            };
+            if !policy::writes_keys(spec) {
+                continue;
+            }
+            let args = split_encoded(&bytes);
+            for_each_key_position(spec.key_specs, &args[..], |i| {
+                keys.push(bytes.slice_ref(args[i]));
+            });
+        }
+        if keys.is_empty() {
+            return;
+        }
+        let mut store = self.lock();
+        for k in &keys {
+            store.invalidate(k);
+        }
     }
 
     /// Drops everything.
