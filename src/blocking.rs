@@ -34,7 +34,7 @@
 //!   [`Connection::next_push`] takes a connection's pushes directly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -86,6 +86,10 @@ pub struct Client {
     trouble_since: Mutex<Option<Instant>>,
     /// The push channel every connection publishes to.
     pushes: PushPublisher,
+    /// The client-side cache, when configured ([`Client::with_cache`]),
+    /// and the connection its reads go through, tracking on.
+    cache: Option<Arc<crate::cache::Cache>>,
+    tracked: Mutex<Option<Connection>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -111,7 +115,113 @@ impl Client {
             troubled: AtomicBool::new(false),
             trouble_since: Mutex::new(None),
             pushes: PushPublisher::new(DEFAULT_PUSH_CAPACITY),
+            cache: None,
+            tracked: Mutex::new(None),
         }
+    }
+
+    /// This client with client-side caching of read-only commands'
+    /// replies, kept fresh by the server's invalidations (see
+    /// [`crate::cache`]; needs RESP3). Cached reads go through one
+    /// connection of their own with `CLIENT TRACKING` on, one at a time:
+    /// before each, the invalidations that arrived on it are applied, and
+    /// a read that misses is a round trip on it, after which every
+    /// invalidation of a write that completed before it began is applied.
+    /// Other commands run as before.
+    ///
+    /// ```no_run
+    /// use respec::cache::CacheConfig;
+    /// use respec::prelude::*;
+    ///
+    /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?
+    ///     .with_cache(CacheConfig::default());
+    /// let name: Option<String> = client.get("user:1").run()?; // a miss
+    /// let again: Option<String> = client.get("user:1").run()?; // a hit
+    /// assert_eq!(name, again);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn with_cache(mut self, config: crate::cache::CacheConfig) -> Self {
+        let cache = crate::cache::Cache::new(&config);
+        let observer = cache.clone() as Arc<dyn crate::connection::PushObserver>;
+        self.pushes = PushPublisher::observed(DEFAULT_PUSH_CAPACITY, Some(observer));
+        *lock(&self.idle) = Vec::new();
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The client-side cache's counters and size; `None` without a cache
+    /// ([`with_cache`](Self::with_cache)).
+    pub fn cache_stats(&self) -> Option<crate::cache::CacheStats> {
+        self.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (if there is one).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.cache {
+            c.flush();
+        }
+    }
+
+    /// This client without its client-side cache, for the calls made
+    /// through the returned handle: they always ask the server.
+    pub fn without_cache(&self) -> WithoutCache<'_> {
+        WithoutCache { client: self }
+    }
+
+    /// A read the cache answers, or sends on the tracked connection and
+    /// stores; `None` for a command the cache does not take.
+    fn cached_read<C: Command + ?Sized>(
+        &self,
+        cache: &Arc<crate::cache::Cache>,
+        cmd: &C,
+    ) -> Option<Result<Frame>> {
+        use crate::cache::Lookup;
+        let mut tracked = lock(&self.tracked);
+        // Invalidations that arrived since the last read go first; a
+        // connection that broke is replaced (its end flushed the cache).
+        if let Some(conn) = tracked.as_mut() {
+            if conn.read_arrived_pushes().is_err() {
+                *tracked = None;
+            }
+        }
+        if tracked.is_none() {
+            let opened = self.connect().and_then(|mut conn| {
+                cache.start_tracking_sync(&mut conn)?;
+                Ok(conn)
+            });
+            match opened {
+                Ok(conn) => *tracked = Some(conn),
+                Err(e) => return Some(Err(e.for_command(cmd.name()))),
+            }
+        }
+        let conn = tracked.as_mut()?;
+        let fill = match cache.lookup(cmd) {
+            Lookup::Pass | Lookup::Write(_) => return None,
+            Lookup::Hit(frame) => return Some(Ok(frame)),
+            Lookup::Miss(fill) => fill,
+        };
+        let limit = self.config.response_timeout;
+        let reply = match fill.opt_in_request() {
+            None => conn.send_within(cmd, limit),
+            Some(request) => conn
+                .send_raw_within(&request, 2, limit)
+                .and_then(|mut two| {
+                    let reply = two.pop();
+                    match (two.pop(), reply) {
+                        (Some(caching), Some(reply)) => {
+                            crate::error::check_reply(caching)
+                                .map_err(|e| e.for_command("CLIENT CACHING"))?;
+                            crate::error::check_reply(reply)
+                        }
+                        _ => Err(Error::new(ErrorKind::Protocol, "two replies expected")),
+                    }
+                }),
+        };
+        fill.fill(&reply);
+        if conn.is_broken() {
+            *tracked = None;
+        }
+        Some(reply.map_err(|e| e.for_command(cmd.name())))
     }
 
     /// The client's settings.
@@ -286,6 +396,29 @@ impl Client {
     /// [`crate::retry`]).
     fn execute_with<C: Command + ?Sized>(&self, policy: &RetryPolicy, cmd: &C) -> Result<Frame> {
         crate::cmd::check_sendable(cmd, Target::Shared)?;
+        if let Some(cache) = &self.cache {
+            if cache.may_cache(cmd) {
+                if let Some(reply) = self.cached_read(cache, cmd) {
+                    return reply;
+                }
+            } else if let crate::cache::Lookup::Write(writing) = cache.lookup(cmd) {
+                // Until it is answered, reads of its keys (on the tracked
+                // connection, maybe run before it) store nothing.
+                let reply = self.execute_uncached(policy, cmd);
+                drop(writing);
+                return reply;
+            }
+        }
+        self.execute_uncached(policy, cmd)
+    }
+
+    /// [`execute_with`](Self::execute_with) past the cache.
+    fn execute_uncached<C: Command + ?Sized>(
+        &self,
+        policy: &RetryPolicy,
+        cmd: &C,
+    ) -> Result<Frame> {
+        crate::cmd::check_sendable(cmd, Target::Shared)?;
         let limit = cmd.blocks().deadline(self.config.response_timeout);
         let once = || {
             self.with_connection(|c| c.send_within(cmd, limit))
@@ -387,8 +520,11 @@ impl Client {
         if pipe.is_empty() {
             return Ok(Vec::new());
         }
+        let writing = self.cache.as_ref().and_then(|c| c.before_pipeline(pipe));
         let limit = pipeline_limit(pipe, self.config.response_timeout);
-        self.with_connection(|c| run_pipeline_within(c, pipe, limit))
+        let results = self.with_connection(|c| run_pipeline_within(c, pipe, limit));
+        drop(writing);
+        results
     }
 }
 
@@ -474,6 +610,33 @@ impl WithRetry<'_> {
 impl BlockingExecutor for WithRetry<'_> {
     fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
         WithRetry::execute(self, cmd)
+    }
+}
+
+/// A [`Client`] past its client-side cache ([`Client::without_cache`]):
+/// every call asks the server.
+#[derive(Debug, Clone, Copy)]
+pub struct WithoutCache<'a> {
+    client: &'a Client,
+}
+
+impl WithoutCache<'_> {
+    /// Sends any command and returns its reply frame (see
+    /// [`Client::execute`]), past the cache.
+    pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        self.client.execute_uncached(&self.client.config.retry, cmd)
+    }
+
+    /// Sends any command and converts its reply to `T`.
+    pub fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
+        let frame = self.execute(cmd)?;
+        T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+}
+
+impl BlockingExecutor for WithoutCache<'_> {
+    fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        WithoutCache::execute(self, cmd)
     }
 }
 

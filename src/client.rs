@@ -511,6 +511,17 @@ impl Client {
         if let (Some(cache), true) = (&self.shared.cache, self.cached) {
             match cache.lookup(cmd) {
                 crate::cache::Lookup::Pass => {}
+                crate::cache::Lookup::Write(writing) => {
+                    // Until it is answered, reads of its keys store
+                    // nothing (a blocking write runs on a connection of
+                    // its own, and may run after them).
+                    let sent = self.without_cache().execute(cmd);
+                    return ResponseFuture::boxed(async move {
+                        let reply = sent.await;
+                        drop(writing);
+                        reply
+                    });
+                }
                 crate::cache::Lookup::Hit(frame) => return ResponseFuture::ready(Ok(frame)),
                 crate::cache::Lookup::Miss(fill) => {
                     let sent = match fill.opt_in_request() {
@@ -685,15 +696,20 @@ impl Client {
     /// does not block) runs on a dedicated connection, as the command alone
     /// would.
     pub(crate) async fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
-        if let Some(cache) = &self.shared.cache {
-            cache.before_pipeline(pipe);
-        }
-        if !pipe.is_atomic() && pipe.blocks() != Block::No {
+        let writing = self
+            .shared
+            .cache
+            .as_ref()
+            .and_then(|c| c.before_pipeline(pipe));
+        let results = if !pipe.is_atomic() && pipe.blocks() != Block::No {
             let conn = self.dedicated().await?;
-            return run_pipeline_on(&conn, pipe).await;
-        }
-        let conn = self.connection().await?;
-        run_pipeline_on(&conn, pipe).await
+            run_pipeline_on(&conn, pipe).await
+        } else {
+            let conn = self.connection().await?;
+            run_pipeline_on(&conn, pipe).await
+        };
+        drop(writing);
+        results
     }
 
     /// Runs an optimistic `WATCH` transaction, retrying on conflict.

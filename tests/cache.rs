@@ -507,3 +507,185 @@ async fn broadcast_caches_the_prefixes_and_hears_every_change_to_them() {
     let s = stats(&client);
     assert_eq!((s.hits, s.misses, s.invalidations), (2, 2, 1));
 }
+
+// ------------------------------------------------------------ blocking
+
+fn bget(client: &respec::blocking::Client, key: &str) -> Option<String> {
+    client
+        .query::<Option<String>, _>(&args(&["GET", key]))
+        .unwrap()
+}
+
+fn bstats(client: &respec::blocking::Client) -> CacheStats {
+    client.cache_stats().expect("the client has a cache")
+}
+
+#[test]
+fn the_blocking_client_caches_and_sees_another_clients_write_after_a_miss() {
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = respec::blocking::Client::open(&server.url())
+            .unwrap()
+            .with_cache(CacheConfig::default());
+        let other = respec::blocking::Client::open(&server.url()).unwrap();
+        other.execute(&args(&["SET", "k", "1"])).unwrap();
+        assert_eq!(bget(&client, "k").as_deref(), Some("1"));
+        assert_eq!(bget(&client, "k").as_deref(), Some("1"));
+        let s = bstats(&client);
+        assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{kind:?}");
+
+        other.execute(&args(&["SET", "k", "2"])).unwrap();
+        // A read that misses is a round trip on the tracked connection:
+        // the invalidation of the completed write comes before its reply.
+        assert_eq!(bget(&client, "never-cached-before"), None);
+        assert_eq!(bget(&client, "k").as_deref(), Some("2"), "{kind:?}");
+        assert_eq!(bget(&client, "k").as_deref(), Some("2"));
+        let s = bstats(&client);
+        assert_eq!((s.hits, s.invalidations), (2, 1), "{kind:?}");
+
+        // Its own writes, alone or in a pipeline, are read back at once.
+        client.execute(&args(&["SET", "k", "3"])).unwrap();
+        assert_eq!(bget(&client, "k").as_deref(), Some("3"));
+        let mut pipe = respec::Pipeline::new();
+        pipe.add(args(&["SET", "k", "4"]));
+        assert_eq!(pipe.execute_blocking(&client).unwrap().len(), 1);
+        assert_eq!(bget(&client, "k").as_deref(), Some("4"));
+
+        // The bypass asks the server and stores nothing.
+        let before = bstats(&client);
+        let direct: Option<String> = client.without_cache().query(&args(&["GET", "k"])).unwrap();
+        assert_eq!(direct.as_deref(), Some("4"));
+        assert_eq!(bstats(&client).misses, before.misses);
+
+        // FLUSHALL empties the cache (the read just made too, when the
+        // invalidation came before its reply).
+        let flushes = bstats(&client).flushes;
+        other.execute(&args(&["FLUSHALL"])).unwrap();
+        assert_eq!(bget(&client, "another-miss"), None);
+        let s = bstats(&client);
+        assert_eq!(s.flushes, flushes + 1, "{kind:?}");
+        assert!(s.entries <= 1, "{s:?}");
+        assert_eq!(bget(&client, "k"), None);
+    }
+}
+
+#[test]
+fn the_blocking_clients_cache_survives_a_dropped_connection_without_stale_entries() {
+    let server = support::server(Kind::Redis);
+    let client = respec::blocking::Client::open(&server.url())
+        .unwrap()
+        .with_cache(CacheConfig::default());
+    let other = respec::blocking::Client::open(&server.url()).unwrap();
+    other.execute(&args(&["SET", "r", "1"])).unwrap();
+    assert_eq!(bget(&client, "r").as_deref(), Some("1"));
+    // Kill every other connection: the tracked one goes with them.
+    let me: i64 = other.query(&args(&["CLIENT", "ID"])).unwrap();
+    let list: String = other.query(&args(&["CLIENT", "LIST"])).unwrap();
+    for line in list.lines() {
+        let id = line.split(' ').find_map(|f| f.strip_prefix("id=")).unwrap();
+        if id != me.to_string() {
+            let _: i64 = other.query(&args(&["CLIENT", "KILL", "ID", id])).unwrap();
+        }
+    }
+    other.execute(&args(&["SET", "r", "2"])).unwrap();
+    // The next cached read finds the connection closed, flushes, and
+    // reads through a new one with tracking on.
+    assert_eq!(bget(&client, "r").as_deref(), Some("2"));
+    let s = bstats(&client);
+    assert_eq!(s.flushes, 1, "{s:?}");
+    assert_eq!(bget(&client, "r").as_deref(), Some("2"));
+    other.execute(&args(&["SET", "r", "3"])).unwrap();
+    assert_eq!(bget(&client, "barrier"), None);
+    assert_eq!(bget(&client, "r").as_deref(), Some("3"));
+}
+
+/// The blocking client under a writer on another client and one of its
+/// own: after a miss (a round trip on the tracked connection), no cached
+/// read returns a value older than a write that completed before it.
+/// Bounded in iterations and in time.
+#[test]
+fn a_blocking_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    const WRITES: u64 = 2_000;
+    const LIMIT: Duration = Duration::from_secs(20);
+    let server = support::server(Kind::Redis);
+    let client = Arc::new(
+        respec::blocking::Client::open(&server.url())
+            .unwrap()
+            .with_cache(CacheConfig::default()),
+    );
+    let other = Arc::new(respec::blocking::Client::open(&server.url()).unwrap());
+    let keys = ["race:a", "race:b", "race:c"];
+    for k in keys {
+        other.execute(&args(&["SET", k, "0"])).unwrap();
+    }
+    let completed: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    // Counters: every write makes the value grow. Half the writes are
+    // `INCR` (a write the caching client fences before sending), half an
+    // `INCR` inside a script (which it cannot see into: only the server's
+    // invalidation covers it).
+    let mut writers = Vec::new();
+    for (own, writer) in [(false, other.clone()), (true, client.clone())] {
+        let completed = completed.clone();
+        writers.push(std::thread::spawn(move || {
+            let mut i = 0u64;
+            while i < WRITES && started.elapsed() < LIMIT {
+                let k = (i % 3) as usize;
+                let now: i64 = if i % 2 == 0 {
+                    writer.query(&args(&["INCR", keys[k]])).unwrap()
+                } else {
+                    writer
+                        .query(&args(&[
+                            "EVAL",
+                            "return redis.call('INCR', KEYS[1])",
+                            "1",
+                            keys[k],
+                        ]))
+                        .unwrap()
+                };
+                completed[k].fetch_max(now as u64, Ordering::SeqCst);
+                if own && i % 2 == 0 {
+                    // Its own fenced write, read back at once (no round
+                    // trip): a read that raced it stored nothing.
+                    let v: u64 = bget(&writer, keys[k]).unwrap().parse().unwrap();
+                    assert!(v >= now as u64, "read {v} right after writing {now}");
+                }
+                i += 1;
+            }
+        }));
+    }
+    let mut readers = Vec::new();
+    for r in 0..2 {
+        let client = client.clone();
+        let completed = completed.clone();
+        let done = done.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut reads = 0u64;
+            while !done.load(Ordering::SeqCst) && started.elapsed() < LIMIT {
+                let k = (reads as usize + r) % 3;
+                let floor = completed[k].load(Ordering::SeqCst);
+                // A miss: a round trip on the tracked connection.
+                assert_eq!(bget(&client, &format!("barrier:{r}:{reads}")), None);
+                let v: u64 = bget(&client, keys[k]).unwrap().parse().unwrap();
+                assert!(
+                    v >= floor,
+                    "read {v} of {} after {floor} completed",
+                    keys[k]
+                );
+                let again: u64 = bget(&client, keys[k]).unwrap().parse().unwrap();
+                assert!(again >= floor, "read {again} after {floor}");
+                reads += 1;
+            }
+            reads
+        }));
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let reads: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
+    assert!(reads > 0);
+    let s = bstats(&client);
+    assert!(s.hits > 0 && s.invalidations > 0, "{s:?}");
+}

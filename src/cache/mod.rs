@@ -53,9 +53,9 @@
 //!   forgets what it tracked for a closed connection), and when the
 //!   server sends an invalidation without keys (`FLUSHALL`, `FLUSHDB`).
 //! - A write sent through the caching client (a command the spec flags
-//!   `write`, with keys; alone or in a pipeline on the shared connection)
-//!   drops the entries of its keys before it is sent, so the client reads
-//!   its own writes. (Writes in `WATCH` transactions and on dedicated
+//!   `write`, with keys; alone or in a pipeline) drops the entries of its
+//!   keys before it is sent, and until it is answered no read of them
+//!   stores its reply, so the client reads its own writes. (Writes in `WATCH` transactions and on dedicated
 //!   connections come back as the server's invalidations, as another
 //!   client's do.) A write by another client reaches
 //!   the cache with the server's invalidation: every reply this client
@@ -72,6 +72,18 @@
 //! bookkeeping); the least recently used entries go first. A reply larger
 //! than the byte bound is not stored. [`Client::cache_stats`](crate::Client::cache_stats)
 //! reads the counters ([`CacheStats`]).
+//!
+//! # The blocking client
+//!
+//! [`blocking::Client::with_cache`](crate::blocking::Client::with_cache)
+//! takes the same [`CacheConfig`]. Its cached reads go through one
+//! connection of their own, tracking on, one at a time: before each, the
+//! invalidations that reached that connection's socket are applied, and a
+//! read that misses is a round trip on it, after which every invalidation
+//! of a write that completed before it began is applied. Its other
+//! commands run on the pooled connections as before; a write of keys drops
+//! their entries before it is sent, and until it is answered no read of
+//! them stores its reply (it may run on the server before the write).
 //!
 //! # Protocol
 //!
@@ -281,12 +293,21 @@ pub struct CacheStats {
 pub(crate) struct Cache {
     store: Mutex<store::Store>,
     mode: TrackingMode,
+    /// The connections tracking is on for: when one ends, what it tracked
+    /// can no longer be invalidated, so everything goes. (The blocking
+    /// client's other connections publish to the same channel; their end
+    /// drops nothing.)
+    tracked: Mutex<Vec<u64>>,
 }
 
 /// What the cache says about one command about to be sent.
 pub(crate) enum Lookup {
     /// Not a cached command: send it as it is.
     Pass,
+    /// A write of keys: their entries are gone; send it, and drop the
+    /// guard once it is answered (until then reads of its keys store
+    /// nothing).
+    Write(WriteGuard),
     /// The cached reply.
     Hit(Frame),
     /// Send it, then give the reply to the [`Fill`].
@@ -299,6 +320,18 @@ pub(crate) struct Fill {
     cache: Arc<Cache>,
     cmd: Bytes,
     ticket: u64,
+}
+
+/// A write of this client in flight ([`Lookup::Write`]).
+pub(crate) struct WriteGuard {
+    cache: Arc<Cache>,
+    keys: Vec<Bytes>,
+}
+
+impl Drop for WriteGuard {
+    fn drop(&mut self) {
+        self.cache.lock().end_write(&self.keys);
+    }
 }
 
 impl Fill {
@@ -337,11 +370,19 @@ impl Cache {
                 config.ttl,
             )),
             mode: config.mode.clone(),
+            tracked: Mutex::new(Vec::new()),
         })
     }
 
     fn lock(&self) -> MutexGuard<'_, store::Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `cmd` is a read the cache may answer (without looking at
+    /// its keys: a [`TrackingMode::Broadcast`] read outside the prefixes
+    /// is still [`Lookup::Pass`]).
+    pub(crate) fn may_cache<C: Command + ?Sized>(&self, cmd: &C) -> bool {
+        cmd.spec().is_some_and(is_cacheable) && cmd.blocks() == Block::No
     }
 
     /// Looks `cmd` up: a hit, a miss (reserved), or not a cached command.
@@ -366,10 +407,11 @@ impl Cache {
         }
         let mut store = self.lock();
         if !cacheable {
-            for k in &keys {
-                store.invalidate(k);
-            }
-            return Lookup::Pass;
+            store.begin_write(&keys);
+            return Lookup::Write(WriteGuard {
+                cache: self.clone(),
+                keys,
+            });
         }
         if !self.mode.covers(&keys) {
             return Lookup::Pass;
@@ -386,8 +428,9 @@ impl Cache {
     }
 
     /// Drops the entries of the keys the pipeline's writes name, before it
-    /// is sent (its reads are not cached).
-    pub(crate) fn before_pipeline(&self, pipe: &crate::Pipeline) {
+    /// is sent (its reads are not cached); until the guard is dropped, no
+    /// read of them stores its reply. `None` when it writes no keys.
+    pub(crate) fn before_pipeline(self: &Arc<Self>, pipe: &crate::Pipeline) -> Option<WriteGuard> {
         let mut keys = Vec::new();
         for (name, bytes) in pipe.commands() {
             let Some(spec) = crate::commands::spec_of(name) else {
@@ -402,12 +445,13 @@ impl Cache {
             });
         }
         if keys.is_empty() {
-            return;
+            return None;
         }
-        let mut store = self.lock();
-        for k in &keys {
-            store.invalidate(k);
-        }
+        self.lock().begin_write(&keys);
+        Some(WriteGuard {
+            cache: self.clone(),
+            keys,
+        })
     }
 
     /// Drops everything.
@@ -473,8 +517,16 @@ impl crate::connection::PushObserver for Cache {
         self.apply(frame);
     }
 
-    fn disconnected(&self, _connection: u64) {
-        self.flush();
+    fn disconnected(&self, connection: u64) {
+        let was_tracking = {
+            let mut tracked = self.tracked.lock().unwrap_or_else(|p| p.into_inner());
+            let before = tracked.len();
+            tracked.retain(|&c| c != connection);
+            tracked.len() != before
+        };
+        if was_tracking {
+            self.flush();
+        }
     }
 }
 
@@ -499,7 +551,28 @@ impl Cache {
             return Err(resp2_error());
         }
         conn.send(&self.mode.command()).await?;
+        self.now_tracking(conn.id());
         Ok(())
+    }
+
+    /// [`start_tracking`](Self::start_tracking) for a blocking connection.
+    pub(crate) fn start_tracking_sync(
+        &self,
+        conn: &mut crate::connection::sync::Connection,
+    ) -> crate::Result<()> {
+        if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
+            return Err(resp2_error());
+        }
+        conn.send(&self.mode.command())?;
+        self.now_tracking(conn.id());
+        Ok(())
+    }
+
+    fn now_tracking(&self, connection: u64) {
+        self.tracked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(connection);
     }
 }
 
@@ -532,7 +605,7 @@ mod tests {
         match cache.lookup(cmd) {
             Lookup::Miss(fill) => fill,
             Lookup::Hit(f) => panic!("a hit: {f:?}"),
-            Lookup::Pass => panic!("not cached"),
+            Lookup::Pass | Lookup::Write(_) => panic!("not cached"),
         }
     }
 
@@ -583,6 +656,9 @@ mod tests {
     fn a_connection_ending_flushes_and_other_pushes_do_nothing() {
         let cache = Cache::new(&CacheConfig::default());
         miss(&cache, &get("a")).fill(&value("1"));
+        cache.now_tracking(1);
+        cache.disconnected(2);
+        assert!(hit(&cache, &get("a")).is_some(), "2 was not tracking");
         cache.push(
             1,
             &Frame::Push(vec![
@@ -646,7 +722,16 @@ mod tests {
         miss(&cache, &get("a")).fill(&value("1"));
         let mut set = crate::Cmd::new("SET");
         set.arg("a").arg("2");
-        assert!(matches!(cache.lookup(&set), Lookup::Pass));
+        let write = cache.lookup(&set);
+        assert!(matches!(write, Lookup::Write(_)));
+        let during = miss(&cache, &get("a"));
+        drop(write);
+        during.fill(&value("1"));
+        assert_eq!(
+            hit(&cache, &get("a")),
+            None,
+            "began while the write was in flight"
+        );
         assert_eq!(hit(&cache, &get("a")), None);
         miss(&cache, &get("a")).fill(&Err(crate::Error::new(crate::ErrorKind::Io, "gone")));
         assert_eq!(hit(&cache, &get("a")), None);

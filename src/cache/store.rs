@@ -68,6 +68,10 @@ pub(crate) struct Store {
     order: BTreeMap<u64, Bytes>,
     /// Key -> the commands (slot keys) that read it.
     by_key: HashMap<Bytes, HashSet<Bytes>>,
+    /// Keys with writes of this client in flight, and how many: a read of
+    /// one that begins meanwhile may run on the server before the write
+    /// (on another connection), so its reply is not kept.
+    writing: HashMap<Bytes, usize>,
     next_stamp: u64,
     next_ticket: u64,
     /// Bytes held by ready slots.
@@ -86,6 +90,7 @@ impl Store {
             slots: HashMap::new(),
             order: BTreeMap::new(),
             by_key: HashMap::new(),
+            writing: HashMap::new(),
             next_stamp: 0,
             next_ticket: 0,
             bytes: 0,
@@ -146,6 +151,10 @@ impl Store {
     /// latest read fills.
     pub(crate) fn begin(&mut self, cmd: Bytes, keys: Vec<Bytes>) -> u64 {
         self.counts.misses += 1;
+        if keys.iter().any(|k| self.writing.contains_key(k)) {
+            // No reservation: ticket 0 fills nothing.
+            return 0;
+        }
         self.next_ticket += 1;
         let ticket = self.next_ticket;
         self.remove(&cmd);
@@ -223,6 +232,28 @@ impl Store {
         }
         self.counts.invalidations += dropped as u64;
         dropped
+    }
+
+    /// A write of `keys` is about to be sent: their entries and
+    /// reservations go, and reads of them that begin before
+    /// [`end_write`](Self::end_write) store nothing.
+    pub(crate) fn begin_write(&mut self, keys: &[Bytes]) {
+        for k in keys {
+            self.invalidate(k);
+            *self.writing.entry(k.clone()).or_default() += 1;
+        }
+    }
+
+    /// The write of `keys` is answered (or abandoned).
+    pub(crate) fn end_write(&mut self, keys: &[Bytes]) {
+        for k in keys {
+            if let Some(n) = self.writing.get_mut(k) {
+                *n -= 1;
+                if *n == 0 {
+                    self.writing.remove(k);
+                }
+            }
+        }
     }
 
     /// Drops everything, reservations included.
@@ -374,6 +405,27 @@ mod tests {
         assert_eq!(s.invalidate(b"j"), 1);
         assert!(s.by_key.is_empty());
         assert_eq!(s.bytes(), 0);
+    }
+
+    #[test]
+    fn a_read_that_begins_during_a_write_of_its_key_stores_nothing() {
+        let now = Instant::now();
+        let mut s = Store::new(10, 1 << 20, None);
+        filled(&mut s, "GET k", "k", "old", now);
+        let before = s.begin(b("GET j"), vec![b("j")]);
+        s.begin_write(&[b("k")]);
+        s.begin_write(&[b("k")]);
+        assert_eq!(s.get(b"GET k", now), None, "the write dropped the entry");
+        let during = s.begin(b("GET k"), vec![b("k")]);
+        assert!(!s.fill(b"GET k", during, bulk("maybe old"), now));
+        s.end_write(&[b("k")]);
+        let still = s.begin(b("GET k"), vec![b("k")]);
+        assert!(!s.fill(b"GET k", still, bulk("maybe old"), now));
+        s.end_write(&[b("k")]);
+        assert!(s.writing.is_empty());
+        filled(&mut s, "GET k", "k", "new", now);
+        assert_eq!(s.get(b"GET k", now), Some(bulk("new")));
+        assert!(s.fill(b"GET j", before, bulk("j"), now), "other keys fill");
     }
 
     #[test]
