@@ -135,8 +135,8 @@ impl Client {
     ///
     /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?
     ///     .with_cache(CacheConfig::default());
-    /// let name: Option<String> = client.get("user:1").run()?; // a miss
-    /// let again: Option<String> = client.get("user:1").run()?; // a hit
+    /// let name = client.get("user:1").run()?; // a miss
+    /// let again = client.get("user:1").run()?; // a hit
     /// assert_eq!(name, again);
     /// # Ok::<(), respec::Error>(())
     /// ```
@@ -179,8 +179,10 @@ impl Client {
         let mut tracked = lock(&self.tracked);
         // Invalidations that arrived since the last read go first; a
         // connection that broke is replaced (its end flushed the cache).
+        // One quiet for longer than the health check interval is checked
+        // first (a `PING`): a dead peer would leave the cache unflushed.
         if let Some(conn) = tracked.as_mut() {
-            if conn.read_arrived_pushes().is_err() {
+            if conn.read_arrived_pushes().is_err() || !conn.healthy_after_idle() {
                 *tracked = None;
             }
         }

@@ -348,7 +348,7 @@ impl Client {
     /// # async fn demo(client: respec::Client) -> respec::Result<()> {
     /// use respec::prelude::*;
     ///
-    /// let balance: Option<i64> = client.without_cache().get("balance").await?;
+    /// let balance: Option<i64> = client.without_cache().get("balance").reply().await?;
     /// # let _ = balance;
     /// # Ok(()) }
     /// ```

@@ -632,7 +632,7 @@ fn a_blocking_cached_reader_never_sees_a_value_older_than_the_last_completed_wri
             let mut i = 0u64;
             while i < WRITES && started.elapsed() < LIMIT {
                 let k = (i % 3) as usize;
-                let now: i64 = if i % 2 == 0 {
+                let now: i64 = if i.is_multiple_of(2) {
                     writer.query(&args(&["INCR", keys[k]])).unwrap()
                 } else {
                     writer
@@ -645,7 +645,7 @@ fn a_blocking_cached_reader_never_sees_a_value_older_than_the_last_completed_wri
                         .unwrap()
                 };
                 completed[k].fetch_max(now as u64, Ordering::SeqCst);
-                if own && i % 2 == 0 {
+                if own && i.is_multiple_of(2) {
                     // Its own fenced write, read back at once (no round
                     // trip): a read that raced it stored nothing.
                     let v: u64 = bget(&writer, keys[k]).unwrap().parse().unwrap();

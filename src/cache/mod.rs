@@ -21,10 +21,10 @@
 //!     .cache(CacheConfig::default().max_entries(50_000).ttl(Duration::from_secs(300)))
 //!     .build();
 //! client.set("user:1", "ada").await?;
-//! let a: Option<String> = client.get("user:1").await?; // a miss: asks the server
-//! let b: Option<String> = client.get("user:1").await?; // a hit: no round trip
+//! let a = client.get("user:1").await?; // a miss: asks the server
+//! let b = client.get("user:1").await?; // a hit: no round trip
 //! assert_eq!(a, b);
-//! let fresh: Option<String> = client.without_cache().get("user:1").await?; // always asks
+//! let fresh = client.without_cache().get("user:1").await?; // always asks
 //! # let _ = fresh;
 //! let stats = client.cache_stats().unwrap();
 //! assert_eq!((stats.hits, stats.misses), (1, 1));
