@@ -168,64 +168,6 @@ impl Client {
         WithoutCache { client: self }
     }
 
-    /// A read the cache answers, or sends on the tracked connection and
-    /// stores; `None` for a command the cache does not take.
-    fn cached_read<C: Command + ?Sized>(
-        &self,
-        cache: &Arc<crate::cache::Cache>,
-        cmd: &C,
-    ) -> Option<Result<Frame>> {
-        use crate::cache::Lookup;
-        let mut tracked = lock(&self.tracked);
-        // Invalidations that arrived since the last read go first; a
-        // connection that broke is replaced (its end flushed the cache).
-        // One quiet for longer than the health check interval is checked
-        // first (a `PING`): a dead peer would leave the cache unflushed.
-        if let Some(conn) = tracked.as_mut() {
-            if conn.read_arrived_pushes().is_err() || !conn.healthy_after_idle() {
-                *tracked = None;
-            }
-        }
-        if tracked.is_none() {
-            let opened = self.connect().and_then(|mut conn| {
-                cache.start_tracking_sync(&mut conn)?;
-                Ok(conn)
-            });
-            match opened {
-                Ok(conn) => *tracked = Some(conn),
-                Err(e) => return Some(Err(e.for_command(cmd.name()))),
-            }
-        }
-        let conn = tracked.as_mut()?;
-        let fill = match cache.lookup(cmd) {
-            Lookup::Pass | Lookup::Write(_) => return None,
-            Lookup::Hit(frame) => return Some(Ok(frame)),
-            Lookup::Miss(fill) => fill,
-        };
-        let limit = self.config.response_timeout;
-        let reply = match fill.opt_in_request() {
-            None => conn.send_within(cmd, limit),
-            Some(request) => conn
-                .send_raw_within(&request, 2, limit)
-                .and_then(|mut two| {
-                    let reply = two.pop();
-                    match (two.pop(), reply) {
-                        (Some(caching), Some(reply)) => {
-                            crate::error::check_reply(caching)
-                                .map_err(|e| e.for_command("CLIENT CACHING"))?;
-                            crate::error::check_reply(reply)
-                        }
-                        _ => Err(Error::new(ErrorKind::Protocol, "two replies expected")),
-                    }
-                }),
-        };
-        fill.fill(&reply);
-        if conn.is_broken() {
-            *tracked = None;
-        }
-        Some(reply.map_err(|e| e.for_command(cmd.name())))
-    }
-
     /// The client's settings.
     pub fn config(&self) -> &ConnectionConfig {
         &self.config
@@ -400,7 +342,11 @@ impl Client {
         crate::cmd::check_sendable(cmd, Target::Shared)?;
         if let Some(cache) = &self.cache {
             if cache.may_cache(cmd) {
-                if let Some(reply) = self.cached_read(cache, cmd) {
+                let limit = self.config.response_timeout;
+                let open = || self.connect();
+                if let Some(reply) =
+                    crate::cache::blocking_read(cache, &self.tracked, open, limit, cmd)
+                {
                     return reply;
                 }
             } else if let crate::cache::Lookup::Write(writing) = cache.lookup(cmd) {

@@ -509,31 +509,8 @@ impl Client {
             return ResponseFuture::ready(Err(e));
         }
         if let (Some(cache), true) = (&self.shared.cache, self.cached) {
-            match cache.lookup(cmd) {
-                crate::cache::Lookup::Pass => {}
-                crate::cache::Lookup::Write(writing) => {
-                    // Until it is answered, reads of its keys store
-                    // nothing (a blocking write runs on a connection of
-                    // its own, and may run after them).
-                    let sent = self.without_cache().execute(cmd);
-                    return ResponseFuture::boxed(async move {
-                        let reply = sent.await;
-                        drop(writing);
-                        reply
-                    });
-                }
-                crate::cache::Lookup::Hit(frame) => return ResponseFuture::ready(Ok(frame)),
-                crate::cache::Lookup::Miss(fill) => {
-                    let sent = match fill.opt_in_request() {
-                        Some(request) => self.send_opted_in(request, cmd),
-                        None => self.without_cache().execute(cmd),
-                    };
-                    return ResponseFuture::boxed(async move {
-                        let reply = sent.await;
-                        fill.fill(&reply);
-                        reply
-                    });
-                }
+            if let Some(reply) = crate::cache::execute(cache, self, cmd) {
+                return reply;
             }
         }
         let block = cmd.blocks();
@@ -598,43 +575,6 @@ impl Client {
             check_required(required, &name, conn.server_info())?;
             let limit = conn.response_timeout();
             conn.send_payload(payload, 1, limit).await
-        })
-    }
-
-    /// A cached read in [`TrackingMode::OptIn`](crate::cache::TrackingMode::OptIn):
-    /// `request` is `CLIENT CACHING YES` and the command, written as one
-    /// request so that nothing comes between them; the reply is the
-    /// command's.
-    fn send_opted_in<C: Command + ?Sized>(&self, request: bytes::Bytes, cmd: &C) -> ResponseFuture {
-        let name = cmd.name().to_string();
-        let required = cmd.requires();
-        let this = self.clone();
-        ResponseFuture::boxed(async move {
-            let conn = this
-                .connection()
-                .await
-                .map_err(|e| e.for_command(name.clone()))?;
-            check_required(required, &name, conn.server_info())?;
-            let frame = conn
-                .send_encoded_within(request, 2, conn.response_timeout())
-                .await?;
-            let Frame::Array(mut replies) = frame else {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    format!("two replies expected, got {}", frame.kind()),
-                )
-                .for_command(name));
-            };
-            let reply = replies.pop();
-            let caching = replies.pop();
-            match (caching, reply) {
-                (Some(caching), Some(reply)) => {
-                    crate::error::check_reply(caching)
-                        .map_err(|e| e.for_command("CLIENT CACHING"))?;
-                    crate::error::check_reply(reply).map_err(|e| e.for_command(name))
-                }
-                _ => Err(Error::new(ErrorKind::Protocol, "two replies expected").for_command(name)),
-            }
         })
     }
 

@@ -93,8 +93,11 @@
 //! [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error saying
 //! so; turn the cache off or use RESP3.
 
+mod clients;
 mod policy;
 mod store;
+
+pub(crate) use clients::{blocking_read, execute};
 
 pub use policy::{is_cacheable, EXCLUDED};
 
