@@ -38,10 +38,11 @@
 //! with a reason per entry ([`EXCLUDED`]: `TTL`, `SRANDMEMBER`,
 //! `OBJECT IDLETIME`, ...); see [`is_cacheable`]. An entry is keyed by the
 //! encoded command, so `GET k` and `GETRANGE k 0 1` are two entries, both
-//! dropped when `k` changes. Only commands sent alone on the shared
-//! connection go through the cache: not pipelines, transactions,
-//! `query_with_attributes`, or commands on dedicated connections. Error
-//! replies are not cached.
+//! dropped when `k` changes. Only reads sent alone through the client
+//! (`execute`, `query`, the generated methods) go through the cache: not
+//! pipelines, transactions, `query_with_attributes`, or commands on
+//! connections taken from the client. Error replies are not cached.
+//! Module commands are not cached.
 //!
 //! # Correctness
 //!
@@ -55,12 +56,13 @@
 //! - A write sent through the caching client (a command the spec flags
 //!   `write`, with keys; alone or in a pipeline) drops the entries of its
 //!   keys before it is sent, and until it is answered no read of them
-//!   stores its reply, so the client reads its own writes. (Writes in `WATCH` transactions and on dedicated
-//!   connections come back as the server's invalidations, as another
-//!   client's do.) A write by another client reaches
-//!   the cache with the server's invalidation: every reply this client
-//!   reads after that write completed comes after the invalidation, so one
-//!   round trip (any command) is enough to see it.
+//!   stores its reply, so the client reads its own writes. (Writes in
+//!   `WATCH` transactions and on connections taken from the client come
+//!   back as the server's invalidations, as another client's do.)
+//! - A write by another client reaches the cache with the server's
+//!   invalidation: every reply the shared connection reads after that
+//!   write completed comes after the invalidation, so one round trip of the
+//!   async client (any command) is enough to see it.
 //! - A key whose expiry time passes is invalidated when the server deletes
 //!   it (on access or in its expiry cycle), which may be a little later;
 //!   a [`ttl`](CacheConfig::ttl) bounds how long any entry is served.
@@ -87,8 +89,9 @@
 //!
 //! # Protocol
 //!
-//! Tracking in default mode needs RESP3, where the invalidations come on
-//! the connection itself. On RESP2 (configured, or a server without
+//! Tracking as done here needs RESP3, where the invalidations come on the
+//! tracked connection itself (RESP2 would need a second connection to
+//! redirect them to, which is not supported). On RESP2 (configured, or a server without
 //! `HELLO`) every command of a caching client fails with an
 //! [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error saying
 //! so; turn the cache off or use RESP3.
