@@ -34,7 +34,7 @@
 //!   [`Connection::next_push`] takes a connection's pushes directly.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -89,6 +89,10 @@ pub struct Client {
     pushes: PushPublisher,
     /// Connection attempts failed in a row, for [`Event::Reconnecting`].
     streak: std::sync::atomic::AtomicU32,
+    /// The client-side cache, when configured ([`Client::with_cache`]),
+    /// and the connection its reads go through, tracking on.
+    cache: Option<Arc<crate::cache::Cache>>,
+    tracked: Mutex<Option<Connection>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -118,7 +122,57 @@ impl Client {
             troubled: AtomicBool::new(false),
             trouble_since: Mutex::new(None),
             pushes: PushPublisher::new(DEFAULT_PUSH_CAPACITY),
+            cache: None,
+            tracked: Mutex::new(None),
         }
+    }
+
+    /// This client with client-side caching of read-only commands'
+    /// replies, kept fresh by the server's invalidations (see
+    /// [`crate::cache`]; needs RESP3). Cached reads go through one
+    /// connection of their own with `CLIENT TRACKING` on, one at a time:
+    /// before each, the invalidations that arrived on it are applied, and
+    /// a read that misses is a round trip on it, after which every
+    /// invalidation of a write that completed before it began is applied.
+    /// Other commands run as before.
+    ///
+    /// ```no_run
+    /// use respec::cache::CacheConfig;
+    /// use respec::prelude::*;
+    ///
+    /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?
+    ///     .with_cache(CacheConfig::default());
+    /// let name = client.get("user:1").run()?; // a miss
+    /// let again = client.get("user:1").run()?; // a hit
+    /// assert_eq!(name, again);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn with_cache(mut self, config: crate::cache::CacheConfig) -> Self {
+        let cache = crate::cache::Cache::new(&config);
+        let observer = cache.clone() as Arc<dyn crate::connection::PushObserver>;
+        self.pushes = PushPublisher::observed(DEFAULT_PUSH_CAPACITY, Some(observer));
+        *lock(&self.idle) = Vec::new();
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The client-side cache's counters and size; `None` without a cache
+    /// ([`with_cache`](Self::with_cache)).
+    pub fn cache_stats(&self) -> Option<crate::cache::CacheStats> {
+        self.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (if there is one).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.cache {
+            c.flush();
+        }
+    }
+
+    /// This client without its client-side cache, for the calls made
+    /// through the returned handle: they always ask the server.
+    pub fn without_cache(&self) -> WithoutCache<'_> {
+        WithoutCache { client: self }
     }
 
     /// The client's settings.
@@ -312,6 +366,33 @@ impl Client {
         let _entered =
             crate::events::command_span(cmd.name(), &self.config.addr, self.config.db).entered();
         crate::cmd::check_sendable(cmd, Target::Shared)?;
+        if let Some(cache) = &self.cache {
+            if cache.may_cache(cmd) {
+                let limit = self.config.response_timeout;
+                let open = || self.connect();
+                if let Some(reply) =
+                    crate::cache::blocking_read(cache, &self.tracked, open, limit, cmd)
+                {
+                    return reply;
+                }
+            } else if let crate::cache::Lookup::Write(writing) = cache.lookup(cmd) {
+                // Until it is answered, reads of its keys (on the tracked
+                // connection, maybe run before it) store nothing.
+                let reply = self.execute_uncached(policy, cmd);
+                drop(writing);
+                return reply;
+            }
+        }
+        self.execute_uncached(policy, cmd)
+    }
+
+    /// [`execute_with`](Self::execute_with) past the cache.
+    fn execute_uncached<C: Command + ?Sized>(
+        &self,
+        policy: &RetryPolicy,
+        cmd: &C,
+    ) -> Result<Frame> {
+        crate::cmd::check_sendable(cmd, Target::Shared)?;
         let limit = cmd.blocks().deadline(self.config.response_timeout);
         let once = || {
             self.with_connection(|c| c.send_within(cmd, limit))
@@ -419,11 +500,14 @@ impl Client {
         if pipe.is_empty() {
             return Ok(Vec::new());
         }
+        let writing = self.cache.as_ref().and_then(|c| c.before_pipeline(pipe));
         let limit = pipeline_limit(pipe, self.config.response_timeout);
         #[cfg(feature = "tracing")]
         let _entered =
             crate::events::pipeline_span(pipe.len(), &self.config.addr, self.config.db).entered();
-        self.with_connection(|c| run_pipeline_within(c, pipe, limit))
+        let results = self.with_connection(|c| run_pipeline_within(c, pipe, limit));
+        drop(writing);
+        results
     }
 }
 
@@ -509,6 +593,33 @@ impl WithRetry<'_> {
 impl BlockingExecutor for WithRetry<'_> {
     fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
         WithRetry::execute(self, cmd)
+    }
+}
+
+/// A [`Client`] past its client-side cache ([`Client::without_cache`]):
+/// every call asks the server.
+#[derive(Debug, Clone, Copy)]
+pub struct WithoutCache<'a> {
+    client: &'a Client,
+}
+
+impl WithoutCache<'_> {
+    /// Sends any command and returns its reply frame (see
+    /// [`Client::execute`]), past the cache.
+    pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        self.client.execute_uncached(&self.client.config.retry, cmd)
+    }
+
+    /// Sends any command and converts its reply to `T`.
+    pub fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
+        let frame = self.execute(cmd)?;
+        T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+}
+
+impl BlockingExecutor for WithoutCache<'_> {
+    fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        WithoutCache::execute(self, cmd)
     }
 }
 

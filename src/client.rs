@@ -56,6 +56,9 @@ pub struct Client {
     /// Which failed commands this handle sends again (the configuration's
     /// policy, or the one given to [`Client::with_retry`]).
     retry: RetryPolicy,
+    /// Whether this handle's reads go through the client-side cache (when
+    /// the client has one; [`Client::without_cache`] turns it off).
+    cached: bool,
 }
 
 struct Shared {
@@ -78,6 +81,8 @@ struct Shared {
     /// Connection attempts failed since the shared connection was last
     /// open (changed under `connecting`), for [`Event::Reconnecting`].
     streak: std::sync::atomic::AtomicU32,
+    /// The client-side cache, when configured ([`ClientBuilder::cache`]).
+    cache: Option<Arc<crate::cache::Cache>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -108,6 +113,7 @@ pub struct ClientBuilder {
     config: ConnectionConfig,
     pool: PoolConfig,
     push_capacity: usize,
+    cache: Option<crate::cache::CacheConfig>,
 }
 
 impl ClientBuilder {
@@ -117,6 +123,7 @@ impl ClientBuilder {
             config,
             pool: PoolConfig::default(),
             push_capacity: DEFAULT_PUSH_CAPACITY,
+            cache: None,
         }
     }
 
@@ -270,12 +277,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Turns on client-side caching of read-only commands' replies, kept
+    /// fresh by the server's invalidations (`CLIENT TRACKING ON` on every
+    /// shared connection; needs RESP3). See [`crate::cache`] for what is
+    /// cached and the guarantees.
+    ///
+    /// ```
+    /// use respec::cache::CacheConfig;
+    ///
+    /// let client = respec::Client::builder("redis://127.0.0.1:6379")?
+    ///     .cache(CacheConfig::default().max_entries(1_000))
+    ///     .build();
+    /// assert_eq!(client.cache_stats().unwrap().entries, 0);
+    /// # Ok::<(), respec::Error>(())
+    /// ```
+    pub fn cache(mut self, config: crate::cache::CacheConfig) -> Self {
+        self.cache = Some(config);
+        self
+    }
+
     /// The client.
     pub fn build(mut self) -> Client {
         // Counters of its own, whatever configuration it was made from.
         self.config.observer = self.config.observer.with_fresh_metrics();
         let gate = Arc::new(Gate::new(self.config.reconnect));
+        let cache = self.cache.as_ref().map(crate::cache::Cache::new);
+        let observer = cache
+            .clone()
+            .map(|c| c as Arc<dyn crate::connection::PushObserver>);
         Client {
+            cached: true,
             retry: self.config.retry,
             shared: Arc::new(Shared {
                 pool: Pool::new(self.config.clone(), self.pool),
@@ -284,8 +315,9 @@ impl ClientBuilder {
                 current: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new((0, None)),
                 failed_attempts: std::sync::atomic::AtomicU64::new(0),
-                pushes: PushPublisher::new(self.push_capacity),
+                pushes: PushPublisher::observed(self.push_capacity, observer),
                 streak: std::sync::atomic::AtomicU32::new(0),
+                cache,
             }),
         }
     }
@@ -334,6 +366,40 @@ impl Client {
         Client {
             shared: self.shared.clone(),
             retry: policy,
+            cached: self.cached,
+        }
+    }
+
+    /// This client without its client-side cache, for the calls made
+    /// through the returned handle: they always ask the server (and store
+    /// nothing). The same client when it has no cache.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// use respec::prelude::*;
+    ///
+    /// let balance: Option<i64> = client.without_cache().get("balance").reply().await?;
+    /// # let _ = balance;
+    /// # Ok(()) }
+    /// ```
+    pub fn without_cache(&self) -> Client {
+        Client {
+            shared: self.shared.clone(),
+            retry: self.retry,
+            cached: false,
+        }
+    }
+
+    /// The client-side cache's counters and size; `None` when the client
+    /// has no cache ([`ClientBuilder::cache`]).
+    pub fn cache_stats(&self) -> Option<crate::cache::CacheStats> {
+        self.shared.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (if there is one).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.shared.cache {
+            c.flush();
         }
     }
 
@@ -383,6 +449,9 @@ impl Client {
         if let Some(c) = self.live() {
             return Ok(c);
         }
+        if self.shared.cache.is_some() && self.shared.config.protocol == Protocol::Resp2 {
+            return Err(crate::cache::resp2_error());
+        }
         use std::sync::atomic::Ordering;
         let failures_seen = self.shared.failed_attempts.load(Ordering::Acquire);
         let mut one_at_a_time = self.shared.connecting.lock().await;
@@ -415,8 +484,13 @@ impl Client {
                 });
             }
         };
-        let conn = match connect_spaced(&self.shared.gate, announce, || {
-            Connection::connect_publishing(&self.shared.config, &self.shared.pushes)
+        let conn = match connect_spaced(&self.shared.gate, announce, || async {
+            let conn =
+                Connection::connect_publishing(&self.shared.config, &self.shared.pushes).await?;
+            if let Some(cache) = &self.shared.cache {
+                cache.start_tracking(&conn).await?;
+            }
+            Ok(conn)
         })
         .await
         {
@@ -533,6 +607,11 @@ impl Client {
             .and_then(|()| crate::cmd::check_sendable(cmd, Target::Shared))
         {
             return ResponseFuture::ready(Err(e));
+        }
+        if let (Some(cache), true) = (&self.shared.cache, self.cached) {
+            if let Some(reply) = crate::cache::execute(cache, self, cmd) {
+                return reply;
+            }
         }
         let block = cmd.blocks();
         let retrying = block == Block::No && self.retry.is_enabled();
@@ -673,12 +752,20 @@ impl Client {
     }
 
     async fn run_pipeline_untraced(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
-        if !pipe.is_atomic() && pipe.blocks() != Block::No {
+        let writing = self
+            .shared
+            .cache
+            .as_ref()
+            .and_then(|c| c.before_pipeline(pipe));
+        let results = if !pipe.is_atomic() && pipe.blocks() != Block::No {
             let conn = self.dedicated().await?;
-            return run_pipeline_on(&conn, pipe).await;
-        }
-        let conn = self.connection().await?;
-        run_pipeline_on(&conn, pipe).await
+            run_pipeline_on(&conn, pipe).await
+        } else {
+            let conn = self.connection().await?;
+            run_pipeline_on(&conn, pipe).await
+        };
+        drop(writing);
+        results
     }
 
     /// Runs an optimistic `WATCH` transaction, retrying on conflict.
@@ -898,6 +985,7 @@ impl crate::connection::Resend for Shared {
             client: Client {
                 shared: self,
                 retry: again.policy,
+                cached: false,
             },
             payload: again.payload,
             safe: again.safe,

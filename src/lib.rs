@@ -189,6 +189,12 @@
 //! password or an argument value. The `tracing` feature adds a span per
 //! command, the `metrics` feature exports the counters ([`events`]).
 //!
+//! **Client-side caching keeps no stale entry.** With
+//! [`ClientBuilder::cache`], read-only replies (the cacheable set comes
+//! from the spec, minus [`cache::EXCLUDED`]) are kept in a bounded store and
+//! dropped on the server's invalidations, applied as the driver reads them;
+//! a reply that raced an invalidation is never stored ([`cache`]).
+//!
 //! # Layout
 //!
 //! - [`resp`]: the RESP2/RESP3 engine. Frames, an incremental zero-copy
@@ -205,6 +211,8 @@
 //! - [`retry`]: which failed commands are sent again; [`auth`]: credentials
 //!   that rotate or expire; [`backoff`]: how reconnects are spaced.
 //! - [`pubsub`]: publish and subscribe.
+//! - [`cache`]: client-side caching on RESP3 tracking, opt in with
+//!   [`ClientBuilder::cache`].
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
 //! - [`records`]: the named records of structured replies (stream entries,
 //!   `XINFO`, `CLIENT LIST`, `COMMAND DOCS`, `CLUSTER SHARDS`, ...), the
@@ -225,6 +233,7 @@ pub mod backoff;
 pub mod blocking;
 pub mod bounds;
 mod bytestr;
+pub mod cache;
 mod client;
 pub mod cluster;
 pub mod cmd;

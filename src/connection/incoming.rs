@@ -239,6 +239,21 @@ pub(crate) struct PushHub {
     state: Mutex<HubState>,
     /// Woken on every event, for readers waiting on a thread.
     ready: Condvar,
+    /// Told of every event as it happens, on the driver's own path
+    /// (a client-side cache applying invalidations).
+    observer: Option<Arc<dyn PushObserver>>,
+}
+
+/// What sees a push channel's events as the connections' drivers produce
+/// them, before any later reply of the same connection is handed out:
+/// the client-side cache ([`crate::cache`]).
+pub(crate) trait PushObserver: Send + Sync + std::fmt::Debug {
+    /// Connection `connection` opened.
+    fn connected(&self, connection: u64);
+    /// A push frame came on `connection`.
+    fn push(&self, connection: u64, frame: &Frame);
+    /// Connection `connection` ended.
+    fn disconnected(&self, connection: u64);
 }
 
 #[derive(Debug)]
@@ -322,6 +337,11 @@ pub(crate) struct PushPublisher {
 impl PushPublisher {
     /// A new channel keeping at most `capacity` unread events.
     pub(crate) fn new(capacity: usize) -> Self {
+        Self::observed(capacity, None)
+    }
+
+    /// A new channel whose events `observer` sees first.
+    pub(crate) fn observed(capacity: usize, observer: Option<Arc<dyn PushObserver>>) -> Self {
         PushPublisher {
             hub: Arc::new(PushHub {
                 state: Mutex::new(HubState {
@@ -334,6 +354,7 @@ impl PushPublisher {
                     wakers: Vec::new(),
                 }),
                 ready: Condvar::new(),
+                observer,
             }),
         }
     }
@@ -389,6 +410,9 @@ impl PushPublisher {
     /// publishes [`PushEvent::Connected`] now, and
     /// [`PushEvent::Disconnected`] when dropped.
     pub(crate) fn attach(&self, id: u64) -> ConnectionPushes {
+        if let Some(o) = &self.hub.observer {
+            o.connected(id);
+        }
         self.publish(|| PushEvent::Connected { connection: id });
         ConnectionPushes {
             publisher: self.clone(),
@@ -432,6 +456,9 @@ impl ConnectionPushes {
     #[cold]
     pub(crate) fn push(&self, frame: Frame) {
         let connection = self.id;
+        if let Some(o) = &self.publisher.hub.observer {
+            o.push(connection, &frame);
+        }
         self.publisher.publish(|| PushEvent::Push {
             connection,
             frame: detach(frame),
@@ -442,6 +469,9 @@ impl ConnectionPushes {
 impl Drop for ConnectionPushes {
     fn drop(&mut self) {
         let connection = self.id;
+        if let Some(o) = &self.publisher.hub.observer {
+            o.disconnected(connection);
+        }
         self.publisher
             .publish(|| PushEvent::Disconnected { connection });
     }

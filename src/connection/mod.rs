@@ -31,7 +31,8 @@ pub use config::{
     DEFAULT_RESPONSE_TIMEOUT, DEFAULT_TCP_KEEPALIVE,
 };
 pub use handshake::ServerInfo;
-pub(crate) use incoming::PushPublisher;
+pub(crate) use incoming::detach as detach_frame;
 pub use incoming::{
     Incoming, PushEvent, PushReceiver, Routed, WithAttributes, DEFAULT_PUSH_CAPACITY,
 };
+pub(crate) use incoming::{PushObserver, PushPublisher};

@@ -67,6 +67,15 @@ impl Stream {
         }
     }
 
+    fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_nonblocking(on),
+            Stream::Unix(s) => s.set_nonblocking(on),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.sock.set_nonblocking(on),
+        }
+    }
+
     fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.set_write_timeout(t),
@@ -591,6 +600,55 @@ impl Connection {
             self.last_read = Instant::now();
         }
         Ok(n)
+    }
+
+    /// Reads, without waiting, what the server sent to this connection
+    /// while no reply was due, and keeps (publishes) the push frames in it
+    /// (the client-side cache's invalidations). Anything but push frames,
+    /// or the server closing the connection, is an error that leaves the
+    /// connection broken.
+    pub(crate) fn read_arrived_pushes(&mut self) -> Result<()> {
+        self.check()?;
+        if let Err(e) = self.stream.set_nonblocking(true) {
+            self.broken = Some(format!("could not poll the socket: {e}"));
+            return Err(e.into());
+        }
+        let r = self.read_arrived_pushes_inner();
+        let restored = self.stream.set_nonblocking(false);
+        if let Err(e) = &restored {
+            self.broken = Some(format!("could not restore the socket: {e}"));
+        }
+        if let Err(e) = &r {
+            self.broken = Some(format!("unusable after an earlier error: {e}"));
+        }
+        r.and(restored.map_err(Error::from))
+    }
+
+    fn read_arrived_pushes_inner(&mut self) -> Result<()> {
+        loop {
+            while let Some(routed) = self.incoming.next_frame()? {
+                match routed {
+                    Routed::Push(p) => self.pushes.keep(p),
+                    Routed::Reply(f) => {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!("a {} arrived while no reply was due", f.kind()),
+                        ));
+                    }
+                }
+            }
+            match self.fill() {
+                Ok(0) => {
+                    return Err(Error::new(
+                        ErrorKind::ConnectionClosed,
+                        "the server closed the connection",
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(self.io_error(e, Dir::Read)),
+            }
+        }
     }
 
     fn read_routed_inner(&mut self) -> Result<Routed> {

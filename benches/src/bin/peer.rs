@@ -22,6 +22,14 @@
 //! - `cc`: MGET of 100 keys across slots (5k MGETs; ops counts MGETs);
 //!   fred sends an MGET to one node (the server refuses keys of several
 //!   slots), so it is not run for fred (exit 3)
+//!
+//! Client-side caching scenarios (respec only; other clients exit 3):
+//! - `ka`: one task, 100k GETs over 1000 keys, each awaited, no cache
+//! - `kb`: the same with the cache on and warm: every GET is a hit
+//! - `kv`: 64 tasks doing SET then GET on their own key (200k ops), no cache
+//! - `kw`: the same with the cache on (default tracking): every SET drops
+//!   the cached GET and brings an invalidation, every GET misses and is
+//!   tracked again; the cost of tracking on writes
 
 use std::time::{Duration, Instant};
 
@@ -41,6 +49,10 @@ const CB_PIPE: usize = 100;
 static CB_OPS: Ops = Ops(200_000);
 const CC_KEYS: usize = 100;
 static CC_OPS: Ops = Ops(5_000);
+static K_GETS: Ops = Ops(100_000);
+const K_KEYS: usize = 1_000;
+const K_TASKS: usize = 64;
+static K_OPS: Ops = Ops(200_000);
 
 /// An operation count, divided by `PEER_DIVIDE` (default 1) so that a run
 /// under a profiler (callgrind) stays short.
@@ -100,6 +112,10 @@ fn main() {
         eprintln!("fred sends MGET to one node: keys of several slots are refused");
         std::process::exit(3);
     }
+    if scenario.starts_with('k') && client != "respec" {
+        eprintln!("the client-side caching scenarios compare respec with itself");
+        std::process::exit(3);
+    }
     if scenario == "a" {
         match client {
             "respec" => respec_a(url),
@@ -122,6 +138,7 @@ fn main() {
             ("respec", "ca" | "cb" | "cc") => respec_cluster(url, scenario).await,
             ("redis-rs", "ca" | "cb" | "cc") => redis_rs_cluster(url, scenario).await,
             ("fred", "ca" | "cb" | "cc") => fred_cluster(url, scenario).await,
+            ("respec", "ka" | "kb" | "kv" | "kw") => respec_cache(url, scenario).await,
             _ => {}
         }
         if scenario.len() == 2 {
@@ -137,6 +154,69 @@ fn main() {
 }
 
 // ---------------------------------------------------------------- respec
+
+/// The client-side caching scenarios: the same work with the cache off
+/// (`ka`, `kv`) and on (`kb`, `kw`).
+async fn respec_cache(url: &str, scenario: &str) {
+    use respec::Cmd;
+    let client = match scenario {
+        "kb" | "kw" => respec::Client::builder(url)
+            .unwrap()
+            .cache(respec::cache::CacheConfig::default())
+            .build(),
+        _ => respec::Client::open(url).unwrap(),
+    };
+    client.execute(&Cmd::new("PING")).await.unwrap();
+    let get = |k: usize| {
+        let mut c = Cmd::new("GET");
+        c.arg(format!("bench:k:{k}"));
+        c
+    };
+    match scenario {
+        "ka" | "kb" => {
+            for k in 0..K_KEYS {
+                let mut c = Cmd::new("SET");
+                c.arg(format!("bench:k:{k}")).arg(k);
+                client.execute(&c).await.unwrap();
+                // Warms the cache (a miss now, hits from here on).
+                let _: Option<bytes::Bytes> = client.query(&get(k)).await.unwrap();
+            }
+            let gets: Vec<Cmd> = (0..K_KEYS).map(get).collect();
+            let m = Measure::start();
+            for i in 0..K_GETS.get() {
+                let v: Option<bytes::Bytes> = client.query(&gets[i % K_KEYS]).await.unwrap();
+                assert!(v.is_some());
+            }
+            m.done("respec", scenario, K_GETS.get());
+            if let Some(stats) = client.cache_stats() {
+                assert!(stats.hits >= K_GETS.get() as u64, "{stats:?}");
+            }
+        }
+        "kv" | "kw" => {
+            let m = Measure::start();
+            let mut handles = Vec::new();
+            for t in 0..K_TASKS {
+                let client = client.clone();
+                handles.push(tokio::spawn(async move {
+                    let key = format!("bench:kw:{t}");
+                    for i in 0..K_OPS.get() / K_TASKS / 2 {
+                        let mut c = Cmd::new("SET");
+                        c.arg(&key).arg(i);
+                        client.execute(&c).await.unwrap();
+                        let mut c = Cmd::new("GET");
+                        c.arg(&key);
+                        let _: Option<bytes::Bytes> = client.query(&c).await.unwrap();
+                    }
+                }));
+            }
+            for h in handles {
+                h.await.unwrap();
+            }
+            m.done("respec", scenario, K_OPS.get());
+        }
+        _ => unreachable!(),
+    }
+}
 
 fn respec_a(url: &str) {
     use respec::Cmd;

@@ -1,0 +1,751 @@
+//! Client-side caching: replies of read-only commands kept in the client
+//! and dropped when the server says the keys they read changed.
+//!
+//! Opt in per client with [`ClientBuilder::cache`](crate::ClientBuilder::cache).
+//! The client then turns on `CLIENT TRACKING` on every connection it opens
+//! for its shared connection, before any command uses it. The server
+//! remembers which keys the connection read (or, in
+//! [`TrackingMode::Broadcast`], watches key prefixes), and when one changes
+//! (written by anyone, expired, evicted, flushed) it sends an `invalidate`
+//! push on that same connection. The client applies each
+//! invalidation as its driver reads it, before any reply read after it is
+//! handed out.
+//!
+//! ```no_run
+//! # async fn demo() -> respec::Result<()> {
+//! use respec::cache::CacheConfig;
+//! use respec::prelude::*;
+//! use std::time::Duration;
+//!
+//! let client = respec::Client::builder("redis://127.0.0.1:6379")?
+//!     .cache(CacheConfig::default().max_entries(50_000).ttl(Duration::from_secs(300)))
+//!     .build();
+//! client.set("user:1", "ada").await?;
+//! let a = client.get("user:1").await?; // a miss: asks the server
+//! let b = client.get("user:1").await?; // a hit: no round trip
+//! assert_eq!(a, b);
+//! let fresh = client.without_cache().get("user:1").await?; // always asks
+//! # let _ = fresh;
+//! let stats = client.cache_stats().unwrap();
+//! assert_eq!((stats.hits, stats.misses), (1, 1));
+//! # Ok(()) }
+//! ```
+//!
+//! # What is cached
+//!
+//! A command the spec flags `readonly`, with keys the key specs find,
+//! neither blocking nor with nondeterministic output, minus a reviewed list
+//! with a reason per entry ([`EXCLUDED`]: `TTL`, `SRANDMEMBER`,
+//! `OBJECT IDLETIME`, ...); see [`is_cacheable`]. An entry is keyed by the
+//! encoded command, so `GET k` and `GETRANGE k 0 1` are two entries, both
+//! dropped when `k` changes. Only reads sent alone through the client
+//! (`execute`, `query`, the generated methods) go through the cache: not
+//! pipelines, transactions, `query_with_attributes`, or commands on
+//! connections taken from the client. Error replies are not cached.
+//! Module commands are not cached.
+//!
+//! # Correctness
+//!
+//! - A read that misses reserves its entry before it is sent; its reply is
+//!   stored only if no invalidation of its keys (and no flush) came in
+//!   between. So a reply that raced an invalidation is never kept, even
+//!   when the invalidation was read first.
+//! - Everything is dropped when the shared connection ends (the server
+//!   forgets what it tracked for a closed connection), and when the
+//!   server sends an invalidation without keys (`FLUSHALL`, `FLUSHDB`).
+//! - A write sent through the caching client (a command the spec flags
+//!   `write`, with keys; alone or in a pipeline) drops the entries of its
+//!   keys before it is sent, and until it is answered no read of them
+//!   stores its reply, so the client reads its own writes. (Writes in
+//!   `WATCH` transactions and on connections taken from the client come
+//!   back as the server's invalidations, as another client's do.)
+//! - A write by another client reaches the cache with the server's
+//!   invalidation: every reply the shared connection reads after that
+//!   write completed comes after the invalidation, so one round trip of the
+//!   async client (any command) is enough to see it.
+//! - A key whose expiry time passes is invalidated when the server deletes
+//!   it (on access or in its expiry cycle), which may be a little later;
+//!   a [`ttl`](CacheConfig::ttl) bounds how long any entry is served.
+//!
+//! # Bounds and counters
+//!
+//! At most [`max_entries`](CacheConfig::max_entries) entries and about
+//! [`max_bytes`](CacheConfig::max_bytes) bytes (commands, replies and
+//! bookkeeping); the least recently used entries go first. A reply larger
+//! than the byte bound is not stored. [`Client::cache_stats`](crate::Client::cache_stats)
+//! reads the counters ([`CacheStats`]).
+//!
+//! # The blocking client
+//!
+//! [`blocking::Client::with_cache`](crate::blocking::Client::with_cache)
+//! takes the same [`CacheConfig`]. Its cached reads go through one
+//! connection of their own, tracking on, one at a time: before each, the
+//! invalidations that reached that connection's socket are applied, and a
+//! read that misses is a round trip on it, after which every invalidation
+//! of a write that completed before it began is applied. Its other
+//! commands run on the pooled connections as before; a write of keys drops
+//! their entries before it is sent, and until it is answered no read of
+//! them stores its reply (it may run on the server before the write).
+//!
+//! # Protocol
+//!
+//! Tracking as done here needs RESP3, where the invalidations come on the
+//! tracked connection itself (RESP2 would need a second connection to
+//! redirect them to, which is not supported). On RESP2 (configured, or a server without
+//! `HELLO`) every command of a caching client fails with an
+//! [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error saying
+//! so; turn the cache off or use RESP3.
+
+mod clients;
+mod policy;
+mod store;
+
+pub(crate) use clients::{blocking_read, execute};
+
+pub use policy::{is_cacheable, EXCLUDED};
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::cmd::{Block, Command};
+use crate::commands::support::{for_each_key_position, split_encoded};
+use crate::resp::Frame;
+
+/// The settings of a client-side cache
+/// ([`ClientBuilder::cache`](crate::ClientBuilder::cache)).
+///
+/// ```
+/// use respec::cache::CacheConfig;
+/// use std::time::Duration;
+///
+/// let config = CacheConfig::default()
+///     .max_entries(1_000)
+///     .max_bytes(8 << 20)
+///     .ttl(Duration::from_secs(60));
+/// assert_eq!(config.max_entries, 1_000);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheConfig {
+    /// How the server tracks what this client reads (default
+    /// [`TrackingMode::Default`]).
+    pub mode: TrackingMode,
+    /// The most entries kept (default [`DEFAULT_MAX_ENTRIES`]; at least 1).
+    pub max_entries: usize,
+    /// About the most bytes kept: commands, replies and bookkeeping
+    /// (default [`DEFAULT_MAX_BYTES`]; at least 1).
+    pub max_bytes: usize,
+    /// How long an entry is served at most, invalidated or not (default
+    /// `None`: until invalidated or evicted).
+    pub ttl: Option<Duration>,
+}
+
+/// The default bound on entries: 10 000.
+pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
+
+/// The default bound on bytes: 64 MiB.
+pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
+
+/// How the server decides which key changes to tell the client about
+/// (the modes of `CLIENT TRACKING`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TrackingMode {
+    /// The server remembers every key the connection reads and tells it
+    /// when one of them changes (`CLIENT TRACKING ON`).
+    #[default]
+    Default,
+    /// The server remembers only the keys of the reads the cache sends:
+    /// each is sent right after `CLIENT CACHING YES`, as one request
+    /// (`CLIENT TRACKING ON OPTIN`). Reads made without the cache
+    /// ([`Client::without_cache`](crate::Client::without_cache), pipelines)
+    /// cost the server no tracking memory.
+    OptIn,
+    /// The server remembers nothing per key: it tells the client of every
+    /// change of a key starting with one of `prefixes` (every key when
+    /// there are none), read or not (`CLIENT TRACKING ON BCAST PREFIX ...`).
+    /// Only reads whose keys all start with one of the prefixes are
+    /// cached.
+    Broadcast {
+        /// The key prefixes; none for every key.
+        prefixes: Vec<Bytes>,
+    },
+}
+
+impl TrackingMode {
+    /// [`Broadcast`](Self::Broadcast) for keys starting with one of
+    /// `prefixes` (every key for none).
+    ///
+    /// ```
+    /// use respec::cache::TrackingMode;
+    ///
+    /// let mode = TrackingMode::broadcast(["user:", "session:"]);
+    /// assert!(matches!(mode, TrackingMode::Broadcast { ref prefixes } if prefixes.len() == 2));
+    /// ```
+    pub fn broadcast<I>(prefixes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        TrackingMode::Broadcast {
+            prefixes: prefixes
+                .into_iter()
+                .map(|p| Bytes::copy_from_slice(p.as_ref()))
+                .collect(),
+        }
+    }
+
+    /// The `CLIENT TRACKING ON ...` command of this mode.
+    fn command(&self) -> crate::Cmd {
+        let mut cmd = crate::Cmd::new("CLIENT");
+        cmd.arg("TRACKING").arg("ON");
+        match self {
+            TrackingMode::Default => {}
+            TrackingMode::OptIn => {
+                cmd.arg("OPTIN");
+            }
+            TrackingMode::Broadcast { prefixes } => {
+                cmd.arg("BCAST");
+                for p in prefixes {
+                    cmd.arg("PREFIX").arg(&p[..]);
+                }
+            }
+        }
+        cmd
+    }
+
+    /// Whether a read of `keys` may be cached in this mode.
+    fn covers(&self, keys: &[Bytes]) -> bool {
+        match self {
+            TrackingMode::Broadcast { prefixes } if !prefixes.is_empty() => keys
+                .iter()
+                .all(|k| prefixes.iter().any(|p| k.starts_with(p))),
+            _ => true,
+        }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            mode: TrackingMode::Default,
+            max_entries: DEFAULT_MAX_ENTRIES,
+            max_bytes: DEFAULT_MAX_BYTES,
+            ttl: None,
+        }
+    }
+}
+
+impl CacheConfig {
+    /// How the server tracks what the client reads.
+    pub fn mode(mut self, mode: TrackingMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The most entries kept.
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.max_entries = n;
+        self
+    }
+
+    /// About the most bytes kept.
+    pub fn max_bytes(mut self, n: usize) -> Self {
+        self.max_bytes = n;
+        self
+    }
+
+    /// How long an entry is served at most.
+    pub fn ttl(mut self, ttl: impl Into<Option<Duration>>) -> Self {
+        self.ttl = ttl.into();
+        self
+    }
+}
+
+/// A snapshot of a cache's counters and size
+/// ([`Client::cache_stats`](crate::Client::cache_stats)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Reads answered from the cache.
+    pub hits: u64,
+    /// Cacheable reads sent to the server.
+    pub misses: u64,
+    /// Entries dropped to stay within the bounds.
+    pub evictions: u64,
+    /// Entries dropped because their [`ttl`](CacheConfig::ttl) ran out.
+    pub expirations: u64,
+    /// Entries dropped because a key they read changed (the server's
+    /// invalidations, and this client's own writes).
+    pub invalidations: u64,
+    /// Times everything was dropped (the connection ended, a
+    /// keyless invalidation such as `FLUSHALL`, [`Client::clear_cache`](crate::Client::clear_cache)).
+    pub flushes: u64,
+    /// Replies not stored: an invalidation or flush came while they were
+    /// in flight, a later read of the same command replaced them, or they
+    /// were larger than the byte bound.
+    pub dropped_fills: u64,
+    /// Entries held now.
+    pub entries: usize,
+    /// Bytes held now (about).
+    pub bytes: usize,
+}
+
+/// A client's cache: the store, shared by the client's handles and the
+/// driver of its shared connection, which applies invalidations.
+#[derive(Debug)]
+pub(crate) struct Cache {
+    store: Mutex<store::Store>,
+    mode: TrackingMode,
+    /// The connections tracking is on for: when one ends, what it tracked
+    /// can no longer be invalidated, so everything goes. (The blocking
+    /// client's other connections publish to the same channel; their end
+    /// drops nothing.)
+    tracked: Mutex<Vec<u64>>,
+}
+
+/// What the cache says about one command about to be sent.
+pub(crate) enum Lookup {
+    /// Not a cached command: send it as it is.
+    Pass,
+    /// A write of keys: their entries are gone; send it, and drop the
+    /// guard once it is answered (until then reads of its keys store
+    /// nothing).
+    Write(WriteGuard),
+    /// The cached reply.
+    Hit(Frame),
+    /// Send it, then give the reply to the [`Fill`].
+    Miss(Fill),
+}
+
+/// The reservation of a read that missed: stores its reply if nothing
+/// invalidated it meanwhile.
+pub(crate) struct Fill {
+    cache: Arc<Cache>,
+    cmd: Bytes,
+    ticket: u64,
+}
+
+/// A write of this client in flight ([`Lookup::Write`]).
+pub(crate) struct WriteGuard {
+    cache: Arc<Cache>,
+    keys: Vec<Bytes>,
+}
+
+impl Drop for WriteGuard {
+    fn drop(&mut self) {
+        self.cache.lock().end_write(&self.keys);
+    }
+}
+
+impl Fill {
+    /// The read to send in [`TrackingMode::OptIn`]: `CLIENT CACHING YES`
+    /// and the command, as one request of two replies; `None` in the other
+    /// modes (the command is sent as it is).
+    pub(crate) fn opt_in_request(&self) -> Option<Bytes> {
+        if self.cache.mode != TrackingMode::OptIn {
+            return None;
+        }
+        let mut out = BytesMut::with_capacity(40 + self.cmd.len());
+        let mut yes = crate::Cmd::new("CLIENT");
+        yes.arg("CACHING").arg("YES");
+        yes.encode(&mut out);
+        out.extend_from_slice(&self.cmd);
+        Some(out.freeze())
+    }
+
+    /// Stores `reply` (an error reply is not a reply to keep).
+    pub(crate) fn fill(self, reply: &crate::Result<Frame>) {
+        if let Ok(frame) = reply {
+            let value = crate::connection::detach_frame(frame.clone());
+            self.cache
+                .lock()
+                .fill(&self.cmd, self.ticket, value, Instant::now());
+        }
+    }
+}
+
+impl Cache {
+    pub(crate) fn new(config: &CacheConfig) -> Arc<Self> {
+        Arc::new(Cache {
+            store: Mutex::new(store::Store::new(
+                config.max_entries,
+                config.max_bytes,
+                config.ttl,
+            )),
+            mode: config.mode.clone(),
+            tracked: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, store::Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `cmd` is a read the cache may answer (without looking at
+    /// its keys: a [`TrackingMode::Broadcast`] read outside the prefixes
+    /// is still [`Lookup::Pass`]).
+    pub(crate) fn may_cache<C: Command + ?Sized>(&self, cmd: &C) -> bool {
+        cmd.spec().is_some_and(is_cacheable) && cmd.blocks() == Block::No
+    }
+
+    /// Looks `cmd` up: a hit, a miss (reserved), or not a cached command.
+    /// A write with keys drops their entries here, before it is sent.
+    pub(crate) fn lookup<C: Command + ?Sized>(self: &Arc<Self>, cmd: &C) -> Lookup {
+        let Some(spec) = cmd.spec() else {
+            return Lookup::Pass;
+        };
+        let cacheable = is_cacheable(spec) && cmd.blocks() == Block::No;
+        if !cacheable && !policy::writes_keys(spec) {
+            return Lookup::Pass;
+        }
+        let mut out = BytesMut::new();
+        cmd.encode(&mut out);
+        let encoded = out.freeze();
+        let mut keys = Vec::new();
+        {
+            let args = split_encoded(&encoded);
+            for_each_key_position(spec.key_specs, &args[..], |i| {
+                keys.push(encoded.slice_ref(args[i]));
+            });
+        }
+        let mut store = self.lock();
+        if !cacheable {
+            store.begin_write(&keys);
+            return Lookup::Write(WriteGuard {
+                cache: self.clone(),
+                keys,
+            });
+        }
+        if !self.mode.covers(&keys) {
+            return Lookup::Pass;
+        }
+        if let Some(hit) = store.get(&encoded, Instant::now()) {
+            return Lookup::Hit(hit);
+        }
+        let ticket = store.begin(encoded.clone(), keys);
+        Lookup::Miss(Fill {
+            cache: self.clone(),
+            cmd: encoded,
+            ticket,
+        })
+    }
+
+    /// Drops the entries of the keys the pipeline's writes name, before it
+    /// is sent (its reads are not cached); until the guard is dropped, no
+    /// read of them stores its reply. `None` when it writes no keys.
+    pub(crate) fn before_pipeline(self: &Arc<Self>, pipe: &crate::Pipeline) -> Option<WriteGuard> {
+        let mut keys = Vec::new();
+        for (name, bytes) in pipe.commands() {
+            let Some(spec) = crate::commands::spec_of(name) else {
+                continue;
+            };
+            if !policy::writes_keys(spec) {
+                continue;
+            }
+            let args = split_encoded(&bytes);
+            for_each_key_position(spec.key_specs, &args[..], |i| {
+                keys.push(bytes.slice_ref(args[i]));
+            });
+        }
+        if keys.is_empty() {
+            return None;
+        }
+        self.lock().begin_write(&keys);
+        Some(WriteGuard {
+            cache: self.clone(),
+            keys,
+        })
+    }
+
+    /// Drops everything.
+    pub(crate) fn flush(&self) {
+        self.lock().flush();
+    }
+
+    /// The counters and size now.
+    pub(crate) fn stats(&self) -> CacheStats {
+        let store = self.lock();
+        let c = store.counts;
+        CacheStats {
+            hits: c.hits,
+            misses: c.misses,
+            evictions: c.evictions,
+            expirations: c.expirations,
+            invalidations: c.invalidations,
+            flushes: c.flushes,
+            dropped_fills: c.dropped_fills,
+            entries: store.len(),
+            bytes: store.bytes(),
+        }
+    }
+
+    /// Applies an `invalidate` push; other pushes are not the cache's.
+    fn apply(&self, frame: &Frame) {
+        let Frame::Push(items) = frame else {
+            return;
+        };
+        let [kind, keys, ..] = &items[..] else {
+            return;
+        };
+        if kind.as_bytes() != Some(&b"invalidate"[..]) {
+            return;
+        }
+        let mut store = self.lock();
+        match keys {
+            Frame::Array(keys) | Frame::Set(keys) => {
+                for k in keys {
+                    match k.as_bytes() {
+                        Some(k) => {
+                            store.invalidate(k);
+                        }
+                        // Not a key as the protocol has it: safest is all.
+                        None => return store.flush(),
+                    }
+                }
+            }
+            // `FLUSHALL` / `FLUSHDB`: no keys, everything goes.
+            _ => store.flush(),
+        }
+    }
+}
+
+impl crate::connection::PushObserver for Cache {
+    fn connected(&self, _connection: u64) {
+        // Nothing to drop: what earlier connections tracked went when they
+        // ended, and a read reserved before this connection opened is sent
+        // on it only once tracking is on.
+    }
+
+    fn push(&self, _connection: u64, frame: &Frame) {
+        self.apply(frame);
+    }
+
+    fn disconnected(&self, connection: u64) {
+        let was_tracking = {
+            let mut tracked = self.tracked.lock().unwrap_or_else(|p| p.into_inner());
+            let before = tracked.len();
+            tracked.retain(|&c| c != connection);
+            tracked.len() != before
+        };
+        if was_tracking {
+            self.flush();
+        }
+    }
+}
+
+/// The error of a caching client on RESP2.
+pub(crate) fn resp2_error() -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::Unsupported,
+        "client-side caching needs RESP3 (the server's invalidations come as push frames on \
+         the tracked connection), but this connection speaks RESP2; use RESP3 (a server of \
+         6.0 or later) or build the client without a cache",
+    )
+}
+
+impl Cache {
+    /// Turns tracking on for a new shared connection, before anything
+    /// else uses it.
+    pub(crate) async fn start_tracking(
+        &self,
+        conn: &crate::connection::Connection,
+    ) -> crate::Result<()> {
+        if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
+            return Err(resp2_error());
+        }
+        conn.send(&self.mode.command()).await?;
+        self.now_tracking(conn.id());
+        Ok(())
+    }
+
+    /// [`start_tracking`](Self::start_tracking) for a blocking connection.
+    pub(crate) fn start_tracking_sync(
+        &self,
+        conn: &mut crate::connection::sync::Connection,
+    ) -> crate::Result<()> {
+        if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
+            return Err(resp2_error());
+        }
+        conn.send(&self.mode.command())?;
+        self.now_tracking(conn.id());
+        Ok(())
+    }
+
+    fn now_tracking(&self, connection: u64) {
+        self.tracked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(connection);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::PushObserver;
+
+    fn get(key: &str) -> crate::Cmd {
+        let mut c = crate::Cmd::new("GET");
+        c.arg(key);
+        c
+    }
+
+    fn invalidate(keys: Option<&[&str]>) -> Frame {
+        Frame::Push(vec![
+            Frame::BulkString(Bytes::from_static(b"invalidate")),
+            match keys {
+                Some(keys) => Frame::Array(
+                    keys.iter()
+                        .map(|k| Frame::BulkString(Bytes::copy_from_slice(k.as_bytes())))
+                        .collect(),
+                ),
+                None => Frame::Null,
+            },
+        ])
+    }
+
+    fn miss(cache: &Arc<Cache>, cmd: &crate::Cmd) -> Fill {
+        match cache.lookup(cmd) {
+            Lookup::Miss(fill) => fill,
+            Lookup::Hit(f) => panic!("a hit: {f:?}"),
+            Lookup::Pass | Lookup::Write(_) => panic!("not cached"),
+        }
+    }
+
+    fn hit(cache: &Arc<Cache>, cmd: &crate::Cmd) -> Option<Frame> {
+        match cache.lookup(cmd) {
+            Lookup::Hit(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn value(s: &str) -> crate::Result<Frame> {
+        Ok(Frame::BulkString(Bytes::copy_from_slice(s.as_bytes())))
+    }
+
+    #[test]
+    fn pushes_invalidate_by_key_and_flush_without_keys() {
+        let cache = Cache::new(&CacheConfig::default());
+        miss(&cache, &get("a")).fill(&value("1"));
+        miss(&cache, &get("b")).fill(&value("2"));
+        let mut range = crate::Cmd::new("GETRANGE");
+        range.arg("a").arg(0).arg(1);
+        miss(&cache, &range).fill(&value("1"));
+        assert_eq!(hit(&cache, &get("a")), value("1").ok());
+        cache.push(1, &invalidate(Some(&["a"])));
+        assert_eq!(hit(&cache, &get("a")), None);
+        assert_eq!(hit(&cache, &range), None);
+        assert_eq!(hit(&cache, &get("b")), value("2").ok());
+        cache.push(1, &invalidate(None));
+        assert_eq!(hit(&cache, &get("b")), None);
+        let stats = cache.stats();
+        assert_eq!(stats.invalidations, 2);
+        assert_eq!(stats.flushes, 1);
+        assert_eq!(stats.hits, 2);
+    }
+
+    #[test]
+    fn an_invalidation_read_before_the_reply_wins() {
+        let cache = Cache::new(&CacheConfig::default());
+        let fill = miss(&cache, &get("a"));
+        // The driver reads the invalidation, then the reply.
+        cache.push(1, &invalidate(Some(&["a"])));
+        fill.fill(&value("stale"));
+        assert_eq!(hit(&cache, &get("a")), None);
+        assert_eq!(cache.stats().dropped_fills, 1);
+    }
+
+    #[test]
+    fn a_connection_ending_flushes_and_other_pushes_do_nothing() {
+        let cache = Cache::new(&CacheConfig::default());
+        miss(&cache, &get("a")).fill(&value("1"));
+        cache.now_tracking(1);
+        cache.disconnected(2);
+        assert!(hit(&cache, &get("a")).is_some(), "2 was not tracking");
+        cache.push(
+            1,
+            &Frame::Push(vec![
+                Frame::BulkString(Bytes::from_static(b"message")),
+                Frame::BulkString(Bytes::from_static(b"a")),
+            ]),
+        );
+        assert!(hit(&cache, &get("a")).is_some());
+        let fill = miss(&cache, &get("b"));
+        cache.disconnected(1);
+        fill.fill(&value("2"));
+        assert_eq!(hit(&cache, &get("a")), None);
+        assert_eq!(hit(&cache, &get("b")), None);
+    }
+
+    #[test]
+    fn each_mode_has_its_tracking_command_and_reach() {
+        let encoded = |m: &TrackingMode| m.command().to_bytes();
+        let expect = |a: &[&str]| crate::Cmd::from_args(a.iter().copied()).unwrap().to_bytes();
+        assert_eq!(
+            encoded(&TrackingMode::Default),
+            expect(&["CLIENT", "TRACKING", "ON"])
+        );
+        assert_eq!(
+            encoded(&TrackingMode::OptIn),
+            expect(&["CLIENT", "TRACKING", "ON", "OPTIN"])
+        );
+        let bcast = TrackingMode::broadcast(["a:", "b:"]);
+        assert_eq!(
+            encoded(&bcast),
+            expect(&["CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a:", "PREFIX", "b:"])
+        );
+        let keys = |k: &[&str]| -> Vec<Bytes> {
+            k.iter()
+                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
+                .collect()
+        };
+        assert!(bcast.covers(&keys(&["a:1", "b:2"])));
+        assert!(!bcast.covers(&keys(&["a:1", "c:2"])));
+        assert!(TrackingMode::broadcast(Vec::<&str>::new()).covers(&keys(&["any"])));
+        assert!(TrackingMode::Default.covers(&keys(&["any"])));
+    }
+
+    #[test]
+    fn opt_in_reads_go_out_after_client_caching_yes() {
+        let cache = Cache::new(&CacheConfig::default().mode(TrackingMode::OptIn));
+        let fill = miss(&cache, &get("a"));
+        let mut expected = crate::Cmd::from_args(["CLIENT", "CACHING", "YES"])
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        expected.extend_from_slice(&get("a").to_bytes());
+        assert_eq!(fill.opt_in_request().as_deref(), Some(&expected[..]));
+        let plain = Cache::new(&CacheConfig::default());
+        assert_eq!(miss(&plain, &get("a")).opt_in_request(), None);
+    }
+
+    #[test]
+    fn own_writes_drop_their_keys_and_errors_are_not_kept() {
+        let cache = Cache::new(&CacheConfig::default());
+        miss(&cache, &get("a")).fill(&value("1"));
+        let mut set = crate::Cmd::new("SET");
+        set.arg("a").arg("2");
+        let write = cache.lookup(&set);
+        assert!(matches!(write, Lookup::Write(_)));
+        let during = miss(&cache, &get("a"));
+        drop(write);
+        during.fill(&value("1"));
+        assert_eq!(
+            hit(&cache, &get("a")),
+            None,
+            "began while the write was in flight"
+        );
+        assert_eq!(hit(&cache, &get("a")), None);
+        miss(&cache, &get("a")).fill(&Err(crate::Error::new(crate::ErrorKind::Io, "gone")));
+        assert_eq!(hit(&cache, &get("a")), None);
+        let ttl = {
+            let mut c = crate::Cmd::new("TTL");
+            c.arg("a");
+            c
+        };
+        assert!(matches!(cache.lookup(&ttl), Lookup::Pass));
+    }
+}

@@ -1,0 +1,691 @@
+//! Client-side caching against real servers: hits and misses, the
+//! server's invalidations (another client's writes, FLUSHALL), the race
+//! between a cached reader and writers, reconnects, bounds, bypass, and
+//! the refusal on RESP2.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use respec::cache::{CacheConfig, CacheStats};
+use respec::connection::{PushEvent, PushReceiver};
+use respec::prelude::*;
+use respec::{Client, Cmd, ErrorKind};
+use support::Kind;
+
+fn args(a: &[&str]) -> Cmd {
+    Cmd::from_args(a.iter().copied()).expect("non-empty")
+}
+
+/// Guards against a hang: every await in these tests must finish.
+async fn within<T>(secs: u64, f: impl std::future::IntoFuture<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(secs), f.into_future())
+        .await
+        .expect("the operation hung")
+}
+
+fn cached(url: &str, config: CacheConfig) -> Client {
+    Client::builder(url).unwrap().cache(config).build()
+}
+
+fn stats(client: &Client) -> CacheStats {
+    client.cache_stats().expect("the client has a cache")
+}
+
+async fn get(client: &Client, key: &str) -> Option<String> {
+    within(5, client.get(key).reply::<Option<String>>())
+        .await
+        .unwrap()
+}
+
+async fn ping(client: &Client) {
+    within(5, client.execute(&args(&["PING"]))).await.unwrap();
+}
+
+/// Waits for the push channel's next `Disconnected` event.
+async fn disconnected(pushes: &mut PushReceiver) -> u64 {
+    loop {
+        match within(5, pushes.recv()).await {
+            Some(PushEvent::Disconnected { connection }) => return connection,
+            Some(_) => continue,
+            None => panic!("the push channel closed"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_by_another_client_invalidates_within_one_round_trip() {
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = cached(&server.url(), CacheConfig::default());
+        let other = Client::open(&server.url()).unwrap();
+        within(5, other.set("k", "1")).await.unwrap();
+
+        assert_eq!(get(&client, "k").await.as_deref(), Some("1"));
+        assert_eq!(get(&client, "k").await.as_deref(), Some("1"));
+        let s = stats(&client);
+        assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{kind:?}");
+
+        within(5, other.set("k", "2")).await.unwrap();
+        // Any reply read after the write completed comes after its
+        // invalidation on the tracked connection.
+        ping(&client).await;
+        assert_eq!(stats(&client).entries, 0, "{kind:?}");
+        assert_eq!(get(&client, "k").await.as_deref(), Some("2"));
+        assert_eq!(get(&client, "k").await.as_deref(), Some("2"));
+        let s = stats(&client);
+        assert_eq!((s.hits, s.misses, s.invalidations), (2, 2, 1), "{kind:?}");
+
+        // A key that does not exist is cached too (the server tracks it),
+        // and its creation invalidates the cached nil.
+        assert_eq!(get(&client, "absent").await, None);
+        assert_eq!(get(&client, "absent").await, None);
+        assert_eq!(stats(&client).hits, 3);
+        within(5, other.set("absent", "here")).await.unwrap();
+        ping(&client).await;
+        assert_eq!(get(&client, "absent").await.as_deref(), Some("here"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_on_one_key_are_separate_entries_invalidated_together() {
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default());
+    let other = Client::open(&server.url()).unwrap();
+    within(5, other.set("s", "hello")).await.unwrap();
+    let range = args(&["GETRANGE", "s", "0", "1"]);
+    for _ in 0..2 {
+        assert_eq!(get(&client, "s").await.as_deref(), Some("hello"));
+        let part: String = within(5, client.query(&range)).await.unwrap();
+        assert_eq!(part, "he");
+        let len: i64 = within(5, client.strlen("s")).await.unwrap();
+        assert_eq!(len, 5);
+    }
+    let s = stats(&client);
+    assert_eq!((s.hits, s.misses, s.entries), (3, 3, 3));
+
+    within(5, other.set("s", "world")).await.unwrap();
+    ping(&client).await;
+    let s = stats(&client);
+    assert_eq!((s.entries, s.invalidations), (0, 3));
+    assert_eq!(get(&client, "s").await.as_deref(), Some("world"));
+    let part: String = within(5, client.query(&range)).await.unwrap();
+    assert_eq!(part, "wo");
+
+    // Commands outside the cacheable set always go to the server.
+    let before = stats(&client);
+    for _ in 0..3 {
+        let ttl: i64 = within(5, client.ttl("s")).await.unwrap();
+        assert_eq!(ttl, -1);
+        within(5, client.incr("n")).await.unwrap();
+    }
+    let after = stats(&client);
+    assert_eq!((after.hits, after.misses), (before.hits, before.misses));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_reads_its_own_writes_at_once() {
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default());
+    for i in 0..200 {
+        let v = i.to_string();
+        within(5, client.set("mine", v.as_str())).await.unwrap();
+        assert_eq!(get(&client, "mine").await.as_deref(), Some(v.as_str()));
+        assert_eq!(get(&client, "mine").await.as_deref(), Some(v.as_str()));
+    }
+    // A write in a pipeline drops the entry too.
+    for i in 0..50 {
+        let v = format!("p{i}");
+        let mut pipe = respec::Pipeline::new();
+        pipe.add(args(&["SET", "mine", &v]));
+        pipe.add(args(&["INCR", "counter"]));
+        let results = within(5, pipe.execute(&client)).await.unwrap();
+        assert_eq!(results.len(), 2);
+        assert_eq!(get(&client, "mine").await.as_deref(), Some(v.as_str()));
+        assert_eq!(get(&client, "mine").await.as_deref(), Some(v.as_str()));
+    }
+    // Most second reads hit; one whose first read raced the server's own
+    // invalidation of the write misses again, so only "some" is certain.
+    let s = stats(&client);
+    assert!(s.hits > 0 && s.hits <= 250, "{s:?}");
+}
+
+/// A cached reader and writers on the same keys: no read returns a value
+/// older than the last write that completed before it began (a write
+/// through the same client), or before its round trip began (a write by
+/// another client). Bounded in iterations and in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    const WRITES: u64 = 3_000;
+    const LIMIT: Duration = Duration::from_secs(20);
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default().max_entries(64));
+    let other = Client::open(&server.url()).unwrap();
+    let keys = ["race:a", "race:b", "race:c"];
+    for k in keys {
+        within(5, other.set(k, 0)).await.unwrap();
+    }
+    // Per key: the highest value whose write completed.
+    let completed: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+
+    // Two writers: another client, and the caching client itself.
+    let mut writers = Vec::new();
+    for (w, writer) in [other.clone(), client.clone()].into_iter().enumerate() {
+        let completed = completed.clone();
+        writers.push(tokio::spawn(async move {
+            let mut i = w as u64 + 1;
+            while i <= WRITES && started.elapsed() < LIMIT {
+                let k = (i % 3) as usize;
+                // The value only grows: a compare-and-set keeps the
+                // writers' values in order per key.
+                let script = "local v = tonumber(redis.call('GET', KEYS[1]) or '0') \
+                              if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end \
+                              return redis.call('GET', KEYS[1])";
+                let mut eval = Cmd::new("EVAL");
+                eval.arg(script).arg(1).arg(keys[k]).arg(i);
+                let now: String = within(5, writer.query(&eval)).await.unwrap();
+                completed[k].fetch_max(now.parse().unwrap(), Ordering::SeqCst);
+                i += 2;
+            }
+        }));
+    }
+
+    let mut readers = Vec::new();
+    for r in 0..3 {
+        let client = client.clone();
+        let completed = completed.clone();
+        let done = done.clone();
+        readers.push(tokio::spawn(async move {
+            let mut reads = 0u64;
+            while !done.load(Ordering::SeqCst) && started.elapsed() < LIMIT {
+                let k = (reads as usize + r) % 3;
+                let floor = completed[k].load(Ordering::SeqCst);
+                // One round trip: every invalidation of a write that
+                // completed before it is applied when its reply comes.
+                ping(&client).await;
+                let v: Option<String> = get(&client, keys[k]).await;
+                let v: u64 = v.unwrap().parse().unwrap();
+                assert!(
+                    v >= floor,
+                    "read {v} of {} after a write of {floor} completed",
+                    keys[k]
+                );
+                // And once more without the round trip: still no older
+                // than what completed before the previous read.
+                let again: u64 = get(&client, keys[k]).await.unwrap().parse().unwrap();
+                assert!(again >= floor, "read {again} after {floor}");
+                reads += 1;
+            }
+            reads
+        }));
+    }
+    for w in writers {
+        within(60, w).await.unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let mut reads = 0;
+    for r in readers {
+        reads += within(60, r).await.unwrap();
+    }
+    assert!(reads > 0);
+    let s = stats(&client);
+    assert!(s.misses > 0 && s.invalidations > 0, "{s:?}");
+    // After the writes, the cache converges on the final values.
+    ping(&client).await;
+    for k in keys {
+        let server_value: Option<String> = within(5, other.get(k).reply()).await.unwrap();
+        assert_eq!(get(&client, k).await, server_value);
+        assert_eq!(get(&client, k).await, server_value);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flushall_invalidates_everything() {
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = cached(&server.url(), CacheConfig::default());
+        let other = Client::open(&server.url()).unwrap();
+        for k in ["f1", "f2", "f3"] {
+            within(5, other.set(k, k)).await.unwrap();
+            assert_eq!(get(&client, k).await.as_deref(), Some(k));
+        }
+        assert_eq!(stats(&client).entries, 3);
+        let flushes = stats(&client).flushes;
+        within(5, other.execute(&args(&["FLUSHALL"])))
+            .await
+            .unwrap();
+        ping(&client).await;
+        let s = stats(&client);
+        assert_eq!(s.entries, 0, "{kind:?}");
+        assert_eq!(s.flushes, flushes + 1, "{kind:?}");
+        for k in ["f1", "f2", "f3"] {
+            assert_eq!(get(&client, k).await, None);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_flushes_and_the_new_one_is_tracked() {
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default());
+    let other = Client::open(&server.url()).unwrap();
+    let mut pushes = client.pushes();
+    within(5, other.set("r", "1")).await.unwrap();
+    assert_eq!(get(&client, "r").await.as_deref(), Some("1"));
+    assert_eq!(get(&client, "r").await.as_deref(), Some("1"));
+    let first = within(5, client.connection()).await.unwrap().id();
+    let id: i64 = within(5, client.query(&args(&["CLIENT", "ID"])))
+        .await
+        .unwrap();
+
+    // The server drops the tracked connection, and the key changes while
+    // nobody tracks it for this client.
+    let killed: i64 = within(
+        5,
+        other.query(&args(&["CLIENT", "KILL", "ID", &id.to_string()])),
+    )
+    .await
+    .unwrap();
+    assert_eq!(killed, 1);
+    assert_eq!(disconnected(&mut pushes).await, first);
+    within(5, other.set("r", "2")).await.unwrap();
+    assert_eq!(stats(&client).entries, 0);
+
+    // The next read reconnects, with tracking on again.
+    assert_eq!(get(&client, "r").await.as_deref(), Some("2"));
+    let second = within(5, client.connection()).await.unwrap().id();
+    assert_ne!(first, second);
+    let info: respec::Frame = within(5, client.execute(&args(&["CLIENT", "TRACKINGINFO"])))
+        .await
+        .unwrap();
+    assert!(format!("{info:?}").contains("on"), "{info:?}");
+    assert_eq!(get(&client, "r").await.as_deref(), Some("2"));
+    within(5, other.set("r", "3")).await.unwrap();
+    ping(&client).await;
+    assert_eq!(get(&client, "r").await.as_deref(), Some("3"));
+    let s = stats(&client);
+    assert_eq!(s.flushes, 1, "ended once: {s:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_server_leaves_no_stale_entry() {
+    let mut server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default());
+    within(5, client.set("p", "before")).await.unwrap();
+    assert_eq!(get(&client, "p").await.as_deref(), Some("before"));
+    assert_eq!(get(&client, "p").await.as_deref(), Some("before"));
+    let mut pushes = client.pushes();
+    // Killed (nothing saved) and started again: the key is gone.
+    server.kill();
+    server.start_again();
+    disconnected(&mut pushes).await;
+    assert_eq!(get(&client, "p").await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bounds_hold_and_the_ttl_expires_entries() {
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default().max_entries(10));
+    for i in 0..50 {
+        let k = format!("b{i}");
+        within(5, client.set(k.as_str(), i)).await.unwrap();
+        assert_eq!(get(&client, &k).await, Some(i.to_string()));
+    }
+    let s = stats(&client);
+    assert_eq!(s.entries, 10);
+    assert_eq!(s.evictions, 40);
+    // The most recent ten are the ones kept.
+    for i in 40..50 {
+        assert_eq!(get(&client, &format!("b{i}")).await, Some(i.to_string()));
+    }
+    assert_eq!(stats(&client).hits, 10);
+
+    let big = "x".repeat(10_000);
+    let small = cached(&server.url(), CacheConfig::default().max_bytes(4_000));
+    within(5, small.set("big", big.as_str())).await.unwrap();
+    assert_eq!(get(&small, "big").await.as_deref(), Some(big.as_str()));
+    assert_eq!(get(&small, "big").await.as_deref(), Some(big.as_str()));
+    let s = stats(&small);
+    assert_eq!((s.hits, s.entries, s.dropped_fills), (0, 0, 2));
+
+    let brief = cached(&server.url(), CacheConfig::default().ttl(Duration::ZERO));
+    assert_eq!(get(&brief, "b0").await.as_deref(), Some("0"));
+    assert_eq!(get(&brief, "b0").await.as_deref(), Some("0"));
+    let s = stats(&brief);
+    assert_eq!((s.hits, s.misses, s.expirations), (0, 2, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bypassing_handle_asks_the_server_and_stores_nothing() {
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default());
+    within(5, client.set("by", "1")).await.unwrap();
+    let direct = client.without_cache();
+    for _ in 0..3 {
+        assert_eq!(get(&direct, "by").await.as_deref(), Some("1"));
+    }
+    assert_eq!(stats(&client), CacheStats::default());
+    assert_eq!(get(&client, "by").await.as_deref(), Some("1"));
+    assert_eq!(get(&client, "by").await.as_deref(), Some("1"));
+    client.clear_cache();
+    assert_eq!(get(&client, "by").await.as_deref(), Some("1"));
+    let s = stats(&client);
+    assert_eq!((s.hits, s.misses, s.flushes), (1, 2, 1));
+    assert!(Client::open(&server.url()).unwrap().cache_stats().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resp2_is_refused_with_a_clear_error() {
+    let server = support::server(Kind::Redis);
+    let client = Client::builder(&server.url())
+        .unwrap()
+        .protocol(respec::connection::Protocol::Resp2)
+        .cache(CacheConfig::default())
+        .build();
+    let err = within(5, client.get("k").reply::<Option<String>>())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
+    assert!(err.to_string().contains("RESP3"), "{err}");
+    // Every handle of the client is refused alike, and the same settings
+    // without a cache work.
+    let err = within(5, client.without_cache().get("k").reply::<Option<String>>())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
+    let plain = Client::builder(&server.url())
+        .unwrap()
+        .protocol(respec::connection::Protocol::Resp2)
+        .build();
+    within(5, plain.set("k", "v")).await.unwrap();
+    assert_eq!(get(&plain, "k").await.as_deref(), Some("v"));
+}
+
+/// The first push frame on the channel (connection events skipped).
+async fn next_push(pushes: &mut PushReceiver) -> respec::Frame {
+    loop {
+        match within(5, pushes.recv()).await {
+            Some(PushEvent::Push { frame, .. }) => return frame,
+            Some(_) => continue,
+            None => panic!("the push channel closed"),
+        }
+    }
+}
+
+fn invalidation(keys: &[&str]) -> respec::Frame {
+    use respec::Frame;
+    Frame::Push(vec![
+        Frame::BulkString(bytes::Bytes::from_static(b"invalidate")),
+        Frame::Array(
+            keys.iter()
+                .map(|k| Frame::BulkString(bytes::Bytes::copy_from_slice(k.as_bytes())))
+                .collect(),
+        ),
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opt_in_tracks_only_the_cached_reads() {
+    use respec::cache::TrackingMode;
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = cached(
+            &server.url(),
+            CacheConfig::default().mode(TrackingMode::OptIn),
+        );
+        let other = Client::open(&server.url()).unwrap();
+        let mut pushes = client.pushes();
+        within(5, other.set("in", "1")).await.unwrap();
+        within(5, other.set("out", "1")).await.unwrap();
+
+        assert_eq!(get(&client, "in").await.as_deref(), Some("1"));
+        assert_eq!(get(&client, "in").await.as_deref(), Some("1"));
+        assert_eq!(
+            get(&client.without_cache(), "out").await.as_deref(),
+            Some("1")
+        );
+        let s = stats(&client);
+        assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{kind:?}");
+
+        // `out` was read without the cache, so the server did not track
+        // it: the first invalidation is the one of `in`.
+        within(5, other.set("out", "2")).await.unwrap();
+        within(5, other.set("in", "2")).await.unwrap();
+        assert_eq!(
+            next_push(&mut pushes).await,
+            invalidation(&["in"]),
+            "{kind:?}"
+        );
+        ping(&client).await;
+        assert_eq!(get(&client, "in").await.as_deref(), Some("2"));
+        assert_eq!(get(&client, "in").await.as_deref(), Some("2"));
+        assert_eq!(stats(&client).hits, 2);
+
+        // An error reply of an opted-in read is the read's error, not kept.
+        within(5, other.execute(&args(&["LPUSH", "list", "x"])))
+            .await
+            .unwrap();
+        let err = within(5, client.get("list").reply::<Option<String>>())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("WRONGTYPE"), "{err}");
+        assert_eq!(err.command(), Some("GET"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_caches_the_prefixes_and_hears_every_change_to_them() {
+    use respec::cache::TrackingMode;
+    let server = support::server(Kind::Redis);
+    let client = cached(
+        &server.url(),
+        CacheConfig::default().mode(TrackingMode::broadcast(["user:"])),
+    );
+    let other = Client::open(&server.url()).unwrap();
+    within(5, other.set("user:1", "ada")).await.unwrap();
+    within(5, other.set("order:1", "tea")).await.unwrap();
+
+    for _ in 0..2 {
+        assert_eq!(get(&client, "user:1").await.as_deref(), Some("ada"));
+        assert_eq!(get(&client, "order:1").await.as_deref(), Some("tea"));
+    }
+    let s = stats(&client);
+    assert_eq!(
+        (s.hits, s.misses, s.entries),
+        (1, 1, 1),
+        "only user:1 is cached"
+    );
+
+    within(5, other.set("user:1", "grace")).await.unwrap();
+    ping(&client).await;
+    assert_eq!(get(&client, "user:1").await.as_deref(), Some("grace"));
+    assert_eq!(get(&client, "user:1").await.as_deref(), Some("grace"));
+    let s = stats(&client);
+    assert_eq!((s.hits, s.misses, s.invalidations), (2, 2, 1));
+}
+
+// ------------------------------------------------------------ blocking
+
+fn bget(client: &respec::blocking::Client, key: &str) -> Option<String> {
+    client
+        .query::<Option<String>, _>(&args(&["GET", key]))
+        .unwrap()
+}
+
+fn bstats(client: &respec::blocking::Client) -> CacheStats {
+    client.cache_stats().expect("the client has a cache")
+}
+
+#[test]
+fn the_blocking_client_caches_and_sees_another_clients_write_after_a_miss() {
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = respec::blocking::Client::open(&server.url())
+            .unwrap()
+            .with_cache(CacheConfig::default());
+        let other = respec::blocking::Client::open(&server.url()).unwrap();
+        other.execute(&args(&["SET", "k", "1"])).unwrap();
+        assert_eq!(bget(&client, "k").as_deref(), Some("1"));
+        assert_eq!(bget(&client, "k").as_deref(), Some("1"));
+        let s = bstats(&client);
+        assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{kind:?}");
+
+        other.execute(&args(&["SET", "k", "2"])).unwrap();
+        // A read that misses is a round trip on the tracked connection:
+        // the invalidation of the completed write comes before its reply.
+        assert_eq!(bget(&client, "never-cached-before"), None);
+        assert_eq!(bget(&client, "k").as_deref(), Some("2"), "{kind:?}");
+        assert_eq!(bget(&client, "k").as_deref(), Some("2"));
+        let s = bstats(&client);
+        assert_eq!((s.hits, s.invalidations), (2, 1), "{kind:?}");
+
+        // Its own writes, alone or in a pipeline, are read back at once.
+        client.execute(&args(&["SET", "k", "3"])).unwrap();
+        assert_eq!(bget(&client, "k").as_deref(), Some("3"));
+        let mut pipe = respec::Pipeline::new();
+        pipe.add(args(&["SET", "k", "4"]));
+        assert_eq!(pipe.execute_blocking(&client).unwrap().len(), 1);
+        assert_eq!(bget(&client, "k").as_deref(), Some("4"));
+
+        // The bypass asks the server and stores nothing.
+        let before = bstats(&client);
+        let direct: Option<String> = client.without_cache().query(&args(&["GET", "k"])).unwrap();
+        assert_eq!(direct.as_deref(), Some("4"));
+        assert_eq!(bstats(&client).misses, before.misses);
+
+        // FLUSHALL empties the cache (the read just made too, when the
+        // invalidation came before its reply).
+        let flushes = bstats(&client).flushes;
+        other.execute(&args(&["FLUSHALL"])).unwrap();
+        assert_eq!(bget(&client, "another-miss"), None);
+        let s = bstats(&client);
+        assert_eq!(s.flushes, flushes + 1, "{kind:?}");
+        assert!(s.entries <= 1, "{s:?}");
+        assert_eq!(bget(&client, "k"), None);
+    }
+}
+
+#[test]
+fn the_blocking_clients_cache_survives_a_dropped_connection_without_stale_entries() {
+    let server = support::server(Kind::Redis);
+    let client = respec::blocking::Client::open(&server.url())
+        .unwrap()
+        .with_cache(CacheConfig::default());
+    let other = respec::blocking::Client::open(&server.url()).unwrap();
+    other.execute(&args(&["SET", "r", "1"])).unwrap();
+    assert_eq!(bget(&client, "r").as_deref(), Some("1"));
+    // Kill every other connection: the tracked one goes with them.
+    let me: i64 = other.query(&args(&["CLIENT", "ID"])).unwrap();
+    let list: String = other.query(&args(&["CLIENT", "LIST"])).unwrap();
+    for line in list.lines() {
+        let id = line.split(' ').find_map(|f| f.strip_prefix("id=")).unwrap();
+        if id != me.to_string() {
+            let _: i64 = other.query(&args(&["CLIENT", "KILL", "ID", id])).unwrap();
+        }
+    }
+    other.execute(&args(&["SET", "r", "2"])).unwrap();
+    // The next cached read finds the connection closed, flushes, and
+    // reads through a new one with tracking on.
+    assert_eq!(bget(&client, "r").as_deref(), Some("2"));
+    let s = bstats(&client);
+    assert_eq!(s.flushes, 1, "{s:?}");
+    assert_eq!(bget(&client, "r").as_deref(), Some("2"));
+    other.execute(&args(&["SET", "r", "3"])).unwrap();
+    assert_eq!(bget(&client, "barrier"), None);
+    assert_eq!(bget(&client, "r").as_deref(), Some("3"));
+}
+
+/// The blocking client under a writer on another client and one of its
+/// own: after a miss (a round trip on the tracked connection), no cached
+/// read returns a value older than a write that completed before it.
+/// Bounded in iterations and in time.
+#[test]
+fn a_blocking_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    const WRITES: u64 = 2_000;
+    const LIMIT: Duration = Duration::from_secs(20);
+    let server = support::server(Kind::Redis);
+    let client = Arc::new(
+        respec::blocking::Client::open(&server.url())
+            .unwrap()
+            .with_cache(CacheConfig::default()),
+    );
+    let other = Arc::new(respec::blocking::Client::open(&server.url()).unwrap());
+    let keys = ["race:a", "race:b", "race:c"];
+    for k in keys {
+        other.execute(&args(&["SET", k, "0"])).unwrap();
+    }
+    let completed: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    // Counters: every write makes the value grow. Half the writes are
+    // `INCR` (a write the caching client fences before sending), half an
+    // `INCR` inside a script (which it cannot see into: only the server's
+    // invalidation covers it).
+    let mut writers = Vec::new();
+    for (own, writer) in [(false, other.clone()), (true, client.clone())] {
+        let completed = completed.clone();
+        writers.push(std::thread::spawn(move || {
+            let mut i = 0u64;
+            while i < WRITES && started.elapsed() < LIMIT {
+                let k = (i % 3) as usize;
+                let now: i64 = if i.is_multiple_of(2) {
+                    writer.query(&args(&["INCR", keys[k]])).unwrap()
+                } else {
+                    writer
+                        .query(&args(&[
+                            "EVAL",
+                            "return redis.call('INCR', KEYS[1])",
+                            "1",
+                            keys[k],
+                        ]))
+                        .unwrap()
+                };
+                completed[k].fetch_max(now as u64, Ordering::SeqCst);
+                if own && i.is_multiple_of(2) {
+                    // Its own fenced write, read back at once (no round
+                    // trip): a read that raced it stored nothing.
+                    let v: u64 = bget(&writer, keys[k]).unwrap().parse().unwrap();
+                    assert!(v >= now as u64, "read {v} right after writing {now}");
+                }
+                i += 1;
+            }
+        }));
+    }
+    let mut readers = Vec::new();
+    for r in 0..2 {
+        let client = client.clone();
+        let completed = completed.clone();
+        let done = done.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut reads = 0u64;
+            while !done.load(Ordering::SeqCst) && started.elapsed() < LIMIT {
+                let k = (reads as usize + r) % 3;
+                let floor = completed[k].load(Ordering::SeqCst);
+                // A miss: a round trip on the tracked connection.
+                assert_eq!(bget(&client, &format!("barrier:{r}:{reads}")), None);
+                let v: u64 = bget(&client, keys[k]).unwrap().parse().unwrap();
+                assert!(
+                    v >= floor,
+                    "read {v} of {} after {floor} completed",
+                    keys[k]
+                );
+                let again: u64 = bget(&client, keys[k]).unwrap().parse().unwrap();
+                assert!(again >= floor, "read {again} after {floor}");
+                reads += 1;
+            }
+            reads
+        }));
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    let reads: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
+    assert!(reads > 0);
+    let s = bstats(&client);
+    assert!(s.hits > 0 && s.invalidations > 0, "{s:?}");
+}
