@@ -628,7 +628,7 @@ impl Client {
                     via: self.shared.clone(),
                     policy: self.retry,
                     payload: payload.clone(),
-                    safe: crate::retry::is_safe_to_repeat(cmd),
+                    repeat: crate::retry::Repeat::of(cmd),
                     required: cmd.requires(),
                     started: std::time::Instant::now(),
                 };
@@ -974,9 +974,11 @@ impl crate::connection::Resend for Shared {
         first: Error,
     ) -> std::result::Result<std::pin::Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error>
     {
+        let (buf, parts) = again.payload.with_parts();
+        let safe = again.repeat.allows_encoded(buf, parts);
         if again
             .policy
-            .next_wait(&first, again.safe, 1, again.started)
+            .next_wait(&first, safe, 1, again.started)
             .is_none()
         {
             return Err(first);
@@ -988,7 +990,7 @@ impl crate::connection::Resend for Shared {
                 cached: false,
             },
             payload: again.payload,
-            safe: again.safe,
+            safe,
             required: again.required,
             started: again.started,
         };

@@ -261,7 +261,16 @@ fn with_args<C: Command + ?Sized, R>(cmd: &C, f: impl FnOnce(&[&[u8]]) -> R) -> 
     let mut out = bytes::BytesMut::with_capacity(64);
     let mut parts = Vec::new();
     cmd.encode_shared(&mut out, &mut parts);
-    let buf = &out[..];
+    encoded_args(&out, &parts, f)
+}
+
+/// Calls `f` with the arguments (the name first) of the encoded command
+/// `buf`, whose large values `parts` belong at their offsets.
+fn encoded_args<R>(
+    buf: &[u8],
+    parts: &[(usize, bytes::Bytes)],
+    f: impl FnOnce(&[&[u8]]) -> R,
+) -> R {
     let mut args: Vec<&[u8]> = Vec::new();
     let mut parts = parts.iter().peekable();
     let mut i = buf
@@ -296,6 +305,50 @@ fn with_args<C: Command + ?Sized, R>(cmd: &C, f: impl FnOnce(&[&[u8]]) -> R) -> 
         }
     }
     f(&args)
+}
+
+/// Whether a command may be sent again, decided without encoding it: a
+/// write idempotent by its arguments is decided from its encoding, and
+/// only when a resend is considered ([`Repeat::allows_encoded`]), so that
+/// sending a write costs nothing for the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// Read-only in the spec.
+    Yes,
+    /// Never.
+    No,
+    /// A write that is idempotent when its arguments pass the rule.
+    IfArgs(IdempotentIf),
+}
+
+impl Repeat {
+    /// What [`is_safe_to_repeat`] would say of `cmd`, before looking at
+    /// its arguments.
+    pub(crate) fn of<C: Command + ?Sized>(cmd: &C) -> Repeat {
+        let Some(spec) = cmd.spec() else {
+            return Repeat::No;
+        };
+        if cmd.is_blocking() {
+            return Repeat::No;
+        }
+        if spec.has_flag("readonly") {
+            return Repeat::Yes;
+        }
+        match idempotent_rule(spec.name) {
+            Some(rule) => Repeat::IfArgs(rule),
+            None => Repeat::No,
+        }
+    }
+
+    /// Whether the command encoded as `buf` (large values `parts` at their
+    /// offsets) may be sent again.
+    pub(crate) fn allows_encoded(self, buf: &[u8], parts: &[(usize, bytes::Bytes)]) -> bool {
+        match self {
+            Repeat::Yes => true,
+            Repeat::No => false,
+            Repeat::IfArgs(rule) => encoded_args(buf, parts, |args| rule.allows(args)),
+        }
+    }
 }
 
 /// Whether the write `cmd` is idempotent by its arguments: run twice in a

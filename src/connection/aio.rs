@@ -283,6 +283,16 @@ const QUEUE_FROM: usize = 1024;
 /// How much of a request a waiter keeps, to name the command in errors.
 const NAME_PREFIX: usize = 256;
 
+impl Payload {
+    /// The encoding and the large values that belong at its offsets.
+    pub(crate) fn with_parts(&self) -> (&[u8], &[(usize, Bytes)]) {
+        match self {
+            Payload::Parts { buf, parts } => (buf, parts),
+            other => (other, &[]),
+        }
+    }
+}
+
 impl std::ops::Deref for Payload {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -1005,8 +1015,9 @@ pub(crate) struct Retry {
     pub(crate) policy: crate::retry::RetryPolicy,
     /// The encoded command.
     pub(crate) payload: Payload,
-    /// Whether running it twice does no harm (`readonly` in the spec).
-    pub(crate) safe: bool,
+    /// Whether running it twice does no harm (decided from the payload
+    /// only when an attempt failed).
+    pub(crate) repeat: crate::retry::Repeat,
     /// What the command needs of the server.
     pub(crate) required: crate::commands::Requires,
     /// When the first attempt began.
