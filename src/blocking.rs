@@ -401,14 +401,20 @@ impl Client {
         if !policy.is_enabled() || cmd.is_blocking() {
             return once();
         }
-        let safe = crate::retry::is_safe_to_repeat(cmd);
+        // Decided at the first failure: for a write it reads the arguments.
+        let mut safe = None;
         let started = Instant::now();
         let mut attempt = 1;
         let mut first = None;
         loop {
             match once() {
                 Ok(frame) => return Ok(frame),
-                Err(e) => match policy.next_wait(&e, safe, attempt, started) {
+                Err(e) => match policy.next_wait(
+                    &e,
+                    *safe.get_or_insert_with(|| crate::retry::is_safe_to_repeat(cmd)),
+                    attempt,
+                    started,
+                ) {
                     Some(wait) => {
                         self.config.observer.emit(Event::Retried {
                             command: cmd.name().to_string(),

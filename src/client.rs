@@ -659,7 +659,7 @@ impl Client {
         }
         if retrying {
             let again = Again {
-                safe: crate::retry::is_safe_to_repeat(cmd),
+                repeat: crate::retry::Repeat::of(cmd),
                 client: this,
                 payload,
                 required,
@@ -913,14 +913,21 @@ impl Client {
 struct Again {
     client: Client,
     payload: crate::connection::Payload,
-    /// Whether running it twice does no harm (`readonly` in the spec).
-    safe: bool,
+    /// Whether running it twice does no harm (decided from the payload,
+    /// and only once an attempt failed).
+    repeat: crate::retry::Repeat,
     required: crate::commands::Requires,
     /// When the first attempt began.
     started: std::time::Instant,
 }
 
 impl Again {
+    /// Whether running it twice does no harm.
+    fn safe(&self) -> bool {
+        let (buf, parts) = self.payload.with_parts();
+        self.repeat.allows_encoded(buf, parts)
+    }
+
     /// One attempt on the shared connection (opened first when needed).
     async fn attempt(&self) -> Result<Frame> {
         let conn = self.client.connection().await.map_err(|e| {
@@ -940,9 +947,11 @@ impl Again {
         let mut attempt = 1;
         let mut first = None;
         let mut last = failed;
+        let mut safe = None;
         loop {
             if let Some(e) = last.take() {
-                match policy.next_wait(&e, self.safe, attempt, self.started) {
+                let safe = *safe.get_or_insert_with(|| self.safe());
+                match policy.next_wait(&e, safe, attempt, self.started) {
                     Some(wait) => {
                         self.client.shared.config.observer.emit(Event::Retried {
                             command: crate::connection::aio_name_of(&self.payload),
@@ -974,26 +983,24 @@ impl crate::connection::Resend for Shared {
         first: Error,
     ) -> std::result::Result<std::pin::Pin<Box<dyn Future<Output = Result<Frame>> + Send>>, Error>
     {
-        let (buf, parts) = again.payload.with_parts();
-        let safe = again.repeat.allows_encoded(buf, parts);
-        if again
-            .policy
-            .next_wait(&first, safe, 1, again.started)
+        let policy = again.policy;
+        let again = Again {
+            client: Client {
+                shared: self,
+                retry: policy,
+                cached: false,
+            },
+            payload: again.payload,
+            repeat: again.repeat,
+            required: again.required,
+            started: again.started,
+        };
+        if policy
+            .next_wait(&first, again.safe(), 1, again.started)
             .is_none()
         {
             return Err(first);
         }
-        let again = Again {
-            client: Client {
-                shared: self,
-                retry: again.policy,
-                cached: false,
-            },
-            payload: again.payload,
-            safe,
-            required: again.required,
-            started: again.started,
-        };
         Ok(Box::pin(again.attempts(Some(first))))
     }
 }

@@ -314,10 +314,11 @@ impl BlockingClusterClient {
         let route = route(cmd)?;
         let name = cmd.name();
         let block = cmd.blocks();
-        let safe = crate::retry::is_safe_to_repeat(cmd);
         let mut out = BytesMut::new();
         cmd.encode(&mut out);
         let bytes = out.freeze();
+        // From the encoding above, not a second one.
+        let safe = crate::retry::Repeat::of(cmd).allows_encoded(&bytes, &[]);
         self.ensure_map()?;
         let r = match route {
             Route::Slot {

@@ -267,10 +267,11 @@ impl ClusterClient {
         };
         let name: Arc<str> = cmd.name().into();
         let block = cmd.blocks();
-        let safe = crate::retry::is_safe_to_repeat(cmd);
         let mut out = BytesMut::new();
         cmd.encode(&mut out);
         let bytes = out.freeze();
+        // From the encoding above, not a second one.
+        let safe = crate::retry::Repeat::of(cmd).allows_encoded(&bytes, &[]);
         let parts = match route {
             Route::Split(_) => match split(cmd) {
                 Ok(p) => Some(p),
