@@ -24,6 +24,19 @@
 //!    queue so that the late reply, when it comes, is matched and dropped and
 //!    every later reply still reaches the right waiter.
 //!
+//! A request that reaches a quiet connection (nothing written and
+//! unanswered, nothing queued) is written by the caller itself, from its
+//! own thread, instead of waking the driver task to write it: the driver
+//! sits behind a lock ([`DriverCell`]), and the caller takes it if it is
+//! free, adds its request as the driver would and writes it, and arms the
+//! driver's timer. Every readiness and timer registration made on that
+//! path is the driver task's (its waker, kept from its last poll), so the
+//! reply wakes the driver as any other would, and the driver hands it to
+//! the caller. This saves one hand-off between threads for a task that
+//! awaits one request at a time. When the lock is taken, or anything is in
+//! flight, the request goes through the channel as usual (so concurrent
+//! requests still share writes).
+//!
 //! Reading and writing proceed together, so a large pipeline never deadlocks
 //! against a server that is itself waiting for us to read. When the socket
 //! fails or the peer sends malformed data, every waiter (and every request
@@ -415,6 +428,107 @@ enum Internal {
     Auth,
 }
 
+/// The driver, shared by its task and the handles that write to a quiet
+/// connection themselves (see the module docs).
+struct DriverCell {
+    core: std::sync::Mutex<Core>,
+}
+
+struct Core {
+    /// `None` once the driver ended (the socket is closed with it).
+    driver: Option<Driver>,
+    /// The driver task's waker from its last poll: what the handles'
+    /// writes register with, so that every wake-up goes to the task.
+    waker: Option<std::task::Waker>,
+}
+
+impl DriverCell {
+    /// Writes `req` from the caller's thread when the connection is quiet
+    /// and the driver free; gives it back otherwise.
+    fn try_write(&self, req: Request) -> std::result::Result<(), Request> {
+        let Ok(mut core) = self.core.try_lock() else {
+            return Err(req);
+        };
+        let Core {
+            driver: Some(driver),
+            waker: Some(waker),
+        } = &mut *core
+        else {
+            return Err(req);
+        };
+        if !driver.takes_direct() {
+            return Err(req);
+        }
+        let waker = waker.clone();
+        driver.write_direct(req, &mut Context::from_waker(&waker));
+        Ok(())
+    }
+}
+
+/// The driver's task: polls the driver in its cell.
+struct DriverTask {
+    cell: Arc<DriverCell>,
+    /// The callers the last poll woke, woken after the lock is released
+    /// (kept to reuse its allocation).
+    wakes: Vec<std::task::Waker>,
+}
+
+impl Future for DriverTask {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let poll = this.poll_locked(cx);
+        for w in this.wakes.drain(..) {
+            w.wake();
+        }
+        poll
+    }
+}
+
+impl DriverTask {
+    fn poll_locked(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // A panic while the lock was held leaves the driver to the task
+        // only (the handles find the lock poisoned and use the channel).
+        let mut core = self
+            .cell
+            .core
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !core.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            core.waker = Some(cx.waker().clone());
+        }
+        /// Drops the driver (closing the socket, failing the waiters
+        /// through their dropped senders) if its poll panics, and wakes
+        /// the callers it answered.
+        struct Unwind<'a>(&'a mut Option<Driver>);
+        impl Drop for Unwind<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    if let Some(d) = self.0.take() {
+                        d.wakes.into_iter().for_each(std::task::Waker::wake);
+                    }
+                }
+            }
+        }
+        let guard = Unwind(&mut core.driver);
+        let Some(driver) = guard.0.as_mut() else {
+            return Poll::Ready(());
+        };
+        let poll = driver.poll_turns(cx);
+        driver.tally.flush(driver.observer.counters());
+        std::mem::swap(&mut driver.wakes, &mut self.wakes);
+        if poll.is_ready() {
+            *guard.0 = None;
+        }
+        drop(guard);
+        if poll.is_ready() {
+            core.waker = None;
+        }
+        poll
+    }
+}
+
 /// A shared, multiplexed connection to one server.
 ///
 /// Cloning is cheap; all clones share one socket and one driver task. Must
@@ -422,6 +536,7 @@ enum Internal {
 #[derive(Clone)]
 pub struct Connection {
     tx: mpsc::UnboundedSender<Request>,
+    cell: Arc<DriverCell>,
     info: Arc<ServerInfo>,
     state: Arc<ConnState>,
     timeout: Option<Duration>,
@@ -569,6 +684,8 @@ impl Connection {
             grace_until: None,
             held: VecDeque::new(),
             write_failed: None,
+            direct_error: None,
+            wakes: Vec::new(),
             io: stream,
             rx,
             rx_open: true,
@@ -599,10 +716,20 @@ impl Connection {
             epoch: Instant::now(),
             read_at: 0,
         };
-        tokio::spawn(driver);
+        let cell = Arc::new(DriverCell {
+            core: std::sync::Mutex::new(Core {
+                driver: Some(driver),
+                waker: None,
+            }),
+        });
+        tokio::spawn(DriverTask {
+            cell: cell.clone(),
+            wakes: Vec::new(),
+        });
         Ok((
             Connection {
                 tx,
+                cell,
                 info: Arc::new(info),
                 state,
                 timeout: cfg.response_timeout,
@@ -821,6 +948,14 @@ impl Connection {
             limit,
             attributes,
             tx,
+        };
+        let request = match self.cell.try_write(request) {
+            Ok(()) => {
+                return ResponseFuture {
+                    state: State::Waiting { rx },
+                }
+            }
+            Err(request) => request,
         };
         match self.tx.send(request) {
             Ok(()) => ResponseFuture {
@@ -1164,6 +1299,12 @@ struct Driver {
     /// A write failed: the error, and until when to read replies the server
     /// sent before closing.
     write_failed: Option<(Error, Instant)>,
+    /// What went wrong on a handle's own write ([`Driver::write_direct`]),
+    /// for the driver's next turn.
+    direct_error: Option<Error>,
+    /// Callers to wake once the driver's poll ends and its lock is free
+    /// (see [`Driver::deliver`]).
+    wakes: Vec<std::task::Waker>,
     /// RESP2 subscriber: pub/sub arrays are pushes.
     resp2_pubsub: bool,
     /// A subscriber connection: an error answering a subscription command
@@ -1621,7 +1762,15 @@ impl Driver {
         // dropped right after its reply counts as idle.
         self.done_one();
         if let Some(tx) = tx {
-            let _ = tx.send(reply);
+            if self.waiters.is_empty() {
+                // The last reply due: its caller is likely to send the
+                // next request at once, and finds the driver free to
+                // write it itself if woken after the driver's poll
+                // ([`DriverCell`]).
+                let _ = tx.send_deferred(reply, &mut self.wakes);
+            } else {
+                let _ = tx.send(reply);
+            }
         }
         self.answered += 1;
         Ok(())
@@ -1687,9 +1836,16 @@ impl Driver {
         Ok(expired.is_some())
     }
 
-    /// Arms the timer for `at`; true when that moment has come already.
+    /// Arms the timer for `at` (or leaves it armed for an earlier moment);
+    /// true when the moment it is armed for has come.
+    ///
+    /// A timer armed for earlier stays as it is: when it fires, the driver
+    /// looks again and arms it for what is due then. The next deadline
+    /// mostly moves later with every request (the response timeout, the
+    /// health check of a quiet connection), and moving the timer each
+    /// time would cost more than the rare early wake-up.
     fn wake_at(&mut self, at: Instant, cx: &mut Context<'_>) -> bool {
-        if self.timer_at != Some(at) {
+        if self.timer_at.is_none_or(|t| t > at) {
             self.timer.as_mut().reset(at);
             self.timer_at = Some(at);
         }
@@ -1761,7 +1917,53 @@ impl Driver {
                 .all(|w| w.tx.as_ref().is_none_or(|tx| tx.is_closed()))
     }
 
+    /// Whether a handle may write a request itself ([`DriverCell::try_write`]):
+    /// the connection is quiet, nothing waits in the channel or for a
+    /// drain, and the last write's replies woke at most one task (with
+    /// more, the driver's batching of their next requests goes first).
+    fn takes_direct(&self) -> bool {
+        self.rx_open
+            && self.quiet()
+            && self.held.is_empty()
+            && self.direct_error.is_none()
+            && !self.batch_deferred
+            && self.answered <= 1
+            && self.rx.is_empty()
+            && !self.state.retired.load(Ordering::Relaxed)
+    }
+
+    /// Takes `req` and writes it, as a turn of the driver would, with the
+    /// driver task's waker in `cx`. What fails is left for the task's next
+    /// poll, which it is woken for.
+    fn write_direct(&mut self, req: Request, cx: &mut Context<'_>) {
+        let now = self.clock();
+        self.answered = 0;
+        self.start_request(req, now);
+        if self.verify {
+            self.mark();
+        }
+        let outcome = self.write(cx).and_then(|wrote| {
+            if wrote {
+                self.last_io = now.0;
+            }
+            // Arms the timer for the new deadline (true: a moment due
+            // already, for the task to handle).
+            self.expire(cx)
+        });
+        match outcome {
+            Ok(false) => {}
+            Ok(true) => cx.waker().wake_by_ref(),
+            Err(e) => {
+                self.direct_error = Some(e);
+                cx.waker().wake_by_ref();
+            }
+        }
+    }
+
     fn turn(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+        if let Some(e) = self.direct_error.take() {
+            return self.after_write_error(e, cx);
+        }
         if self.write_failed.is_some() {
             return self.read_before_close(cx);
         }
@@ -1786,15 +1988,7 @@ impl Driver {
                 self.batch_deferred = false;
                 match self.write(cx) {
                     Ok(wrote) => wrote,
-                    Err(e) if e.is_connection_dropped() => {
-                        // The server may have answered before it closed (an
-                        // error reply to an oversized request, say): read
-                        // what it sent before failing the rest.
-                        self.write_failed = Some((e, Instant::now() + REPLY_BEFORE_CLOSE));
-                        self.state.retired.store(true, Ordering::Relaxed);
-                        return self.read_before_close(cx);
-                    }
-                    Err(e) => return Err(e),
+                    Err(e) => return self.after_write_error(e, cx),
                 }
             };
         if wrote {
@@ -1807,6 +2001,19 @@ impl Driver {
 }
 
 impl Driver {
+    /// A write failed with `e`.
+    fn after_write_error(&mut self, e: Error, cx: &mut Context<'_>) -> Result<bool> {
+        if !e.is_connection_dropped() {
+            return Err(e);
+        }
+        // The server may have answered before it closed (an error reply to
+        // an oversized request, say): read what it sent before failing the
+        // rest.
+        self.write_failed = Some((e, Instant::now() + REPLY_BEFORE_CLOSE));
+        self.state.retired.store(true, Ordering::Relaxed);
+        self.read_before_close(cx)
+    }
+
     /// True when the connection is quiet: nothing to write, no reply due,
     /// no drain or failed write in progress.
     fn quiet(&self) -> bool {
@@ -2062,17 +2269,6 @@ impl Driver {
 
 fn timeout_error(t: Duration) -> Error {
     Error::new(ErrorKind::Timeout, format!("no reply within {t:?}"))
-}
-
-impl Future for Driver {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let poll = this.poll_turns(cx);
-        this.tally.flush(this.observer.counters());
-        poll
-    }
 }
 
 impl Driver {

@@ -116,6 +116,29 @@ impl Sender {
         Ok(())
     }
 
+    /// Like [`send`](Self::send), but the receiver's waker, if any, is
+    /// pushed to `wakes` for the caller to wake (after it released a lock
+    /// the woken task is about to want).
+    pub(crate) fn send_deferred(
+        mut self,
+        value: Value,
+        wakes: &mut Vec<Waker>,
+    ) -> std::result::Result<(), Value> {
+        self.done = true;
+        let mut state = self.slot.lock();
+        state.sender_done = true;
+        if state.receiver_gone {
+            drop(state);
+            give_back(&self.slot);
+            return Err(value);
+        }
+        state.value = Some(value);
+        if let Some(w) = state.waker.take() {
+            wakes.push(w);
+        }
+        Ok(())
+    }
+
     /// Whether the receiver was dropped (the caller gave up).
     pub(crate) fn is_closed(&self) -> bool {
         self.slot.lock().receiver_gone
