@@ -445,23 +445,22 @@ struct Core {
 impl DriverCell {
     /// Writes `req` from the caller's thread when the connection is quiet
     /// and the driver free; gives it back otherwise.
-    fn try_write(&self, req: Request) -> std::result::Result<(), Request> {
+    fn try_write(&self, req: Request) -> Option<Request> {
         let Ok(mut core) = self.core.try_lock() else {
-            return Err(req);
+            return Some(req);
         };
         let Core {
             driver: Some(driver),
             waker: Some(waker),
         } = &mut *core
         else {
-            return Err(req);
+            return Some(req);
         };
         if !driver.takes_direct() {
-            return Err(req);
+            return Some(req);
         }
-        let waker = waker.clone();
-        driver.write_direct(req, &mut Context::from_waker(&waker));
-        Ok(())
+        driver.write_direct(req, &mut Context::from_waker(waker));
+        None
     }
 }
 
@@ -949,13 +948,10 @@ impl Connection {
             attributes,
             tx,
         };
-        let request = match self.cell.try_write(request) {
-            Ok(()) => {
-                return ResponseFuture {
-                    state: State::Waiting { rx },
-                }
-            }
-            Err(request) => request,
+        let Some(request) = self.cell.try_write(request) else {
+            return ResponseFuture {
+                state: State::Waiting { rx },
+            };
         };
         match self.tx.send(request) {
             Ok(()) => ResponseFuture {
