@@ -100,7 +100,7 @@ mod clients;
 mod policy;
 mod store;
 
-pub(crate) use clients::{blocking_read, execute};
+pub(crate) use clients::{blocking_read, execute, second_of_two};
 
 pub use policy::{is_cacheable, EXCLUDED};
 
@@ -572,6 +572,16 @@ impl Cache {
         conn.send(&self.mode.command())?;
         self.now_tracking(conn.id());
         Ok(())
+    }
+
+    /// Forgets that tracking is on for `connection`, which served no read
+    /// and is about to be dropped (it lost a race to open a node's
+    /// connection): its end then drops nothing.
+    pub(crate) fn forget(&self, connection: u64) {
+        self.tracked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|&c| c != connection);
     }
 
     fn now_tracking(&self, connection: u64) {
