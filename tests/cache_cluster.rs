@@ -482,7 +482,7 @@ async fn a_cached_cluster_reader_never_sees_a_value_older_than_the_last_complete
             let mut i = 0u64;
             while i < WRITES && started.elapsed() < LIMIT {
                 let k = (i % 3) as usize;
-                let now: i64 = if own && i % 2 == 0 {
+                let now: i64 = if own && i.is_multiple_of(2) {
                     within(10, writer.incr(SPREAD[k])).await.unwrap()
                 } else {
                     let mut eval = Cmd::new("EVAL");
@@ -493,7 +493,7 @@ async fn a_cached_cluster_reader_never_sees_a_value_older_than_the_last_complete
                     respec::FromResp::from_resp(frame).unwrap()
                 };
                 completed[k].fetch_max(now as u64, Ordering::SeqCst);
-                if own && i % 2 == 0 {
+                if own && i.is_multiple_of(2) {
                     // Its own fenced write, read back at once.
                     let v: u64 = get(&writer, SPREAD[k]).await.unwrap().parse().unwrap();
                     assert!(v >= now as u64, "read {v} right after writing {now}");
@@ -748,7 +748,7 @@ fn a_blocking_cached_cluster_reader_never_sees_a_value_older_than_the_last_compl
             let mut i = 0u64;
             while i < WRITES && started.elapsed() < LIMIT {
                 let k = (i % 3) as usize;
-                let now: i64 = if i % 2 == 0 {
+                let now: i64 = if i.is_multiple_of(2) {
                     writer.query(&args(&["INCR", SPREAD[k]])).unwrap()
                 } else {
                     writer
@@ -761,7 +761,7 @@ fn a_blocking_cached_cluster_reader_never_sees_a_value_older_than_the_last_compl
                         .unwrap()
                 };
                 completed[k].fetch_max(now as u64, Ordering::SeqCst);
-                if own && i % 2 == 0 {
+                if own && i.is_multiple_of(2) {
                     let v: u64 = bget(&writer, SPREAD[k]).unwrap().parse().unwrap();
                     assert!(v >= now as u64, "read {v} right after writing {now}");
                 }

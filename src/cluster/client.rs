@@ -177,6 +177,10 @@ impl ClusterConfig {
 /// cannot be split are refused before anything is sent. Blocking commands
 /// run on dedicated connections of the owning node's pool.
 ///
+/// With [`ClusterConfig::cache`], replies of read-only commands are cached
+/// in the client and kept fresh by the nodes' invalidations (see
+/// [`crate::cache`]).
+///
 /// ```no_run
 /// # async fn demo() -> respec::Result<()> {
 /// use respec::prelude::*;
