@@ -151,6 +151,7 @@ async fn cache_checks(kind: Kind) {
     own_writes(&client).await;
     flushall(&client, &other, &ports, kind).await;
     killed_connection(&cluster, &client, &other, kind).await;
+    opt_in(&cluster, &other, kind).await;
     replica_reads(&cluster, kind).await;
     moved_slot(&mut cluster, &client, &other, kind).await;
 }
@@ -308,6 +309,8 @@ async fn killed_connection(
     let k = SPREAD[1];
     let port = cluster.primary_for_key(k.as_bytes()).port;
     set(other, k, "before").await;
+    // (The nil read after FLUSHALL is cached: one round trip drops it.)
+    round_trip(client, port).await;
     assert_eq!(get(client, k).await.as_deref(), Some("before"));
     assert_eq!(get(client, k).await.as_deref(), Some("before"));
     let first = within(10, client.node(&addr(port))).await.unwrap().id();
@@ -327,6 +330,39 @@ async fn killed_connection(
     set(other, k, "again").await;
     round_trip(client, port).await;
     assert_eq!(get(client, k).await.as_deref(), Some("again"));
+}
+
+/// `OPTIN` tracking: each cached read goes out after `CLIENT CACHING
+/// YES`, in one request; reads past the cache are not tracked.
+async fn opt_in(cluster: &Cluster, other: &ClusterClient, kind: Kind) {
+    use respec::cache::TrackingMode;
+    let client = ClusterClient::with_config(
+        config(cluster).cache(CacheConfig::default().mode(TrackingMode::OptIn)),
+    );
+    for k in SPREAD {
+        set(other, k, "o1").await;
+        assert_eq!(get(&client, k).await.as_deref(), Some("o1"));
+        assert_eq!(get(&client, k).await.as_deref(), Some("o1"));
+    }
+    let s = stats(&client);
+    assert_eq!((s.hits, s.misses, s.entries), (3, 3, 3), "{kind:?}");
+    for k in SPREAD {
+        set(other, k, "o2").await;
+        round_trip(&client, cluster.primary_for_key(k.as_bytes()).port).await;
+        assert_eq!(get(&client, k).await.as_deref(), Some("o2"), "{kind:?} {k}");
+    }
+    assert_eq!(stats(&client).invalidations, 3, "{kind:?}");
+    // An error reply of an opted-in read is the read's error, not kept.
+    within(10, other.execute(&args(&["LPUSH", "list:{a}", "x"])))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let err = within(10, client.get("list:{a}").reply::<Option<String>>())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("WRONGTYPE"), "{err}");
+        assert_eq!(err.command(), Some("GET"));
+    }
 }
 
 /// Reads served by replicas are cached too, with tracking on the replica
@@ -426,7 +462,7 @@ async fn moved_slot(
 
     // A key that does not exist moves nothing: once the client reads the
     // topology, the owners changed and the cached nil goes.
-    let gone = "empty:{b}";
+    let gone = "{empty}";
     let slot = key_slot(gone.as_bytes());
     let from = cluster.primary_for_key(gone.as_bytes()).port;
     let to = cluster
@@ -437,10 +473,11 @@ async fn moved_slot(
         .unwrap();
     assert_eq!(get(client, gone).await, None);
     assert_eq!(get(client, gone).await, None);
+    let flushes = stats(client).flushes;
     let moved = tokio::task::block_in_place(|| cluster.move_slots([slot], from, to));
     assert_eq!(moved, 0);
     set(other, gone, "created").await;
-    let flushes = stats(client).flushes;
+    // (A periodic topology read may have come first.)
     within(10, client.refresh()).await.unwrap();
     assert!(stats(client).flushes > flushes);
     assert_eq!(get(client, gone).await.as_deref(), Some("created"));
@@ -559,11 +596,30 @@ async fn resp2_is_refused_with_a_clear_error() {
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
     assert!(err.to_string().contains("RESP3"), "{err}");
-    let blocking = BlockingClusterClient::with_config(cfg);
+    // Every handle and path of the client alike.
+    let err = within(10, client.without_cache().set("k", "v"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
+    let mut pipe = respec::Pipeline::new();
+    pipe.add(args(&["SET", "k", "v"]));
+    let err = within(10, pipe.execute_cluster(&client)).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
+    let blocking = BlockingClusterClient::with_config(cfg.clone());
     let err = blocking
         .query::<Option<String>, _>(&args(&["GET", "k"]))
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
+    let err = blocking
+        .without_cache()
+        .execute(&args(&["SET", "k", "v"]))
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
+    // The same settings without a cache work.
+    cfg.cache = None;
+    let plain = ClusterClient::with_config(cfg);
+    within(10, plain.set("k", "v")).await.unwrap();
+    assert_eq!(get(&plain, "k").await.as_deref(), Some("v"));
 }
 
 // ------------------------------------------------------------ blocking
@@ -683,6 +739,8 @@ fn blocking_cluster_cache() {
     let k = SPREAD[1];
     let port = cluster.primary_for_key(k.as_bytes()).port;
     bset(&other, k, "before");
+    // (The nil read after FLUSHALL is cached: a miss on the node drops it.)
+    miss(&client, k);
     assert_eq!(bget(&client, k).as_deref(), Some("before"));
     assert_eq!(bget(&client, k).as_deref(), Some("before"));
     let flushes = bstats(&client).flushes;

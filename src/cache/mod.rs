@@ -129,7 +129,14 @@
 //!   to invalidate it on the old owner: it is dropped when the client
 //!   learns of the move (a `MOVED`, or the next topology read, see
 //!   [`ClusterConfig::refresh_every`](crate::cluster::ClusterConfig::refresh_every));
-//!   a [`ttl`](CacheConfig::ttl) bounds it too.
+//!   a [`ttl`](CacheConfig::ttl) bounds it too. The blocking client reads
+//!   a node's invalidations when a cached read goes to that node, so an
+//!   entry filled by one node and hit by a read the policy sends to
+//!   another (a replica under [`ReadFrom::RoundRobin`](crate::cluster::ReadFrom::RoundRobin))
+//!   may be served until a read goes to the first one again.
+//! - **RESP2** is refused as by the standalone clients: every command of
+//!   a caching cluster client fails with the same
+//!   [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error.
 //!
 //! # Protocol
 //!

@@ -300,6 +300,11 @@ impl BlockingClusterClient {
     /// refresh is due (by one thread; the others go on with the map they
     /// have).
     fn ensure_map(&self) -> Result<()> {
+        // A caching client on RESP2 refuses everything, as the standalone
+        // one does (tracking needs RESP3).
+        if self.cache.is_some() && self.config.node.protocol == Protocol::Resp2 {
+            return Err(crate::cache::resp2_error());
+        }
         let last = *lock(&self.last_refresh);
         let due = match (last, self.config.refresh_every) {
             (None, _) => {
@@ -394,11 +399,9 @@ impl BlockingClusterClient {
         // The client-side cache: reads of one slot are answered or stored
         // there; a write of keys drops their entries before it is sent,
         // and until it is answered no read of them stores its reply.
+        self.ensure_map()?;
         let mut writing = None;
         if let (Some(cache), true) = (&self.cache, cached) {
-            if self.config.node.protocol == Protocol::Resp2 {
-                return Err(crate::cache::resp2_error().for_command(name));
-            }
             if !cache.may_cache(cmd) {
                 if let Lookup::Write(w) = cache.lookup(cmd) {
                     writing = Some(w);
@@ -408,7 +411,6 @@ impl BlockingClusterClient {
                 readonly: true,
             } = route
             {
-                self.ensure_map()?;
                 if let Some(r) = self.cached_read(cache, slot, cmd, &bytes, safe) {
                     return r.map_err(|e| {
                         if e.command().is_none() {
@@ -420,7 +422,6 @@ impl BlockingClusterClient {
                 }
             }
         }
-        self.ensure_map()?;
         let r = match route {
             Route::Slot {
                 slot,

@@ -572,6 +572,11 @@ impl Inner {
 
     /// Reads the topology if none was read yet.
     pub(super) async fn ensure_map(self: &Arc<Self>) -> Result<()> {
+        // A caching client on RESP2 refuses everything, as the standalone
+        // one does (tracking needs RESP3).
+        if self.cache.is_some() && self.config.node.protocol == Protocol::Resp2 {
+            return Err(crate::cache::resp2_error());
+        }
         // The generation first: an atomic load, where the map's check
         // counts its 16,384 slots.
         if self.generation() > 0 || self.map().is_complete() {
