@@ -9,8 +9,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::map::{no_topology, record_moved, SlotMap};
 use super::plan;
-use super::redirect::Redirect;
-use super::redirect::{Attempts, Next, NodeAddr};
+use super::redirect::{Attempts, Next, NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cache::{Cache, CacheConfig, CacheStats, Fill, Lookup};
 use crate::cmd::{Block, Command};
@@ -890,12 +889,13 @@ impl Inner {
             if let Ok(conn) = conn {
                 let reply = match fill.opt_in_request() {
                     None => conn.send_encoded(bytes.clone(), 1, true).await,
-                    Some(request) => match conn.send_encoded(request, 2, true).await? {
-                        Frame::Array(replies) => crate::cache::second_of_two(replies),
-                        other => Err(Error::new(
+                    Some(request) => match conn.send_encoded(request, 2, true).await {
+                        Ok(Frame::Array(replies)) => crate::cache::second_of_two(replies),
+                        Ok(other) => Err(Error::new(
                             ErrorKind::Protocol,
                             format!("two replies expected, got {}", other.kind()),
                         )),
+                        Err(e) => Err(e),
                     },
                 };
                 let e = match reply {
