@@ -87,6 +87,57 @@
 //! their entries before it is sent, and until it is answered no read of
 //! them stores its reply (it may run on the server before the write).
 //!
+//! # The cluster clients
+//!
+//! [`ClusterConfig::cache`](crate::cluster::ClusterConfig::cache) takes the
+//! same [`CacheConfig`] for [`ClusterClient`](crate::cluster::ClusterClient)
+//! and [`BlockingClusterClient`](crate::cluster::BlockingClusterClient):
+//! one store for the whole client, the same modes, counters
+//! (`cache_stats`), bypass (`without_cache`) and `clear_cache`.
+//!
+//! - **Tracked connections.** Every node connection that serves cached
+//!   reads has `CLIENT TRACKING` on before anything uses it, and the
+//!   invalidations that come on it are applied to the shared store as
+//!   that connection is read, before any later reply of it is handed out.
+//!   The async client caches through each node's shared connection (the
+//!   one its other commands use too); the blocking client through one
+//!   connection per node of its own, one read at a time per node, as the
+//!   standalone blocking client does. Reads a [`ReadFrom`](crate::cluster::ReadFrom)
+//!   policy sends to replicas are cached too, with tracking on the replica
+//!   connections (a replica invalidates a key as it applies the replicated
+//!   write, so replica reads stay as fresh as replica reads are).
+//! - **Only reads of one slot** are cached: not reads split over nodes
+//!   (`MGET` across slots), nor those routed by the server's
+//!   `COMMAND GETKEYS`. Writes of keys, alone, split or in pipelines,
+//!   drop their entries before they are sent, as in the standalone client.
+//! - **A node connection that ends** drops the whole cache (simpler than
+//!   finding the entries of that node's slots, and safe).
+//! - **Slots that move.** The old owner's tracking does not cover a slot
+//!   once it has moved, so the whole cache is dropped at every `MOVED`
+//!   the client meets (on any command) and whenever a topology read finds
+//!   a slot with another owner. A read that misses is sent once, to the
+//!   node the slot map names, on its tracked connection; when that node
+//!   answers with a redirect (`MOVED`, `ASK`, ...) or fails, the read is
+//!   answered the ordinary way and that reply is not stored.
+//! - **Freshness.** Another client's write reaches the cache with the
+//!   invalidation of the node the key lives on: one round trip to that
+//!   node (the async client: any command on that node's connection; the
+//!   blocking client: a read that misses on that node) is enough to see
+//!   it. A key that moves with its slot is deleted from the old owner by
+//!   the migration, which invalidates it there. A cached read of a key
+//!   that did not exist, whose slot then moves with no keys, has nothing
+//!   to invalidate it on the old owner: it is dropped when the client
+//!   learns of the move (a `MOVED`, or the next topology read, see
+//!   [`ClusterConfig::refresh_every`](crate::cluster::ClusterConfig::refresh_every));
+//!   a [`ttl`](CacheConfig::ttl) bounds it too. The blocking client reads
+//!   a node's invalidations when a cached read goes to that node, so an
+//!   entry filled by one node and hit by a read the policy sends to
+//!   another (a replica under [`ReadFrom::RoundRobin`](crate::cluster::ReadFrom::RoundRobin))
+//!   may be served until a read goes to the first one again.
+//! - **RESP2** is refused as by the standalone clients: every command of
+//!   a caching cluster client fails with the same
+//!   [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error.
+//!
 //! # Protocol
 //!
 //! Tracking as done here needs RESP3, where the invalidations come on the
@@ -100,7 +151,7 @@ mod clients;
 mod policy;
 mod store;
 
-pub(crate) use clients::{blocking_read, execute};
+pub(crate) use clients::{blocking_read, execute, second_of_two};
 
 pub use policy::{is_cacheable, EXCLUDED};
 
@@ -572,6 +623,16 @@ impl Cache {
         conn.send(&self.mode.command())?;
         self.now_tracking(conn.id());
         Ok(())
+    }
+
+    /// Forgets that tracking is on for `connection`, which served no read
+    /// and is about to be dropped (it lost a race to open a node's
+    /// connection): its end then drops nothing.
+    pub(crate) fn forget(&self, connection: u64) {
+        self.tracked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|&c| c != connection);
     }
 
     fn now_tracking(&self, connection: u64) {

@@ -16,9 +16,12 @@ use super::plan::{self, Raw};
 use super::redirect::{Attempts, Next, NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use super::transaction::{gave_up, no_owner, redirect_inside, slot_mismatch, watched_slot};
+use crate::cache::{Cache, CacheStats, Lookup};
 use crate::cmd::{Block, Cmd, Command};
 use crate::connection::sync::Connection;
-use crate::connection::{Addr, ConnectionConfig};
+use crate::connection::{
+    Addr, ConnectionConfig, Protocol, PushObserver, PushPublisher, DEFAULT_PUSH_CAPACITY,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::RedirectKind;
 use crate::executor::BlockingExecutor;
@@ -50,6 +53,12 @@ use crate::retry::RetryPolicy;
 /// inside the first command issued after it is due (there is no
 /// background thread).
 ///
+/// With a client-side cache ([`ClusterConfig::cache`]), cached reads go
+/// through one connection per node of their own, `CLIENT TRACKING` on,
+/// one at a time per node, as the standalone
+/// [`blocking::Client::with_cache`](crate::blocking::Client::with_cache)
+/// does with its one connection (see [`crate::cache`]).
+///
 /// ```no_run
 /// use respec::prelude::*;
 /// use respec::cluster::BlockingClusterClient;
@@ -73,6 +82,12 @@ pub struct BlockingClusterClient {
     refreshing: Mutex<u64>,
     /// When the topology was last read.
     last_refresh: Mutex<Option<Instant>>,
+    /// The client-side cache, when configured ([`ClusterConfig::cache`]);
+    /// the channel its tracked connections' pushes go through to it; and
+    /// per node, the connection cached reads go through, tracking on.
+    cache: Option<Arc<Cache>>,
+    pushes: PushPublisher,
+    tracked: Mutex<HashMap<NodeAddr, Arc<Mutex<Option<Connection>>>>>,
 }
 
 impl std::fmt::Debug for BlockingClusterClient {
@@ -100,7 +115,12 @@ impl BlockingClusterClient {
     /// counters start at zero.
     pub fn with_config(mut config: ClusterConfig) -> Self {
         config.node.observer = config.node.observer.with_fresh_metrics();
+        let cache = config.cache.as_ref().map(Cache::new);
+        let observer = cache.clone().map(|c| c as Arc<dyn PushObserver>);
         BlockingClusterClient {
+            cache,
+            pushes: PushPublisher::observed(DEFAULT_PUSH_CAPACITY, observer),
+            tracked: Mutex::new(HashMap::new()),
             config,
             map: RwLock::new(Arc::new(SlotMap::empty())),
             nodes: Mutex::new(HashMap::new()),
@@ -120,6 +140,35 @@ impl BlockingClusterClient {
     /// The slot map as last read.
     pub fn slot_map(&self) -> Arc<SlotMap> {
         self.map.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The client-side cache's counters and size; `None` when the client
+    /// has no cache ([`ClusterConfig::cache`]).
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (if there is one).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.cache {
+            c.flush();
+        }
+    }
+
+    /// This client without its client-side cache, for the calls made
+    /// through the returned handle (they ask the servers and store
+    /// nothing).
+    ///
+    /// ```no_run
+    /// use respec::prelude::*;
+    ///
+    /// # fn demo(cluster: respec::cluster::BlockingClusterClient) -> respec::Result<()> {
+    /// let fresh = cluster.without_cache().get("balance").run()?;
+    /// # let _ = fresh;
+    /// # Ok(()) }
+    /// ```
+    pub fn without_cache(&self) -> BlockingClusterWithoutCache<'_> {
+        BlockingClusterWithoutCache { client: self }
     }
 
     /// The round trip last measured to each replica, under
@@ -156,9 +205,15 @@ impl BlockingClusterClient {
         cfg
     }
 
-    /// Records a `MOVED` in the slot map.
+    /// Records a `MOVED` in the slot map. The old owner's tracking no
+    /// longer covers the slot, so the client-side cache drops everything
+    /// (at every `MOVED`, even one the map already had: a read the old
+    /// owner answered before the move may have been stored since).
     pub(super) fn note_moved(&self, slot: u16, to: &NodeAddr) {
         record_moved(&self.map, slot, to);
+        if let Some(cache) = &self.cache {
+            cache.flush();
+        }
     }
 
     /// Reads the topology if none was read yet (or the periodic refresh is
@@ -182,7 +237,18 @@ impl BlockingClusterClient {
         for addr in self.slot_map().refresh_order(&self.config.seeds) {
             match self.read_topology(&addr) {
                 Ok(map) if map.assigned() > 0 => {
-                    *self.map.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(map);
+                    let map = Arc::new(map);
+                    let old = std::mem::replace(
+                        &mut *self.map.write().unwrap_or_else(|p| p.into_inner()),
+                        map.clone(),
+                    );
+                    // A slot with another owner now: the old owner's
+                    // tracking no longer covers its keys.
+                    if let Some(cache) = &self.cache {
+                        if old.owners_changed(&map) {
+                            cache.flush();
+                        }
+                    }
                     *lock(&self.last_refresh) = Some(Instant::now());
                     *generation += 1;
                     if self.config.read_from == ReadFrom::LowestLatency {
@@ -234,6 +300,11 @@ impl BlockingClusterClient {
     /// refresh is due (by one thread; the others go on with the map they
     /// have).
     fn ensure_map(&self) -> Result<()> {
+        // A caching client on RESP2 refuses everything, as the standalone
+        // one does (tracking needs RESP3).
+        if self.cache.is_some() && self.config.node.protocol == Protocol::Resp2 {
+            return Err(crate::cache::resp2_error());
+        }
         let last = *lock(&self.last_refresh);
         let due = match (last, self.config.refresh_every) {
             (None, _) => {
@@ -309,6 +380,12 @@ impl BlockingClusterClient {
 
     /// Sends any command where its spec routes it and returns its reply.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        self.execute_cached(cmd, true)
+    }
+
+    /// [`execute`](Self::execute), through the client-side cache when
+    /// `cached` (and the client has one).
+    fn execute_cached<C: Command + ?Sized>(&self, cmd: &C, cached: bool) -> Result<Frame> {
         cmd.check()?;
         crate::cmd::check_sendable(cmd, crate::cmd::Target::Shared)?;
         let route = route(cmd)?;
@@ -319,7 +396,32 @@ impl BlockingClusterClient {
         let bytes = out.freeze();
         // From the encoding above, not a second one.
         let safe = crate::retry::Repeat::of(cmd).allows_encoded(&bytes, &[]);
+        // The client-side cache: reads of one slot are answered or stored
+        // there; a write of keys drops their entries before it is sent,
+        // and until it is answered no read of them stores its reply.
         self.ensure_map()?;
+        let mut writing = None;
+        if let (Some(cache), true) = (&self.cache, cached) {
+            if !cache.may_cache(cmd) {
+                if let Lookup::Write(w) = cache.lookup(cmd) {
+                    writing = Some(w);
+                }
+            } else if let Route::Slot {
+                slot,
+                readonly: true,
+            } = route
+            {
+                if let Some(r) = self.cached_read(cache, slot, cmd, &bytes, safe) {
+                    return r.map_err(|e| {
+                        if e.command().is_none() {
+                            e.for_command(name)
+                        } else {
+                            e
+                        }
+                    });
+                }
+            }
+        }
         let r = match route {
             Route::Slot {
                 slot,
@@ -353,6 +455,7 @@ impl BlockingClusterClient {
                 join(policy, &parts, replies)
             }
         };
+        drop(writing);
         r.map_err(|e| {
             if e.command().is_none() {
                 e.for_command(name)
@@ -366,6 +469,57 @@ impl BlockingClusterClient {
     pub fn query<T: crate::FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
         let frame = self.execute(cmd)?;
         T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+
+    /// A cacheable read of `slot`: answered from the cache, or sent on
+    /// the tracked connection of the node that serves it (the slot's
+    /// primary, or a replica under the read policy) and stored; `None`
+    /// for a read the cache does not take (outside the broadcast
+    /// prefixes, or no owner known). A read answered otherwise (a
+    /// redirect, a lost connection, a replica that failed) runs again the
+    /// ordinary way, and that reply is not stored: it may come from a
+    /// node whose tracking of the key began after a write the store never
+    /// heard of.
+    fn cached_read<C: Command + ?Sized>(
+        &self,
+        cache: &Arc<Cache>,
+        slot: u16,
+        cmd: &C,
+        bytes: &[u8],
+        safe: bool,
+    ) -> Option<Result<Frame>> {
+        let (addr, replica) = match self.replica_for(slot) {
+            Some(addr) => (addr, true),
+            None => (self.slot_map().primary(slot)?.clone(), false),
+        };
+        let tracked = lock(&self.tracked).entry(addr.clone()).or_default().clone();
+        let open = || -> Result<Connection> {
+            let mut conn = Connection::connect(&self.node_config(&addr)).map_err(Error::unsent)?;
+            let id = conn.id();
+            conn.publish_pushes_to(self.pushes.attach(id));
+            if replica {
+                conn.send(&Cmd::new("READONLY"))?;
+            }
+            Ok(conn)
+        };
+        let limit = self.config.node.response_timeout;
+        let e = match crate::cache::blocking_read(cache, &tracked, open, limit, cmd)? {
+            Ok(frame) => return Some(Ok(frame)),
+            Err(e) => e,
+        };
+        let redirect = Redirect::from_error(&e);
+        if let Some(Redirect::Moved { slot: s, to }) = &redirect {
+            to.report_redirect(&self.config.node.observer, RedirectKind::Moved, *s);
+            self.note_moved(*s, to);
+        }
+        let again = redirect.is_some()
+            || replica
+            || e.is_unsent()
+            || (!e.is_server_error() && self.config.node.retry.may_resend(&e, safe));
+        if !again {
+            return Some(Err(e));
+        }
+        Some(self.run_on_slot(slot, bytes, Block::No, safe))
     }
 
     /// The replica a read-only command of `slot` goes to (`None`: the
@@ -524,7 +678,7 @@ impl BlockingClusterClient {
             match attempts.after(&e) {
                 Next::Moved { slot: s, to } => {
                     to.report_redirect(&self.config.node.observer, RedirectKind::Moved, s);
-                    record_moved(&self.map, s, &to);
+                    self.note_moved(s, &to);
                     target = Some(to);
                 }
                 Next::Ask(to) => {
@@ -563,6 +717,10 @@ impl BlockingClusterClient {
             return Ok(Vec::new());
         }
         self.ensure_map()?;
+        // Its writes drop their keys' cached entries before it is sent
+        // (its reads are not cached); until it is answered, no read of
+        // them stores its reply.
+        let _writing = self.cache.as_ref().and_then(|c| c.before_pipeline(pipe));
         if pipe.is_atomic() {
             return self.run_atomic(pipe);
         }
@@ -599,7 +757,7 @@ impl BlockingClusterClient {
                 Some(r) => match plan::to_reroute(r) {
                     Some(moved) => {
                         if let Some((slot, to)) = moved {
-                            record_moved(&self.map, slot, &to);
+                            self.note_moved(slot, &to);
                         }
                         true
                     }
@@ -640,7 +798,7 @@ impl BlockingClusterClient {
             redirects += 1;
             match redirect_inside(&e) {
                 Some(_) if redirects > self.config.max_redirects => return Err(e),
-                Some(Redirect::Moved { slot: s, to }) => record_moved(&self.map, s, &to),
+                Some(Redirect::Moved { slot: s, to }) => self.note_moved(s, &to),
                 Some(_) => std::thread::sleep(self.config.retry_delay),
                 None => return Err(e),
             }
@@ -806,7 +964,7 @@ impl BlockingClusterClient {
                         return Err(e);
                     }
                     match r {
-                        Redirect::Moved { slot, to } => record_moved(&self.map, slot, &to),
+                        Redirect::Moved { slot, to } => self.note_moved(slot, &to),
                         // The slot is being moved (a transaction cannot
                         // follow a key half-way) or the cluster is down:
                         // wait and start again.
@@ -819,6 +977,34 @@ impl BlockingClusterClient {
                 }
             }
         }
+    }
+}
+
+/// A [`BlockingClusterClient`] past its client-side cache
+/// ([`BlockingClusterClient::without_cache`]): every call asks the
+/// servers.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockingClusterWithoutCache<'a> {
+    client: &'a BlockingClusterClient,
+}
+
+impl BlockingClusterWithoutCache<'_> {
+    /// Sends any command where its spec routes it and returns its reply
+    /// (see [`BlockingClusterClient::execute`]), past the cache.
+    pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        self.client.execute_cached(cmd, false)
+    }
+
+    /// Sends any command and converts its reply to `T`.
+    pub fn query<T: FromResp, C: Command + ?Sized>(&self, cmd: &C) -> Result<T> {
+        let frame = self.execute(cmd)?;
+        T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
+    }
+}
+
+impl BlockingExecutor for BlockingClusterWithoutCache<'_> {
+    fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
+        BlockingClusterWithoutCache::execute(self, cmd)
     }
 }
 

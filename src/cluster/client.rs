@@ -9,10 +9,14 @@ use bytes::{Bytes, BytesMut};
 
 use super::map::{no_topology, record_moved, SlotMap};
 use super::plan;
-use super::redirect::{Attempts, Next, NodeAddr};
+use super::redirect::{Attempts, Next, NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
+use crate::cache::{Cache, CacheConfig, CacheStats, Fill, Lookup};
 use crate::cmd::{Block, Command};
-use crate::connection::{Addr, Connection, ConnectionConfig, ResponseFuture};
+use crate::connection::{
+    Addr, Connection, ConnectionConfig, Protocol, PushPublisher, ResponseFuture,
+    DEFAULT_PUSH_CAPACITY,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::RedirectKind;
 use crate::executor::AsyncExecutor;
@@ -43,6 +47,8 @@ pub struct ClusterConfig {
     pub pool: PoolConfig,
     /// Where commands the spec flags `readonly` are read from.
     pub read_from: ReadFrom,
+    /// The client-side cache, if any (see [`ClusterConfig::cache`]).
+    pub cache: Option<CacheConfig>,
 }
 
 /// Where read-only commands go (only those the spec flags `readonly`;
@@ -113,7 +119,38 @@ impl ClusterConfig {
             refresh_every: Some(Duration::from_secs(30)),
             pool: PoolConfig::default(),
             read_from: ReadFrom::Primary,
+            cache: None,
         })
+    }
+
+    /// Caches the replies of read-only commands in the client, kept fresh
+    /// by the servers' invalidations: one store for the whole client, and
+    /// `CLIENT TRACKING` on every node connection that serves cached
+    /// reads (needs RESP3). The same [`CacheConfig`] and guarantees as
+    /// [`ClientBuilder::cache`](crate::ClientBuilder::cache); what the
+    /// cluster clients add (slots that move, node connections that end) is
+    /// in [`crate::cache`].
+    ///
+    /// ```no_run
+    /// # async fn demo() -> respec::Result<()> {
+    /// use respec::cache::CacheConfig;
+    /// use respec::cluster::{ClusterClient, ClusterConfig};
+    /// use respec::prelude::*;
+    ///
+    /// let config = ClusterConfig::from_urls("redis://127.0.0.1:7000,127.0.0.1:7001")?
+    ///     .cache(CacheConfig::default().max_entries(50_000));
+    /// let cluster = ClusterClient::with_config(config);
+    /// cluster.set("user:1", "ada").await?;
+    /// let a = cluster.get("user:1").await?; // a miss: asks the key's primary
+    /// let b = cluster.get("user:1").await?; // a hit: no round trip
+    /// assert_eq!(a, b);
+    /// let stats = cluster.cache_stats().unwrap();
+    /// assert_eq!((stats.hits, stats.misses), (1, 1));
+    /// # Ok(()) }
+    /// ```
+    pub fn cache(mut self, config: CacheConfig) -> Self {
+        self.cache = Some(config);
+        self
     }
 }
 
@@ -139,6 +176,10 @@ impl ClusterConfig {
 /// cannot be split are refused before anything is sent. Blocking commands
 /// run on dedicated connections of the owning node's pool.
 ///
+/// With [`ClusterConfig::cache`], replies of read-only commands are cached
+/// in the client and kept fresh by the nodes' invalidations (see
+/// [`crate::cache`]).
+///
 /// ```no_run
 /// # async fn demo() -> respec::Result<()> {
 /// use respec::prelude::*;
@@ -153,6 +194,9 @@ impl ClusterConfig {
 #[derive(Clone)]
 pub struct ClusterClient {
     pub(super) inner: Arc<Inner>,
+    /// Whether this handle's reads go through the client-side cache (when
+    /// the client has one; [`ClusterClient::without_cache`] turns it off).
+    pub(super) cached: bool,
 }
 
 pub(super) struct Inner {
@@ -175,6 +219,10 @@ pub(super) struct Inner {
     /// Round trips to replicas, measured after each refresh under
     /// [`ReadFrom::LowestLatency`].
     latency: Mutex<HashMap<NodeAddr, Duration>>,
+    /// The client-side cache, when configured ([`ClusterConfig::cache`]),
+    /// and the channel the node connections' pushes go through to it.
+    cache: Option<Arc<Cache>>,
+    pushes: PushPublisher,
 }
 
 impl std::fmt::Debug for ClusterClient {
@@ -199,8 +247,15 @@ impl ClusterClient {
     /// counters start at zero ([`metrics`](Self::metrics)).
     pub fn with_config(mut config: ClusterConfig) -> ClusterClient {
         config.node.observer = config.node.observer.with_fresh_metrics();
+        let cache = config.cache.as_ref().map(Cache::new);
+        let observer = cache
+            .clone()
+            .map(|c| c as Arc<dyn crate::connection::PushObserver>);
         ClusterClient {
+            cached: true,
             inner: Arc::new(Inner {
+                cache,
+                pushes: PushPublisher::observed(DEFAULT_PUSH_CAPACITY, observer),
                 config,
                 map: RwLock::new(Arc::new(SlotMap::empty())),
                 nodes: Mutex::new(HashMap::new()),
@@ -231,6 +286,38 @@ impl ClusterClient {
     /// The slot map as last read (empty before the first command).
     pub fn slot_map(&self) -> Arc<SlotMap> {
         self.inner.map()
+    }
+
+    /// This client without its client-side cache, for the calls made
+    /// through the returned handle (they ask the servers and store
+    /// nothing). The same client when it has no cache.
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: respec::cluster::ClusterClient) -> respec::Result<()> {
+    /// use respec::prelude::*;
+    ///
+    /// let balance: Option<i64> = cluster.without_cache().get("balance").reply().await?;
+    /// # let _ = balance;
+    /// # Ok(()) }
+    /// ```
+    pub fn without_cache(&self) -> ClusterClient {
+        ClusterClient {
+            inner: self.inner.clone(),
+            cached: false,
+        }
+    }
+
+    /// The client-side cache's counters and size; `None` when the client
+    /// has no cache ([`ClusterConfig::cache`]).
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.inner.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Drops every entry of the client-side cache (if there is one).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.inner.cache {
+            c.flush();
+        }
     }
 
     /// Reads the topology now (it is also read on first use, after
@@ -265,6 +352,25 @@ impl ClusterClient {
             Ok(r) => r,
             Err(e) => return ResponseFuture::ready(Err(e)),
         };
+        // The client-side cache: a hit answers here; a read that missed
+        // is stored below; a write of keys drops their entries now, and
+        // until it is answered no read of them stores its reply. Only
+        // reads of one slot are cached.
+        let (mut fill, mut writing) = (None, None);
+        if let (Some(cache), true) = (&self.inner.cache, self.cached) {
+            if self.inner.config.node.protocol == Protocol::Resp2 {
+                return ResponseFuture::ready(Err(crate::cache::resp2_error()));
+            }
+            let one_slot_read = matches!(route, Route::Slot { readonly: true, .. });
+            if one_slot_read || !cache.may_cache(cmd) {
+                match cache.lookup(cmd) {
+                    Lookup::Pass => {}
+                    Lookup::Hit(frame) => return ResponseFuture::ready(Ok(frame)),
+                    Lookup::Write(w) => writing = Some(w),
+                    Lookup::Miss(f) => fill = Some(f),
+                }
+            }
+        }
         let name: Arc<str> = cmd.name().into();
         let block = cmd.blocks();
         let mut out = BytesMut::new();
@@ -286,8 +392,9 @@ impl ClusterClient {
                 Route::Slot {
                     slot,
                     readonly: true,
-                } if block == Block::No => {
-                    match inner.replica_for(slot) {
+                } if block == Block::No => match fill.take() {
+                    Some(fill) => inner.cached_read(slot, bytes, fill, safe).await,
+                    None => match inner.replica_for(slot) {
                         Some(addr) => match inner.send_to_replica(&addr, bytes.clone()).await {
                             Ok(frame) => Ok(frame),
                             // Not served there (a MOVED, a lost replica):
@@ -295,8 +402,8 @@ impl ClusterClient {
                             Err(_) => inner.run_on_slot(slot, bytes, block, safe).await,
                         },
                         None => inner.run_on_slot(slot, bytes, block, safe).await,
-                    }
-                }
+                    },
+                },
                 Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block, safe).await,
                 Route::AnyPrimary => inner.run_anywhere(bytes, block).await,
                 Route::Special => match inner.slot_from_server(&bytes).await {
@@ -312,6 +419,7 @@ impl ClusterClient {
                     join(policy, &parts, replies)
                 }
             };
+            drop(writing);
             r.map_err(|e| {
                 if e.command().is_none() {
                     e.for_command(&*name)
@@ -358,6 +466,11 @@ impl Inner {
         self.map.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The client-side cache, when configured.
+    pub(super) fn cache(&self) -> Option<&Arc<Cache>> {
+        self.cache.as_ref()
+    }
+
     pub(super) fn max_redirects(&self) -> usize {
         self.config.max_redirects
     }
@@ -366,6 +479,13 @@ impl Inner {
     /// the background.
     pub(super) fn note_moved(self: &Arc<Self>, slot: u16, to: &NodeAddr) {
         record_moved(&self.map, slot, to);
+        // The old owner's tracking no longer covers the slot. Every
+        // `MOVED` drops the cache, even one the map already had: a read
+        // the old owner answered before the move may have been stored
+        // since the last one.
+        if let Some(cache) = &self.cache {
+            cache.flush();
+        }
         self.refresh_soon();
     }
 
@@ -393,7 +513,8 @@ impl Inner {
         if let Some(c) = existing {
             return Ok(c);
         }
-        let conn = Connection::connect(&self.node_config(addr)).await?;
+        let conn = self.open(addr).await?;
+        let opened = conn.id();
         let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         // Another task may have connected meanwhile: keep one.
         let kept = nodes
@@ -405,7 +526,38 @@ impl Inner {
             })
             .or_insert(conn)
             .clone();
+        if kept.id() != opened {
+            // Ours served nothing: its end drops nothing from the cache.
+            if let Some(cache) = &self.cache {
+                cache.forget(opened);
+            }
+        }
         Ok(kept)
+    }
+
+    /// Opens a connection to the node at `addr`. With the client-side
+    /// cache, its pushes go to the cache (which drops everything when a
+    /// tracked connection ends), and `CLIENT TRACKING` is on before
+    /// anything else uses it.
+    async fn open(&self, addr: &NodeAddr) -> Result<Connection> {
+        let cfg = self.node_config(addr);
+        let Some(cache) = &self.cache else {
+            return Connection::connect(&cfg).await;
+        };
+        let conn = Connection::connect_publishing(&cfg, &self.pushes).await?;
+        cache.start_tracking(&conn).await?;
+        Ok(conn)
+    }
+
+    /// The slot map changed (a `MOVED`, a topology read): when a slot that
+    /// had an owner has another now, the old owner's tracking no longer
+    /// covers its keys, so the client-side cache drops everything.
+    fn map_replaced(&self, old: &SlotMap, new: &SlotMap) {
+        if let Some(cache) = &self.cache {
+            if old.owners_changed(new) {
+                cache.flush();
+            }
+        }
     }
 
     pub(super) fn pool(&self, addr: &NodeAddr) -> Arc<Pool> {
@@ -419,6 +571,11 @@ impl Inner {
 
     /// Reads the topology if none was read yet.
     pub(super) async fn ensure_map(self: &Arc<Self>) -> Result<()> {
+        // A caching client on RESP2 refuses everything, as the standalone
+        // one does (tracking needs RESP3).
+        if self.cache.is_some() && self.config.node.protocol == Protocol::Resp2 {
+            return Err(crate::cache::resp2_error());
+        }
         // The generation first: an atomic load, where the map's check
         // counts its 16,384 slots.
         if self.generation() > 0 || self.map().is_complete() {
@@ -446,7 +603,12 @@ impl Inner {
         for addr in self.map().refresh_order(&self.config.seeds) {
             match self.read_topology(&addr).await {
                 Ok(map) if map.assigned() > 0 => {
-                    *self.map.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(map);
+                    let map = Arc::new(map);
+                    let old = std::mem::replace(
+                        &mut *self.map.write().unwrap_or_else(|p| p.into_inner()),
+                        map.clone(),
+                    );
+                    self.map_replaced(&old, &map);
                     *self.last_refresh.lock().unwrap_or_else(|p| p.into_inner()) =
                         Some(std::time::Instant::now());
                     self.generation
@@ -700,6 +862,67 @@ impl Inner {
         plan::in_order(results)
     }
 
+    /// A read that missed the client-side cache: sent once to the node
+    /// that serves it (the slot's primary, or a replica under the read
+    /// policy) on that node's shared connection, tracked, and its reply
+    /// stored. Any other outcome (a redirect, a lost connection, a replica
+    /// that failed) goes the ordinary way, and that reply is not stored: it
+    /// may come from a node whose tracking of the key began after a write
+    /// the store never heard of.
+    async fn cached_read(
+        self: &Arc<Self>,
+        slot: u16,
+        bytes: Bytes,
+        fill: Fill,
+        safe: bool,
+    ) -> Result<Frame> {
+        let target = match self.replica_for(slot) {
+            Some(addr) => Some((addr, true)),
+            None => self.map().primary(slot).cloned().map(|a| (a, false)),
+        };
+        if let Some((addr, replica)) = target {
+            let conn = if replica {
+                self.replica_connection(&addr).await
+            } else {
+                self.connection(&addr).await
+            };
+            if let Ok(conn) = conn {
+                let reply = match fill.opt_in_request() {
+                    None => conn.send_encoded(bytes.clone(), 1, true).await,
+                    Some(request) => match conn.send_encoded(request, 2, true).await {
+                        Ok(Frame::Array(replies)) => crate::cache::second_of_two(replies),
+                        Ok(other) => Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!("two replies expected, got {}", other.kind()),
+                        )),
+                        Err(e) => Err(e),
+                    },
+                };
+                let e = match reply {
+                    Ok(frame) => {
+                        let reply = Ok(frame);
+                        fill.fill(&reply);
+                        return reply;
+                    }
+                    Err(e) => e,
+                };
+                let redirect = Redirect::from_error(&e);
+                if let Some(Redirect::Moved { slot: s, to }) = &redirect {
+                    to.report_redirect(&self.config.node.observer, RedirectKind::Moved, *s);
+                    self.note_moved(*s, to);
+                }
+                let again = redirect.is_some()
+                    || replica
+                    || e.is_unsent()
+                    || (!e.is_server_error() && self.config.node.retry.may_resend(&e, safe));
+                if !again {
+                    return Err(e);
+                }
+            }
+        }
+        self.run_on_slot(slot, bytes, Block::No, safe).await
+    }
+
     /// Sends to the node at `addr` (see [`reach`](Self::reach) and
     /// [`send_via`]).
     pub(super) async fn send_to(
@@ -764,7 +987,7 @@ impl Inner {
         let conn = match existing {
             Some(c) => c,
             None => {
-                let conn = Connection::connect(&self.node_config(addr)).await?;
+                let conn = self.open(addr).await?;
                 conn.send(&crate::Cmd::from_args(["READONLY"]).unwrap_or_else(|| unreachable!()))
                     .await?;
                 self.replicas

@@ -235,6 +235,18 @@ impl SlotMap {
     }
 }
 
+impl SlotMap {
+    /// True when some slot that has an owner here has another one (or
+    /// none) in `newer`: what was read from the old owner is no longer
+    /// covered by its tracking (the client-side cache drops it).
+    pub(super) fn owners_changed(&self, newer: &SlotMap) -> bool {
+        (0..SLOTS).any(|slot| match self.primary(slot) {
+            Some(before) => newer.primary(slot) != Some(before),
+            None => false,
+        })
+    }
+}
+
 /// Records a `MOVED` in a shared slot map: readers keep the map they
 /// hold, the next ones see the move.
 pub(super) fn record_moved(
@@ -388,9 +400,15 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 7009,
         };
+        let before = map.clone();
+        assert!(!before.owners_changed(&map));
         map.moved(1, &to);
         assert_eq!(map.primary(1).unwrap(), &to);
         assert_eq!(map.primary(2).unwrap().port, 7000);
+        assert!(before.owners_changed(&map), "slot 1 has another owner");
+        // Slots gaining an owner change nothing that was cached.
+        assert!(!SlotMap::empty().owners_changed(&map));
+        assert!(map.owners_changed(&SlotMap::empty()));
         let bad = Frame::Array(vec![Frame::Array(vec![
             Frame::Integer(0),
             Frame::Integer(99999),

@@ -39,7 +39,7 @@ mod scan;
 mod slot;
 mod transaction;
 
-pub use blocking::BlockingClusterClient;
+pub use blocking::{BlockingClusterClient, BlockingClusterWithoutCache};
 pub use blocking_pubsub::BlockingShardedSubscriber;
 pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};

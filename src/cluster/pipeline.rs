@@ -40,6 +40,10 @@ impl Pipeline {
             return Ok(Vec::new());
         }
         let inner = client.inner.clone();
+        // Its writes drop their keys' cached entries before it is sent (its
+        // reads are not cached); until it is answered, no read of them
+        // stores its reply.
+        let _writing = inner.cache().and_then(|c| c.before_pipeline(self));
         inner.ensure_map().await?;
         if self.is_atomic() {
             return run_transaction(&inner, self).await;
@@ -75,7 +79,12 @@ impl Pipeline {
             tasks.push(tokio::spawn(async move {
                 let (name, bytes) = &commands[i];
                 let raw = Raw { name, bytes };
-                let r = ClusterClient { inner }.execute(&raw).await;
+                let r = ClusterClient {
+                    inner,
+                    cached: false,
+                }
+                .execute(&raw)
+                .await;
                 vec![(i, r)]
             }));
         }
@@ -93,6 +102,7 @@ impl Pipeline {
             *slot_result = Some(
                 ClusterClient {
                     inner: inner.clone(),
+                    cached: false,
                 }
                 .execute(&raw)
                 .await,

@@ -988,6 +988,7 @@ impl Executor for crate::blocking::WithRetry<'_> {}
 impl Executor for crate::connection::Connection {}
 impl Executor for crate::cluster::ClusterClient {}
 impl Executor for crate::cluster::BlockingClusterClient {}
+impl Executor for crate::cluster::BlockingClusterWithoutCache<'_> {}
 
 #[cfg(test)]
 mod tests {
