@@ -555,6 +555,8 @@ fn the_blocking_client_caches_and_sees_another_clients_write_after_a_miss() {
         let before = bstats(&client);
         let direct: Option<String> = client.without_cache().query(&args(&["GET", "k"])).unwrap();
         assert_eq!(direct.as_deref(), Some("4"));
+        let typed = client.without_cache().get("k").run().unwrap();
+        assert_eq!(typed.unwrap(), "4");
         assert_eq!(bstats(&client).misses, before.misses);
 
         // FLUSHALL empties the cache (the read just made too, when the

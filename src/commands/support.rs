@@ -989,6 +989,7 @@ impl Executor for crate::connection::Connection {}
 impl Executor for crate::cluster::ClusterClient {}
 impl Executor for crate::cluster::BlockingClusterClient {}
 impl Executor for crate::cluster::BlockingClusterWithoutCache<'_> {}
+impl Executor for crate::blocking::WithoutCache<'_> {}
 
 #[cfg(test)]
 mod tests {
