@@ -467,7 +467,9 @@ impl Cache {
         if !cacheable && !policy::writes_keys(spec) {
             return Lookup::Pass;
         }
-        let mut out = BytesMut::new();
+        // Sized for a typical read or write at once, rather than grown in
+        // steps (the encoding is what entries are keyed by).
+        let mut out = BytesMut::with_capacity(64);
         cmd.encode(&mut out);
         let encoded = out.freeze();
         let mut keys = Vec::new();
