@@ -92,7 +92,7 @@ pub struct Client {
     /// The client-side cache, when configured ([`Client::with_cache`]),
     /// and the connection its reads go through, tracking on.
     cache: Option<Arc<crate::cache::Cache>>,
-    tracked: Mutex<Option<Connection>>,
+    tracked: Mutex<Option<crate::cache::Tracked>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -129,11 +129,13 @@ impl Client {
 
     /// This client with client-side caching of read-only commands'
     /// replies, kept fresh by the server's invalidations (see
-    /// [`crate::cache`]; needs RESP3). Cached reads go through one
-    /// connection of their own with `CLIENT TRACKING` on, one at a time:
-    /// before each, the invalidations that arrived on it are applied, and
-    /// a read that misses is a round trip on it, after which every
-    /// invalidation of a write that completed before it began is applied.
+    /// [`crate::cache`]). Cached reads go through one connection of their
+    /// own with `CLIENT TRACKING` on (on RESP2 with a second one its
+    /// invalidations are redirected to), one at a time: before each, the
+    /// invalidations that arrived are applied, and a read that misses is a
+    /// round trip on it (and on RESP2 one on the redirect connection),
+    /// after which every invalidation of a write that completed before it
+    /// began is applied.
     /// Other commands run as before.
     ///
     /// ```no_run

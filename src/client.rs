@@ -81,8 +81,10 @@ struct Shared {
     /// Connection attempts failed since the shared connection was last
     /// open (changed under `connecting`), for [`Event::Reconnecting`].
     streak: std::sync::atomic::AtomicU32,
-    /// The client-side cache, when configured ([`ClientBuilder::cache`]).
+    /// The client-side cache, when configured ([`ClientBuilder::cache`]),
+    /// and its redirect connection for RESP2.
     cache: Option<Arc<crate::cache::Cache>>,
+    redirect: Option<Arc<crate::cache::Redirect>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -279,8 +281,8 @@ impl ClientBuilder {
 
     /// Turns on client-side caching of read-only commands' replies, kept
     /// fresh by the server's invalidations (`CLIENT TRACKING ON` on every
-    /// shared connection; needs RESP3). See [`crate::cache`] for what is
-    /// cached and the guarantees.
+    /// shared connection; on RESP2 redirected to a second connection). See
+    /// [`crate::cache`] for what is cached and the guarantees.
     ///
     /// ```
     /// use respec::cache::CacheConfig;
@@ -305,6 +307,14 @@ impl ClientBuilder {
         let observer = cache
             .clone()
             .map(|c| c as Arc<dyn crate::connection::PushObserver>);
+        let pushes = PushPublisher::observed(self.push_capacity, observer);
+        let redirect = cache.as_ref().map(|c| {
+            Arc::new(crate::cache::Redirect::new(
+                c.clone(),
+                self.config.clone(),
+                pushes.clone(),
+            ))
+        });
         Client {
             cached: true,
             retry: self.config.retry,
@@ -315,9 +325,10 @@ impl ClientBuilder {
                 current: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new((0, None)),
                 failed_attempts: std::sync::atomic::AtomicU64::new(0),
-                pushes: PushPublisher::observed(self.push_capacity, observer),
+                pushes,
                 streak: std::sync::atomic::AtomicU32::new(0),
                 cache,
+                redirect,
             }),
         }
     }
@@ -449,9 +460,6 @@ impl Client {
         if let Some(c) = self.live() {
             return Ok(c);
         }
-        if self.shared.cache.is_some() && self.shared.config.protocol == Protocol::Resp2 {
-            return Err(crate::cache::resp2_error());
-        }
         use std::sync::atomic::Ordering;
         let failures_seen = self.shared.failed_attempts.load(Ordering::Acquire);
         let mut one_at_a_time = self.shared.connecting.lock().await;
@@ -488,7 +496,9 @@ impl Client {
             let conn =
                 Connection::connect_publishing(&self.shared.config, &self.shared.pushes).await?;
             if let Some(cache) = &self.shared.cache {
-                cache.start_tracking(&conn).await?;
+                cache
+                    .start_tracking(&conn, self.shared.redirect.as_deref())
+                    .await?;
             }
             Ok(conn)
         })
@@ -613,6 +623,30 @@ impl Client {
                 return reply;
             }
         }
+        self.fenced(self.execute_plain(cmd))
+    }
+
+    /// A reply of a RESP2 caching client, handed out only once the
+    /// invalidations the server wrote before it are applied (see
+    /// [`crate::cache`], "Protocol"); `reply` itself otherwise.
+    #[inline]
+    pub(crate) fn fenced(&self, reply: ResponseFuture) -> ResponseFuture {
+        match &self.shared.redirect {
+            Some(redirect) if redirect.active() => {
+                let redirect = redirect.clone();
+                ResponseFuture::boxed(async move {
+                    let reply = reply.await;
+                    redirect.pass().await;
+                    reply
+                })
+            }
+            _ => reply,
+        }
+    }
+
+    /// [`execute_untraced`](Self::execute_untraced) past the cache and its
+    /// fence.
+    fn execute_plain<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
         let block = cmd.blocks();
         let retrying = block == Block::No && self.retry.is_enabled();
         if block == Block::No {
@@ -764,6 +798,9 @@ impl Client {
             let conn = self.connection().await?;
             run_pipeline_on(&conn, pipe).await
         };
+        if let Some(redirect) = self.shared.redirect.as_ref().filter(|r| r.active()) {
+            redirect.pass().await;
+        }
         drop(writing);
         results
     }

@@ -211,7 +211,8 @@
 //! - [`retry`]: which failed commands are sent again; [`auth`]: credentials
 //!   that rotate or expire; [`backoff`]: how reconnects are spaced.
 //! - [`pubsub`]: publish and subscribe.
-//! - [`cache`]: client-side caching on RESP3 tracking, opt in with
+//! - [`cache`]: client-side caching on the server's tracking (RESP3, or
+//!   RESP2 through a redirect connection), opt in with
 //!   [`ClientBuilder::cache`].
 //! - [`reply`]: converting reply frames into Rust types ([`FromResp`]).
 //! - [`records`]: the named records of structured replies (stream entries,

@@ -1,7 +1,8 @@
 //! Client-side caching against real servers: hits and misses, the
 //! server's invalidations (another client's writes, FLUSHALL), the race
-//! between a cached reader and writers, reconnects, bounds, bypass, and
-//! the refusal on RESP2.
+//! between a cached reader and writers, reconnects, bounds, bypass; on
+//! RESP3 (invalidations on the tracked connection) and on RESP2 (through a
+//! redirect connection, which may fail on its own).
 
 mod support;
 
@@ -10,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use respec::cache::{CacheConfig, CacheStats};
-use respec::connection::{PushEvent, PushReceiver};
+use respec::connection::{Protocol, PushEvent, PushReceiver};
 use respec::prelude::*;
-use respec::{Client, Cmd, ErrorKind};
+use respec::{Client, Cmd};
 use support::Kind;
 
 fn args(a: &[&str]) -> Cmd {
@@ -26,8 +27,19 @@ async fn within<T>(secs: u64, f: impl std::future::IntoFuture<Output = T>) -> T 
         .expect("the operation hung")
 }
 
+/// Both protocols: RESP3 (the default) and RESP2 (a redirect connection).
+const PROTOCOLS: [Protocol; 2] = [Protocol::Resp3, Protocol::Resp2];
+
 fn cached(url: &str, config: CacheConfig) -> Client {
     Client::builder(url).unwrap().cache(config).build()
+}
+
+fn cached_on(url: &str, config: CacheConfig, protocol: Protocol) -> Client {
+    Client::builder(url)
+        .unwrap()
+        .protocol(protocol)
+        .cache(config)
+        .build()
 }
 
 fn stats(client: &Client) -> CacheStats {
@@ -57,9 +69,13 @@ async fn disconnected(pushes: &mut PushReceiver) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_by_another_client_invalidates_within_one_round_trip() {
-    for kind in [Kind::Redis, Kind::Valkey] {
-        let server = support::server(kind);
-        let client = cached(&server.url(), CacheConfig::default());
+    for (kind, protocol) in [Kind::Redis, Kind::Valkey]
+        .into_iter()
+        .flat_map(|k| PROTOCOLS.map(|p| (k, p)))
+    {
+        let kind = (kind, protocol);
+        let server = support::server(kind.0);
+        let client = cached_on(&server.url(), CacheConfig::default(), protocol);
         let other = Client::open(&server.url()).unwrap();
         within(5, other.set("k", "1")).await.unwrap();
 
@@ -91,8 +107,14 @@ async fn a_write_by_another_client_invalidates_within_one_round_trip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_on_one_key_are_separate_entries_invalidated_together() {
+    for protocol in PROTOCOLS {
+        commands_on_one_key(protocol).await;
+    }
+}
+
+async fn commands_on_one_key(protocol: Protocol) {
     let server = support::server(Kind::Redis);
-    let client = cached(&server.url(), CacheConfig::default());
+    let client = cached_on(&server.url(), CacheConfig::default(), protocol);
     let other = Client::open(&server.url()).unwrap();
     within(5, other.set("s", "hello")).await.unwrap();
     let range = args(&["GETRANGE", "s", "0", "1"]);
@@ -127,8 +149,14 @@ async fn commands_on_one_key_are_separate_entries_invalidated_together() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_reads_its_own_writes_at_once() {
+    for protocol in PROTOCOLS {
+        reads_its_own_writes(protocol).await;
+    }
+}
+
+async fn reads_its_own_writes(protocol: Protocol) {
     let server = support::server(Kind::Redis);
-    let client = cached(&server.url(), CacheConfig::default());
+    let client = cached_on(&server.url(), CacheConfig::default(), protocol);
     for i in 0..200 {
         let v = i.to_string();
         within(5, client.set("mine", v.as_str())).await.unwrap();
@@ -158,10 +186,25 @@ async fn the_client_reads_its_own_writes_at_once() {
 /// another client). Bounded in iterations and in time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    race(Protocol::Resp3).await;
+}
+
+/// The same on RESP2: the invalidations come on the redirect connection,
+/// and every reply waits for a round trip on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resp2_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    race(Protocol::Resp2).await;
+}
+
+async fn race(protocol: Protocol) {
     const WRITES: u64 = 3_000;
     const LIMIT: Duration = Duration::from_secs(20);
     let server = support::server(Kind::Redis);
-    let client = cached(&server.url(), CacheConfig::default().max_entries(64));
+    let client = cached_on(
+        &server.url(),
+        CacheConfig::default().max_entries(64),
+        protocol,
+    );
     let other = Client::open(&server.url()).unwrap();
     let keys = ["race:a", "race:b", "race:c"];
     for k in keys {
@@ -245,9 +288,13 @@ async fn a_cached_reader_never_sees_a_value_older_than_the_last_completed_write(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flushall_invalidates_everything() {
-    for kind in [Kind::Redis, Kind::Valkey] {
+    for (kind, protocol) in [Kind::Redis, Kind::Valkey]
+        .into_iter()
+        .flat_map(|k| PROTOCOLS.map(|p| (k, p)))
+    {
         let server = support::server(kind);
-        let client = cached(&server.url(), CacheConfig::default());
+        let kind = (kind, protocol);
+        let client = cached_on(&server.url(), CacheConfig::default(), protocol);
         let other = Client::open(&server.url()).unwrap();
         for k in ["f1", "f2", "f3"] {
             within(5, other.set(k, k)).await.unwrap();
@@ -270,8 +317,14 @@ async fn flushall_invalidates_everything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_connection_flushes_and_the_new_one_is_tracked() {
+    for protocol in PROTOCOLS {
+        dropped_connection(protocol).await;
+    }
+}
+
+async fn dropped_connection(protocol: Protocol) {
     let server = support::server(Kind::Redis);
-    let client = cached(&server.url(), CacheConfig::default());
+    let client = cached_on(&server.url(), CacheConfig::default(), protocol);
     let other = Client::open(&server.url()).unwrap();
     let mut pushes = client.pushes();
     within(5, other.set("r", "1")).await.unwrap();
@@ -314,16 +367,18 @@ async fn a_dropped_connection_flushes_and_the_new_one_is_tracked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_server_leaves_no_stale_entry() {
     let mut server = support::server(Kind::Redis);
-    let client = cached(&server.url(), CacheConfig::default());
-    within(5, client.set("p", "before")).await.unwrap();
-    assert_eq!(get(&client, "p").await.as_deref(), Some("before"));
-    assert_eq!(get(&client, "p").await.as_deref(), Some("before"));
-    let mut pushes = client.pushes();
-    // Killed (nothing saved) and started again: the key is gone.
-    server.kill();
-    server.start_again();
-    disconnected(&mut pushes).await;
-    assert_eq!(get(&client, "p").await, None);
+    for protocol in PROTOCOLS {
+        let client = cached_on(&server.url(), CacheConfig::default(), protocol);
+        within(5, client.set("p", "before")).await.unwrap();
+        assert_eq!(get(&client, "p").await.as_deref(), Some("before"));
+        assert_eq!(get(&client, "p").await.as_deref(), Some("before"));
+        let mut pushes = client.pushes();
+        // Killed (nothing saved) and started again: the key is gone.
+        server.kill();
+        server.start_again();
+        disconnected(&mut pushes).await;
+        assert_eq!(get(&client, "p").await, None, "{protocol:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,38 +433,101 @@ async fn a_bypassing_handle_asks_the_server_and_stores_nothing() {
     assert!(Client::open(&server.url()).unwrap().cache_stats().is_none());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resp2_is_refused_with_a_clear_error() {
-    let server = support::server(Kind::Redis);
-    let client = Client::builder(&server.url())
-        .unwrap()
-        .protocol(respec::connection::Protocol::Resp2)
-        .cache(CacheConfig::default())
-        .build();
-    let err = within(5, client.get("k").reply::<Option<String>>())
+/// The server id of the connection of `client` that subscribed to the
+/// invalidations (`sub=1` in `CLIENT LIST`), if there is one.
+async fn redirect_id(other: &Client) -> Option<String> {
+    let list: String = within(5, other.query(&args(&["CLIENT", "LIST"])))
         .await
-        .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
-    assert!(err.to_string().contains("RESP3"), "{err}");
-    // Every handle of the client is refused alike, and the same settings
-    // without a cache work.
-    let err = within(5, client.without_cache().get("k").reply::<Option<String>>())
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Unsupported, "{err}");
-    let plain = Client::builder(&server.url())
-        .unwrap()
-        .protocol(respec::connection::Protocol::Resp2)
-        .build();
-    within(5, plain.set("k", "v")).await.unwrap();
-    assert_eq!(get(&plain, "k").await.as_deref(), Some("v"));
+        .unwrap();
+    list.lines()
+        .find(|l| l.split(' ').any(|f| f == "sub=1"))
+        .and_then(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+        .map(str::to_string)
 }
 
-/// The first push frame on the channel (connection events skipped).
-async fn next_push(pushes: &mut PushReceiver) -> respec::Frame {
+/// The redirect id `CLIENT TRACKINGINFO` reports for the client's shared
+/// connection.
+async fn tracking_redirect(client: &Client) -> i64 {
+    let info: respec::Frame = within(5, client.execute(&args(&["CLIENT", "TRACKINGINFO"])))
+        .await
+        .unwrap();
+    let respec::Frame::Array(items) = info else {
+        panic!("{info:?}")
+    };
+    let at = items
+        .iter()
+        .position(|f| f.as_bytes() == Some(&b"redirect"[..]))
+        .unwrap();
+    match &items[at + 1] {
+        respec::Frame::Integer(id) => *id,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resp2_tracking_goes_to_a_redirect_connection_replaced_when_it_is_killed() {
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = cached_on(&server.url(), CacheConfig::default(), Protocol::Resp2);
+        let other = Client::open(&server.url()).unwrap();
+        within(5, other.set("r", "1")).await.unwrap();
+        assert_eq!(get(&client, "r").await.as_deref(), Some("1"));
+        assert_eq!(get(&client, "r").await.as_deref(), Some("1"));
+        assert_eq!(stats(&client).hits, 1, "{kind:?}");
+        let first = redirect_id(&other).await.expect("a redirect connection");
+        assert_eq!(tracking_redirect(&client).await.to_string(), first);
+
+        // The server drops the redirect connection: its invalidations
+        // would be lost, so the next round trip finds it gone, drops
+        // everything, and the shared connection is replaced too.
+        let killed: i64 = within(5, other.query(&args(&["CLIENT", "KILL", "ID", &first])))
+            .await
+            .unwrap();
+        assert_eq!(killed, 1);
+        within(5, other.set("r", "2")).await.unwrap();
+        ping(&client).await;
+        let s = stats(&client);
+        assert_eq!((s.entries, s.flushes), (0, 1), "{kind:?} {s:?}");
+        assert_eq!(get(&client, "r").await.as_deref(), Some("2"));
+        assert_eq!(get(&client, "r").await.as_deref(), Some("2"));
+        let second = redirect_id(&other)
+            .await
+            .expect("a new redirect connection");
+        assert_ne!(first, second);
+        assert_eq!(tracking_redirect(&client).await.to_string(), second);
+
+        // Tracking works through the new pair.
+        within(5, other.set("r", "3")).await.unwrap();
+        ping(&client).await;
+        assert_eq!(get(&client, "r").await.as_deref(), Some("3"));
+        let s = stats(&client);
+        assert_eq!((s.flushes, s.hits), (1, 2), "{kind:?} {s:?}");
+    }
+}
+
+/// The keys of the next invalidation on the channel: an `invalidate`
+/// push (RESP3), or a message on `__redis__:invalidate` (RESP2; other
+/// pushes and connection events skipped).
+async fn next_invalidation(pushes: &mut PushReceiver) -> respec::Frame {
     loop {
         match within(5, pushes.recv()).await {
-            Some(PushEvent::Push { frame, .. }) => return frame,
+            Some(PushEvent::Push { frame, .. }) => {
+                let respec::Frame::Push(items) = &frame else {
+                    panic!("{frame:?}")
+                };
+                match &items[..] {
+                    [kind, keys] if kind.as_bytes() == Some(&b"invalidate"[..]) => {
+                        return keys.clone()
+                    }
+                    [kind, channel, keys]
+                        if kind.as_bytes() == Some(&b"message"[..])
+                            && channel.as_bytes() == Some(&b"__redis__:invalidate"[..]) =>
+                    {
+                        return keys.clone()
+                    }
+                    _ => continue,
+                }
+            }
             Some(_) => continue,
             None => panic!("the push channel closed"),
         }
@@ -418,24 +536,26 @@ async fn next_push(pushes: &mut PushReceiver) -> respec::Frame {
 
 fn invalidation(keys: &[&str]) -> respec::Frame {
     use respec::Frame;
-    Frame::Push(vec![
-        Frame::BulkString(bytes::Bytes::from_static(b"invalidate")),
-        Frame::Array(
-            keys.iter()
-                .map(|k| Frame::BulkString(bytes::Bytes::copy_from_slice(k.as_bytes())))
-                .collect(),
-        ),
-    ])
+    Frame::Array(
+        keys.iter()
+            .map(|k| Frame::BulkString(bytes::Bytes::copy_from_slice(k.as_bytes())))
+            .collect(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opt_in_tracks_only_the_cached_reads() {
     use respec::cache::TrackingMode;
-    for kind in [Kind::Redis, Kind::Valkey] {
+    for (kind, protocol) in [Kind::Redis, Kind::Valkey]
+        .into_iter()
+        .flat_map(|k| PROTOCOLS.map(|p| (k, p)))
+    {
         let server = support::server(kind);
-        let client = cached(
+        let kind = (kind, protocol);
+        let client = cached_on(
             &server.url(),
             CacheConfig::default().mode(TrackingMode::OptIn),
+            protocol,
         );
         let other = Client::open(&server.url()).unwrap();
         let mut pushes = client.pushes();
@@ -456,7 +576,7 @@ async fn opt_in_tracks_only_the_cached_reads() {
         within(5, other.set("out", "2")).await.unwrap();
         within(5, other.set("in", "2")).await.unwrap();
         assert_eq!(
-            next_push(&mut pushes).await,
+            next_invalidation(&mut pushes).await,
             invalidation(&["in"]),
             "{kind:?}"
         );
@@ -479,11 +599,18 @@ async fn opt_in_tracks_only_the_cached_reads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcast_caches_the_prefixes_and_hears_every_change_to_them() {
+    for protocol in PROTOCOLS {
+        broadcast(protocol).await;
+    }
+}
+
+async fn broadcast(protocol: Protocol) {
     use respec::cache::TrackingMode;
     let server = support::server(Kind::Redis);
-    let client = cached(
+    let client = cached_on(
         &server.url(),
         CacheConfig::default().mode(TrackingMode::broadcast(["user:"])),
+        protocol,
     );
     let other = Client::open(&server.url()).unwrap();
     within(5, other.set("user:1", "ada")).await.unwrap();
@@ -520,13 +647,21 @@ fn bstats(client: &respec::blocking::Client) -> CacheStats {
     client.cache_stats().expect("the client has a cache")
 }
 
+fn bcached(url: &str, protocol: Protocol) -> respec::blocking::Client {
+    let mut config = respec::connection::ConnectionConfig::from_url(url).unwrap();
+    config.protocol = protocol;
+    respec::blocking::Client::with_config(config).with_cache(CacheConfig::default())
+}
+
 #[test]
 fn the_blocking_client_caches_and_sees_another_clients_write_after_a_miss() {
-    for kind in [Kind::Redis, Kind::Valkey] {
+    for (kind, protocol) in [Kind::Redis, Kind::Valkey]
+        .into_iter()
+        .flat_map(|k| PROTOCOLS.map(|p| (k, p)))
+    {
         let server = support::server(kind);
-        let client = respec::blocking::Client::open(&server.url())
-            .unwrap()
-            .with_cache(CacheConfig::default());
+        let kind = (kind, protocol);
+        let client = bcached(&server.url(), protocol);
         let other = respec::blocking::Client::open(&server.url()).unwrap();
         other.execute(&args(&["SET", "k", "1"])).unwrap();
         assert_eq!(bget(&client, "k").as_deref(), Some("1"));
@@ -573,10 +708,14 @@ fn the_blocking_client_caches_and_sees_another_clients_write_after_a_miss() {
 
 #[test]
 fn the_blocking_clients_cache_survives_a_dropped_connection_without_stale_entries() {
+    for protocol in PROTOCOLS {
+        blocking_dropped_connection(protocol);
+    }
+}
+
+fn blocking_dropped_connection(protocol: Protocol) {
     let server = support::server(Kind::Redis);
-    let client = respec::blocking::Client::open(&server.url())
-        .unwrap()
-        .with_cache(CacheConfig::default());
+    let client = bcached(&server.url(), protocol);
     let other = respec::blocking::Client::open(&server.url()).unwrap();
     other.execute(&args(&["SET", "r", "1"])).unwrap();
     assert_eq!(bget(&client, "r").as_deref(), Some("1"));
@@ -607,14 +746,21 @@ fn the_blocking_clients_cache_survives_a_dropped_connection_without_stale_entrie
 /// Bounded in iterations and in time.
 #[test]
 fn a_blocking_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    blocking_race(Protocol::Resp3);
+}
+
+/// The same on RESP2: after the miss, a round trip on the redirect
+/// connection applies the invalidations.
+#[test]
+fn a_blocking_resp2_cached_reader_never_sees_a_value_older_than_the_last_completed_write() {
+    blocking_race(Protocol::Resp2);
+}
+
+fn blocking_race(protocol: Protocol) {
     const WRITES: u64 = 2_000;
     const LIMIT: Duration = Duration::from_secs(20);
     let server = support::server(Kind::Redis);
-    let client = Arc::new(
-        respec::blocking::Client::open(&server.url())
-            .unwrap()
-            .with_cache(CacheConfig::default()),
-    );
+    let client = Arc::new(bcached(&server.url(), protocol));
     let other = Arc::new(respec::blocking::Client::open(&server.url()).unwrap());
     let keys = ["race:a", "race:b", "race:c"];
     for k in keys {
@@ -690,4 +836,48 @@ fn a_blocking_cached_reader_never_sees_a_value_older_than_the_last_completed_wri
     assert!(reads > 0);
     let s = bstats(&client);
     assert!(s.hits > 0 && s.invalidations > 0, "{s:?}");
+}
+
+#[test]
+fn the_blocking_clients_resp2_redirect_connection_killed_drops_everything() {
+    for kind in [Kind::Redis, Kind::Valkey] {
+        let server = support::server(kind);
+        let client = bcached(&server.url(), Protocol::Resp2);
+        let other = respec::blocking::Client::open(&server.url()).unwrap();
+        other.execute(&args(&["SET", "r", "1"])).unwrap();
+        assert_eq!(bget(&client, "r").as_deref(), Some("1"));
+        assert_eq!(bget(&client, "r").as_deref(), Some("1"));
+        assert_eq!(bstats(&client).hits, 1);
+        let list: String = other.query(&args(&["CLIENT", "LIST"])).unwrap();
+        let redirect = list
+            .lines()
+            .find(|l| l.split(' ').any(|f| f == "sub=1"))
+            .and_then(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+            .expect("a redirect connection")
+            .to_string();
+        let killed: i64 = other
+            .query(&args(&["CLIENT", "KILL", "ID", &redirect]))
+            .unwrap();
+        assert_eq!(killed, 1);
+        other.execute(&args(&["SET", "r", "2"])).unwrap();
+        // A miss: the redirect connection is found closed before it (or
+        // its round trip on it fails), and everything goes with the pair
+        // of connections (at most the miss itself is kept, when it was
+        // read through the new pair).
+        assert_eq!(bget(&client, "barrier"), None);
+        let s = bstats(&client);
+        assert_eq!(s.flushes, 1, "{kind:?} {s:?}");
+        assert!(s.entries <= 1, "{kind:?} {s:?}");
+        assert_eq!(bget(&client, "r").as_deref(), Some("2"));
+        assert_eq!(bget(&client, "r").as_deref(), Some("2"));
+        other.execute(&args(&["SET", "r", "3"])).unwrap();
+        assert_eq!(bget(&client, "barrier"), None);
+        assert_eq!(bget(&client, "r").as_deref(), Some("3"));
+        let list: String = other.query(&args(&["CLIENT", "LIST"])).unwrap();
+        let subscribed = list
+            .lines()
+            .filter(|l| l.split(' ').any(|f| f == "sub=1"))
+            .count();
+        assert_eq!(subscribed, 1, "{list}");
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{Cache, Lookup};
+use super::{Cache, Lookup, Tracked};
 use crate::cmd::Command;
 use crate::connection::sync::Connection as SyncConnection;
 use crate::connection::ResponseFuture;
@@ -37,7 +37,8 @@ pub(crate) fn execute<C: Command + ?Sized>(
         }
         Lookup::Miss(fill) => {
             let sent = match fill.opt_in_request() {
-                Some(request) => send_opted_in(client, request, cmd),
+                // (The plain path waits on a RESP2 client's fence itself.)
+                Some(request) => client.fenced(send_opted_in(client, request, cmd)),
                 None => client.without_cache().execute(cmd),
             };
             Some(ResponseFuture::boxed(async move {
@@ -55,8 +56,8 @@ pub(crate) fn execute<C: Command + ?Sized>(
 /// (a read outside the broadcast prefixes).
 pub(crate) fn blocking_read<C: Command + ?Sized>(
     cache: &Arc<Cache>,
-    tracked: &Mutex<Option<SyncConnection>>,
-    open: impl FnOnce() -> Result<SyncConnection>,
+    tracked: &Mutex<Option<Tracked>>,
+    open: impl Fn() -> Result<SyncConnection>,
     limit: Option<Duration>,
     cmd: &C,
 ) -> Option<Result<Frame>> {
@@ -66,16 +67,12 @@ pub(crate) fn blocking_read<C: Command + ?Sized>(
     // quiet for longer than the health check interval is checked first (a
     // `PING`): a peer gone silent would leave the cache unflushed.
     if let Some(conn) = tracked.as_mut() {
-        if conn.read_arrived_pushes().is_err() || !conn.healthy_after_idle() {
+        if !conn.refresh() {
             *tracked = None;
         }
     }
     if tracked.is_none() {
-        let opened = open().and_then(|mut conn| {
-            cache.start_tracking_sync(&mut conn)?;
-            Ok(conn)
-        });
-        match opened {
+        match Tracked::open(cache, open) {
             Ok(conn) => *tracked = Some(conn),
             Err(e) => return Some(Err(e.for_command(cmd.name()))),
         }
@@ -87,13 +84,16 @@ pub(crate) fn blocking_read<C: Command + ?Sized>(
         Lookup::Miss(fill) => fill,
     };
     let reply = match fill.opt_in_request() {
-        None => conn.send_within(cmd, limit),
+        None => conn.data.send_within(cmd, limit),
         Some(request) => conn
+            .data
             .send_raw_within(&request, 2, limit)
             .and_then(second_of_two),
     };
     fill.fill(&reply);
-    if conn.is_broken() {
+    // On RESP2, the invalidations of writes that completed before this
+    // read began are behind a round trip on the redirect connection.
+    if !conn.fence(limit) || conn.is_broken() {
         *tracked = None;
     }
     Some(reply.map_err(|e| e.for_command(cmd.name())))

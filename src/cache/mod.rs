@@ -7,7 +7,8 @@
 //! remembers which keys the connection read (or, in
 //! [`TrackingMode::Broadcast`], watches key prefixes), and when one changes
 //! (written by anyone, expired, evicted, flushed) it sends an `invalidate`
-//! push on that same connection. The client applies each
+//! push on that same connection (on RESP2, a message on a second
+//! connection: see [Protocol](#protocol)). The client applies each
 //! invalidation as its driver reads it, before any reply read after it is
 //! handed out.
 //!
@@ -51,8 +52,9 @@
 //!   between. So a reply that raced an invalidation is never kept, even
 //!   when the invalidation was read first.
 //! - Everything is dropped when the shared connection ends (the server
-//!   forgets what it tracked for a closed connection), and when the
-//!   server sends an invalidation without keys (`FLUSHALL`, `FLUSHDB`).
+//!   forgets what it tracked for a closed connection), when the RESP2
+//!   redirect connection ends, and when the server sends an invalidation
+//!   without keys (`FLUSHALL`, `FLUSHDB`).
 //! - A write sent through the caching client (a command the spec flags
 //!   `write`, with keys; alone or in a pipeline) drops the entries of its
 //!   keys before it is sent, and until it is answered no read of them
@@ -62,7 +64,8 @@
 //! - A write by another client reaches the cache with the server's
 //!   invalidation: every reply the shared connection reads after that
 //!   write completed comes after the invalidation, so one round trip of the
-//!   async client (any command) is enough to see it.
+//!   async client (any command) is enough to see it. (On RESP2 the fence
+//!   described under [Protocol](#protocol) keeps this true.)
 //! - A key whose expiry time passes is invalidated when the server deletes
 //!   it (on access or in its expiry cycle), which may be a little later;
 //!   a [`ttl`](CacheConfig::ttl) bounds how long any entry is served.
@@ -134,24 +137,68 @@
 //!   entry filled by one node and hit by a read the policy sends to
 //!   another (a replica under [`ReadFrom::RoundRobin`](crate::cluster::ReadFrom::RoundRobin))
 //!   may be served until a read goes to the first one again.
-//! - **RESP2** is refused as by the standalone clients: every command of
-//!   a caching cluster client fails with the same
+//! - **RESP2** is not supported on the cluster clients (the standalone
+//!   clients' redirect connection, below, is not built per node): every
+//!   command of a caching cluster client on RESP2 fails with an
 //!   [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error.
 //!
 //! # Protocol
 //!
-//! Tracking as done here needs RESP3, where the invalidations come on the
-//! tracked connection itself (RESP2 would need a second connection to
-//! redirect them to, which is not supported). On RESP2 (configured, or a server without
-//! `HELLO`) every command of a caching client fails with an
-//! [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error saying
-//! so; turn the cache off or use RESP3.
+//! On RESP3 the invalidations come as push frames on the tracked
+//! connection itself, in order with its replies. On RESP2 (configured, or
+//! a server that answered `HELLO` with RESP2) the server cannot push, so
+//! the client opens a second connection with the same settings, the
+//! *redirect connection*, subscribes it to `__redis__:invalidate`, and
+//! turns tracking on for the shared connection with
+//! `CLIENT TRACKING ON REDIRECT <its id>` (plus the mode's `OPTIN` or
+//! `BCAST PREFIX ...`), again on every reconnect. The invalidations are
+//! then messages on the redirect connection, and two orders are no longer
+//! one:
+//!
+//! - *A reply that raced an invalidation* is still never kept: the server
+//!   writes the invalidation of a write after it ran, so after every read
+//!   that ran before the write, and whichever connection the client reads
+//!   first, the invalidation either finds the read's reservation (the
+//!   reply is not stored) or its stored entry (dropped then).
+//! - *A write by another client within one round trip* needs a fence: the
+//!   shared connection's reply may be read before the redirect connection
+//!   has been read up to the write's invalidation. So on RESP2 every reply
+//!   of the async client (any command sent alone or in a pipeline, not a
+//!   hit) is handed out only after a `PING` sent on the redirect
+//!   connection *after that reply was read* is answered. The server wrote
+//!   the invalidation of any write that completed before the command
+//!   began before it read that `PING`, so the invalidation is applied by
+//!   then. One fence `PING` is in flight at a time; the replies that come
+//!   meanwhile share the next one. It costs a round trip on the redirect
+//!   connection per call (latency, not the server's work per call); hits
+//!   cost nothing. `WATCH` transactions and connections taken from the
+//!   client do not wait on the fence.
+//! - *The redirect connection failing* (closed, killed with
+//!   `CLIENT KILL`, a fence `PING` failing or timing out) would leave the
+//!   server tracking for a connection that hears nothing (it drops the
+//!   invalidations; on RESP2 it cannot say so, and a RESP3
+//!   `tracking-redir-broken` push is treated alike): everything is
+//!   dropped, the shared connection is retired, and the next command
+//!   opens a new pair. A fence whose `PING` failed lets its reply through
+//!   only once that is done.
+//!
+//! The blocking client does the same with its pair of connections: before
+//! each cached read, the messages that reached the redirect connection's
+//! socket are applied; after a read that misses, a `PING` on the redirect
+//! connection; a failure of either connection drops everything and the
+//! pair.
+//!
+//! Invalidation messages, and the redirect connection's subscription
+//! confirmation and connection events, also go to the client's push
+//! channel ([`Client::pushes`](crate::Client::pushes)).
 
 mod clients;
 mod policy;
+mod redirect;
 mod store;
 
 pub(crate) use clients::{blocking_read, execute, second_of_two};
+pub(crate) use redirect::{Redirect, Tracked};
 
 pub use policy::{is_cacheable, EXCLUDED};
 
@@ -267,6 +314,14 @@ impl TrackingMode {
         cmd
     }
 
+    /// The `CLIENT TRACKING ON ...` command of this mode, its
+    /// invalidations going to the connection with server id `redirect`.
+    fn redirect_command(&self, redirect: i64) -> crate::Cmd {
+        let mut cmd = self.command();
+        cmd.arg("REDIRECT").arg(redirect);
+        cmd
+    }
+
     /// Whether a read of `keys` may be cached in this mode.
     fn covers(&self, keys: &[Bytes]) -> bool {
         match self {
@@ -350,11 +405,23 @@ pub struct CacheStats {
 pub(crate) struct Cache {
     store: Mutex<store::Store>,
     mode: TrackingMode,
-    /// The connections tracking is on for: when one ends, what it tracked
-    /// can no longer be invalidated, so everything goes. (The blocking
-    /// client's other connections publish to the same channel; their end
-    /// drops nothing.)
-    tracked: Mutex<Vec<u64>>,
+    /// Which connections the cache depends on.
+    links: Mutex<Links>,
+}
+
+/// The connections a cache depends on: when one ends, what it tracked can
+/// no longer be invalidated, so everything goes.
+#[derive(Debug, Default)]
+struct Links {
+    /// The connections tracking is on for. (The blocking client's other
+    /// connections publish to the same channel; their end drops nothing.)
+    tracked: Vec<u64>,
+    /// On RESP2, the async client's redirect connection: the one
+    /// subscribed to the invalidations of the tracked connections.
+    redirect: Option<u64>,
+    /// The tracked connections whose invalidations go to `redirect`:
+    /// retired when it ends (the server would drop their invalidations).
+    bound: Vec<(u64, crate::connection::RetireHandle)>,
 }
 
 /// What the cache says about one command about to be sent.
@@ -427,7 +494,7 @@ impl Cache {
                 config.ttl,
             )),
             mode: config.mode.clone(),
-            tracked: Mutex::new(Vec::new()),
+            links: Mutex::new(Links::default()),
         })
     }
 
@@ -452,7 +519,9 @@ impl Cache {
         if !cacheable && !policy::writes_keys(spec) {
             return Lookup::Pass;
         }
-        let mut out = BytesMut::new();
+        // Sized for a typical read or write at once, rather than grown in
+        // steps (the encoding is what entries are keyed by).
+        let mut out = BytesMut::with_capacity(64);
         cmd.encode(&mut out);
         let encoded = out.freeze();
         let mut keys = Vec::new();
@@ -533,17 +602,27 @@ impl Cache {
         }
     }
 
-    /// Applies an `invalidate` push; other pushes are not the cache's.
+    /// Applies an invalidation: an `invalidate` push (RESP3), or a
+    /// message on `__redis__:invalidate` (the RESP2 redirect connection's);
+    /// other pushes are not the cache's. A `tracking-redir-broken` push
+    /// (the server lost the redirect connection) drops everything.
     fn apply(&self, frame: &Frame) {
         let Frame::Push(items) = frame else {
             return;
         };
-        let [kind, keys, ..] = &items[..] else {
-            return;
+        let keys = match &items[..] {
+            [kind, keys] if kind.as_bytes() == Some(&b"invalidate"[..]) => keys,
+            [kind, channel, keys]
+                if kind.as_bytes() == Some(&b"message"[..])
+                    && channel.as_bytes() == Some(INVALIDATIONS) =>
+            {
+                keys
+            }
+            [kind, ..] if kind.as_bytes() == Some(&b"tracking-redir-broken"[..]) => {
+                return self.redirect_lost();
+            }
+            _ => return,
         };
-        if kind.as_bytes() != Some(&b"invalidate"[..]) {
-            return;
-        }
         let mut store = self.lock();
         match keys {
             Frame::Array(keys) | Frame::Set(keys) => {
@@ -561,7 +640,92 @@ impl Cache {
             _ => store.flush(),
         }
     }
+
+    /// Connection `redirect` is the redirect connection from now on (one
+    /// before it is taken as ended). False, and nothing registered, when
+    /// it closed already.
+    pub(crate) fn set_redirect(&self, redirect: &crate::connection::Connection) -> bool {
+        let old = {
+            let links = self.links();
+            links.redirect
+        };
+        if let Some(old) = old {
+            self.redirect_ended(old);
+        }
+        let mut links = self.links();
+        // Checked under the lock its end takes: either it ended before
+        // (and is closed now) or its end will find it registered.
+        if redirect.is_closed() {
+            return false;
+        }
+        links.redirect = Some(redirect.id());
+        true
+    }
+
+    /// Whether `redirect` is still the registered redirect connection.
+    pub(crate) fn is_redirect(&self, redirect: u64) -> bool {
+        self.links().redirect == Some(redirect)
+    }
+
+    /// Tracking is on for `data`, its invalidations going to `redirect`;
+    /// false (nothing registered) when `redirect` ended meanwhile.
+    pub(crate) fn bind(&self, data: &crate::connection::Connection, redirect: u64) -> bool {
+        let mut links = self.links();
+        if links.redirect != Some(redirect) || data.is_closed() {
+            return false;
+        }
+        links.tracked.push(data.id());
+        links.bound.push((data.id(), data.retire_handle()));
+        true
+    }
+
+    /// The redirect connection `redirect` ended or failed: the connections
+    /// bound to it are retired (their reads would no longer be
+    /// invalidated), then everything goes. Nothing when it was not the
+    /// registered one (its end was handled already).
+    pub(crate) fn redirect_ended(&self, redirect: u64) {
+        let bound = {
+            let mut links = self.links();
+            if links.redirect != Some(redirect) {
+                return;
+            }
+            links.redirect = None;
+            Self::unbind_all(&mut links)
+        };
+        for (_, conn) in bound {
+            conn.retire();
+        }
+        self.flush();
+    }
+
+    /// The server said the redirect connection is gone.
+    #[cold]
+    fn redirect_lost(&self) {
+        let bound = {
+            let mut links = self.links();
+            links.redirect = None;
+            Self::unbind_all(&mut links)
+        };
+        for (_, conn) in bound {
+            conn.retire();
+        }
+        self.flush();
+    }
+
+    fn unbind_all(links: &mut Links) -> Vec<(u64, crate::connection::RetireHandle)> {
+        let bound = std::mem::take(&mut links.bound);
+        links.tracked.retain(|t| !bound.iter().any(|(b, _)| b == t));
+        bound
+    }
+
+    fn links(&self) -> MutexGuard<'_, Links> {
+        self.links.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
+
+/// The channel the server publishes invalidations on for a redirect
+/// connection.
+const INVALIDATIONS: &[u8] = b"__redis__:invalidate";
 
 impl crate::connection::PushObserver for Cache {
     fn connected(&self, _connection: u64) {
@@ -576,10 +740,15 @@ impl crate::connection::PushObserver for Cache {
 
     fn disconnected(&self, connection: u64) {
         let was_tracking = {
-            let mut tracked = self.tracked.lock().unwrap_or_else(|p| p.into_inner());
-            let before = tracked.len();
-            tracked.retain(|&c| c != connection);
-            tracked.len() != before
+            let mut links = self.links();
+            if links.redirect == Some(connection) {
+                drop(links);
+                return self.redirect_ended(connection);
+            }
+            let before = links.tracked.len();
+            links.tracked.retain(|&c| c != connection);
+            links.bound.retain(|(c, _)| *c != connection);
+            links.tracked.len() != before
         };
         if was_tracking {
             self.flush();
@@ -587,39 +756,32 @@ impl crate::connection::PushObserver for Cache {
     }
 }
 
-/// The error of a caching client on RESP2.
-pub(crate) fn resp2_error() -> crate::Error {
-    crate::Error::new(
-        crate::ErrorKind::Unsupported,
-        "client-side caching needs RESP3 (the server's invalidations come as push frames on \
-         the tracked connection), but this connection speaks RESP2; use RESP3 (a server of \
-         6.0 or later) or build the client without a cache",
-    )
-}
-
 impl Cache {
     /// Turns tracking on for a new shared connection, before anything
-    /// else uses it.
+    /// else uses it: on RESP3 the invalidations come on the connection
+    /// itself; on RESP2 they go to the redirect connection of `redirect`.
     pub(crate) async fn start_tracking(
         &self,
         conn: &crate::connection::Connection,
+        redirect: Option<&Redirect>,
     ) -> crate::Result<()> {
         if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
-            return Err(resp2_error());
+            return match redirect {
+                Some(redirect) => redirect.track(self, conn).await,
+                None => Err(resp2_error()),
+            };
         }
         conn.send(&self.mode.command()).await?;
         self.now_tracking(conn.id());
         Ok(())
     }
 
-    /// [`start_tracking`](Self::start_tracking) for a blocking connection.
+    /// [`start_tracking`](Self::start_tracking) for a blocking connection
+    /// on RESP3 (RESP2 goes through [`redirect::Tracked`]).
     pub(crate) fn start_tracking_sync(
         &self,
         conn: &mut crate::connection::sync::Connection,
     ) -> crate::Result<()> {
-        if conn.server_info().protocol != crate::connection::Protocol::Resp3 {
-            return Err(resp2_error());
-        }
         conn.send(&self.mode.command())?;
         self.now_tracking(conn.id());
         Ok(())
@@ -629,18 +791,22 @@ impl Cache {
     /// and is about to be dropped (it lost a race to open a node's
     /// connection): its end then drops nothing.
     pub(crate) fn forget(&self, connection: u64) {
-        self.tracked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|&c| c != connection);
+        self.links().tracked.retain(|&c| c != connection);
     }
 
     fn now_tracking(&self, connection: u64) {
-        self.tracked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(connection);
+        self.links().tracked.push(connection);
     }
+}
+
+/// The error of a cluster client asked to keep a cache on RESP2 (it opens
+/// no redirect connections).
+pub(crate) fn resp2_error() -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::Unsupported,
+        "client-side caching on a cluster client needs RESP3 (the cluster clients open no \
+         RESP2 redirect connections); use RESP3 or build the client without a cache",
+    )
 }
 
 #[cfg(test)]
@@ -739,6 +905,51 @@ mod tests {
         fill.fill(&value("2"));
         assert_eq!(hit(&cache, &get("a")), None);
         assert_eq!(hit(&cache, &get("b")), None);
+    }
+
+    #[test]
+    fn resp2_messages_invalidate_and_a_broken_redirect_flushes() {
+        let cache = Cache::new(&CacheConfig::default());
+        miss(&cache, &get("a")).fill(&value("1"));
+        miss(&cache, &get("b")).fill(&value("2"));
+        let message = |keys: Frame| {
+            Frame::Push(vec![
+                Frame::BulkString(Bytes::from_static(b"message")),
+                Frame::BulkString(Bytes::from_static(INVALIDATIONS)),
+                keys,
+            ])
+        };
+        let a = Frame::Array(vec![Frame::BulkString(Bytes::from_static(b"a"))]);
+        // A message on another channel is not an invalidation.
+        let elsewhere = Frame::Push(vec![
+            Frame::BulkString(Bytes::from_static(b"message")),
+            Frame::BulkString(Bytes::from_static(b"news")),
+            a.clone(),
+        ]);
+        cache.push(1, &elsewhere);
+        assert!(hit(&cache, &get("a")).is_some());
+        cache.push(1, &message(a));
+        assert_eq!(hit(&cache, &get("a")), None);
+        assert!(hit(&cache, &get("b")).is_some());
+        // A RESP2 null array: every key.
+        cache.push(1, &message(Frame::Null));
+        assert_eq!(hit(&cache, &get("b")), None);
+        miss(&cache, &get("c")).fill(&value("3"));
+        cache.push(
+            1,
+            &Frame::Push(vec![
+                Frame::BulkString(Bytes::from_static(b"tracking-redir-broken")),
+                Frame::Integer(7),
+            ]),
+        );
+        assert_eq!(hit(&cache, &get("c")), None);
+        assert_eq!(cache.stats().flushes, 2);
+        // The redirect command carries the mode's options.
+        let expect = |a: &[&str]| crate::Cmd::from_args(a.iter().copied()).unwrap().to_bytes();
+        assert_eq!(
+            TrackingMode::OptIn.redirect_command(42).to_bytes(),
+            expect(&["CLIENT", "TRACKING", "ON", "OPTIN", "REDIRECT", "42"])
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! Least recently used slots go first when the entry or byte bound is
 //! exceeded; a slot's use is its last hit, fill or reservation.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -57,6 +58,43 @@ struct Slot {
     stamp: u64,
 }
 
+/// The commands (slot keys) that read one key: mostly one, kept without
+/// a set of its own (a read that misses after a write of its key adds the
+/// key back to the index: one allocation fewer each time).
+#[derive(Debug)]
+enum Readers {
+    One(Bytes),
+    Many(HashSet<Bytes>),
+}
+
+impl Readers {
+    fn insert(&mut self, cmd: Bytes) {
+        match self {
+            Readers::One(one) if *one == cmd => {}
+            Readers::One(one) => {
+                let mut set = HashSet::with_capacity(2);
+                set.insert(one.clone());
+                set.insert(cmd);
+                *self = Readers::Many(set);
+            }
+            Readers::Many(set) => {
+                set.insert(cmd);
+            }
+        }
+    }
+
+    /// Removes `cmd`; true when none is left.
+    fn remove(&mut self, cmd: &[u8]) -> bool {
+        match self {
+            Readers::One(one) => one[..] == *cmd,
+            Readers::Many(set) => {
+                set.remove(cmd);
+                set.is_empty()
+            }
+        }
+    }
+}
+
 /// The slots, their use order and the key index.
 #[derive(Debug)]
 pub(crate) struct Store {
@@ -67,7 +105,7 @@ pub(crate) struct Store {
     /// Use order: the oldest stamp is the least recently used slot.
     order: BTreeMap<u64, Bytes>,
     /// Key -> the commands (slot keys) that read it.
-    by_key: HashMap<Bytes, HashSet<Bytes>>,
+    by_key: HashMap<Bytes, Readers>,
     /// Keys with writes of this client in flight, and how many: a read of
     /// one that begins meanwhile may run on the server before the write
     /// (on another connection), so its reply is not kept.
@@ -159,10 +197,12 @@ impl Store {
         let ticket = self.next_ticket;
         self.remove(&cmd);
         for k in &keys {
-            self.by_key
-                .entry(k.clone())
-                .or_default()
-                .insert(cmd.clone());
+            match self.by_key.entry(k.clone()) {
+                Entry::Occupied(mut e) => e.get_mut().insert(cmd.clone()),
+                Entry::Vacant(e) => {
+                    e.insert(Readers::One(cmd.clone()));
+                }
+            }
         }
         let stamp = self.stamp();
         self.order.insert(stamp, cmd.clone());
@@ -225,9 +265,18 @@ impl Store {
             return 0;
         };
         let mut dropped = 0;
-        for cmd in cmds {
-            if self.remove(&cmd) {
-                dropped += 1;
+        match cmds {
+            Readers::One(cmd) => {
+                if self.remove(&cmd) {
+                    dropped += 1;
+                }
+            }
+            Readers::Many(cmds) => {
+                for cmd in cmds {
+                    if self.remove(&cmd) {
+                        dropped += 1;
+                    }
+                }
             }
         }
         self.counts.invalidations += dropped as u64;
@@ -273,9 +322,8 @@ impl Store {
         };
         self.order.remove(&slot.stamp);
         for k in &slot.keys {
-            if let Some(set) = self.by_key.get_mut(k) {
-                set.remove(cmd);
-                if set.is_empty() {
+            if let Some(readers) = self.by_key.get_mut(k) {
+                if readers.remove(cmd) {
                     self.by_key.remove(k);
                 }
             }

@@ -87,7 +87,7 @@ pub struct BlockingClusterClient {
     /// per node, the connection cached reads go through, tracking on.
     cache: Option<Arc<Cache>>,
     pushes: PushPublisher,
-    tracked: Mutex<HashMap<NodeAddr, Arc<Mutex<Option<Connection>>>>>,
+    tracked: Mutex<HashMap<NodeAddr, Arc<Mutex<Option<crate::cache::Tracked>>>>>,
 }
 
 impl std::fmt::Debug for BlockingClusterClient {

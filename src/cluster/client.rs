@@ -545,7 +545,7 @@ impl Inner {
             return Connection::connect(&cfg).await;
         };
         let conn = Connection::connect_publishing(&cfg, &self.pushes).await?;
-        cache.start_tracking(&conn).await?;
+        cache.start_tracking(&conn, None).await?;
         Ok(conn)
     }
 

@@ -374,6 +374,19 @@ pub(crate) struct Request {
     tx: reply::Sender,
 }
 
+/// Retires a connection from outside: it takes no new requests (clients
+/// replace it) and closes once its handles are gone. Holding one keeps
+/// neither the socket nor the driver alive.
+#[derive(Debug, Clone)]
+pub(crate) struct RetireHandle(Arc<ConnState>);
+
+impl RetireHandle {
+    /// Marks the connection retired ([`Connection::is_closed`] turns true).
+    pub(crate) fn retire(&self) {
+        self.0.retired.store(true, Ordering::Relaxed);
+    }
+}
+
 /// What the handles and the driver of one connection share.
 #[derive(Debug)]
 struct ConnState {
@@ -606,6 +619,21 @@ impl Connection {
         Self::connect_with_receiver(cfg, true).await
     }
 
+    /// A client's subscriber connection (the client-side cache's redirect
+    /// connection on RESP2): like [`connect_subscriber`](Self::connect_subscriber),
+    /// with its push frames (and RESP2 pub/sub arrays), its opening and its
+    /// end published to the client's push channel.
+    pub(crate) async fn connect_subscriber_publishing(
+        cfg: &ConnectionConfig,
+        pushes: &PushPublisher,
+    ) -> Result<Self> {
+        Ok(
+            Self::connect_inner(cfg, true, false, PushTarget::Channel(pushes))
+                .await?
+                .0,
+        )
+    }
+
     async fn connect_with_receiver(
         cfg: &ConnectionConfig,
         subscriber: bool,
@@ -779,6 +807,12 @@ impl Connection {
         !self.is_closed()
             && self.state.in_flight.load(Ordering::Acquire) == 0
             && !self.state.dirty.load(Ordering::Acquire)
+    }
+
+    /// A handle that retires this connection without keeping it open
+    /// (see [`RetireHandle`]).
+    pub(crate) fn retire_handle(&self) -> RetireHandle {
+        RetireHandle(self.state.clone())
     }
 
     /// Whether this is a dedicated (pooled) connection or one for sharing.
@@ -1095,7 +1129,7 @@ fn is_container(name: &str) -> bool {
 }
 
 /// True for the arrays a RESP2 subscriber receives out of band.
-fn is_pubsub_array(frame: &Frame) -> bool {
+pub(crate) fn is_pubsub_array(frame: &Frame) -> bool {
     let Frame::Array(items) = frame else {
         return false;
     };

@@ -24,7 +24,7 @@ mod tls;
 pub(crate) use aio::check_required;
 pub(crate) use aio::commands_in;
 pub(crate) use aio::name_of as aio_name_of;
-pub(crate) use aio::{check_version, Payload, Resend, Retry};
+pub(crate) use aio::{check_version, is_pubsub_array, Payload, Resend, RetireHandle, Retry};
 pub use aio::{Connection, ResponseFuture};
 pub use config::{
     Addr, ConnectionConfig, Protocol, TlsConfig, DEFAULT_HEALTH_CHECK_INTERVAL,

@@ -264,6 +264,9 @@ pub struct Connection {
     counting: bool,
     /// Why the connection broke, for [`Event::Disconnected`].
     broken_by: Option<ErrorClass>,
+    /// A RESP2 subscriber: the pub/sub arrays it reads (messages,
+    /// confirmations) are push frames, not replies.
+    pubsub_arrays: bool,
 }
 
 impl Drop for Connection {
@@ -397,6 +400,7 @@ impl Connection {
             addr: cfg.addr.clone(),
             counting: false,
             broken_by: None,
+            pubsub_arrays: false,
         };
         let (credentials, session) = crate::auth::for_connect(cfg)?;
         conn.session = session;
@@ -461,6 +465,24 @@ impl Connection {
     /// kept so far).
     pub(crate) fn publish_pushes_to(&mut self, channel: ConnectionPushes) {
         self.pushes.publish_to(channel);
+    }
+
+    /// From now on, the RESP2 pub/sub arrays this connection reads
+    /// (messages, confirmations) are push frames (for a RESP2 connection
+    /// that subscribed: the client-side cache's redirect connection).
+    pub(crate) fn route_pubsub_arrays(&mut self) {
+        self.pubsub_arrays = self.info.protocol == super::Protocol::Resp2;
+    }
+
+    /// A reply that is a push: a pub/sub array of a RESP2 subscriber.
+    fn as_push(&self, frame: Frame) -> std::result::Result<Frame, Frame> {
+        if !self.pubsub_arrays || !super::is_pubsub_array(&frame) {
+            return Err(frame);
+        }
+        match frame {
+            Frame::Array(items) => Ok(Frame::Push(items)),
+            other => Err(other),
+        }
     }
 
     /// True once an error left the connection unusable: an I/O or protocol
@@ -630,6 +652,13 @@ impl Connection {
                 match routed {
                     Routed::Push(p) => self.pushes.keep(p),
                     Routed::Reply(f) => {
+                        let f = match self.as_push(f) {
+                            Ok(p) => {
+                                self.pushes.keep(p);
+                                continue;
+                            }
+                            Err(f) => f,
+                        };
                         return Err(Error::new(
                             ErrorKind::Protocol,
                             format!("a {} arrived while no reply was due", f.kind()),
@@ -686,6 +715,10 @@ impl Connection {
     fn read_annotated_reply(&mut self) -> Result<Frame> {
         loop {
             match self.read_routed()? {
+                Routed::Reply(f) if self.pubsub_arrays => match self.as_push(f) {
+                    Ok(p) => self.pushes.keep(p),
+                    Err(f) => return Ok(f),
+                },
                 Routed::Reply(f) => return Ok(f),
                 Routed::Push(p) => self.pushes.keep(p),
             }
