@@ -1815,7 +1815,41 @@ fn blocking_sharded_pubsub_follows_a_moving_slot() {
         .map(|n| n.port)
         .find(|&p| p != from)
         .unwrap();
+    // A plain blocking subscriber on the old owner, beside it, with a
+    // shard channel of another slot that stays.
+    let plain_client = respec::blocking::Client::open(&cluster.node_by_port(from).url()).unwrap();
+    let mut plain = plain_client.subscriber().unwrap();
+    plain.set_read_timeout(Some(Duration::from_millis(200)));
+    plain.ssubscribe([moving.as_str()]).unwrap();
+    let staying = chans
+        .iter()
+        .find(|c| {
+            let s = key_slot(c.as_bytes());
+            s != slot && cluster.primary_for_slot(s).port == from
+        })
+        .cloned();
+    if let Some(c) = &staying {
+        plain.ssubscribe([c.as_str()]).unwrap();
+    }
     cluster.move_slots([slot], from, to);
+    // The old owner's `sunsubscribe` notice takes the channel out of the
+    // plain subscriber's subscriptions; it is reported as dropped.
+    let mut dropped = Vec::new();
+    for _ in 0..50 {
+        match plain.next_message() {
+            Ok(m) => panic!("no message was published: {m:?}"),
+            Err(e) => assert!(e.is_timeout(), "{e}"),
+        }
+        dropped = plain.take_dropped_shard_channels();
+        if !dropped.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(dropped, vec![bytes::Bytes::from(moving.clone())]);
+    let shards_left: Vec<bytes::Bytes> = staying.iter().map(|c| c.clone().into()).collect();
+    assert_eq!(plain.subscriptions().2, shards_left);
+    assert!(!plain.has_dropped_shard_channels());
+    drop(plain);
     sub.set_read_timeout(Some(Duration::from_millis(200)));
     let mut delivered = None;
     for _ in 0..50 {
