@@ -264,6 +264,11 @@ impl Client {
         let streak = self.streak.load(Ordering::Relaxed);
         if spaced {
             let wait = self.gate.wait_before_attempt();
+            self.config.observer.emit(Event::Reconnecting {
+                addr: self.config.addr.clone(),
+                attempt: streak + 1,
+                delay: wait,
+            });
             if !wait.is_zero() {
                 std::thread::sleep(wait);
             }
@@ -633,7 +638,9 @@ impl BlockingExecutor for WithoutCache<'_> {
 /// (the server's `sunsubscribe` notice; see
 /// [`take_dropped_shard_channels`](Self::take_dropped_shard_channels)),
 /// or any channel or pattern the server reports unsubscribed without
-/// being asked.
+/// being asked. Its reconnects are reported to the configuration's event
+/// listeners as a client's are (`Disconnected`, a `Reconnecting` per
+/// attempt, `Connected`, `HandshakeDone`; see [`crate::events`]).
 ///
 /// ```no_run
 /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
@@ -951,6 +958,11 @@ impl Subscriber {
                     return Err(self.gave_up(e));
                 }
             }
+            self.config.observer.emit(Event::Reconnecting {
+                addr: self.config.addr.clone(),
+                attempt: failures.saturating_add(1),
+                delay: wait,
+            });
             std::thread::sleep(wait);
             let attempt = Connection::connect(&self.config).and_then(|conn| {
                 self.conn = Some(conn);

@@ -30,7 +30,12 @@
 //!
 //! If the connection drops, the subscriber reconnects with backoff and
 //! subscribes again to everything it was subscribed to; messages published
-//! while it was away are lost, as pub/sub is fire-and-forget.
+//! while it was away are lost, as pub/sub is fire-and-forget. Listeners of
+//! the configuration's events ([`ConnectionConfig::on_event`]) see it as a
+//! client's reconnect: the lost connection's
+//! [`Disconnected`](crate::events::Event::Disconnected), one
+//! [`Reconnecting`](crate::events::Event::Reconnecting) per attempt, then
+//! the new connection's `Connected` and `HandshakeDone`.
 //!
 //! ```no_run
 //! # async fn demo(client: respec::Client) -> respec::Result<()> {
@@ -55,6 +60,7 @@ use crate::backoff::Gate;
 use crate::cmd::Cmd;
 use crate::connection::{Connection, ConnectionConfig, Protocol};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::Event;
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
@@ -678,6 +684,11 @@ async fn reconnect(
                 format!("the subscriber could not reconnect within {reconnect_for:?}"),
             ));
         }
+        config.observer.emit(Event::Reconnecting {
+            addr: config.addr.clone(),
+            attempt: failures.saturating_add(1),
+            delay: wait,
+        });
         tokio::time::sleep(wait).await;
         match renew(&config, &subs).await {
             Ok(renewed) => {
