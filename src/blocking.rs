@@ -992,6 +992,12 @@ impl Subscriber {
         }
     }
 
+    /// Whether the subscriber holds an open connection (false after the
+    /// connection broke and reconnecting gave up).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
     /// The connection, opened again (with every subscription) when the
     /// last one was found broken.
     fn conn(&mut self) -> Result<&mut Connection> {

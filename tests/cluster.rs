@@ -1879,3 +1879,97 @@ fn blocking_sharded_pubsub_follows_a_moving_slot() {
     let n: i64 = client.query(&args(&["SPUBLISH", moving, "gone"])).unwrap();
     assert_eq!(n, 0);
 }
+
+/// The blocking classic subscriber: `SUBSCRIBE` and `PSUBSCRIBE` on one
+/// primary, messages published through any node, and every subscription
+/// moved to another node when that primary dies.
+#[test]
+fn the_blocking_cluster_subscriber_moves_off_a_dead_node() {
+    let mut cluster = Cluster::start(Kind::Redis, 3, 1);
+    let client =
+        respec::cluster::BlockingClusterClient::open(&cluster.seed_urls().join(",")).unwrap();
+    let mut sub = client.subscriber().unwrap();
+    sub.set_read_timeout(Some(Duration::from_secs(10)));
+    sub.subscribe(["plain"]).unwrap();
+    sub.psubscribe(["alerts:*"]).unwrap();
+    let victim = sub.node().port;
+    assert!(cluster.primaries().iter().any(|p| p.port == victim));
+    let publish = |channel: &str, payload: &str| -> respec::Result<i64> {
+        client.query(&args(&["PUBLISH", channel, payload]))
+    };
+    // PUBLISH counts the receivers of the node it went to only.
+    publish("plain", "p1").unwrap();
+    publish("alerts:fire", "a1").unwrap();
+    let m = sub.next_message().unwrap();
+    assert_eq!(
+        (m.channel_str().into_owned(), m.pattern, &m.payload[..]),
+        ("plain".to_string(), None, &b"p1"[..])
+    );
+    let m = sub.next_message().unwrap();
+    assert_eq!(
+        (
+            m.channel_str().into_owned(),
+            m.pattern.as_deref(),
+            &m.payload[..]
+        ),
+        (
+            "alerts:fire".to_string(),
+            Some(&b"alerts:*"[..]),
+            &b"a1"[..]
+        )
+    );
+
+    // The node dies: the subscriber moves, and receives there.
+    cluster.kill(victim);
+    sub.set_read_timeout(Some(Duration::from_millis(300)));
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut n = 0;
+    let moved = loop {
+        n += 1;
+        let _ = publish("plain", &format!("after:{n}"));
+        match sub.next_message() {
+            Ok(m) => break m,
+            Err(e) => assert!(e.is_timeout(), "{e}"),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the subscriber never moved off the dead node"
+        );
+    };
+    assert_eq!(moved.channel_str(), "plain");
+    assert!(moved.payload.starts_with(b"after:"), "{moved:?}");
+    assert_ne!(sub.node().port, victim);
+    let (channels, patterns) = sub.subscriptions();
+    assert_eq!(
+        (channels, patterns),
+        (
+            vec![bytes::Bytes::from_static(b"plain")],
+            vec![bytes::Bytes::from_static(b"alerts:*")]
+        )
+    );
+    // The pattern moved too. (Messages of the wait above may still come
+    // first.)
+    sub.set_read_timeout(Some(Duration::from_secs(10)));
+    publish("alerts:smoke", "a2").unwrap();
+    let m = loop {
+        let m = sub.next_message().unwrap();
+        if m.pattern.is_some() {
+            break m;
+        }
+        assert_eq!(m.channel_str(), "plain");
+    };
+    assert_eq!(
+        (m.channel_str().into_owned(), &m.payload[..]),
+        ("alerts:smoke".to_string(), &b"a2"[..])
+    );
+    // Unsubscribed from everything: nothing is delivered any more.
+    sub.unsubscribe(Vec::<&str>::new()).unwrap();
+    sub.punsubscribe(Vec::<&str>::new()).unwrap();
+    assert_eq!(sub.subscriptions(), (vec![], vec![]));
+    let on_node: i64 = cluster
+        .call(sub.node().port, &["PUBSUB", "NUMSUB", "plain"])
+        .items()
+        .and_then(|i| i.get(1).and_then(|v| v.int()))
+        .unwrap();
+    assert_eq!(on_node, 0);
+}

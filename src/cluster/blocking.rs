@@ -39,7 +39,9 @@ use crate::retry::RetryPolicy;
 ///   sent at once, one thread per node, the results in the caller's order;
 /// - `WATCH` transactions run on the slot's primary
 ///   ([`transact`](Self::transact), [`transaction`](Self::transaction));
-/// - sharded pub/sub by slot ([`sharded_subscriber`](Self::sharded_subscriber));
+/// - classic pub/sub on one node, moved to another when that node is
+///   lost ([`subscriber`](Self::subscriber)), and sharded pub/sub by slot
+///   ([`sharded_subscriber`](Self::sharded_subscriber));
 /// - a connection lost with a command in flight is retried under the
 ///   client's [`RetryPolicy`] (`ClusterConfig::node.retry`, the standalone
 ///   client's defaults), after reading the topology again; a primary that
