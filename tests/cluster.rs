@@ -1973,3 +1973,86 @@ fn the_blocking_cluster_subscriber_moves_off_a_dead_node() {
         .unwrap();
     assert_eq!(on_node, 0);
 }
+
+/// Scripts run through the cluster clients: `EVALSHA` on the owner of the
+/// script's keys (each key's value lands on its slot's primary), loaded
+/// there after `SCRIPT FLUSH` (`NOSCRIPT`), a keyless script on any
+/// primary, keys of two slots refused before anything is sent.
+#[test]
+fn scripts_run_where_their_keys_live() {
+    let cluster = Cluster::start(Kind::Redis, 3, 0);
+    let seeds = cluster.seed_urls().join(",");
+    let blocking = respec::cluster::BlockingClusterClient::open(&seeds).unwrap();
+    let set_and_get = respec::script::Script::new(
+        "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])",
+    );
+    let keys: Vec<String> = (0..12).map(|i| format!("script:{i}")).collect();
+    let owners: std::collections::BTreeSet<u16> = keys
+        .iter()
+        .map(|k| cluster.primary_for_key(k.as_bytes()).port)
+        .collect();
+    assert_eq!(owners.len(), 3, "the keys span every primary");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = runtime.block_on(async { client_for(&cluster) });
+    for round in 0..2 {
+        // The second round after every node forgot its scripts.
+        if round == 1 {
+            for p in cluster.ports() {
+                cluster.call(p, &["SCRIPT", "FLUSH"]);
+            }
+        }
+        for (i, k) in keys.iter().enumerate() {
+            let owner = cluster.primary_for_key(k.as_bytes()).port;
+            let value = format!("async:{round}:{i}");
+            let got: String = runtime
+                .block_on(within(
+                    10,
+                    "script",
+                    set_and_get.key(k.as_str()).arg(&value).run(&client),
+                ))
+                .unwrap();
+            assert_eq!(got, value);
+            assert_eq!(cluster.call(owner, &["GET", k]).expect_text(), value);
+            let value = format!("blocking:{round}:{i}");
+            let got: String = set_and_get
+                .key(k.as_str())
+                .arg(&value)
+                .run_blocking(&blocking)
+                .unwrap();
+            assert_eq!(got, value);
+            assert_eq!(cluster.call(owner, &["GET", k]).expect_text(), value);
+        }
+    }
+    // Every primary ran EVALSHA, and loaded the script once it was flushed.
+    for p in &owners {
+        let stats = cluster.call(*p, &["INFO", "commandstats"]).expect_text();
+        assert!(stats.contains("cmdstat_evalsha:"), "{p}: {stats}");
+    }
+    let seven = respec::script::Script::new("return 7");
+    let n: i64 = runtime
+        .block_on(within(10, "keyless", seven.invocation().run(&client)))
+        .unwrap();
+    assert_eq!(n, 7);
+    let n: i64 = seven.invocation().run_blocking(&blocking).unwrap();
+    assert_eq!(n, 7);
+    // Keys in two slots: refused before sending, by both clients.
+    let (a, b) = (&keys[0], &keys[1]);
+    assert_ne!(key_slot(a.as_bytes()), key_slot(b.as_bytes()));
+    let mut two = set_and_get.key(a.as_str());
+    two.key(b.as_str()).arg("x");
+    let e = runtime
+        .block_on(within(10, "cross-slot", two.run::<String>(&client)))
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    let e = two.run_blocking::<String>(&blocking).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "{e}");
+    assert_ne!(
+        cluster
+            .call(cluster.primary_for_key(a.as_bytes()).port, &["GET", a])
+            .expect_text(),
+        "x"
+    );
+}
