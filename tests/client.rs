@@ -396,13 +396,13 @@ async fn subscription_commands_on_a_shared_client_are_refused_not_hung() {
     for proto in ["2", "3"] {
         let url = format!("{}?protocol={proto}", server.url());
         let client = Client::open(&url).unwrap();
-        let started = Instant::now();
-        let err = within(5, async { client.subscribe(["ch"]).await })
+        // Refused before anything is sent: no wait for a reply that would
+        // never come.
+        let err = within(1, async { client.subscribe(["ch"]).await })
             .await
             .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");
         assert!(err.to_string().contains("subscriber()"), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(1));
         let err = within(5, async { client.monitor().await })
             .await
             .unwrap_err();
