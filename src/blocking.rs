@@ -634,7 +634,15 @@ impl BlockingExecutor for WithoutCache<'_> {
 /// A blocking pub/sub connection; iterate it for messages.
 ///
 /// Like the async [`Subscriber`](crate::pubsub::Subscriber), it reconnects
-/// and subscribes again when the connection drops.
+/// and subscribes again when the connection drops, and it keeps its
+/// [`subscriptions`](Self::subscriptions) true when the server drops one
+/// on its own: a shard channel whose slot moved to another cluster node
+/// (the server's `sunsubscribe` notice; see
+/// [`take_dropped_shard_channels`](Self::take_dropped_shard_channels)),
+/// or any channel or pattern the server reports unsubscribed without
+/// being asked. Its reconnects are reported to the configuration's event
+/// listeners as a client's are (`Disconnected`, a `Reconnecting` per
+/// attempt, `Connected`, `HandshakeDone`; see [`crate::events`]).
 ///
 /// ```no_run
 /// let client = respec::blocking::Client::open("redis://127.0.0.1:6379")?;
@@ -647,7 +655,10 @@ impl BlockingExecutor for WithoutCache<'_> {
 /// ```
 pub struct Subscriber {
     config: ConnectionConfig,
-    conn: Connection,
+    /// `None` from the moment the connection is found broken (it is
+    /// closed then, so its [`Event::Disconnected`] comes before the
+    /// reconnect's events) until a new one carries every subscription.
+    conn: Option<Connection>,
     subs: Subscriptions,
     queued: std::collections::VecDeque<Message>,
     reconnect_for: Duration,
@@ -655,6 +666,9 @@ pub struct Subscriber {
     read_timeout: Option<Duration>,
     /// Spaces reconnect attempts ([`ConnectionConfig::reconnect`]).
     gate: Gate,
+    /// Shard channels the server dropped on its own, not yet taken by
+    /// [`take_dropped_shard_channels`](Subscriber::take_dropped_shard_channels).
+    dropped: Vec<Bytes>,
 }
 
 impl std::fmt::Debug for Subscriber {
@@ -680,13 +694,14 @@ impl Subscriber {
         // A connection that drops soon after this counts as a failure.
         gate.opened();
         Ok(Subscriber {
-            conn,
+            conn: Some(conn),
             config: config.clone(),
             subs: Subscriptions::default(),
             queued: Default::default(),
             reconnect_for: Duration::from_secs(30),
             read_timeout: None,
             gate,
+            dropped: Vec::new(),
         })
     }
 
@@ -718,12 +733,56 @@ impl Subscriber {
         self.change("PSUBSCRIBE", patterns)
     }
 
-    /// Subscribes to shard channels.
+    /// Subscribes to shard channels (Redis 7.0 and later).
+    ///
+    /// On a cluster node, the channels of one call must share a hash slot
+    /// (the server refuses the call otherwise): channels of several slots
+    /// are refused here before anything is sent, and the subscriber stays
+    /// usable. A
+    /// [`BlockingShardedSubscriber`](crate::cluster::BlockingShardedSubscriber)
+    /// spreads channels over a cluster's nodes and slots by itself.
     pub fn ssubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
         &mut self,
         channels: I,
     ) -> Result<()> {
         self.change("SSUBSCRIBE", channels)
+    }
+
+    /// Unsubscribes from shard channels (all of them when empty). On a
+    /// cluster node, the channels of one call must share a hash slot, as
+    /// for [`ssubscribe`](Self::ssubscribe).
+    pub fn sunsubscribe<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(
+        &mut self,
+        channels: I,
+    ) -> Result<()> {
+        self.change("SUNSUBSCRIBE", channels)
+    }
+
+    /// The channels, patterns and shard channels currently subscribed.
+    pub fn subscriptions(&self) -> (Vec<Bytes>, Vec<Bytes>, Vec<Bytes>) {
+        (
+            self.subs.channels.iter().cloned().collect(),
+            self.subs.patterns.iter().cloned().collect(),
+            self.subs.shards.iter().cloned().collect(),
+        )
+    }
+
+    /// The shard channels the server unsubscribed this connection from on
+    /// its own since the last call (on a cluster, when a channel's slot
+    /// moved to another node: the server sends an `sunsubscribe` nobody
+    /// asked for). They are no longer among the
+    /// [`subscriptions`](Self::subscriptions); subscribe to them again on
+    /// the slot's new owner to keep receiving (a
+    /// [`BlockingShardedSubscriber`](crate::cluster::BlockingShardedSubscriber)
+    /// does that by itself).
+    pub fn take_dropped_shard_channels(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.dropped)
+    }
+
+    /// Whether the server dropped shard channels not yet taken with
+    /// [`take_dropped_shard_channels`](Self::take_dropped_shard_channels).
+    pub fn has_dropped_shard_channels(&self) -> bool {
+        !self.dropped.is_empty()
     }
 
     /// Unsubscribes from channels (all when empty).
@@ -759,10 +818,16 @@ impl Subscriber {
             )
             .for_command(verb));
         }
+        if verb.starts_with('S') {
+            let mode = self.conn()?.server_info().mode.clone();
+            crate::pubsub::check_one_slot(mode.as_deref(), verb, &names)?;
+        }
         let expected = if unsubscribe_all {
+            // The server confirms each one it drops, or once with none left.
             match verb {
                 "UNSUBSCRIBE" => self.subs.channels.len().max(1),
-                _ => self.subs.patterns.len().max(1),
+                "PUNSUBSCRIBE" => self.subs.patterns.len().max(1),
+                _ => self.subs.shards.len().max(1),
             }
         } else {
             names.len()
@@ -772,20 +837,27 @@ impl Subscriber {
         Ok(())
     }
 
+    /// Sends a subscription command and reads its confirmations, queueing
+    /// the messages that arrive meanwhile and noting the shard channels
+    /// the server drops on its own meanwhile.
     fn send_change(&mut self, verb: &'static str, names: &[Bytes], expected: usize) -> Result<()> {
         let mut cmd = Cmd::new(verb);
         for n in names {
             cmd.arg(n);
         }
-        self.conn.write_command(&cmd)?;
-        let want = verb.to_ascii_lowercase();
+        self.conn()?.write_command(&cmd)?;
+        let want = crate::pubsub::confirmation(verb);
+        // An `sunsubscribe` that answers no SUNSUBSCRIBE of this change is
+        // the server's own (one of every channel takes whichever comes).
+        let asked: &[Bytes] = if verb == "SUNSUBSCRIBE" { names } else { &[] };
+        let watch_drops = verb != "SUNSUBSCRIBE" || !names.is_empty();
         let mut seen = 0;
         let wait = self
             .config
             .response_timeout
             .unwrap_or(Duration::from_secs(30));
         while seen < expected {
-            let frame = self.conn.read_frame(Some(wait))?.ok_or_else(|| {
+            let frame = self.conn()?.read_frame(Some(wait))?.ok_or_else(|| {
                 Error::new(
                     ErrorKind::Timeout,
                     format!("no {verb} confirmation within {wait:?}"),
@@ -799,13 +871,36 @@ impl Subscriber {
             if let Some(m) = frame.error_message() {
                 return Err(Error::from_server_reply(m).for_command(verb));
             }
+            if watch_drops {
+                if let Some(channel) = crate::pubsub::unsolicited_sunsubscribe(&frame, asked) {
+                    self.note_dropped(channel);
+                    continue;
+                }
+            }
             if let Frame::Push(items) | Frame::Array(items) = &frame {
-                if items.first().and_then(Frame::as_bytes) == Some(want.as_bytes()) {
+                if items.first().and_then(Frame::as_bytes) == Some(want) {
                     seen += 1;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Records a shard channel the server dropped on its own.
+    fn note_dropped(&mut self, channel: Bytes) {
+        if self.subs.shards.remove(&channel) {
+            self.dropped.push(channel);
+        }
+    }
+
+    /// Reads a notice the server sent outside any change of ours: an
+    /// unsubscription it made on its own leaves the subscriptions.
+    fn note_notice(&mut self, frame: &Frame) {
+        match crate::pubsub::unsubscribe_notice(frame) {
+            Some(("SUNSUBSCRIBE", channel)) => self.note_dropped(channel),
+            Some((verb, name)) => self.subs.apply(verb, std::slice::from_ref(&name)),
+            None => {}
+        }
     }
 
     /// Waits for the next message (see [`set_read_timeout`](Self::set_read_timeout)).
@@ -814,14 +909,15 @@ impl Subscriber {
             if let Some(m) = self.queued.pop_front() {
                 return Ok(m);
             }
-            match self
-                .conn
-                .read_frame(self.read_timeout.or(Some(Duration::from_secs(3600))))
-            {
+            let wait = self.read_timeout.or(Some(Duration::from_secs(3600)));
+            match self.conn()?.read_frame(wait) {
                 Ok(Some(frame)) => {
                     if let Some(m) = Message::from_push(&frame) {
                         return Ok(m);
                     }
+                    // Every change read its own confirmations: this one
+                    // is the server's.
+                    self.note_notice(&frame);
                 }
                 Ok(None) => {
                     if self.read_timeout.is_some() {
@@ -831,7 +927,11 @@ impl Subscriber {
                         ));
                     }
                 }
-                Err(e) if e.is_connection_dropped() => self.reconnect()?,
+                Err(e) if e.is_connection_dropped() => {
+                    // Closed now: its end is reported before the reconnect.
+                    self.conn = None;
+                    self.reconnect()?
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -860,15 +960,23 @@ impl Subscriber {
                     return Err(self.gave_up(e));
                 }
             }
+            self.config.observer.emit(Event::Reconnecting {
+                addr: self.config.addr.clone(),
+                attempt: failures.saturating_add(1),
+                delay: wait,
+            });
             std::thread::sleep(wait);
             let attempt = Connection::connect(&self.config).and_then(|conn| {
-                self.conn = conn;
+                self.conn = Some(conn);
                 for (verb, names) in self.subs.renewals() {
                     let n = names.len();
                     self.send_change(verb, &names, n)?;
                 }
                 Ok(())
             });
+            if attempt.is_err() {
+                self.conn = None;
+            }
             match attempt {
                 Ok(()) => {
                     self.gate.opened();
@@ -884,6 +992,26 @@ impl Subscriber {
                 }
             }
         }
+    }
+
+    /// Whether the subscriber holds an open connection (false after the
+    /// connection broke and reconnecting gave up).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// The connection, opened again (with every subscription) when the
+    /// last one was found broken.
+    fn conn(&mut self) -> Result<&mut Connection> {
+        if self.conn.is_none() {
+            self.reconnect()?;
+        }
+        self.conn.as_mut().ok_or_else(|| {
+            Error::new(
+                ErrorKind::ConnectionClosed,
+                "the subscriber's connection is closed",
+            )
+        })
     }
 
     fn gave_up(&self, last: Error) -> Error {

@@ -46,10 +46,14 @@
 //!
 //! - `tracing` (off by default): every event is also a `tracing` event
 //!   (target `respec::events`), and each command of the async and blocking
-//!   clients runs in a `redis.command` span at `DEBUG` level with the
-//!   fields `db.system` (`"redis"`), `db.operation.name` (the command's
-//!   name, never its arguments), `server.address` and `db.namespace` (the
-//!   database index). Pipelines run in a `redis.pipeline` span with
+//!   clients, standalone and cluster, runs in a `redis.command` span at
+//!   `DEBUG` level with the fields `db.system` (`"redis"`),
+//!   `db.operation.name` (the command's name, never its arguments),
+//!   `server.address` and `db.namespace` (the database index). On a
+//!   cluster, `server.address` is the node the command went to (the last
+//!   one, after `MOVED` or `ASK`), recorded once it is known, and stays
+//!   empty for a command sent to several nodes (every primary, or split
+//!   by slot). Pipelines run in a `redis.pipeline` span with
 //!   `db.operation.batch.size`. Without the feature, nothing of `tracing`
 //!   is compiled in.
 //! - `metrics` (off by default): the counts are also recorded through the
@@ -396,6 +400,30 @@ pub(crate) fn command_span(name: &str, addr: &Addr, db: i64) -> tracing::Span {
         server.address = %addr,
         db.namespace = db,
     )
+}
+
+/// The span a cluster client's command runs in (feature `tracing`): the
+/// same `redis.command` span as a standalone client's, its
+/// `server.address` recorded once the node is known (see
+/// [`record_node`]); database 0, the only one a cluster has.
+#[cfg(feature = "tracing")]
+pub(crate) fn cluster_command_span(name: &str) -> tracing::Span {
+    tracing::debug_span!(
+        "redis.command",
+        db.system = "redis",
+        db.operation.name = name,
+        server.address = tracing::field::Empty,
+        db.namespace = 0,
+    )
+}
+
+/// Records in a cluster command's span the node it went to (the last one
+/// tried, after redirects); nothing for a command sent to several nodes.
+#[cfg(feature = "tracing")]
+pub(crate) fn record_node(span: &tracing::Span, node: Option<&crate::cluster::NodeAddr>) {
+    if let Some(node) = node {
+        span.record("server.address", tracing::field::display(node));
+    }
 }
 
 /// The span a pipeline runs in (feature `tracing`).

@@ -30,7 +30,12 @@
 //!
 //! If the connection drops, the subscriber reconnects with backoff and
 //! subscribes again to everything it was subscribed to; messages published
-//! while it was away are lost, as pub/sub is fire-and-forget.
+//! while it was away are lost, as pub/sub is fire-and-forget. Listeners of
+//! the configuration's events ([`ConnectionConfig::on_event`]) see it as a
+//! client's reconnect: the lost connection's
+//! [`Disconnected`](crate::events::Event::Disconnected), one
+//! [`Reconnecting`](crate::events::Event::Reconnecting) per attempt, then
+//! the new connection's `Connected` and `HandshakeDone`.
 //!
 //! ```no_run
 //! # async fn demo(client: respec::Client) -> respec::Result<()> {
@@ -55,6 +60,7 @@ use crate::backoff::Gate;
 use crate::cmd::Cmd;
 use crate::connection::{Connection, ConnectionConfig, Protocol};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::Event;
 use crate::reply::FromResp;
 use crate::resp::Frame;
 
@@ -184,7 +190,7 @@ impl Subscriptions {
 }
 
 /// The confirmation kind a subscription verb produces.
-fn confirmation(verb: &str) -> &'static [u8] {
+pub(crate) fn confirmation(verb: &str) -> &'static [u8] {
     match verb {
         "SUBSCRIBE" => b"subscribe",
         "PSUBSCRIBE" => b"psubscribe",
@@ -345,31 +351,7 @@ impl Subscriber {
     /// On a cluster node (the handshake reported `mode: cluster`), refuses
     /// shard channels of several hash slots in one call, naming them.
     fn check_one_slot(&self, verb: &'static str, names: &[Bytes]) -> Result<()> {
-        if self.conn.server_info().mode.as_deref() != Some("cluster") {
-            return Ok(());
-        }
-        let mut slots = names
-            .iter()
-            .map(|n| (crate::cluster::key_slot(n), n))
-            .collect::<Vec<_>>();
-        let Some(&(first, first_name)) = slots.first() else {
-            return Ok(());
-        };
-        slots.retain(|&(s, _)| s != first);
-        match slots.first() {
-            None => Ok(()),
-            Some(&(other, other_name)) => Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "shard channels of one {verb} must share a hash slot on a cluster node \
-                     (CROSSSLOT): {:?} is in slot {first}, {:?} in slot {other}; subscribe \
-                     per slot, use a hash tag, or use a ShardedSubscriber",
-                    String::from_utf8_lossy(first_name),
-                    String::from_utf8_lossy(other_name)
-                ),
-            )
-            .for_command(verb)),
-        }
+        check_one_slot(self.conn.server_info().mode.as_deref(), verb, names)
     }
 
     /// The shard channels the server unsubscribed this connection from on
@@ -543,22 +525,74 @@ impl futures_core::Stream for Subscriber {
     }
 }
 
+/// On a cluster node (`mode` is what the handshake reported), refuses
+/// shard channels of several hash slots in one call, naming them.
+pub(crate) fn check_one_slot(
+    mode: Option<&str>,
+    verb: &'static str,
+    names: &[Bytes],
+) -> Result<()> {
+    if mode != Some("cluster") {
+        return Ok(());
+    }
+    let mut slots = names
+        .iter()
+        .map(|n| (crate::cluster::key_slot(n), n))
+        .collect::<Vec<_>>();
+    let Some(&(first, first_name)) = slots.first() else {
+        return Ok(());
+    };
+    slots.retain(|&(s, _)| s != first);
+    match slots.first() {
+        None => Ok(()),
+        Some(&(other, other_name)) => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "shard channels of one {verb} must share a hash slot on a cluster node \
+                     (CROSSSLOT): {:?} is in slot {first}, {:?} in slot {other}; subscribe \
+                     per slot, use a hash tag, or use a ShardedSubscriber",
+                String::from_utf8_lossy(first_name),
+                String::from_utf8_lossy(other_name)
+            ),
+        )
+        .for_command(verb)),
+    }
+}
+
 /// How long to wait for a subscription's confirmation.
 fn confirm_timeout(config: &ConnectionConfig) -> Duration {
     config.response_timeout.unwrap_or(Duration::from_secs(30))
 }
 
-/// The channel of an `sunsubscribe` push that does not answer an
-/// `SUNSUBSCRIBE` of `asked` (the server dropped the channel on its own).
-fn unsolicited_sunsubscribe(frame: &Frame, asked: &[Bytes]) -> Option<Bytes> {
-    let Frame::Push(items) = frame else {
+/// The verb an unsubscription notice answers (`UNSUBSCRIBE`,
+/// `PUNSUBSCRIBE`, `SUNSUBSCRIBE`) and the channel or pattern it names, if
+/// `frame` is one (a push on RESP3, an array on RESP2); `None` for a
+/// notice that names nothing (the answer to "unsubscribe from all" when
+/// there was nothing to drop).
+pub(crate) fn unsubscribe_notice(frame: &Frame) -> Option<(&'static str, Bytes)> {
+    let (Frame::Push(items) | Frame::Array(items)) = frame else {
         return None;
     };
-    if items.first().and_then(Frame::as_bytes) != Some(b"sunsubscribe") {
-        return None;
+    let verb = match items.first()?.as_bytes()? {
+        b"unsubscribe" => "UNSUBSCRIBE",
+        b"punsubscribe" => "PUNSUBSCRIBE",
+        b"sunsubscribe" => "SUNSUBSCRIBE",
+        _ => return None,
+    };
+    let name = match items.get(1)? {
+        Frame::BulkString(b) | Frame::SimpleString(b) => b.clone(),
+        _ => return None,
+    };
+    Some((verb, name))
+}
+
+/// The channel of an `sunsubscribe` notice that does not answer an
+/// `SUNSUBSCRIBE` of `asked` (the server dropped the channel on its own).
+pub(crate) fn unsolicited_sunsubscribe(frame: &Frame, asked: &[Bytes]) -> Option<Bytes> {
+    match unsubscribe_notice(frame) {
+        Some(("SUNSUBSCRIBE", channel)) => (!asked.contains(&channel)).then_some(channel),
+        _ => None,
     }
-    let channel = Bytes::copy_from_slice(items.get(1)?.as_bytes()?);
-    (!asked.contains(&channel)).then_some(channel)
 }
 
 /// Sends a subscription command and waits for its confirmations, queueing
@@ -650,6 +684,11 @@ async fn reconnect(
                 format!("the subscriber could not reconnect within {reconnect_for:?}"),
             ));
         }
+        config.observer.emit(Event::Reconnecting {
+            addr: config.addr.clone(),
+            attempt: failures.saturating_add(1),
+            delay: wait,
+        });
         tokio::time::sleep(wait).await;
         match renew(&config, &subs).await {
             Ok(renewed) => {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::cmd::{Cmd, Command};
 use crate::error::Result;
+use crate::executor::{AsyncExecutor, BlockingExecutor};
 use crate::reply::FromResp;
 use crate::resp::ToArg;
 
@@ -143,8 +144,26 @@ impl Invocation {
         self.build(false)
     }
 
-    /// Runs the script on the async client, loading it on `NOSCRIPT`.
-    pub async fn run<T: FromResp>(&self, client: &crate::Client) -> Result<T> {
+    /// Runs the script through any async executor (a [`Client`](crate::Client),
+    /// a [`ClusterClient`](crate::cluster::ClusterClient), a
+    /// [`Connection`](crate::connection::Connection)), loading it on
+    /// `NOSCRIPT`.
+    ///
+    /// On a cluster, `EVALSHA` goes where its keys' slot lives (keys of
+    /// several slots are refused before anything is sent, as the server
+    /// would refuse them), and a script without keys to any primary; the
+    /// script is loaded (`SCRIPT LOAD`, on every node) when that node
+    /// answers `NOSCRIPT`.
+    ///
+    /// ```no_run
+    /// # async fn demo(cluster: respec::cluster::ClusterClient) -> respec::Result<()> {
+    /// use respec::script::Script;
+    ///
+    /// let add = Script::new("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    /// let n: i64 = add.key("{user:1}:visits").arg(1).run(&cluster).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<T: FromResp>(&self, client: &(impl AsyncExecutor + ?Sized)) -> Result<T> {
         let cmd = self.evalsha_command();
         let frame = match client.execute(&cmd).await {
             Err(e) if e.code() == Some("NOSCRIPT") => {
@@ -156,8 +175,15 @@ impl Invocation {
         T::from_resp(frame).map_err(|e| e.for_command(cmd.name()))
     }
 
-    /// Runs the script on the blocking client, loading it on `NOSCRIPT`.
-    pub fn run_blocking<T: FromResp>(&self, client: &crate::blocking::Client) -> Result<T> {
+    /// Runs the script through any blocking executor (a
+    /// [`blocking::Client`](crate::blocking::Client), a
+    /// [`BlockingClusterClient`](crate::cluster::BlockingClusterClient)),
+    /// loading it on `NOSCRIPT`; routed on a cluster as [`run`](Self::run)
+    /// says.
+    pub fn run_blocking<T: FromResp>(
+        &self,
+        client: &(impl BlockingExecutor + ?Sized),
+    ) -> Result<T> {
         let cmd = self.evalsha_command();
         let frame = match client.execute(&cmd) {
             Err(e) if e.code() == Some("NOSCRIPT") => {

@@ -31,8 +31,9 @@ fn exercise(kind: Kind) {
     let t = Instant::now();
     let mut c = Cluster::start(kind, 3, 1);
     let formed = t.elapsed();
+    // Printed, not asserted: `Cluster::start` fails by itself when the
+    // cluster does not form within its bound.
     println!("{kind:?}: 3 + 3 cluster formed in {formed:?}");
-    assert!(formed < Duration::from_secs(30), "{formed:?}");
 
     check_formed(&c);
     check_shards_shapes(&c);
@@ -253,8 +254,8 @@ fn check_move_slots(c: &mut Cluster, kind: Kind) {
         "{kind:?}: moved {} slots with {moved} keys in {took:?}",
         slots.len()
     );
+    // (`move_slots` waits for each step within a bound of its own.)
     assert_eq!(moved, keys.len());
-    assert!(took < Duration::from_secs(30), "{took:?}");
     assert_eq!(count_keys(c, from.port, &slots), 0);
     assert_eq!(count_keys(c, to.port, &slots), keys.len() as i64);
 
@@ -473,8 +474,8 @@ fn check_kill_and_restart(c: &mut Cluster, kind: Kind) {
         "{kind:?}: after SIGKILL of a primary its replica took over in {:?} (wait {waited:?})",
         t.elapsed()
     );
+    // (`wait_for_primary_change` failed if it took more than 20 s.)
     assert_eq!(new_port, replica.port);
-    assert!(t.elapsed() < Duration::from_secs(20));
     let now = c.node_by_port(replica.port);
     assert_eq!(now.role, Role::Primary);
     assert_eq!(now.slots, old.slots);

@@ -335,10 +335,13 @@ async fn tls_with_ca_client_certificates_and_insecure() {
     assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
 }
 
-/// `ssl_ca_certs=system` trusts the operating system's certificate store,
-/// which `SSL_CERT_FILE` points at here: with the test CA in it the server
-/// is trusted; with only an unrelated certificate in it the handshake fails
-/// with a verification error. (The variable is read by this test alone.)
+/// `ssl_ca_certs=system` trusts the operating system's certificate store
+/// (beside the Web PKI roots, which cannot vouch for the test CA), which
+/// `SSL_CERT_FILE` points at here: with the test CA in it the server is
+/// trusted; with only an unrelated certificate in it the handshake fails
+/// with a verification error. (The variable is read by this test alone.
+/// That the Web PKI roots stay trusted is checked from values in the
+/// `connection::tls` unit tests.)
 #[tokio::test]
 async fn tls_with_the_system_certificate_store() {
     let server = Server::builder(Kind::Redis7).tls().start();

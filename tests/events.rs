@@ -463,6 +463,176 @@ fn the_blocking_client_counts_and_reports() {
 }
 
 // ---------------------------------------------------------------------------
+// Subscribers
+// ---------------------------------------------------------------------------
+
+impl Seen {
+    /// [`wait_for`](Self::wait_for) from a thread.
+    fn wait_for_blocking(&self, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(e) = self.all().into_iter().find(|e| pred(e)) {
+                return e;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} event within 20 s; seen: {:#?}",
+                self.all()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The events a subscriber's reconnect must show, in order: the lost
+/// connection's end, the first attempt (refused), the second attempt,
+/// and the new connection's socket and handshake.
+fn check_subscriber_reconnect(events: &[Event], addr: &Addr) {
+    let handshakes: Vec<(usize, u64)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e {
+            Event::HandshakeDone { connection, .. } => Some((i, *connection)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(handshakes.len(), 2, "{events:#?}");
+    let (first, second) = (handshakes[0].1, handshakes[1].1);
+    assert_ne!(first, second);
+    let position = |what: &str, pred: &dyn Fn(&Event) -> bool| {
+        events
+            .iter()
+            .position(pred)
+            .unwrap_or_else(|| panic!("no {what} in {events:#?}"))
+    };
+    let lost = position(
+        "disconnected",
+        &|e| matches!(e, Event::Disconnected { connection, error: Some(_), .. } if *connection == first),
+    );
+    let attempt1 = position(
+        "reconnecting 1",
+        &|e| matches!(e, Event::Reconnecting { attempt: 1, addr: a, .. } if a == addr),
+    );
+    let refused = position(
+        "connect failed",
+        &|e| matches!(e, Event::ConnectFailed { addr: a, .. } if a == addr),
+    );
+    let attempt2 = position(
+        "reconnecting 2",
+        &|e| matches!(e, Event::Reconnecting { attempt: 2, addr: a, .. } if a == addr),
+    );
+    let opened = handshakes[1].0;
+    assert!(
+        lost < attempt1 && attempt1 < refused && refused < attempt2 && attempt2 < opened,
+        "{events:#?}"
+    );
+    assert!(
+        matches!(&events[opened - 1], Event::Connected { addr: a } if a == addr),
+        "{events:#?}"
+    );
+}
+
+/// An async subscriber whose connection is lost reports it as the client
+/// does: `Disconnected`, a `Reconnecting` per attempt (the first one
+/// refused: `ConnectFailed`), then `Connected` and `HandshakeDone`; and
+/// it is subscribed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_reconnects_is_seen_in_the_events() {
+    let server = support::server(Kind::Redis);
+    let proxy = Proxy::to(&server);
+    let seen = Seen::default();
+    let client = respec::Client::builder(&proxy.url())
+        .unwrap()
+        .on_event(seen.listener())
+        .build();
+    let mut sub = within(Duration::from_secs(10), "subscriber", client.subscriber())
+        .await
+        .unwrap();
+    within(Duration::from_secs(10), "SUBSCRIBE", sub.subscribe(["ev"]))
+        .await
+        .unwrap();
+    let addr = tcp(proxy.port());
+
+    proxy.set_mode(Mode::Refuse);
+    proxy.reset_connections();
+    let waiting = tokio::spawn(async move {
+        let m = sub.next_message().await;
+        (m, sub)
+    });
+    seen.wait_for(
+        "connect failed",
+        |e| matches!(e, Event::ConnectFailed { addr: a, .. } if *a == addr),
+    )
+    .await;
+    proxy.set_mode(Mode::Pass);
+
+    // Published straight to the server until the subscriber is back.
+    let publisher = respec::Client::open(&server.url()).unwrap();
+    let mut delivered = false;
+    for _ in 0..400 {
+        let n: i64 = within(
+            Duration::from_secs(10),
+            "PUBLISH",
+            publisher.query(&args(&["PUBLISH", "ev", "back"])),
+        )
+        .await
+        .unwrap();
+        if n == 1 {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(delivered, "the subscriber never subscribed again");
+    let (m, _sub) = within(Duration::from_secs(10), "the message", waiting)
+        .await
+        .unwrap();
+    assert_eq!(&m.unwrap().payload[..], b"back");
+    check_subscriber_reconnect(&seen.all(), &addr);
+}
+
+/// The blocking subscriber reports its reconnect with the same events.
+#[test]
+fn a_blocking_subscriber_that_reconnects_is_seen_in_the_events() {
+    let server = support::server(Kind::Redis);
+    let proxy = Proxy::to(&server);
+    let seen = Seen::default();
+    let client = respec::blocking::Client::with_config(
+        ConnectionConfig::from_url(&proxy.url())
+            .unwrap()
+            .on_event(seen.listener()),
+    );
+    let mut sub = client.subscriber().unwrap();
+    sub.set_read_timeout(Some(Duration::from_secs(20)));
+    sub.subscribe(["ev"]).unwrap();
+    let addr = tcp(proxy.port());
+
+    proxy.set_mode(Mode::Refuse);
+    proxy.reset_connections();
+    let waiting = std::thread::spawn(move || sub.next_message());
+    seen.wait_for_blocking(
+        "connect failed",
+        |e| matches!(e, Event::ConnectFailed { addr: a, .. } if *a == addr),
+    );
+    proxy.set_mode(Mode::Pass);
+
+    let publisher = respec::blocking::Client::open(&server.url()).unwrap();
+    let mut delivered = false;
+    for _ in 0..400 {
+        let n: i64 = publisher.query(&args(&["PUBLISH", "ev", "back"])).unwrap();
+        if n == 1 {
+            delivered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(delivered, "the subscriber never subscribed again");
+    let m = waiting.join().unwrap().unwrap();
+    assert_eq!(&m.payload[..], b"back");
+    check_subscriber_reconnect(&seen.all(), &addr);
+}
+
+// ---------------------------------------------------------------------------
 // Deployments
 // ---------------------------------------------------------------------------
 

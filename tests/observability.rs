@@ -26,6 +26,9 @@ fn args(a: &[&str]) -> Cmd {
 #[derive(Debug, Clone)]
 struct Record {
     span: bool,
+    /// The span's id (`None` for an event), to find it when fields are
+    /// recorded later.
+    id: Option<u64>,
     name: String,
     fields: HashMap<String, String>,
 }
@@ -50,16 +53,34 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
     fn on_new_span(
         &self,
         attrs: &tracing::span::Attributes<'_>,
-        _id: &tracing::span::Id,
+        id: &tracing::span::Id,
         _ctx: tracing_subscriber::layer::Context<'_, S>,
     ) {
         let mut fields = HashMap::new();
         attrs.record(&mut Fields(&mut fields));
         self.0.lock().unwrap().push(Record {
             span: true,
+            id: Some(id.into_u64()),
             name: attrs.metadata().name().to_string(),
             fields,
         });
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        // Ids are reused once a span closes: the latest span with the id.
+        let mut records = self.0.lock().unwrap();
+        if let Some(r) = records
+            .iter_mut()
+            .rev()
+            .find(|r| r.id == Some(id.into_u64()))
+        {
+            values.record(&mut Fields(&mut r.fields));
+        }
     }
 
     fn on_event(
@@ -71,6 +92,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
         event.record(&mut Fields(&mut fields));
         self.0.lock().unwrap().push(Record {
             span: false,
+            id: None,
             name: event.metadata().target().to_string(),
             fields,
         });
@@ -142,6 +164,94 @@ async fn commands_run_in_spans_that_name_them_and_never_their_arguments() {
 
     let text = format!("{records:?}");
     for secret in [PW, VALUE, KEY] {
+        assert!(!text.contains(secret), "{secret} shows in: {text}");
+    }
+}
+
+/// The cluster clients' commands run in the same `redis.command` span,
+/// with the node each went to (after a `MOVED`, the node that answered,
+/// with the redirect as an event);
+/// a command sent to every primary names no single node; never an
+/// argument value.
+#[tokio::test]
+async fn cluster_commands_run_in_spans_that_name_their_node() {
+    use support::cluster::Cluster;
+    use tracing_subscriber::layer::SubscriberExt;
+    const VALUE: &str = "the-cluster-secret";
+    const KEY: &str = "the-cluster-key";
+    let mut cluster = Cluster::start(Kind::Redis, 3, 0);
+    let owner = cluster.primary_for_key(KEY.as_bytes()).port;
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry().with(capture.clone());
+    // This test's thread only; the current-thread runtime runs the
+    // cluster client's tasks here too.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let seeds = cluster.seed_urls().join(",");
+    let client = respec::cluster::ClusterClient::open(&seeds).unwrap();
+    client.set(KEY, VALUE).await.unwrap();
+    let got = client.get(KEY).await.unwrap();
+    assert_eq!(got.map(|v| v.to_string()).as_deref(), Some(VALUE));
+    let n: i64 = client.dbsize().await.unwrap();
+    assert_eq!(n, 1);
+    let blocking = respec::cluster::BlockingClusterClient::open(&seeds).unwrap();
+    blocking.execute(&args(&["SET", KEY, VALUE])).unwrap();
+    blocking.execute(&args(&["DBSIZE"])).unwrap();
+    // The key's slot moves: the blocking client's map is behind, the old
+    // owner answers MOVED, and the span names the node that answered.
+    let to = cluster
+        .primaries()
+        .iter()
+        .map(|p| p.port)
+        .find(|&p| p != owner)
+        .unwrap();
+    cluster.move_slots([respec::cluster::key_slot(KEY.as_bytes())], owner, to);
+    let got = blocking.execute(&args(&["GET", KEY])).unwrap();
+    assert_eq!(got.as_bytes(), Some(VALUE.as_bytes()));
+
+    let records = capture.0.lock().unwrap().clone();
+    let node = format!("127.0.0.1:{owner}");
+    let spans: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.span && r.name == "redis.command")
+        .collect();
+    let named = |op: &str| -> Vec<&Record> {
+        spans
+            .iter()
+            .copied()
+            .filter(|r| r.fields.get("db.operation.name").map(String::as_str) == Some(op))
+            .collect()
+    };
+    // SET and GET of the async client, SET of the blocking one: on the
+    // key's owner, in database 0; the blocking GET after the move: on the
+    // new owner.
+    let (sets, gets) = (named("SET"), named("GET"));
+    assert_eq!((sets.len(), gets.len()), (2, 2), "{spans:#?}");
+    let moved = format!("127.0.0.1:{to}");
+    assert_eq!(
+        gets[1].fields.get("server.address"),
+        Some(&moved),
+        "{spans:#?}"
+    );
+    for span in [sets[0], sets[1], gets[0]] {
+        assert_eq!(span.fields["db.system"], "redis");
+        assert_eq!(span.fields.get("server.address"), Some(&node), "{span:#?}");
+        assert_eq!(span.fields["db.namespace"], "0");
+    }
+    // DBSIZE went to every primary: no single node.
+    let dbsize = named("DBSIZE");
+    assert_eq!(dbsize.len(), 2, "{spans:#?}");
+    for span in dbsize {
+        assert_eq!(span.fields.get("server.address"), None, "{span:#?}");
+    }
+    assert!(
+        records
+            .iter()
+            .any(|r| !r.span && r.fields.get("event").map(String::as_str) == Some("redirected")),
+        "{records:#?}"
+    );
+    let text = format!("{records:?}");
+    for secret in [VALUE, KEY] {
         assert!(!text.contains(secret), "{secret} shows in: {text}");
     }
 }

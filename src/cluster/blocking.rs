@@ -42,7 +42,9 @@ use crate::retry::RetryPolicy;
 ///   sent at once, one thread per node, the results in the caller's order;
 /// - `WATCH` transactions run on the slot's primary
 ///   ([`transact`](Self::transact), [`transaction`](Self::transaction));
-/// - sharded pub/sub by slot ([`sharded_subscriber`](Self::sharded_subscriber));
+/// - classic pub/sub on one node, moved to another when that node is
+///   lost ([`subscriber`](Self::subscriber)), and sharded pub/sub by slot
+///   ([`sharded_subscriber`](Self::sharded_subscriber));
 /// - a connection lost with a command in flight is retried under the
 ///   client's [`RetryPolicy`] (`ClusterConfig::node.retry`, the standalone
 ///   client's defaults), after reading the topology again; a primary that
@@ -396,10 +398,16 @@ impl BlockingClusterClient {
         let bytes = out.freeze();
         // From the encoding above, not a second one.
         let safe = crate::retry::Repeat::of(cmd).allows_encoded(&bytes, &[]);
+        #[cfg(feature = "tracing")]
+        let span = crate::events::cluster_command_span(name);
+        #[cfg(feature = "tracing")]
+        let _entered = span.enter();
+        self.ensure_map()?;
+        // The node a command for one node went to last.
+        let mut at: Option<NodeAddr> = None;
         // The client-side cache: reads of one slot are answered or stored
         // there; a write of keys drops their entries before it is sent,
         // and until it is answered no read of them stores its reply.
-        self.ensure_map()?;
         let mut writing = None;
         if let (Some(cache), true) = (&self.cache, cached) {
             if !cache.may_cache(cmd) {
@@ -429,21 +437,22 @@ impl BlockingClusterClient {
             } if block == Block::No => match self.replica_for(slot) {
                 Some(addr) => {
                     let replica = self.client_in(&self.replicas, &addr);
+                    at = Some(addr);
                     match Self::send_raw(&replica, Some(plan::with_readonly), &bytes, block) {
                         Ok(frame) => Ok(frame),
                         // Not served there (a MOVED, a lost replica): the
                         // primary answers.
-                        Err(_) => self.run_on_slot(slot, &bytes, block, safe),
+                        Err(_) => self.run_on_slot_at(slot, &bytes, block, safe, &mut at),
                     }
                 }
-                None => self.run_on_slot(slot, &bytes, block, safe),
+                None => self.run_on_slot_at(slot, &bytes, block, safe, &mut at),
             },
-            Route::Slot { slot, .. } => self.run_on_slot(slot, &bytes, block, safe),
-            Route::AnyPrimary => self.run_anywhere(&bytes, block),
+            Route::Slot { slot, .. } => self.run_on_slot_at(slot, &bytes, block, safe, &mut at),
+            Route::AnyPrimary => self.run_anywhere_at(&bytes, block, &mut at),
             Route::Special => {
                 match plan::slot_of_getkeys(self.run_anywhere(&plan::getkeys(&bytes), Block::No)) {
-                    Ok(Some(slot)) => self.run_on_slot(slot, &bytes, block, safe),
-                    Ok(None) => self.run_anywhere(&bytes, block),
+                    Ok(Some(slot)) => self.run_on_slot_at(slot, &bytes, block, safe, &mut at),
+                    Ok(None) => self.run_anywhere_at(&bytes, block, &mut at),
                     Err(e) => Err(e),
                 }
             }
@@ -456,6 +465,10 @@ impl BlockingClusterClient {
             }
         };
         drop(writing);
+        #[cfg(feature = "tracing")]
+        crate::events::record_node(&span, at.as_ref());
+        #[cfg(not(feature = "tracing"))]
+        let _ = at;
         r.map_err(|e| {
             if e.command().is_none() {
                 e.for_command(name)
@@ -538,6 +551,17 @@ impl BlockingClusterClient {
     /// Sends to a random primary (the next one when it cannot be reached,
     /// as nothing was sent).
     fn run_anywhere(&self, bytes: &[u8], block: Block) -> Result<Frame> {
+        self.run_anywhere_at(bytes, block, &mut None)
+    }
+
+    /// [`run_anywhere`](Self::run_anywhere), noting in `at` the primary it
+    /// sent to last.
+    fn run_anywhere_at(
+        &self,
+        bytes: &[u8],
+        block: Block,
+        at: &mut Option<NodeAddr>,
+    ) -> Result<Frame> {
         let mut primaries: Vec<NodeAddr> = self.slot_map().primaries().cloned().collect();
         if primaries.is_empty() {
             return Err(Error::new(ErrorKind::ConnectionClosed, "no primary known"));
@@ -546,6 +570,7 @@ impl BlockingClusterClient {
         primaries.rotate_left(pick);
         let mut last = None;
         for addr in &primaries {
+            *at = Some(addr.clone());
             match Self::send_raw(&self.node(addr), None, bytes, block) {
                 Err(e) if e.is_unsent() => last = Some(e),
                 r => return r,
@@ -635,6 +660,19 @@ impl BlockingClusterClient {
     /// redirects and retrying within the cluster's bounds and the retry
     /// policy (the same decisions as the async client's).
     fn run_on_slot(&self, slot: u16, bytes: &[u8], block: Block, safe: bool) -> Result<Frame> {
+        self.run_on_slot_at(slot, bytes, block, safe, &mut None)
+    }
+
+    /// [`run_on_slot`](Self::run_on_slot), noting in `at` the node it sent
+    /// to last.
+    fn run_on_slot_at(
+        &self,
+        slot: u16,
+        bytes: &[u8],
+        block: Block,
+        safe: bool,
+        at: &mut Option<NodeAddr>,
+    ) -> Result<Frame> {
         let mut target = self.slot_map().primary(slot).cloned();
         let mut asking = false;
         let mut attempts = Attempts::new(
@@ -658,6 +696,7 @@ impl BlockingClusterClient {
             };
             let prefix = asking.then_some(plan::with_asking as fn(&[u8]) -> Bytes);
             asking = false;
+            *at = Some(addr.clone());
             let e = match Self::send_raw(&self.node(&addr), prefix, bytes, block) {
                 Ok(f) => return Ok(f),
                 Err(e) => e,

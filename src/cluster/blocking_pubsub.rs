@@ -349,3 +349,240 @@ impl Iterator for BlockingShardedSubscriber<'_> {
         Some(self.next_message())
     }
 }
+
+/// A blocking classic pub/sub subscriber on a cluster (`SUBSCRIBE`,
+/// `PSUBSCRIBE`): the blocking form of
+/// [`ClusterSubscriber`](super::ClusterSubscriber), with the same
+/// behaviour. It holds one [`blocking::Subscriber`](crate::blocking::Subscriber)
+/// on one node (a primary picked at random, so that subscribers spread
+/// over the cluster): a message published with `PUBLISH` on any node
+/// reaches the subscribers of every node, so any node serves. When the
+/// node's connection drops it is opened again for about a second; when
+/// the node stays away, the topology is read again and every channel and
+/// pattern is subscribed again on another node, retried for up to 30 s.
+/// Messages published while no node carried the subscriptions are lost,
+/// as pub/sub is fire-and-forget.
+///
+/// ```no_run
+/// use respec::prelude::*;
+///
+/// let cluster = respec::cluster::BlockingClusterClient::open("redis://127.0.0.1:7000")?;
+/// let mut sub = cluster.subscriber()?;
+/// sub.subscribe(["news"])?;
+/// sub.psubscribe(["alerts:*"])?;
+/// cluster.publish("news", "hello").run()?;
+/// let msg = sub.next_message()?;
+/// assert_eq!(&msg.payload[..], b"hello");
+/// # Ok::<(), respec::Error>(())
+/// ```
+pub struct BlockingClusterSubscriber<'a> {
+    client: &'a BlockingClusterClient,
+    addr: NodeAddr,
+    sub: crate::blocking::Subscriber,
+    channels: BTreeSet<Bytes>,
+    patterns: BTreeSet<Bytes>,
+    read_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for BlockingClusterSubscriber<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingClusterSubscriber")
+            .field("node", &self.addr)
+            .field("channels", &self.channels.len())
+            .field("patterns", &self.patterns.len())
+            .finish()
+    }
+}
+
+impl BlockingClusterClient {
+    /// A classic pub/sub subscriber on this cluster, connected to one node
+    /// (a primary picked at random, so that subscribers spread over the
+    /// cluster).
+    pub fn subscriber(&self) -> Result<BlockingClusterSubscriber<'_>> {
+        self.ensure_topology()?;
+        let (addr, sub) = connect_any(self, None)?;
+        Ok(BlockingClusterSubscriber {
+            client: self,
+            addr,
+            sub,
+            channels: BTreeSet::new(),
+            patterns: BTreeSet::new(),
+            read_timeout: None,
+        })
+    }
+}
+
+/// A subscriber connection to some node other than `avoid`: primaries
+/// first, from a random one, then replicas.
+fn connect_any(
+    client: &BlockingClusterClient,
+    avoid: Option<&NodeAddr>,
+) -> Result<(NodeAddr, crate::blocking::Subscriber)> {
+    let candidates = super::pubsub::subscriber_candidates(&client.slot_map(), avoid);
+    let mut last = None;
+    for addr in candidates {
+        match crate::blocking::Subscriber::connect(&client.node_config(&addr)) {
+            Ok(mut sub) => {
+                sub.set_reconnect_timeout(super::pubsub::NODE_RECONNECT);
+                return Ok((addr, sub));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) => Error::new(
+            e.kind().clone(),
+            format!("no node of the cluster took a subscriber: {e}"),
+        ),
+        None => Error::new(
+            ErrorKind::ConnectionClosed,
+            "no node of the cluster is known",
+        ),
+    })
+}
+
+fn names<I, S>(items: I) -> Vec<Bytes>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    items
+        .into_iter()
+        .map(|s| Bytes::copy_from_slice(s.as_ref()))
+        .collect()
+}
+
+impl BlockingClusterSubscriber<'_> {
+    /// Subscribes to channels.
+    pub fn subscribe<I, S>(&mut self, channels: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let names = names(channels);
+        self.sub.subscribe(&names)?;
+        self.channels.extend(names);
+        Ok(())
+    }
+
+    /// Subscribes to glob-style patterns.
+    pub fn psubscribe<I, S>(&mut self, patterns: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let names = names(patterns);
+        self.sub.psubscribe(&names)?;
+        self.patterns.extend(names);
+        Ok(())
+    }
+
+    /// Unsubscribes from channels (all of them when `channels` is empty).
+    pub fn unsubscribe<I, S>(&mut self, channels: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let names = names(channels);
+        self.sub.unsubscribe(&names)?;
+        if names.is_empty() {
+            self.channels.clear();
+        }
+        for n in &names {
+            self.channels.remove(n);
+        }
+        Ok(())
+    }
+
+    /// Unsubscribes from patterns (all of them when `patterns` is empty).
+    pub fn punsubscribe<I, S>(&mut self, patterns: I) -> Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let names = names(patterns);
+        self.sub.punsubscribe(&names)?;
+        if names.is_empty() {
+            self.patterns.clear();
+        }
+        for n in &names {
+            self.patterns.remove(n);
+        }
+        Ok(())
+    }
+
+    /// Bounds each wait of [`next_message`](Self::next_message): when it
+    /// passes, the call returns an error whose
+    /// [`is_timeout`](crate::Error::is_timeout) is true, and the
+    /// subscriber can be read again.
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) {
+        self.read_timeout = t;
+        self.sub.set_read_timeout(t);
+    }
+
+    /// The node the subscriptions live on now.
+    pub fn node(&self) -> &NodeAddr {
+        &self.addr
+    }
+
+    /// The channels and the patterns subscribed to.
+    pub fn subscriptions(&self) -> (Vec<Bytes>, Vec<Bytes>) {
+        (
+            self.channels.iter().cloned().collect(),
+            self.patterns.iter().cloned().collect(),
+        )
+    }
+
+    /// Waits for the next message (see
+    /// [`set_read_timeout`](Self::set_read_timeout)). When the node's
+    /// connection drops, it is opened again (for about a second); when
+    /// the node stays away, the topology is read again and every
+    /// subscription moves to another node, retried for up to 30 s.
+    pub fn next_message(&mut self) -> Result<Message> {
+        let mut since: Option<Instant> = None;
+        loop {
+            let lost = match self.sub.next_message() {
+                Ok(m) => return Ok(m),
+                // The wait's own bound, on a connection still open (a
+                // reconnect that failed leaves none).
+                Err(e) if e.is_timeout() && self.sub.is_connected() => return Err(e),
+                Err(e) => e,
+            };
+            let first = *since.get_or_insert_with(Instant::now);
+            if first.elapsed() > RESUBSCRIBE_FOR {
+                return Err(Error::new(
+                    lost.kind().clone(),
+                    format!("the subscriber could not move to another node: {lost}"),
+                ));
+            }
+            let _ = self.client.refresh();
+            match self.move_away() {
+                Ok(()) => since = None,
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+
+    /// Subscribes everything again on another node.
+    fn move_away(&mut self) -> Result<()> {
+        let (addr, mut sub) = connect_any(self.client, Some(&self.addr))?;
+        sub.set_read_timeout(self.read_timeout);
+        if !self.channels.is_empty() {
+            sub.subscribe(&self.channels)?;
+        }
+        if !self.patterns.is_empty() {
+            sub.psubscribe(&self.patterns)?;
+        }
+        self.addr = addr;
+        self.sub = sub;
+        Ok(())
+    }
+}
+
+impl Iterator for BlockingClusterSubscriber<'_> {
+    type Item = Result<Message>;
+
+    fn next(&mut self) -> Option<Result<Message>> {
+        Some(self.next_message())
+    }
+}

@@ -386,8 +386,14 @@ impl ClusterClient {
             _ => None,
         };
         let inner = self.inner.clone();
-        ResponseFuture::boxed(async move {
+        #[cfg(feature = "tracing")]
+        let span = crate::events::cluster_command_span(&name);
+        #[cfg(feature = "tracing")]
+        let recorded = span.clone();
+        let fut = async move {
             inner.ensure_map().await?;
+            // The node a command for one node went to last.
+            let mut at: Option<NodeAddr> = None;
             let r = match route {
                 Route::Slot {
                     slot,
@@ -395,20 +401,40 @@ impl ClusterClient {
                 } if block == Block::No => match fill.take() {
                     Some(fill) => inner.cached_read(slot, bytes, fill, safe).await,
                     None => match inner.replica_for(slot) {
-                        Some(addr) => match inner.send_to_replica(&addr, bytes.clone()).await {
-                            Ok(frame) => Ok(frame),
-                            // Not served there (a MOVED, a lost replica):
-                            // the primary answers.
-                            Err(_) => inner.run_on_slot(slot, bytes, block, safe).await,
-                        },
-                        None => inner.run_on_slot(slot, bytes, block, safe).await,
+                        Some(addr) => {
+                            let sent = inner.send_to_replica(&addr, bytes.clone()).await;
+                            at = Some(addr);
+                            match sent {
+                                Ok(frame) => Ok(frame),
+                                // Not served there (a MOVED, a lost replica):
+                                // the primary answers.
+                                Err(_) => {
+                                    inner
+                                        .run_on_slot_at(slot, bytes, block, safe, &mut at)
+                                        .await
+                                }
+                            }
+                        }
+                        None => {
+                            inner
+                                .run_on_slot_at(slot, bytes, block, safe, &mut at)
+                                .await
+                        }
                     },
                 },
-                Route::Slot { slot, .. } => inner.run_on_slot(slot, bytes, block, safe).await,
-                Route::AnyPrimary => inner.run_anywhere(bytes, block).await,
+                Route::Slot { slot, .. } => {
+                    inner
+                        .run_on_slot_at(slot, bytes, block, safe, &mut at)
+                        .await
+                }
+                Route::AnyPrimary => inner.run_anywhere_at(bytes, block, &mut at).await,
                 Route::Special => match inner.slot_from_server(&bytes).await {
-                    Ok(Some(slot)) => inner.run_on_slot(slot, bytes, block, safe).await,
-                    Ok(None) => inner.run_anywhere(bytes, block).await,
+                    Ok(Some(slot)) => {
+                        inner
+                            .run_on_slot_at(slot, bytes, block, safe, &mut at)
+                            .await
+                    }
+                    Ok(None) => inner.run_anywhere_at(bytes, block, &mut at).await,
                     Err(e) => Err(e),
                 },
                 Route::AllPrimaries(policy) => inner.run_on_all(bytes, policy, false).await,
@@ -420,6 +446,10 @@ impl ClusterClient {
                 }
             };
             drop(writing);
+            #[cfg(feature = "tracing")]
+            crate::events::record_node(&recorded, at.as_ref());
+            #[cfg(not(feature = "tracing"))]
+            let _ = at;
             r.map_err(|e| {
                 if e.command().is_none() {
                     e.for_command(&*name)
@@ -427,7 +457,14 @@ impl ClusterClient {
                     e
                 }
             })
-        })
+        };
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument;
+            ResponseFuture::boxed(fut.instrument(span))
+        }
+        #[cfg(not(feature = "tracing"))]
+        ResponseFuture::boxed(fut)
     }
 }
 
@@ -699,6 +736,20 @@ impl Inner {
         block: Block,
         safe: bool,
     ) -> Result<Frame> {
+        self.run_on_slot_at(slot, bytes, block, safe, &mut None)
+            .await
+    }
+
+    /// [`run_on_slot`](Self::run_on_slot), noting in `at` the node it sent
+    /// to last.
+    async fn run_on_slot_at(
+        self: &Arc<Self>,
+        slot: u16,
+        bytes: Bytes,
+        block: Block,
+        safe: bool,
+        at: &mut Option<NodeAddr>,
+    ) -> Result<Frame> {
         let mut target = self.map().primary(slot).cloned();
         let mut asking = false;
         let mut attempts = self.attempts(safe);
@@ -741,6 +792,7 @@ impl Inner {
                     }
                 }
             };
+            *at = Some(addr.clone());
             let result = send_via(via, bytes.clone(), asking).await;
             asking = false;
             let e = match result {
@@ -1012,6 +1064,17 @@ impl Inner {
     /// Sends to any primary (a random one; the next one when it cannot be
     /// reached, as nothing was sent).
     async fn run_anywhere(self: &Arc<Self>, bytes: Bytes, block: Block) -> Result<Frame> {
+        self.run_anywhere_at(bytes, block, &mut None).await
+    }
+
+    /// [`run_anywhere`](Self::run_anywhere), noting in `at` the primary it
+    /// sent to.
+    async fn run_anywhere_at(
+        self: &Arc<Self>,
+        bytes: Bytes,
+        block: Block,
+        at: &mut Option<NodeAddr>,
+    ) -> Result<Frame> {
         let map = self.map();
         let mut primaries: Vec<NodeAddr> = map.primaries().cloned().collect();
         drop(map);
@@ -1023,7 +1086,10 @@ impl Inner {
         let mut last = None;
         for addr in &primaries {
             match self.reach(addr, block).await {
-                Ok(via) => return send_via(via, bytes, false).await,
+                Ok(via) => {
+                    *at = Some(addr.clone());
+                    return send_via(via, bytes, false).await;
+                }
                 Err(e) => last = Some(e),
             }
         }

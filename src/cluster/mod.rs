@@ -40,7 +40,7 @@ mod slot;
 mod transaction;
 
 pub use blocking::{BlockingClusterClient, BlockingClusterWithoutCache};
-pub use blocking_pubsub::BlockingShardedSubscriber;
+pub use blocking_pubsub::{BlockingClusterSubscriber, BlockingShardedSubscriber};
 pub use client::{ClusterClient, ClusterConfig, ReadFrom};
 pub use map::{Shard, SlotMap};
 pub use pubsub::{ClusterSubscriber, ShardedSubscriber};

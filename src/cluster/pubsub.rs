@@ -8,6 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::client::ClusterClient;
+use super::map::SlotMap;
 use super::redirect::{NodeAddr, Redirect};
 use crate::connection::Addr;
 use crate::error::{Error, ErrorKind, Result};
@@ -15,7 +16,7 @@ use crate::pubsub::{Message, Subscriber};
 
 /// How long a node's subscriber tries to reconnect to the same node before
 /// the channels it served are placed again from a fresh topology.
-const NODE_RECONNECT: Duration = Duration::from_secs(1);
+pub(super) const NODE_RECONNECT: Duration = Duration::from_secs(1);
 
 /// How long the channels of a lost node are offered to the cluster (the
 /// failover can take several node timeouts) before `next_message` gives up.
@@ -367,19 +368,7 @@ async fn connect_any(
     client: &ClusterClient,
     avoid: Option<&NodeAddr>,
 ) -> Result<(NodeAddr, Subscriber)> {
-    let map = client.inner.map();
-    let mut primaries: Vec<NodeAddr> = map.primaries().cloned().collect();
-    if !primaries.is_empty() {
-        let start = super::client::random_index(primaries.len());
-        primaries.rotate_left(start);
-    }
-    let replicas = map.shards().flat_map(|s| s.replicas.iter().cloned());
-    let candidates: Vec<NodeAddr> = primaries
-        .into_iter()
-        .chain(replicas)
-        .filter(|a| Some(a) != avoid)
-        .collect();
-    drop(map);
+    let candidates = subscriber_candidates(&client.inner.map(), avoid);
     let mut last = None;
     for addr in candidates {
         let mut cfg = client.config().node.clone();
@@ -405,6 +394,23 @@ async fn connect_any(
             "no node of the cluster is known",
         ),
     })
+}
+
+/// The nodes a classic subscriber may go to, in the order to try them:
+/// the primaries from a random one (so that subscribers spread over the
+/// cluster), then the replicas; never `avoid`.
+pub(super) fn subscriber_candidates(map: &SlotMap, avoid: Option<&NodeAddr>) -> Vec<NodeAddr> {
+    let mut primaries: Vec<NodeAddr> = map.primaries().cloned().collect();
+    if !primaries.is_empty() {
+        let start = super::client::random_index(primaries.len());
+        primaries.rotate_left(start);
+    }
+    let replicas = map.shards().flat_map(|s| s.replicas.iter().cloned());
+    primaries
+        .into_iter()
+        .chain(replicas)
+        .filter(|a| Some(a) != avoid)
+        .collect()
 }
 
 impl ClusterSubscriber {

@@ -44,15 +44,17 @@ impl std::fmt::Display for Addr {
 /// TLS settings for `rediss://` connections.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TlsConfig {
-    /// PEM file of the certificate authorities to trust. When unset, the
-    /// bundled Web PKI roots are used (or the system's, with
-    /// [`system_roots`](Self::system_roots)).
+    /// PEM file of the certificate authorities to trust, alone. When
+    /// unset, the bundled Web PKI roots are trusted (and the system's
+    /// store beside them, with [`system_roots`](Self::system_roots)).
     pub ca_cert: Option<PathBuf>,
-    /// Trust the operating system's certificate store (read once per
-    /// connection setup; `SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured)
-    /// instead of the bundled Web PKI roots. Needs the `native-roots`
-    /// feature; without it, connecting fails with an error saying so.
-    /// URL: `ssl_ca_certs=system`. Ignored when `ca_cert` is set.
+    /// Also trust the operating system's certificate store (read once per
+    /// connection setup; `SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured),
+    /// in addition to the bundled Web PKI roots, which stay trusted. A
+    /// store with no usable certificate is an error. Needs the
+    /// `native-roots` feature; without it, connecting fails with an error
+    /// saying so. URL: `ssl_ca_certs=system`. Ignored when `ca_cert` is
+    /// set (that file's authorities are then the only ones trusted).
     pub system_roots: bool,
     /// PEM file of the client certificate chain, for mutual TLS.
     pub client_cert: Option<PathBuf>,

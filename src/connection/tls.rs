@@ -31,28 +31,54 @@ fn certs(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// Adds the operating system's trusted certificates.
+/// What the operating system's certificate store holds: its
+/// certificates, and the first error met reading it.
+type SystemStore = (Vec<CertificateDer<'static>>, Option<String>);
+
+/// Reads the operating system's certificate store.
 #[cfg(feature = "native-roots")]
-fn system_roots(roots: &mut rustls::RootCertStore) -> Result<()> {
+fn load_system_store() -> Result<SystemStore> {
     let found = rustls_native_certs::load_native_certs();
-    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
-    if added == 0 {
-        let why = match found.errors.first() {
-            Some(e) => format!(": {e}"),
-            None => String::new(),
-        };
-        return Err(tls_err(format!(
-            "no usable certificate in the system's certificate store{why}"
-        )));
-    }
-    Ok(())
+    Ok((found.certs, found.errors.first().map(|e| e.to_string())))
 }
 
 #[cfg(not(feature = "native-roots"))]
-fn system_roots(_: &mut rustls::RootCertStore) -> Result<()> {
+fn load_system_store() -> Result<SystemStore> {
     Err(tls_err(
         "the system's certificate store needs respec's `native-roots` feature",
     ))
+}
+
+/// The certificate authorities to trust: the `ca_cert` file's alone when
+/// one is set; otherwise the bundled Web PKI roots, and with
+/// `system_roots` the operating system's store added to them (`load`
+/// reads it). A system store with no usable certificate is an error, as
+/// it was asked for.
+fn root_store(
+    cfg: &TlsConfig,
+    load: impl FnOnce() -> Result<SystemStore>,
+) -> Result<rustls::RootCertStore> {
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(path) = &cfg.ca_cert {
+        for cert in certs(path)? {
+            roots
+                .add(cert)
+                .map_err(|e| tls_err(format!("bad CA certificate: {e}")))?;
+        }
+        return Ok(roots);
+    }
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if cfg.system_roots {
+        let (found, error) = load()?;
+        let (added, _ignored) = roots.add_parsable_certificates(found);
+        if added == 0 {
+            let why = error.map(|e| format!(": {e}")).unwrap_or_default();
+            return Err(tls_err(format!(
+                "no usable certificate in the system's certificate store{why}"
+            )));
+        }
+    }
+    Ok(roots)
 }
 
 /// Builds the rustls client configuration for these settings.
@@ -66,19 +92,7 @@ pub(crate) fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
     } else {
-        let mut roots = rustls::RootCertStore::empty();
-        match &cfg.ca_cert {
-            Some(path) => {
-                for cert in certs(path)? {
-                    roots
-                        .add(cert)
-                        .map_err(|e| tls_err(format!("bad CA certificate: {e}")))?;
-                }
-            }
-            None if cfg.system_roots => system_roots(&mut roots)?,
-            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        }
-        builder.with_root_certificates(roots)
+        builder.with_root_certificates(root_store(cfg, load_system_store)?)
     };
     let config = match (&cfg.client_cert, &cfg.client_key) {
         (Some(cert), Some(key)) => {
@@ -238,5 +252,68 @@ impl rustls::client::danger::ServerCertVerifier for NoVerify {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a_ca() -> CertificateDer<'static> {
+        let made = rcgen::generate_simple_self_signed(vec!["system-ca.test".to_string()])
+            .expect("a self-signed certificate");
+        made.cert.der().clone()
+    }
+
+    fn system() -> TlsConfig {
+        TlsConfig {
+            system_roots: true,
+            ..TlsConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_system_store_is_added_to_the_web_pki_roots() {
+        let web_pki = webpki_roots::TLS_SERVER_ROOTS.len();
+        let defaults = root_store(&TlsConfig::default(), || unreachable!("not asked for"))
+            .expect("the default roots");
+        assert_eq!(defaults.len(), web_pki);
+        let ca = a_ca();
+        let both = root_store(&system(), || Ok((vec![ca.clone()], None))).expect("both stores");
+        assert_eq!(both.len(), web_pki + 1);
+    }
+
+    #[test]
+    fn an_empty_system_store_is_an_error_naming_it() {
+        let e = root_store(&system(), || {
+            Ok((Vec::new(), Some("no file at /nowhere".to_string())))
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), &crate::error::ErrorKind::Tls);
+        assert!(
+            e.to_string().contains(
+                "no usable certificate in the system's certificate store: no file at /nowhere"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_ca_file_replaces_both() {
+        let dir = std::env::temp_dir().join(format!("respec-tls-roots-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let made = rcgen::generate_simple_self_signed(vec!["file-ca.test".to_string()])
+            .expect("a self-signed certificate");
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, made.cert.pem()).expect("the CA file");
+        let cfg = TlsConfig {
+            ca_cert: Some(path),
+            system_roots: true,
+            ..TlsConfig::default()
+        };
+        let roots =
+            root_store(&cfg, || unreachable!("ignored with a CA file")).expect("the file's CA");
+        assert_eq!(roots.len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

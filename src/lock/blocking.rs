@@ -204,8 +204,33 @@ where
     /// # Ok(()) }
     /// ```
     pub fn try_acquire(&self) -> Result<Option<LockGuard<C>>> {
+        self.try_acquire_as(new_token())
+    }
+
+    /// [`try_acquire`](Self::try_acquire) with the caller's token (redis-py's
+    /// `acquire(token=...)`): the key holds `token` while the lock is held,
+    /// so the holder can be told from the key (`GET`), for example a
+    /// worker's name and run. The guard extends and releases only while
+    /// the key holds that token, as with a made token. Each holder should
+    /// have a token of its own: two holders with one token could extend
+    /// or release each other's lock. An empty token is refused with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before
+    /// anything is sent.
+    ///
+    /// ```no_run
+    /// # fn demo(client: std::sync::Arc<respec::blocking::Client>) -> respec::Result<()> {
+    /// let lock = respec::lock::blocking::Lock::new(client, "lock:cron");
+    /// if let Some(guard) = lock.try_acquire_with_token("worker-7:run-42")? {
+    ///     assert_eq!(guard.token(), b"worker-7:run-42");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn try_acquire_with_token(&self, token: impl AsRef<[u8]>) -> Result<Option<LockGuard<C>>> {
+        self.try_acquire_as(ops::given_token(&self.key, token.as_ref())?)
+    }
+
+    fn try_acquire_as(&self, token: Bytes) -> Result<Option<LockGuard<C>>> {
         let ttl = ops::millis(&self.key, self.options.ttl, "TTL")?;
-        let token = new_token();
         let frame = self.client.execute(&ops::set_nx(&self.key, &token, ttl))?;
         if !ops::set_reply(frame)? {
             return Ok(None);
@@ -231,10 +256,30 @@ where
     /// # Ok(()) }
     /// ```
     pub fn acquire(&self) -> Result<LockGuard<C>> {
+        self.acquire_as(new_token())
+    }
+
+    /// [`acquire`](Self::acquire) with the caller's token (redis-py's
+    /// `acquire(token=...)`); see
+    /// [`try_acquire_with_token`](Self::try_acquire_with_token).
+    ///
+    /// ```no_run
+    /// # fn demo(client: std::sync::Arc<respec::blocking::Client>) -> respec::Result<()> {
+    /// let lock = respec::lock::blocking::Lock::new(client, "lock:stock");
+    /// let guard = lock.acquire_with_token("worker-7")?;
+    /// guard.release()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn acquire_with_token(&self, token: impl AsRef<[u8]>) -> Result<LockGuard<C>> {
+        self.acquire_as(ops::given_token(&self.key, token.as_ref())?)
+    }
+
+    /// Tries with `token` until the lock is acquired or the timeout passes.
+    fn acquire_as(&self, token: Bytes) -> Result<LockGuard<C>> {
         let timeout = self.options.acquire_timeout;
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(guard) = self.try_acquire()? {
+            if let Some(guard) = self.try_acquire_as(token.clone())? {
                 return Ok(guard);
             }
             let mut wait = self.options.retry_interval;

@@ -65,7 +65,9 @@
 //!
 //! # Tokens
 //!
-//! Each acquire makes a new 128-bit token, written as 32 hex digits. It
+//! Each acquire makes a new 128-bit token, written as 32 hex digits,
+//! unless the caller gives one (`acquire_with_token`,
+//! `try_acquire_with_token`, as redis-py's `acquire(token=...)`). It
 //! comes from the standard library alone: two SipHash hashers keyed by
 //! [`RandomState`] (whose keys the
 //! standard library seeds from the operating system's randomness) over a
@@ -184,6 +186,17 @@ mod ops {
         }
         // Redis refuses expire times that overflow; keep within i64.
         Ok(ms.min(i64::MAX as u64 / 2))
+    }
+
+    /// A token the caller gave: any bytes but none.
+    pub(super) fn given_token(key: &[u8], token: &[u8]) -> Result<Bytes> {
+        if token.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("lock {}: the token must not be empty", show(key)),
+            ));
+        }
+        Ok(Bytes::copy_from_slice(token))
     }
 
     pub(super) fn set_nx(key: &[u8], token: &[u8], ttl_ms: u64) -> Cmd {
@@ -447,8 +460,37 @@ where
     /// # Ok(()) }
     /// ```
     pub async fn try_acquire(&self) -> Result<Option<LockGuard<C>>> {
+        self.try_acquire_as(new_token()).await
+    }
+
+    /// [`try_acquire`](Self::try_acquire) with the caller's token (redis-py's
+    /// `acquire(token=...)`): the key holds `token` while the lock is held,
+    /// so the holder can be told from the key (`GET`), for example a
+    /// worker's name and run. The guard extends and releases only while
+    /// the key holds that token, as with a made token. Each holder should
+    /// have a token of its own: two holders with one token could extend
+    /// or release each other's lock. An empty token is refused with
+    /// [`ErrorKind::InvalidInput`] before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// let lock = respec::lock::Lock::new(client, "lock:cron");
+    /// if let Some(guard) = lock.try_acquire_with_token("worker-7:run-42").await? {
+    ///     assert_eq!(guard.token(), b"worker-7:run-42");
+    ///     guard.release().await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn try_acquire_with_token(
+        &self,
+        token: impl AsRef<[u8]>,
+    ) -> Result<Option<LockGuard<C>>> {
+        let token = ops::given_token(&self.key, token.as_ref())?;
+        self.try_acquire_as(token).await
+    }
+
+    async fn try_acquire_as(&self, token: Bytes) -> Result<Option<LockGuard<C>>> {
         let ttl = ops::millis(&self.key, self.options.ttl, "TTL")?;
-        let token = new_token();
         let frame = self
             .client
             .execute(&ops::set_nx(&self.key, &token, ttl))
@@ -477,10 +519,31 @@ where
     /// # Ok(()) }
     /// ```
     pub async fn acquire(&self) -> Result<LockGuard<C>> {
+        self.acquire_as(new_token()).await
+    }
+
+    /// [`acquire`](Self::acquire) with the caller's token (redis-py's
+    /// `acquire(token=...)`); see
+    /// [`try_acquire_with_token`](Self::try_acquire_with_token).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respec::Client) -> respec::Result<()> {
+    /// let lock = respec::lock::Lock::new(client, "lock:stock");
+    /// let guard = lock.acquire_with_token("worker-7").await?;
+    /// guard.release().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn acquire_with_token(&self, token: impl AsRef<[u8]>) -> Result<LockGuard<C>> {
+        let token = ops::given_token(&self.key, token.as_ref())?;
+        self.acquire_as(token).await
+    }
+
+    /// Tries with `token` until the lock is acquired or the timeout passes.
+    async fn acquire_as(&self, token: Bytes) -> Result<LockGuard<C>> {
         let timeout = self.options.acquire_timeout;
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         loop {
-            if let Some(guard) = self.try_acquire().await? {
+            if let Some(guard) = self.try_acquire_as(token.clone()).await? {
                 return Ok(guard);
             }
             let mut wait = self.options.retry_interval;
