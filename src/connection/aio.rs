@@ -1980,6 +1980,9 @@ impl Driver {
             // already, for the task to handle).
             self.expire(cx)
         });
+        // Counted now: the reply, or its timeout, may reach the caller
+        // before the driver's poll that handles it ends.
+        self.tally.flush(self.observer.counters());
         match outcome {
             Ok(false) => {}
             Ok(true) => cx.waker().wake_by_ref(),
