@@ -110,18 +110,25 @@ pub struct Cmd {
     body: BytesMut,
     argc: usize,
     blocking: bool,
+    /// Whether the spec gives the command a block time to read from its
+    /// arguments (found once, when the name is set).
+    timed: bool,
 }
 
 impl Cmd {
     /// A command whose first argument is `name` (for example `"GET"`).
     pub fn new(name: &str) -> Self {
         let upper = !name.bytes().any(|b| b.is_ascii_lowercase());
+        let upper_name = (!upper).then(|| name.to_ascii_uppercase());
+        let timed = crate::commands::block_rule_of(upper_name.as_deref().unwrap_or(name))
+            != crate::commands::support::BlockRule::Never;
         let mut cmd = Cmd {
-            name: (!upper).then(|| name.to_ascii_uppercase()),
+            name: upper_name,
             name_at: 0..0,
             body: BytesMut::with_capacity(64),
             argc: 0,
             blocking: false,
+            timed,
         };
         cmd.arg(name);
         // `$<len>\r\n<name>\r\n`: the name ends two bytes before the end.
@@ -152,7 +159,10 @@ impl Cmd {
             body,
             argc: 1,
             blocking: false,
+            timed: false,
         };
+        cmd.timed = crate::commands::block_rule_of(cmd.name())
+            != crate::commands::support::BlockRule::Never;
         for a in it {
             cmd.arg(a);
         }
@@ -266,7 +276,10 @@ impl Command for Cmd {
     }
 
     fn blocks(&self) -> Block {
-        let rule = crate::commands::block_rule_of(self.name());
+        let rule = match self.timed {
+            true => crate::commands::block_rule_of(self.name()),
+            false => crate::commands::support::BlockRule::Never,
+        };
         if rule == crate::commands::support::BlockRule::Never {
             return if self.blocking {
                 Block::Forever
@@ -325,8 +338,10 @@ pub(crate) enum Target {
 /// The command's full name (with the subcommand for a raw [`Cmd`] that
 /// names a container, `CLIENT` + `REPLY`), and for the few commands whose
 /// arguments decide whether they may be sent, those arguments.
-fn full_name<C: Command + ?Sized>(cmd: &C) -> (std::borrow::Cow<'_, str>, Vec<Vec<u8>>) {
-    let name = cmd.name();
+fn full_name<'a, C: Command + ?Sized>(
+    cmd: &C,
+    name: &'a str,
+) -> (std::borrow::Cow<'a, str>, Vec<Vec<u8>>) {
     if !matches!(name, "CLIENT" | "CLIENT REPLY" | "HELLO") {
         return (name.into(), Vec::new());
     }
@@ -355,17 +370,23 @@ fn full_name<C: Command + ?Sized>(cmd: &C) -> (std::borrow::Cow<'_, str>, Vec<Ve
 ///   builder), `HELLO` with arguments, `RESET` and `AUTH` (the handshake's,
 ///   from the configuration).
 pub(crate) fn check_sendable<C: Command + ?Sized>(cmd: &C, target: Target) -> crate::Result<()> {
-    check_in(cmd, target, false)
+    check_in(cmd, cmd.name(), target, false)
 }
 
 /// [`check_sendable`] for a command inside a pipeline, which may hold a
-/// whole `MULTI` ... `EXEC` (the pipeline checks they balance).
-pub(crate) fn check_in_pipeline<C: Command + ?Sized>(cmd: &C) -> crate::Result<()> {
-    check_in(cmd, Target::Shared, true)
+/// whole `MULTI` ... `EXEC` (the pipeline checks they balance); `name`
+/// is the command's [`name`](Command::name), read once by the caller.
+pub(crate) fn check_in_pipeline<C: Command + ?Sized>(cmd: &C, name: &str) -> crate::Result<()> {
+    check_in(cmd, name, Target::Shared, true)
 }
 
-fn check_in<C: Command + ?Sized>(cmd: &C, target: Target, pipeline: bool) -> crate::Result<()> {
-    let (name, args) = full_name(cmd);
+fn check_in<C: Command + ?Sized>(
+    cmd: &C,
+    name: &str,
+    target: Target,
+    pipeline: bool,
+) -> crate::Result<()> {
+    let (name, args) = full_name(cmd, name);
     let arg = |i: usize| args.get(i).map(|a| a.to_ascii_uppercase());
     let (what, instead) = match (&*name, target) {
         (

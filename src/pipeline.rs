@@ -249,7 +249,7 @@ impl Pipeline {
         let name = cmd.name();
         if let Err(e) = cmd
             .check()
-            .and_then(|()| crate::cmd::check_in_pipeline(&cmd))
+            .and_then(|()| crate::cmd::check_in_pipeline(&cmd, name))
         {
             self.invalid.get_or_insert(Invalid(e));
         }

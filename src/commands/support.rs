@@ -30,6 +30,7 @@ pub enum Need {
 
 impl Need {
     /// The stricter of two needs.
+    #[inline]
     pub const fn max(self, other: Need) -> Need {
         match (self, other) {
             (Need::Never, _) | (_, Need::Never) => Need::Never,
@@ -70,7 +71,12 @@ impl Requires {
     }
 
     /// The stricter of two requirements, server by server.
+    #[inline]
     pub const fn max(self, other: Requires) -> Requires {
+        if matches!((other.redis, other.valkey), (Need::Any, Need::Any)) {
+            // Most commands need nothing in particular.
+            return self;
+        }
         Requires {
             redis: self.redis.max(other.redis),
             valkey: self.valkey.max(other.valkey),
