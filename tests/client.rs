@@ -995,3 +995,26 @@ async fn bad_input_gives_clear_errors_naming_the_command() {
         (&ErrorKind::Conversion, Some("GET"))
     );
 }
+
+/// A connection whose runtime shut down answers every later request with
+/// an error, in any other runtime, instead of writing to a socket nobody
+/// reads any more (requests to a quiet connection are written by their
+/// callers, so the driver must not outlive its task).
+#[test]
+fn a_connection_outliving_its_runtime_fails_its_requests() {
+    let server = support::server(Kind::Redis);
+    let cfg = respec::connection::ConnectionConfig::from_url(&server.url()).unwrap();
+    let first = tokio::runtime::Runtime::new().unwrap();
+    let conn = first.block_on(async {
+        let conn = respec::connection::Connection::connect(&cfg).await.unwrap();
+        let pong = conn.send(&cmd("PING")).await.unwrap();
+        assert_eq!(pong, Frame::SimpleString("PONG".into()));
+        conn
+    });
+    drop(first);
+    let second = tokio::runtime::Runtime::new().unwrap();
+    let r = second.block_on(within(5, conn.send(&cmd("PING"))));
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ConnectionClosed, "{e}");
+    assert!(conn.is_closed());
+}

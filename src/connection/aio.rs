@@ -498,6 +498,25 @@ impl Future for DriverTask {
     }
 }
 
+impl Drop for DriverTask {
+    /// The task ends, or its runtime shuts down: the driver goes with it
+    /// (the socket closes, and waiting callers hear that it did), so no
+    /// handle writes to a socket nobody reads any more.
+    fn drop(&mut self) {
+        let driver = self
+            .cell
+            .core
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .driver
+            .take();
+        if let Some(d) = driver {
+            d.wakes.iter().for_each(std::task::Waker::wake_by_ref);
+        }
+        self.wakes.drain(..).for_each(std::task::Waker::wake);
+    }
+}
+
 impl DriverTask {
     fn poll_locked(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         // A panic while the lock was held leaves the driver to the task
