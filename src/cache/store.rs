@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::hash::{Prehashed, Seed};
 use crate::resp::Frame;
+
+type Map<K, V> = HashMap<K, V, Seed>;
 
 /// What the store counts (a snapshot is [`CacheStats`](super::CacheStats)).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +56,63 @@ enum State {
 struct Slot {
     state: State,
     /// The keys the command reads (what invalidates it).
-    keys: Vec<Bytes>,
+    keys: Keys,
     /// Its position in the use order.
     stamp: u64,
+}
+
+/// The keys of one command: mostly one, kept without a vector.
+#[derive(Debug)]
+pub(crate) enum Keys {
+    One(Bytes),
+    Many(Vec<Bytes>),
+}
+
+impl From<Vec<Bytes>> for Keys {
+    fn from(mut v: Vec<Bytes>) -> Self {
+        match v.len() {
+            1 => Keys::One(v.pop().unwrap_or_default()),
+            _ => Keys::Many(v),
+        }
+    }
+}
+
+impl Keys {
+    pub(crate) fn as_slice(&self) -> &[Bytes] {
+        match self {
+            Keys::One(k) => std::slice::from_ref(k),
+            Keys::Many(v) => v,
+        }
+    }
+}
+
+/// The hashes of the keys of one write in flight ([`Store::begin_write`]):
+/// up to [`INLINE_WRITES`] without an allocation.
+#[derive(Debug, Default)]
+pub(crate) struct Writing {
+    len: usize,
+    inline: [u64; INLINE_WRITES],
+    more: Vec<u64>,
+}
+
+const INLINE_WRITES: usize = 4;
+
+impl Writing {
+    fn push(&mut self, hash: u64) {
+        if self.len < INLINE_WRITES {
+            self.inline[self.len] = hash;
+        } else {
+            self.more.push(hash);
+        }
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        self.inline[..self.len.min(INLINE_WRITES)]
+            .iter()
+            .chain(&self.more)
+            .copied()
+    }
 }
 
 /// The commands (slot keys) that read one key: mostly one, kept without
@@ -64,15 +121,15 @@ struct Slot {
 #[derive(Debug)]
 enum Readers {
     One(Bytes),
-    Many(HashSet<Bytes>),
+    Many(HashSet<Bytes, Seed>),
 }
 
 impl Readers {
-    fn insert(&mut self, cmd: Bytes) {
+    fn insert(&mut self, cmd: Bytes, seed: Seed) {
         match self {
             Readers::One(one) if *one == cmd => {}
             Readers::One(one) => {
-                let mut set = HashSet::with_capacity(2);
+                let mut set = HashSet::with_capacity_and_hasher(2, seed);
                 set.insert(one.clone());
                 set.insert(cmd);
                 *self = Readers::Many(set);
@@ -101,15 +158,20 @@ pub(crate) struct Store {
     max_entries: usize,
     max_bytes: usize,
     ttl: Option<Duration>,
-    slots: HashMap<Bytes, Slot>,
+    /// The seed of the maps' hash (see [`super::hash`]).
+    seed: Seed,
+    slots: Map<Bytes, Slot>,
     /// Use order: the oldest stamp is the least recently used slot.
     order: BTreeMap<u64, Bytes>,
     /// Key -> the commands (slot keys) that read it.
-    by_key: HashMap<Bytes, Readers>,
-    /// Keys with writes of this client in flight, and how many: a read of
-    /// one that begins meanwhile may run on the server before the write
-    /// (on another connection), so its reply is not kept.
-    writing: HashMap<Bytes, usize>,
+    by_key: Map<Bytes, Readers>,
+    /// The hashes of keys with writes of this client in flight, and how
+    /// many: a read of one that begins meanwhile may run on the server
+    /// before the write (on another connection), so its reply is not kept.
+    /// By hash rather than by key, so that a write copies no key: two keys
+    /// of one hash make a read of the other store nothing meanwhile, which
+    /// is safe (and as rare as a 64-bit collision).
+    writing: HashMap<u64, usize, Prehashed>,
     next_stamp: u64,
     next_ticket: u64,
     /// Bytes held by ready slots.
@@ -121,14 +183,16 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(max_entries: usize, max_bytes: usize, ttl: Option<Duration>) -> Self {
+        let seed = Seed::new();
         Store {
             max_entries: max_entries.max(1),
             max_bytes: max_bytes.max(1),
             ttl,
-            slots: HashMap::new(),
+            seed,
+            slots: HashMap::with_hasher(seed),
             order: BTreeMap::new(),
-            by_key: HashMap::new(),
-            writing: HashMap::new(),
+            by_key: HashMap::with_hasher(seed),
+            writing: HashMap::with_hasher(Prehashed),
             next_stamp: 0,
             next_ticket: 0,
             bytes: 0,
@@ -187,18 +251,23 @@ impl Store {
     /// must show to [`fill`](Self::fill). A reservation made earlier for
     /// the same command (another read in flight) is replaced: only the
     /// latest read fills.
-    pub(crate) fn begin(&mut self, cmd: Bytes, keys: Vec<Bytes>) -> u64 {
+    pub(crate) fn begin(&mut self, cmd: Bytes, keys: Keys) -> u64 {
         self.counts.misses += 1;
-        if keys.iter().any(|k| self.writing.contains_key(k)) {
+        if !self.writing.is_empty()
+            && keys
+                .as_slice()
+                .iter()
+                .any(|k| self.writing.contains_key(&self.seed.hash(k)))
+        {
             // No reservation: ticket 0 fills nothing.
             return 0;
         }
         self.next_ticket += 1;
         let ticket = self.next_ticket;
         self.remove(&cmd);
-        for k in &keys {
+        for k in keys.as_slice() {
             match self.by_key.entry(k.clone()) {
-                Entry::Occupied(mut e) => e.get_mut().insert(cmd.clone()),
+                Entry::Occupied(mut e) => e.get_mut().insert(cmd.clone(), self.seed),
                 Entry::Vacant(e) => {
                     e.insert(Readers::One(cmd.clone()));
                 }
@@ -286,23 +355,37 @@ impl Store {
     /// A write of `keys` is about to be sent: their entries and
     /// reservations go, and reads of them that begin before
     /// [`end_write`](Self::end_write) store nothing.
-    pub(crate) fn begin_write(&mut self, keys: &[Bytes]) {
+    /// [`end_write`](Self::end_write) takes what this returns.
+    pub(crate) fn begin_write<'k>(&mut self, keys: impl IntoIterator<Item = &'k [u8]>) -> Writing {
+        let mut writing = Writing::default();
         for k in keys {
-            self.invalidate(k);
-            *self.writing.entry(k.clone()).or_default() += 1;
+            if !self.by_key.is_empty() {
+                self.invalidate(k);
+            }
+            let h = self.seed.hash(k);
+            *self.writing.entry(h).or_default() += 1;
+            writing.push(h);
         }
+        writing
     }
 
-    /// The write of `keys` is answered (or abandoned).
-    pub(crate) fn end_write(&mut self, keys: &[Bytes]) {
-        for k in keys {
-            if let Some(n) = self.writing.get_mut(k) {
-                *n -= 1;
-                if *n == 0 {
-                    self.writing.remove(k);
+    /// The write [`begin_write`](Self::begin_write) began is answered (or
+    /// abandoned).
+    pub(crate) fn end_write(&mut self, keys: &Writing) {
+        for h in keys.iter() {
+            if let Entry::Occupied(mut n) = self.writing.entry(h) {
+                *n.get_mut() -= 1;
+                if *n.get() == 0 {
+                    n.remove();
                 }
             }
         }
+    }
+
+    /// Keys with writes in flight.
+    #[cfg(test)]
+    pub(crate) fn writes_in_flight(&self) -> usize {
+        self.writing.len()
     }
 
     /// Drops everything, reservations included.
@@ -321,7 +404,7 @@ impl Store {
             return false;
         };
         self.order.remove(&slot.stamp);
-        for k in &slot.keys {
+        for k in slot.keys.as_slice() {
             if let Some(readers) = self.by_key.get_mut(k) {
                 if readers.remove(cmd) {
                     self.by_key.remove(k);
@@ -390,7 +473,7 @@ mod tests {
     }
 
     fn filled(store: &mut Store, cmd: &str, key: &str, value: &str, now: Instant) {
-        let t = store.begin(b(cmd), vec![b(key)]);
+        let t = store.begin(b(cmd), vec![b(key)].into());
         assert!(store.fill(cmd.as_bytes(), t, bulk(value), now));
     }
 
@@ -398,7 +481,7 @@ mod tests {
     fn a_fill_after_its_invalidation_is_dropped() {
         let now = Instant::now();
         let mut s = Store::new(10, 1 << 20, None);
-        let t = s.begin(b("GET k"), vec![b("k")]);
+        let t = s.begin(b("GET k"), vec![b("k")].into());
         assert_eq!(s.get(b"GET k", now), None, "pending is not a hit");
         assert_eq!(s.invalidate(b"k"), 0, "no ready entry was dropped");
         assert!(!s.fill(b"GET k", t, bulk("old"), now));
@@ -412,7 +495,7 @@ mod tests {
     fn a_fill_after_a_flush_is_dropped_and_a_later_read_fills() {
         let now = Instant::now();
         let mut s = Store::new(10, 1 << 20, None);
-        let t = s.begin(b("GET k"), vec![b("k")]);
+        let t = s.begin(b("GET k"), vec![b("k")].into());
         s.flush();
         assert!(!s.fill(b"GET k", t, bulk("old"), now));
         filled(&mut s, "GET k", "k", "new", now);
@@ -426,8 +509,8 @@ mod tests {
     fn only_the_latest_of_two_concurrent_reads_fills() {
         let now = Instant::now();
         let mut s = Store::new(10, 1 << 20, None);
-        let first = s.begin(b("GET k"), vec![b("k")]);
-        let second = s.begin(b("GET k"), vec![b("k")]);
+        let first = s.begin(b("GET k"), vec![b("k")].into());
+        let second = s.begin(b("GET k"), vec![b("k")].into());
         assert!(!s.fill(b"GET k", first, bulk("1"), now));
         assert!(s.fill(b"GET k", second, bulk("2"), now));
         assert_eq!(s.get(b"GET k", now), Some(bulk("2")));
@@ -440,7 +523,7 @@ mod tests {
         filled(&mut s, "GET k", "k", "v", now);
         filled(&mut s, "GETRANGE k 0 1", "k", "v", now);
         filled(&mut s, "GET j", "j", "w", now);
-        let t = s.begin(b("MGET j k"), vec![b("j"), b("k")]);
+        let t = s.begin(b("MGET j k"), vec![b("j"), b("k")].into());
         assert!(s.fill(b"MGET j k", t, bulk("wv"), now));
         assert_eq!(s.len(), 4);
         assert_eq!(s.invalidate(b"k"), 3);
@@ -460,16 +543,16 @@ mod tests {
         let now = Instant::now();
         let mut s = Store::new(10, 1 << 20, None);
         filled(&mut s, "GET k", "k", "old", now);
-        let before = s.begin(b("GET j"), vec![b("j")]);
-        s.begin_write(&[b("k")]);
-        s.begin_write(&[b("k")]);
+        let before = s.begin(b("GET j"), vec![b("j")].into());
+        let w1 = s.begin_write([&b"k"[..]]);
+        let w2 = s.begin_write([&b"k"[..]]);
         assert_eq!(s.get(b"GET k", now), None, "the write dropped the entry");
-        let during = s.begin(b("GET k"), vec![b("k")]);
+        let during = s.begin(b("GET k"), vec![b("k")].into());
         assert!(!s.fill(b"GET k", during, bulk("maybe old"), now));
-        s.end_write(&[b("k")]);
-        let still = s.begin(b("GET k"), vec![b("k")]);
+        s.end_write(&w1);
+        let still = s.begin(b("GET k"), vec![b("k")].into());
         assert!(!s.fill(b"GET k", still, bulk("maybe old"), now));
-        s.end_write(&[b("k")]);
+        s.end_write(&w2);
         assert!(s.writing.is_empty());
         filled(&mut s, "GET k", "k", "new", now);
         assert_eq!(s.get(b"GET k", now), Some(bulk("new")));
@@ -503,7 +586,7 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.counts.evictions, 8);
         let huge = "y".repeat(2000);
-        let t = s.begin(b("GET h"), vec![b("h")]);
+        let t = s.begin(b("GET h"), vec![b("h")].into());
         assert!(!s.fill(b"GET h", t, bulk(&huge), now));
         assert_eq!(s.get(b"GET h", now), None);
         assert!(s.bytes() <= 1200);
@@ -528,7 +611,7 @@ mod tests {
     fn reservations_count_toward_the_entry_bound() {
         let mut s = Store::new(3, 1 << 20, None);
         for i in 0..100 {
-            s.begin(b(&format!("GET k{i}")), vec![b(&format!("k{i}"))]);
+            s.begin(b(&format!("GET k{i}")), vec![b(&format!("k{i}"))].into());
         }
         assert_eq!(s.slots.len(), 3);
         assert_eq!(s.by_key.len(), 3);
