@@ -462,6 +462,8 @@ pub(crate) enum Step<W> {
 pub(crate) struct Encoded<'a, C: ?Sized> {
     cmd: &'a C,
     bytes: &'a [u8],
+    /// What [`Command::blocks`] said, when it was asked already.
+    blocks: Option<Block>,
 }
 
 /// From this length on, an [`Encoded`] command is encoded again by the
@@ -490,11 +492,14 @@ impl<C: Command + ?Sized> Command for Encoded<'_, C> {
     }
 
     fn blocks(&self) -> Block {
-        self.cmd.blocks()
+        match self.blocks {
+            Some(b) => b,
+            None => self.cmd.blocks(),
+        }
     }
 
     fn is_blocking(&self) -> bool {
-        self.cmd.is_blocking()
+        self.blocks() != Block::No
     }
 
     fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
@@ -621,6 +626,8 @@ impl Fill {
         Encoded {
             cmd,
             bytes: &self.cmd,
+            // A cached read does not block.
+            blocks: Some(Block::No),
         }
     }
 
@@ -671,7 +678,7 @@ impl Cache {
     /// its keys: a [`TrackingMode::Broadcast`] read outside the prefixes
     /// is still [`Lookup::Pass`]).
     pub(crate) fn may_cache<C: Command + ?Sized>(&self, cmd: &C) -> bool {
-        cmd.spec().is_some_and(is_cacheable) && cmd.blocks() == Block::No
+        cmd.spec().is_some_and(|s| policy::class(s).cacheable) && cmd.blocks() == Block::No
     }
 
     /// Looks `cmd` up: a hit, a miss (reserved), or not a cached command.
@@ -697,8 +704,9 @@ impl Cache {
         let Some(spec) = cmd.spec() else {
             return Step::Pass;
         };
-        let cacheable = is_cacheable(spec) && cmd.blocks() == Block::No;
-        if !cacheable && !policy::writes_keys(spec) {
+        let class = policy::class(spec);
+        let cacheable = class.cacheable && cmd.blocks() == Block::No;
+        if !cacheable && !class.writes_keys {
             return Step::Pass;
         }
         with_scratch(|scratch| {
@@ -718,6 +726,7 @@ impl Cache {
                 let sent = send(&Encoded {
                     cmd,
                     bytes: encoded,
+                    blocks: None,
                 });
                 return Step::Write(
                     WriteGuard {
@@ -759,7 +768,7 @@ impl Cache {
             let Some(spec) = crate::commands::spec_of(name) else {
                 continue;
             };
-            if !policy::writes_keys(spec) {
+            if !policy::class(spec).writes_keys {
                 continue;
             }
             let args = split_encoded(&bytes);
@@ -1078,6 +1087,7 @@ mod tests {
         let encoded = Encoded {
             cmd: &get,
             bytes: &bytes,
+            blocks: None,
         };
         let mut out = BytesMut::new();
         encoded.encode(&mut out);

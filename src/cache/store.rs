@@ -13,7 +13,7 @@
 //! exceeded; a slot's use is its last hit, fill or reservation.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -54,12 +54,19 @@ enum State {
 
 #[derive(Debug)]
 struct Slot {
+    /// The command (its key in the slot map).
+    cmd: Bytes,
     state: State,
     /// The keys the command reads (what invalidates it).
     keys: Keys,
-    /// Its position in the use order.
-    stamp: u64,
+    /// The slots used just before and just after this one ([`NONE`] at
+    /// the ends of the use order).
+    older: u32,
+    newer: u32,
 }
+
+/// No slot: the end of the use order.
+const NONE: u32 = u32::MAX;
 
 /// The keys of one command: mostly one, kept without a vector.
 #[derive(Debug)]
@@ -160,9 +167,17 @@ pub(crate) struct Store {
     ttl: Option<Duration>,
     /// The seed of the maps' hash (see [`super::hash`]).
     seed: Seed,
-    slots: Map<Bytes, Slot>,
-    /// Use order: the oldest stamp is the least recently used slot.
-    order: BTreeMap<u64, Bytes>,
+    /// Command -> its slot's place in `slab`.
+    slots: Map<Bytes, u32>,
+    /// The slots, linked in the order of their use (a list through the
+    /// slab rather than an ordered map: a use moves a slot to the end at
+    /// the cost of a few index writes); `None` for a free place.
+    slab: Vec<Option<Slot>>,
+    /// Free places of `slab`.
+    free: Vec<u32>,
+    /// The least and the most recently used slot.
+    oldest: u32,
+    newest: u32,
     /// Key -> the commands (slot keys) that read it.
     by_key: Map<Bytes, Readers>,
     /// The hashes of keys with writes of this client in flight, and how
@@ -172,7 +187,6 @@ pub(crate) struct Store {
     /// of one hash make a read of the other store nothing meanwhile, which
     /// is safe (and as rare as a 64-bit collision).
     writing: HashMap<u64, usize, Prehashed>,
-    next_stamp: u64,
     next_ticket: u64,
     /// Bytes held by ready slots.
     bytes: usize,
@@ -190,10 +204,12 @@ impl Store {
             ttl,
             seed,
             slots: HashMap::with_hasher(seed),
-            order: BTreeMap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            oldest: NONE,
+            newest: NONE,
             by_key: HashMap::with_hasher(seed),
             writing: HashMap::with_hasher(Prehashed),
-            next_stamp: 0,
             next_ticket: 0,
             bytes: 0,
             ready: 0,
@@ -211,40 +227,76 @@ impl Store {
         self.bytes
     }
 
-    fn stamp(&mut self) -> u64 {
-        self.next_stamp += 1;
-        self.next_stamp
+    fn slot(&self, at: u32) -> &Slot {
+        self.slab[at as usize]
+            .as_ref()
+            .expect("the slot map names only slots in use")
+    }
+
+    fn slot_mut(&mut self, at: u32) -> &mut Slot {
+        self.slab[at as usize]
+            .as_mut()
+            .expect("the slot map names only slots in use")
+    }
+
+    /// Takes the slot at `at` out of the use order.
+    fn unlink(&mut self, at: u32) {
+        let (older, newer) = {
+            let s = self.slot(at);
+            (s.older, s.newer)
+        };
+        match older {
+            NONE => self.oldest = newer,
+            o => self.slot_mut(o).newer = newer,
+        }
+        match newer {
+            NONE => self.newest = older,
+            n => self.slot_mut(n).older = older,
+        }
+    }
+
+    /// Puts the slot at `at` (out of the use order) at its end.
+    fn link_newest(&mut self, at: u32) {
+        let newest = self.newest;
+        {
+            let s = self.slot_mut(at);
+            s.older = newest;
+            s.newer = NONE;
+        }
+        match newest {
+            NONE => self.oldest = at,
+            n => self.slot_mut(n).newer = at,
+        }
+        self.newest = at;
+    }
+
+    /// The slot at `at` was used now.
+    fn touch(&mut self, at: u32) {
+        if self.newest != at {
+            self.unlink(at);
+            self.link_newest(at);
+        }
     }
 
     /// The cached reply of `cmd`, if there is a live one (a hit).
     pub(crate) fn get(&mut self, cmd: &[u8], now: Instant) -> Option<Frame> {
-        let (expired, old) = match self.slots.get(cmd)? {
-            Slot {
-                state: State::Ready { expires, .. },
-                stamp,
-                ..
-            } => (expires.is_some_and(|at| at <= now), *stamp),
-            Slot {
-                state: State::Pending(_),
-                ..
-            } => return None,
+        let at = *self.slots.get(cmd)?;
+        let expired = match &self.slot(at).state {
+            State::Ready { expires, .. } => expires.is_some_and(|e| e <= now),
+            State::Pending(_) => return None,
         };
         if expired {
-            self.remove(cmd);
+            self.remove_at(at);
             self.counts.expirations += 1;
             return None;
         }
-        let stamp = self.stamp();
-        if let Some(name) = self.order.remove(&old) {
-            self.order.insert(stamp, name);
-        }
-        let slot = self.slots.get_mut(cmd)?;
-        slot.stamp = stamp;
-        let State::Ready { value, .. } = &slot.state else {
+        self.touch(at);
+        let State::Ready { value, .. } = &self.slot(at).state else {
             return None;
         };
+        let value = value.clone();
         self.counts.hits += 1;
-        Some(value.clone())
+        Some(value)
     }
 
     /// Counts a miss of `cmd` and reserves its slot: the ticket its reply
@@ -273,16 +325,25 @@ impl Store {
                 }
             }
         }
-        let stamp = self.stamp();
-        self.order.insert(stamp, cmd.clone());
-        self.slots.insert(
-            cmd,
-            Slot {
-                state: State::Pending(ticket),
-                keys,
-                stamp,
-            },
-        );
+        let slot = Slot {
+            cmd: cmd.clone(),
+            state: State::Pending(ticket),
+            keys,
+            older: NONE,
+            newer: NONE,
+        };
+        let at = match self.free.pop() {
+            Some(at) => {
+                self.slab[at as usize] = Some(slot);
+                at
+            }
+            None => {
+                self.slab.push(Some(slot));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.link_newest(at);
+        self.slots.insert(cmd, at);
         self.evict();
         ticket
     }
@@ -291,36 +352,26 @@ impl Store {
     /// is still there (no invalidation of its keys, no flush since
     /// [`begin`](Self::begin)). True when stored.
     pub(crate) fn fill(&mut self, cmd: &[u8], ticket: u64, value: Frame, now: Instant) -> bool {
-        let held = matches!(
-            self.slots.get(cmd),
-            Some(Slot { state: State::Pending(t), .. }) if *t == ticket
-        );
-        if !held {
+        let at = self.slots.get(cmd).copied();
+        let held = at.filter(|&at| matches!(self.slot(at).state, State::Pending(t) if t == ticket));
+        let Some(at) = held else {
             self.counts.dropped_fills += 1;
             return false;
-        }
+        };
         let size = cmd.len() + frame_size(&value) + SLOT_OVERHEAD;
         if size > self.max_bytes {
             // It would evict everything and still not fit.
-            self.remove(cmd);
+            self.remove_at(at);
             self.counts.dropped_fills += 1;
             return false;
         }
         let expires = self.ttl.map(|t| now + t);
-        let stamp = self.stamp();
-        let Some(slot) = self.slots.get_mut(cmd) else {
-            return false;
-        };
-        let old = slot.stamp;
-        slot.stamp = stamp;
-        slot.state = State::Ready {
+        self.slot_mut(at).state = State::Ready {
             value,
             size,
             expires,
         };
-        if let Some(name) = self.order.remove(&old) {
-            self.order.insert(stamp, name);
-        }
+        self.touch(at);
         self.bytes += size;
         self.ready += 1;
         self.evict();
@@ -382,6 +433,28 @@ impl Store {
         }
     }
 
+    /// The commands from the least to the most recently used, walked
+    /// both ways (and checked to agree).
+    #[cfg(test)]
+    pub(crate) fn use_order(&self) -> Vec<Bytes> {
+        let mut up = Vec::new();
+        let mut at = self.oldest;
+        while at != NONE {
+            up.push(self.slot(at).cmd.clone());
+            at = self.slot(at).newer;
+        }
+        let mut down = Vec::new();
+        let mut at = self.newest;
+        while at != NONE {
+            down.push(self.slot(at).cmd.clone());
+            at = self.slot(at).older;
+        }
+        down.reverse();
+        assert_eq!(up, down);
+        assert_eq!(up.len(), self.slots.len());
+        up
+    }
+
     /// Keys with writes in flight.
     #[cfg(test)]
     pub(crate) fn writes_in_flight(&self) -> usize {
@@ -391,7 +464,10 @@ impl Store {
     /// Drops everything, reservations included.
     pub(crate) fn flush(&mut self) {
         self.slots.clear();
-        self.order.clear();
+        self.slab.clear();
+        self.free.clear();
+        self.oldest = NONE;
+        self.newest = NONE;
         self.by_key.clear();
         self.bytes = 0;
         self.ready = 0;
@@ -400,13 +476,23 @@ impl Store {
 
     /// Removes one slot and its index entries; true when it was ready.
     fn remove(&mut self, cmd: &[u8]) -> bool {
-        let Some(slot) = self.slots.remove(cmd) else {
+        match self.slots.get(cmd) {
+            Some(&at) => self.remove_at(at),
+            None => false,
+        }
+    }
+
+    /// [`remove`](Self::remove) of the slot at `at`.
+    fn remove_at(&mut self, at: u32) -> bool {
+        self.unlink(at);
+        let Some(slot) = self.slab[at as usize].take() else {
             return false;
         };
-        self.order.remove(&slot.stamp);
+        self.free.push(at);
+        self.slots.remove(&slot.cmd);
         for k in slot.keys.as_slice() {
             if let Some(readers) = self.by_key.get_mut(k) {
-                if readers.remove(cmd) {
+                if readers.remove(&slot.cmd) {
                     self.by_key.remove(k);
                 }
             }
@@ -426,10 +512,10 @@ impl Store {
     /// were dropped cannot pile up).
     fn evict(&mut self) {
         while self.slots.len() > self.max_entries || self.bytes > self.max_bytes {
-            let Some((_, cmd)) = self.order.pop_first() else {
+            if self.oldest == NONE {
                 break;
-            };
-            if self.remove(&cmd) {
+            }
+            if self.remove_at(self.oldest) {
                 self.counts.evictions += 1;
             }
         }
@@ -575,6 +661,43 @@ mod tests {
     }
 
     #[test]
+    fn uses_reorder_slots_and_removals_keep_the_order_linked() {
+        let now = Instant::now();
+        let names = |s: &Store| -> Vec<String> {
+            s.use_order()
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect()
+        };
+        let mut s = Store::new(10, 1 << 20, None);
+        for k in ["a", "b", "c", "d"] {
+            filled(&mut s, &format!("GET {k}"), k, k, now);
+        }
+        assert_eq!(names(&s), ["GET a", "GET b", "GET c", "GET d"]);
+        s.get(b"GET b", now); // from the middle
+        s.get(b"GET a", now); // from the oldest end
+        s.get(b"GET a", now); // already the newest
+        assert_eq!(names(&s), ["GET c", "GET d", "GET b", "GET a"]);
+        s.invalidate(b"d"); // from the middle
+        s.invalidate(b"a"); // the newest
+        s.invalidate(b"c"); // the oldest
+        assert_eq!(names(&s), ["GET b"]);
+        // Freed places are reused.
+        filled(&mut s, "GET e", "e", "e", now);
+        let t = s.begin(b("GET f"), vec![b("f")].into());
+        assert_eq!(names(&s), ["GET b", "GET e", "GET f"]);
+        assert!(s.slab.len() <= 4);
+        // A fill is a use.
+        s.get(b"GET b", now);
+        assert!(s.fill(b"GET f", t, bulk("f"), now));
+        assert_eq!(names(&s), ["GET e", "GET b", "GET f"]);
+        s.flush();
+        assert!(names(&s).is_empty());
+        filled(&mut s, "GET g", "g", "g", now);
+        assert_eq!(names(&s), ["GET g"]);
+    }
+
+    #[test]
     fn the_byte_bound_holds_and_an_oversized_reply_is_not_kept() {
         let now = Instant::now();
         let big = "x".repeat(400);
@@ -615,7 +738,8 @@ mod tests {
         }
         assert_eq!(s.slots.len(), 3);
         assert_eq!(s.by_key.len(), 3);
-        assert_eq!(s.order.len(), 3);
+        assert_eq!(s.slab.len() - s.free.len(), 3);
+        assert_eq!(s.use_order().len(), 3);
     }
 
     #[test]
