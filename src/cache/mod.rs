@@ -526,22 +526,23 @@ thread_local! {
     });
 }
 
+/// The largest encoding buffer kept for the next command.
+const KEEP_SCRATCH: usize = 64 * 1024;
+
 /// Runs `f` on this thread's scratch space (a fresh one when it is in use
 /// already: a `send` that looked another command up).
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut f = Some(f);
-    let done = SCRATCH.with(|cell| {
-        cell.try_borrow_mut()
-            .ok()
-            .map(|mut scratch| (f.take().expect("called once"))(&mut scratch))
-    });
-    match done {
-        Some(r) => r,
-        None => match f.take() {
-            Some(f) => f(&mut Scratch::default()),
-            None => unreachable!("the scratch space was borrowed and used"),
-        },
-    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let r = f(&mut scratch);
+            // A large command's buffer is not kept for the thread's life.
+            if scratch.buf.capacity() > KEEP_SCRATCH {
+                scratch.buf = BytesMut::with_capacity(256);
+            }
+            r
+        }
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// The arguments of an encoded command, as ranges of its bytes.
