@@ -644,6 +644,11 @@ impl Client {
         }
     }
 
+    /// A command the cache passed on (checked already, and encoded once).
+    pub(crate) fn execute_past_cache<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {
+        self.fenced(self.execute_plain(cmd))
+    }
+
     /// [`execute_untraced`](Self::execute_untraced) past the cache and its
     /// fence.
     fn execute_plain<C: Command + ?Sized>(&self, cmd: &C) -> ResponseFuture {

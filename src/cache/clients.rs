@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{Cache, Lookup, Tracked};
+use super::{Cache, Lookup, Step, Tracked};
 use crate::cmd::Command;
 use crate::connection::sync::Connection as SyncConnection;
 use crate::connection::ResponseFuture;
@@ -21,25 +21,26 @@ pub(crate) fn execute<C: Command + ?Sized>(
     client: &crate::Client,
     cmd: &C,
 ) -> Option<ResponseFuture> {
-    match cache.lookup(cmd) {
-        Lookup::Pass => None,
-        Lookup::Hit(frame) => Some(ResponseFuture::ready(Ok(frame))),
-        Lookup::Write(writing) => {
+    // A write is sent as it was encoded to find its keys.
+    let step = cache.look(cmd, |encoded| client.execute_past_cache(encoded));
+    match step {
+        Step::Pass => None,
+        Step::Hit(frame) => Some(ResponseFuture::ready(Ok(frame))),
+        Step::Write(writing, sent) => {
             // Until it is answered, reads of its keys store nothing (a
             // blocking write runs on a connection of its own, and may run
             // after them).
-            let sent = client.without_cache().execute(cmd);
             Some(ResponseFuture::boxed(async move {
                 let reply = sent.await;
                 drop(writing);
                 reply
             }))
         }
-        Lookup::Miss(fill) => {
+        Step::Miss(fill) => {
             let sent = match fill.opt_in_request() {
                 // (The plain path waits on a RESP2 client's fence itself.)
                 Some(request) => client.fenced(send_opted_in(client, request, cmd)),
-                None => client.without_cache().execute(cmd),
+                None => client.execute_past_cache(&fill.command(cmd)),
             };
             Some(ResponseFuture::boxed(async move {
                 let reply = sent.await;
@@ -84,7 +85,7 @@ pub(crate) fn blocking_read<C: Command + ?Sized>(
         Lookup::Miss(fill) => fill,
     };
     let reply = match fill.opt_in_request() {
-        None => conn.data.send_within(cmd, limit),
+        None => conn.data.send_within(&fill.command(cmd), limit),
         Some(request) => conn
             .data
             .send_raw_within(&request, 2, limit)

@@ -193,6 +193,7 @@
 //! channel ([`Client::pushes`](crate::Client::pushes)).
 
 mod clients;
+mod hash;
 mod policy;
 mod redirect;
 mod store;
@@ -208,7 +209,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 
 use crate::cmd::{Block, Command};
-use crate::commands::support::{for_each_key_position, split_encoded};
+use crate::commands::support::{for_each_key_position, split_encoded, ArgList};
 use crate::resp::Frame;
 
 /// The settings of a client-side cache
@@ -323,11 +324,15 @@ impl TrackingMode {
     }
 
     /// Whether a read of `keys` may be cached in this mode.
-    fn covers(&self, keys: &[Bytes]) -> bool {
+    fn covers<I>(&self, keys: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
         match self {
             TrackingMode::Broadcast { prefixes } if !prefixes.is_empty() => keys
-                .iter()
-                .all(|k| prefixes.iter().any(|p| k.starts_with(p))),
+                .into_iter()
+                .all(|k| prefixes.iter().any(|p| k.as_ref().starts_with(p))),
             _ => true,
         }
     }
@@ -438,6 +443,161 @@ pub(crate) enum Lookup {
     Miss(Fill),
 }
 
+/// What the cache says about one command about to be sent, and what
+/// [`Cache::look`]'s `send` gave for a write.
+pub(crate) enum Step<W> {
+    /// Not a cached command: send it as it is.
+    Pass,
+    /// A write of keys, sent: drop the guard once it is answered.
+    Write(WriteGuard, W),
+    /// The cached reply.
+    Hit(Frame),
+    /// Send it ([`Fill::command`]), then give the reply to the [`Fill`].
+    Miss(Fill),
+}
+
+/// A command with the bytes it was encoded into: sending it copies them
+/// rather than encoding it again (large commands excepted, whose values
+/// the command's own encoding shares rather than copies).
+pub(crate) struct Encoded<'a, C: ?Sized> {
+    cmd: &'a C,
+    bytes: &'a [u8],
+    /// What [`Command::blocks`] said, when it was asked already.
+    blocks: Option<Block>,
+}
+
+/// From this length on, an [`Encoded`] command is encoded again by the
+/// command itself, which leaves its large values where they are.
+const REENCODE_FROM: usize = 1024;
+
+impl<C: Command + ?Sized> Command for Encoded<'_, C> {
+    fn name(&self) -> &str {
+        self.cmd.name()
+    }
+
+    fn encode(&self, out: &mut BytesMut) {
+        out.extend_from_slice(self.bytes);
+    }
+
+    fn encode_shared(&self, out: &mut BytesMut, parts: &mut crate::resp::encode::SharedParts) {
+        if self.bytes.len() >= REENCODE_FROM {
+            self.cmd.encode_shared(out, parts)
+        } else {
+            out.extend_from_slice(self.bytes);
+        }
+    }
+
+    fn requires(&self) -> crate::commands::Requires {
+        self.cmd.requires()
+    }
+
+    fn blocks(&self) -> Block {
+        match self.blocks {
+            Some(b) => b,
+            None => self.cmd.blocks(),
+        }
+    }
+
+    fn is_blocking(&self) -> bool {
+        self.blocks() != Block::No
+    }
+
+    fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
+        self.cmd.spec()
+    }
+
+    fn check(&self) -> crate::Result<()> {
+        self.cmd.check()
+    }
+}
+
+/// Where [`Cache::look`] encodes and splits commands, one per thread.
+#[derive(Default)]
+struct Scratch {
+    buf: BytesMut,
+    args: Vec<std::ops::Range<usize>>,
+    keys: Vec<std::ops::Range<usize>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch {
+        buf: BytesMut::with_capacity(256),
+        ..Scratch::default()
+    });
+}
+
+/// The largest encoding buffer kept for the next command.
+const KEEP_SCRATCH: usize = 64 * 1024;
+
+/// Runs `f` on this thread's scratch space (a fresh one when it is in use
+/// already: a `send` that looked another command up).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let r = f(&mut scratch);
+            // A large command's buffer is not kept for the thread's life.
+            if scratch.buf.capacity() > KEEP_SCRATCH {
+                scratch.buf = BytesMut::with_capacity(256);
+            }
+            r
+        }
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// The arguments of an encoded command, as ranges of its bytes.
+struct Args<'a> {
+    bytes: &'a [u8],
+    ranges: &'a [std::ops::Range<usize>],
+}
+
+impl<'a> Args<'a> {
+    /// Splits `bytes` (`*N` then bulk strings, as the encoder writes them)
+    /// into `ranges`; a malformed rest is left out.
+    fn split(bytes: &'a [u8], ranges: &'a mut Vec<std::ops::Range<usize>>) -> Args<'a> {
+        ranges.clear();
+        let mut at = match bytes.iter().position(|&b| b == b'\n') {
+            Some(nl) => nl + 1,
+            None => bytes.len(),
+        };
+        // Each argument: `$<len>\r\n<bytes>\r\n`.
+        while at < bytes.len() && bytes[at] == b'$' {
+            let mut len: usize = 0;
+            let mut i = at + 1;
+            let mut digits = 0;
+            while i < bytes.len() && bytes[i].is_ascii_digit() && digits < 19 {
+                len = len * 10 + (bytes[i] - b'0') as usize;
+                i += 1;
+                digits += 1;
+            }
+            if digits == 0 || bytes.get(i..i + 2) != Some(&b"\r\n"[..]) {
+                break;
+            }
+            let start = i + 2;
+            let Some(end) = start.checked_add(len).filter(|&e| e <= bytes.len()) else {
+                break;
+            };
+            ranges.push(start..end);
+            at = end + 2;
+        }
+        Args { bytes, ranges }
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.ranges[i].clone()
+    }
+}
+
+impl ArgList for Args<'_> {
+    fn count(&self) -> usize {
+        self.ranges.len()
+    }
+
+    fn at(&self, i: usize) -> &[u8] {
+        &self.bytes[self.ranges[i].clone()]
+    }
+}
+
 /// The reservation of a read that missed: stores its reply if nothing
 /// invalidated it meanwhile.
 pub(crate) struct Fill {
@@ -446,10 +606,12 @@ pub(crate) struct Fill {
     ticket: u64,
 }
 
-/// A write of this client in flight ([`Lookup::Write`]).
+/// A write of this client in flight ([`Lookup::Write`]). It holds the
+/// hashes of the keys, not copies of them: one key to a few cost no
+/// allocation.
 pub(crate) struct WriteGuard {
     cache: Arc<Cache>,
-    keys: Vec<Bytes>,
+    keys: store::Writing,
 }
 
 impl Drop for WriteGuard {
@@ -459,6 +621,17 @@ impl Drop for WriteGuard {
 }
 
 impl Fill {
+    /// `cmd`, the command this reserved for, with the bytes it was
+    /// encoded into (sent without encoding it again).
+    pub(crate) fn command<'a, C: Command + ?Sized>(&'a self, cmd: &'a C) -> Encoded<'a, C> {
+        Encoded {
+            cmd,
+            bytes: &self.cmd,
+            // A cached read does not block.
+            blocks: Some(Block::No),
+        }
+    }
+
     /// The read to send in [`TrackingMode::OptIn`]: `CLIENT CACHING YES`
     /// and the command, as one request of two replies; `None` in the other
     /// modes (the command is sent as it is).
@@ -506,50 +679,84 @@ impl Cache {
     /// its keys: a [`TrackingMode::Broadcast`] read outside the prefixes
     /// is still [`Lookup::Pass`]).
     pub(crate) fn may_cache<C: Command + ?Sized>(&self, cmd: &C) -> bool {
-        cmd.spec().is_some_and(is_cacheable) && cmd.blocks() == Block::No
+        cmd.spec().is_some_and(|s| policy::class(s).cacheable) && cmd.blocks() == Block::No
     }
 
     /// Looks `cmd` up: a hit, a miss (reserved), or not a cached command.
     /// A write with keys drops their entries here, before it is sent.
     pub(crate) fn lookup<C: Command + ?Sized>(self: &Arc<Self>, cmd: &C) -> Lookup {
+        match self.look(cmd, |_| ()) {
+            Step::Pass => Lookup::Pass,
+            Step::Hit(frame) => Lookup::Hit(frame),
+            Step::Write(guard, ()) => Lookup::Write(guard),
+            Step::Miss(fill) => Lookup::Miss(fill),
+        }
+    }
+
+    /// [`lookup`](Self::lookup), and for a write, `send` called with the
+    /// command as it was encoded to find its keys (after its entries are
+    /// dropped, outside the store's lock), so that sending it does not
+    /// encode it again.
+    pub(crate) fn look<C: Command + ?Sized, W>(
+        self: &Arc<Self>,
+        cmd: &C,
+        send: impl FnOnce(&Encoded<'_, C>) -> W,
+    ) -> Step<W> {
         let Some(spec) = cmd.spec() else {
-            return Lookup::Pass;
+            return Step::Pass;
         };
-        let cacheable = is_cacheable(spec) && cmd.blocks() == Block::No;
-        if !cacheable && !policy::writes_keys(spec) {
-            return Lookup::Pass;
+        let class = policy::class(spec);
+        let cacheable = class.cacheable && cmd.blocks() == Block::No;
+        if !cacheable && !class.writes_keys {
+            return Step::Pass;
         }
-        // Sized for a typical read or write at once, rather than grown in
-        // steps (the encoding is what entries are keyed by).
-        let mut out = BytesMut::with_capacity(64);
-        cmd.encode(&mut out);
-        let encoded = out.freeze();
-        let mut keys = Vec::new();
-        {
-            let args = split_encoded(&encoded);
-            for_each_key_position(spec.key_specs, &args[..], |i| {
-                keys.push(encoded.slice_ref(args[i]));
+        with_scratch(|scratch| {
+            scratch.buf.clear();
+            cmd.encode(&mut scratch.buf);
+            let encoded = &scratch.buf[..];
+            let args = Args::split(encoded, &mut scratch.args);
+            scratch.keys.clear();
+            for_each_key_position(spec.key_specs, &args, |i| {
+                scratch.keys.push(args.range(i));
             });
-        }
-        let mut store = self.lock();
-        if !cacheable {
-            store.begin_write(&keys);
-            return Lookup::Write(WriteGuard {
+            let keys = &scratch.keys;
+            if !cacheable {
+                let writing = self
+                    .lock()
+                    .begin_write(keys.iter().map(|r| &encoded[r.clone()]));
+                let sent = send(&Encoded {
+                    cmd,
+                    bytes: encoded,
+                    blocks: None,
+                });
+                return Step::Write(
+                    WriteGuard {
+                        cache: self.clone(),
+                        keys: writing,
+                    },
+                    sent,
+                );
+            }
+            if !self.mode.covers(keys.iter().map(|r| &encoded[r.clone()])) {
+                return Step::Pass;
+            }
+            let mut store = self.lock();
+            if let Some(hit) = store.get(encoded, Instant::now()) {
+                return Step::Hit(hit);
+            }
+            // The entry's own copy of the encoding (the slot's key), its
+            // keys slices of it.
+            let owned = Bytes::copy_from_slice(encoded);
+            let keys = match &keys[..] {
+                [one] => store::Keys::One(owned.slice(one.clone())),
+                many => store::Keys::Many(many.iter().map(|r| owned.slice(r.clone())).collect()),
+            };
+            let ticket = store.begin(owned.clone(), keys);
+            Step::Miss(Fill {
                 cache: self.clone(),
-                keys,
-            });
-        }
-        if !self.mode.covers(&keys) {
-            return Lookup::Pass;
-        }
-        if let Some(hit) = store.get(&encoded, Instant::now()) {
-            return Lookup::Hit(hit);
-        }
-        let ticket = store.begin(encoded.clone(), keys);
-        Lookup::Miss(Fill {
-            cache: self.clone(),
-            cmd: encoded,
-            ticket,
+                cmd: owned,
+                ticket,
+            })
         })
     }
 
@@ -562,7 +769,7 @@ impl Cache {
             let Some(spec) = crate::commands::spec_of(name) else {
                 continue;
             };
-            if !policy::writes_keys(spec) {
+            if !policy::class(spec).writes_keys {
                 continue;
             }
             let args = split_encoded(&bytes);
@@ -573,10 +780,10 @@ impl Cache {
         if keys.is_empty() {
             return None;
         }
-        self.lock().begin_write(&keys);
+        let writing = self.lock().begin_write(keys.iter().map(|k| &k[..]));
         Some(WriteGuard {
             cache: self.clone(),
-            keys,
+            keys: writing,
         })
     }
 
@@ -854,6 +1061,68 @@ mod tests {
     }
 
     #[test]
+    fn encoded_commands_split_into_their_arguments_and_stop_at_bad_bytes() {
+        let mut ranges = Vec::new();
+        let set = crate::Cmd::from_args(["SET", "key", "", "value"])
+            .unwrap()
+            .to_bytes();
+        let args = Args::split(&set, &mut ranges);
+        let all: Vec<&[u8]> = (0..args.count()).map(|i| args.at(i)).collect();
+        assert_eq!(all, [&b"SET"[..], b"key", b"", b"value"]);
+        // A length past the end, a length that is not a number, and a
+        // missing line end each end the split where they are.
+        for bad in [
+            &b"*2\r\n$3\r\nGET\r\n$9\r\nk\r\n"[..],
+            b"*2\r\n$3\r\nGET\r\n$x\r\nk\r\n",
+            b"*2\r\n$3\r\nGET\r\n$1k\r\n",
+            b"*2\r\n$3\r\nGET\r\n$99999999999999999999999\r\nk\r\n",
+        ] {
+            let args = Args::split(bad, &mut ranges);
+            assert_eq!(args.count(), 1, "{:?}", String::from_utf8_lossy(bad));
+            assert_eq!(args.at(0), b"GET");
+        }
+        assert_eq!(Args::split(b"", &mut ranges).count(), 0);
+        // An encoded command sends the bytes it was found from.
+        let get = get("a");
+        let bytes = get.to_bytes();
+        let encoded = Encoded {
+            cmd: &get,
+            bytes: &bytes,
+            blocks: None,
+        };
+        let mut out = BytesMut::new();
+        encoded.encode(&mut out);
+        assert_eq!(out, bytes);
+        assert_eq!(encoded.name(), "GET");
+    }
+
+    #[test]
+    fn a_write_of_many_keys_holds_back_reads_of_each() {
+        let cache = Cache::new(&CacheConfig::default());
+        let keys = ["k1", "k2", "k3", "k4", "k5", "k6"];
+        for k in keys {
+            miss(&cache, &get(k)).fill(&value("old"));
+        }
+        let mut mset = crate::Cmd::new("MSET");
+        for k in keys {
+            mset.arg(k).arg("new");
+        }
+        let write = cache.lookup(&mset);
+        assert!(matches!(write, Lookup::Write(_)));
+        for k in keys {
+            assert_eq!(hit(&cache, &get(k)), None, "{k} dropped by the write");
+            miss(&cache, &get(k)).fill(&value("maybe old"));
+            assert_eq!(hit(&cache, &get(k)), None, "{k} not stored meanwhile");
+        }
+        drop(write);
+        for k in keys {
+            miss(&cache, &get(k)).fill(&value("new"));
+            assert_eq!(hit(&cache, &get(k)), value("new").ok(), "{k}");
+        }
+        assert!(cache.lock().writes_in_flight() == 0);
+    }
+
+    #[test]
     fn pushes_invalidate_by_key_and_flush_without_keys() {
         let cache = Cache::new(&CacheConfig::default());
         miss(&cache, &get("a")).fill(&value("1"));
@@ -974,10 +1243,10 @@ mod tests {
                 .map(|k| Bytes::copy_from_slice(k.as_bytes()))
                 .collect()
         };
-        assert!(bcast.covers(&keys(&["a:1", "b:2"])));
-        assert!(!bcast.covers(&keys(&["a:1", "c:2"])));
-        assert!(TrackingMode::broadcast(Vec::<&str>::new()).covers(&keys(&["any"])));
-        assert!(TrackingMode::Default.covers(&keys(&["any"])));
+        assert!(bcast.covers(keys(&["a:1", "b:2"])));
+        assert!(!bcast.covers(keys(&["a:1", "c:2"])));
+        assert!(TrackingMode::broadcast(Vec::<&str>::new()).covers(keys(&["any"])));
+        assert!(TrackingMode::Default.covers(keys(&["any"])));
     }
 
     #[test]

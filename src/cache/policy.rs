@@ -146,6 +146,47 @@ pub fn is_cacheable(spec: &CommandSpec) -> bool {
         && !EXCLUDED.iter().any(|(name, _)| *name == spec.name)
 }
 
+/// What the cache does with commands of one spec: the answers of
+/// [`is_cacheable`] and [`writes_keys`], which compare flag names and
+/// scan [`EXCLUDED`], remembered per thread for the last few specs seen
+/// (a spec is a `'static`, so its address names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Class {
+    /// [`is_cacheable`].
+    pub cacheable: bool,
+    /// [`writes_keys`].
+    pub writes_keys: bool,
+}
+
+pub(crate) fn class(spec: &'static CommandSpec) -> Class {
+    // 64 entries in pairs (a spec may sit in either of its pair), the
+    // pair chosen by the address's Fibonacci hash.
+    const WAYS: usize = 64;
+    thread_local! {
+        static SEEN: [std::cell::Cell<(usize, u8)>; WAYS] =
+            const { [const { std::cell::Cell::new((0, 0)) }; WAYS] };
+    }
+    let at = spec as *const CommandSpec as usize;
+    let way = ((at as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize & !1;
+    let bits = SEEN.with(|seen| {
+        for w in [way, way + 1] {
+            let (addr, bits) = seen[w].get();
+            if addr == at {
+                return bits;
+            }
+        }
+        let bits = is_cacheable(spec) as u8 | (writes_keys(spec) as u8) << 1;
+        // The first of the pair moves to the second: the newest is first.
+        seen[way + 1].set(seen[way].get());
+        seen[way].set((at, bits));
+        bits
+    });
+    Class {
+        cacheable: bits & 1 != 0,
+        writes_keys: bits & 2 != 0,
+    }
+}
+
 /// Whether a command with this spec changes the keys it names, so that a
 /// client sending it drops their cached entries at once (before the
 /// server's invalidation comes back).
@@ -167,6 +208,19 @@ mod tests {
         for (name, reason) in EXCLUDED {
             assert!(spec_of(name).is_some(), "{name} is not in the specs");
             assert!(!reason.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_remembered_class_is_the_computed_one() {
+        // Twice over every spec: the first pass fills the memory, the
+        // second reads it (and whatever collided is computed again).
+        for _ in 0..2 {
+            for spec in ALL {
+                let c = class(spec);
+                assert_eq!(c.cacheable, is_cacheable(spec), "{}", spec.name);
+                assert_eq!(c.writes_keys, writes_keys(spec), "{}", spec.name);
+            }
         }
     }
 
