@@ -98,19 +98,8 @@ pub(crate) struct Sender {
 
 impl Sender {
     /// Sends the reply; gives it back when the receiver is gone.
-    pub(crate) fn send(mut self, value: Value) -> std::result::Result<(), Value> {
-        self.done = true;
-        let mut state = self.slot.lock();
-        state.sender_done = true;
-        if state.receiver_gone {
-            drop(state);
-            give_back(&self.slot);
-            return Err(value);
-        }
-        state.value = Some(value);
-        let waker = state.waker.take();
-        drop(state);
-        if let Some(w) = waker {
+    pub(crate) fn send(self, value: Value) -> std::result::Result<(), Value> {
+        if let Some(w) = self.put(value)? {
             w.wake();
         }
         Ok(())
@@ -120,10 +109,18 @@ impl Sender {
     /// pushed to `wakes` for the caller to wake (after it released a lock
     /// the woken task is about to want).
     pub(crate) fn send_deferred(
-        mut self,
+        self,
         value: Value,
         wakes: &mut Vec<Waker>,
     ) -> std::result::Result<(), Value> {
+        if let Some(w) = self.put(value)? {
+            wakes.push(w);
+        }
+        Ok(())
+    }
+
+    /// Leaves the reply in the slot; the receiver's waker to wake.
+    fn put(mut self, value: Value) -> std::result::Result<Option<Waker>, Value> {
         self.done = true;
         let mut state = self.slot.lock();
         state.sender_done = true;
@@ -133,10 +130,7 @@ impl Sender {
             return Err(value);
         }
         state.value = Some(value);
-        if let Some(w) = state.waker.take() {
-            wakes.push(w);
-        }
-        Ok(())
+        Ok(state.waker.take())
     }
 
     /// Whether the receiver was dropped (the caller gave up).
