@@ -787,6 +787,60 @@ impl Cache {
         })
     }
 
+    /// The own-write rule for a request about to be sent on a connection
+    /// taken from a caching client (a pooled connection, the connection of
+    /// a `WATCH` transaction): drops the entries of the keys its writes name
+    /// (each encoded command in `buf`, the large values `parts` standing at
+    /// their offsets of it); until the guard is dropped, once the request
+    /// is answered, no read of them stores its reply. `None` when it writes
+    /// no keys.
+    pub(crate) fn before_request(
+        self: &Arc<Self>,
+        buf: &[u8],
+        parts: &[(usize, Bytes)],
+    ) -> Option<WriteGuard> {
+        let joined;
+        let bytes = if parts.is_empty() {
+            buf
+        } else {
+            joined = join_parts(buf, parts);
+            &joined[..]
+        };
+        let mut keys: Vec<&[u8]> = Vec::new();
+        for command in crate::connection::commands_in(bytes) {
+            let name = crate::connection::aio_name_of(command);
+            let Some(spec) = crate::commands::spec_of(&name) else {
+                continue;
+            };
+            if !policy::class(spec).writes_keys {
+                continue;
+            }
+            let args = split_encoded(command);
+            for_each_key_position(spec.key_specs, &args[..], |i| keys.push(args[i]));
+        }
+        if keys.is_empty() {
+            return None;
+        }
+        let writing = self.lock().begin_write(keys);
+        Some(WriteGuard {
+            cache: self.clone(),
+            keys: writing,
+        })
+    }
+
+    /// [`before_request`](Self::before_request) for one command.
+    pub(crate) fn before_command<C: Command + ?Sized>(
+        self: &Arc<Self>,
+        cmd: &C,
+    ) -> Option<WriteGuard> {
+        if !cmd.spec().is_some_and(|s| policy::class(s).writes_keys) {
+            return None;
+        }
+        let mut buf = BytesMut::new();
+        cmd.encode(&mut buf);
+        self.before_request(&buf, &[])
+    }
+
     /// Drops everything.
     pub(crate) fn flush(&self) {
         self.lock().flush();
@@ -928,6 +982,21 @@ impl Cache {
     fn links(&self) -> MutexGuard<'_, Links> {
         self.links.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The bytes of an encoding whose large values stand elsewhere: `parts[i].1`
+/// belongs at offset `parts[i].0` of `buf` (offsets ascending).
+fn join_parts(buf: &[u8], parts: &[(usize, Bytes)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(buf.len() + parts.iter().map(|(_, p)| p.len()).sum::<usize>());
+    let mut at = 0;
+    for (offset, part) in parts {
+        let offset = (*offset).clamp(at, buf.len());
+        out.extend_from_slice(&buf[at..offset]);
+        out.extend_from_slice(part);
+        at = offset;
+    }
+    out.extend_from_slice(&buf[at..]);
+    out
 }
 
 /// The channel the server publishes invalidations on for a redirect
