@@ -527,6 +527,9 @@ impl Client {
     }
 
     /// A connection of its own from the pool, returned when dropped.
+    ///
+    /// On a caching client, the writes sent on it drop their keys' cached
+    /// entries before they are sent (see [`crate::cache`]).
     pub async fn dedicated(&self) -> Result<PooledConnection> {
         self.shared.pool.get().await
     }
