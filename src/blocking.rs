@@ -236,7 +236,27 @@ impl Client {
     /// Runs `f` on a connection of its own: an idle one, or a new one.
     /// Afterwards the connection goes back to the idle ones if it is still
     /// [reusable](Connection::is_reusable), and is closed otherwise.
+    ///
+    /// With a client-side cache ([`with_cache`](Self::with_cache)), a
+    /// write `f` sends (alone, in a pipeline, in a `WATCH` transaction)
+    /// drops the cached entries of its keys before it is sent, as the
+    /// client's own writes do, so a cached read right after it sees it.
     pub fn with_connection<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self.checkout()?;
+        if self.cache.is_some() {
+            conn.set_cache_writes(self.cache.clone());
+        }
+        let r = f(&mut conn);
+        if self.cache.is_some() {
+            conn.set_cache_writes(None);
+        }
+        self.checkin(conn, r.as_ref().err());
+        r
+    }
+
+    /// [`with_connection`](Self::with_connection) for the client's own
+    /// calls, which apply the cache's own-write rule themselves.
+    fn on_connection<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.checkout()?;
         let r = f(&mut conn);
         self.checkin(conn, r.as_ref().err());
@@ -347,7 +367,7 @@ impl Client {
 
     /// What the server reported during the handshake (connects if needed).
     pub fn server_info(&self) -> Result<ServerInfo> {
-        self.with_connection(|c| Ok(c.server_info().clone()))
+        self.on_connection(|c| Ok(c.server_info().clone()))
     }
 
     /// Sends any command and returns its reply frame; an error reply is an
@@ -397,7 +417,7 @@ impl Client {
         crate::cmd::check_sendable(cmd, Target::Shared)?;
         let limit = cmd.blocks().deadline(self.config.response_timeout);
         let once = || {
-            self.with_connection(|c| c.send_within(cmd, limit))
+            self.on_connection(|c| c.send_within(cmd, limit))
                 .map_err(|e| e.for_command(cmd.name()))
         };
         if !policy.is_enabled() || cmd.is_blocking() {
@@ -513,7 +533,7 @@ impl Client {
         #[cfg(feature = "tracing")]
         let _entered =
             crate::events::pipeline_span(pipe.len(), &self.config.addr, self.config.db).entered();
-        let results = self.with_connection(|c| run_pipeline_within(c, pipe, limit));
+        let results = self.on_connection(|c| run_pipeline_within(c, pipe, limit));
         drop(writing);
         results
     }
@@ -615,7 +635,11 @@ impl WithoutCache<'_> {
     /// Sends any command and returns its reply frame (see
     /// [`Client::execute`]), past the cache.
     pub fn execute<C: Command + ?Sized>(&self, cmd: &C) -> Result<Frame> {
-        self.client.execute_uncached(&self.client.config.retry, cmd)
+        // A write still drops its keys' entries first.
+        let writing = (self.client.cache.as_ref()).and_then(|c| c.before_command(cmd));
+        let reply = self.client.execute_uncached(&self.client.config.retry, cmd);
+        drop(writing);
+        reply
     }
 
     /// Sends any command and converts its reply to `T`.

@@ -319,7 +319,7 @@ impl ClientBuilder {
             cached: true,
             retry: self.config.retry,
             shared: Arc::new(Shared {
-                pool: Pool::new(self.config.clone(), self.pool),
+                pool: Pool::for_cache(self.config.clone(), self.pool, cache.clone()),
                 gate,
                 config: self.config,
                 current: Mutex::new(None),
@@ -527,6 +527,9 @@ impl Client {
     }
 
     /// A connection of its own from the pool, returned when dropped.
+    ///
+    /// On a caching client, the writes sent on it drop their keys' cached
+    /// entries before they are sent (see [`crate::cache`]).
     pub async fn dedicated(&self) -> Result<PooledConnection> {
         self.shared.pool.get().await
     }
@@ -618,9 +621,19 @@ impl Client {
         {
             return ResponseFuture::ready(Err(e));
         }
-        if let (Some(cache), true) = (&self.shared.cache, self.cached) {
-            if let Some(reply) = crate::cache::execute(cache, self, cmd) {
-                return reply;
+        if let Some(cache) = &self.shared.cache {
+            if self.cached {
+                if let Some(reply) = crate::cache::execute(cache, self, cmd) {
+                    return reply;
+                }
+            } else if let Some(writing) = cache.before_command(cmd) {
+                // Past the cache, a write still drops its keys' entries.
+                let sent = self.fenced(self.execute_plain(cmd));
+                return ResponseFuture::boxed(async move {
+                    let reply = sent.await;
+                    drop(writing);
+                    reply
+                });
             }
         }
         self.fenced(self.execute_plain(cmd))
@@ -758,7 +771,15 @@ impl Client {
         let frame = if block == Block::No {
             let conn = self.connection().await.map_err(|e| e.for_command(name))?;
             let limit = conn.response_timeout();
-            conn.send_keeping_attributes(cmd, limit).await?
+            // A write drops its keys' entries first, as the client's own.
+            let writing = self
+                .shared
+                .cache
+                .as_ref()
+                .and_then(|c| c.before_command(cmd));
+            let reply = conn.send_keeping_attributes(cmd, limit).await;
+            drop(writing);
+            reply?
         } else {
             let conn = self.dedicated().await.map_err(|e| e.for_command(name))?;
             let limit = block.deadline(self.shared.config.response_timeout);

@@ -64,6 +64,9 @@ pub struct Pool {
     permits: Arc<Semaphore>,
     /// Checkouts that found every connection taken and waited.
     waits: std::sync::atomic::AtomicU64,
+    /// The cache of the client the pool belongs to: the writes sent on its
+    /// connections drop their keys' entries first (see [`crate::cache`]).
+    cache: Option<Arc<crate::cache::Cache>>,
 }
 
 /// A pool's use at one moment ([`Pool::stats`], and in
@@ -94,7 +97,18 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     /// A pool for the given server settings and limits. Opens nothing yet.
     pub fn new(config: ConnectionConfig, limits: PoolConfig) -> Arc<Self> {
+        Self::for_cache(config, limits, None)
+    }
+
+    /// [`new`](Self::new) for a client with a client-side cache: the
+    /// writes sent on the pool's connections go through its own-write rule.
+    pub(crate) fn for_cache(
+        config: ConnectionConfig,
+        limits: PoolConfig,
+        cache: Option<Arc<crate::cache::Cache>>,
+    ) -> Arc<Self> {
         Arc::new(Pool {
+            cache,
             gate: Gate::new(config.reconnect),
             permits: Arc::new(Semaphore::new(limits.max_size.max(1))),
             config,
@@ -185,7 +199,7 @@ impl Pool {
 
     fn wrap(self: &Arc<Self>, conn: Connection, permit: OwnedSemaphorePermit) -> PooledConnection {
         PooledConnection {
-            conn,
+            conn: conn.with_cache_writes(self.cache.clone()),
             opened: Instant::now(),
             pool: self.clone(),
             _permit: permit,

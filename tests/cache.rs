@@ -881,3 +881,206 @@ fn the_blocking_clients_resp2_redirect_connection_killed_drops_everything() {
         assert_eq!(subscribed, 1, "{list}");
     }
 }
+
+// ------------------------------------------- writes past the shared path
+
+/// Writes that do not go through the client's shared connection (a
+/// dedicated or pooled connection, a `WATCH` transaction, the bypassing
+/// handle, `query_with_attributes`) drop their keys' entries before they
+/// are sent: a cached read right after sees them, without waiting for the
+/// server's invalidation to be read. Each iteration first caches the old
+/// value (the second read is a hit), so a stale entry would be served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_on_connections_taken_from_the_client_are_read_back_at_once() {
+    for protocol in PROTOCOLS {
+        taken_connections_write(protocol).await;
+    }
+}
+
+/// Reads `key` twice through the cache, both `expected`.
+async fn read_back(client: &Client, key: &str, expected: &str, how: &str) {
+    for _ in 0..2 {
+        assert_eq!(
+            get(client, key).await.as_deref(),
+            Some(expected),
+            "a stale read after a write through {how}"
+        );
+    }
+}
+
+async fn taken_connections_write(protocol: Protocol) {
+    let server = support::server(Kind::Redis);
+    let client = cached_on(&server.url(), CacheConfig::default(), protocol);
+    let rounds = 150;
+    for i in 0..rounds {
+        // A dedicated connection: alone, then in a pipeline on it.
+        let conn = within(5, client.dedicated()).await.unwrap();
+        let v = format!("d{i}");
+        within(5, conn.set("taken", v.as_str())).await.unwrap();
+        read_back(&client, "taken", &v, "a dedicated connection").await;
+        let v = format!("dp{i}");
+        let mut pipe = respec::Pipeline::new();
+        pipe.add(args(&["INCR", "n"]));
+        pipe.add(args(&["SET", "taken", &v]));
+        within(5, pipe.run(&*conn)).await.unwrap();
+        read_back(&client, "taken", &v, "a pipeline on a dedicated connection").await;
+        drop(conn);
+
+        // A connection straight from the pool.
+        let pooled = within(5, client.pool().get()).await.unwrap();
+        let v = format!("p{i}");
+        within(5, pooled.send(&args(&["SET", "taken", &v])))
+            .await
+            .unwrap();
+        drop(pooled);
+        read_back(&client, "taken", &v, "a pooled connection").await;
+
+        // A WATCH transaction: a write inside the closure, on its
+        // connection, and the writes of the transaction itself.
+        let side = format!("s{i}");
+        let v = format!("t{i}");
+        let (side_w, v_w) = (side.clone(), v.clone());
+        let ((), n): ((), i64) = within(
+            5,
+            client.transaction(&["taken"], 10, move |conn| {
+                let (side, v) = (side_w.clone(), v_w.clone());
+                async move {
+                    conn.set("side", side.as_str()).await?;
+                    let mut tx = respec::Pipeline::atomic();
+                    tx.add(args(&["SET", "taken", &v]));
+                    tx.add(args(&["INCR", "n"]));
+                    Ok(tx)
+                }
+            }),
+        )
+        .await
+        .unwrap();
+        assert!(n >= 1);
+        read_back(&client, "side", &side, "a transaction's closure").await;
+        read_back(&client, "taken", &v, "a transaction").await;
+        let v = format!("tt{i}");
+        let v_w = v.clone();
+        let (mut replies, handle) = within(
+            5,
+            client.transact(&["taken"], 10, move |_conn| {
+                let v = v_w.clone();
+                async move {
+                    let mut tx = respec::Pipeline::atomic();
+                    let h = tx.push(respec::commands::set("taken", v.as_str()));
+                    Ok((tx, h))
+                }
+            }),
+        )
+        .await
+        .unwrap();
+        replies.take(handle).unwrap();
+        read_back(&client, "taken", &v, "transact").await;
+
+        // The bypassing handle and a reply with attributes.
+        let v = format!("b{i}");
+        within(5, client.without_cache().set("taken", v.as_str()))
+            .await
+            .unwrap();
+        read_back(&client, "taken", &v, "the bypassing handle").await;
+        let v = format!("a{i}");
+        let _: respec::connection::WithAttributes<String> = within(
+            5,
+            client.query_with_attributes(&args(&["SET", "taken", &v])),
+        )
+        .await
+        .unwrap();
+        read_back(&client, "taken", &v, "query_with_attributes").await;
+    }
+    // The second read of most rounds was a hit: the entries were there to
+    // be stale.
+    let s = stats(&client);
+    assert!(s.hits >= rounds, "{protocol:?} {s:?}");
+}
+
+/// A caching client's `query_with_attributes` always asks the server: a
+/// read is neither answered from the cache nor stored in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_with_attributes_asks_the_server_and_stores_nothing() {
+    let server = support::server(Kind::Redis);
+    let client = cached(&server.url(), CacheConfig::default());
+    within(5, client.set("attr", "1")).await.unwrap();
+    for _ in 0..3 {
+        let r: respec::connection::WithAttributes<Option<String>> =
+            within(5, client.query_with_attributes(&args(&["GET", "attr"])))
+                .await
+                .unwrap();
+        assert_eq!(r.value.as_deref(), Some("1"));
+    }
+    assert_eq!(stats(&client), CacheStats::default());
+    assert_eq!(get(&client, "attr").await.as_deref(), Some("1"));
+    let r: respec::connection::WithAttributes<Option<String>> =
+        within(5, client.query_with_attributes(&args(&["GET", "attr"])))
+            .await
+            .unwrap();
+    assert_eq!(r.value.as_deref(), Some("1"));
+    let s = stats(&client);
+    assert_eq!((s.hits, s.misses, s.entries), (0, 1, 1));
+}
+
+/// The blocking twin: writes inside `with_connection` (alone, in a
+/// pipeline, in a `WATCH` transaction), in `pipeline`, through the
+/// bypassing handle and `query_with_attributes` drop their keys' entries
+/// before they are sent.
+#[test]
+fn blocking_writes_on_lent_connections_are_read_back_at_once() {
+    for protocol in PROTOCOLS {
+        let server = support::server(Kind::Redis);
+        let client = bcached(&server.url(), protocol);
+        let rounds = 150;
+        let back = |key: &str, v: &str, how: &str| {
+            for _ in 0..2 {
+                assert_eq!(
+                    bget(&client, key).as_deref(),
+                    Some(v),
+                    "{protocol:?}: a stale read after a write through {how}"
+                );
+            }
+        };
+        for i in 0..rounds {
+            let v = format!("w{i}");
+            client
+                .with_connection(|c| c.send(&args(&["SET", "taken", &v])))
+                .unwrap();
+            back("taken", &v, "with_connection");
+
+            let v = format!("x{i}");
+            client
+                .with_connection(|c| {
+                    c.send(&args(&["WATCH", "taken"]))?;
+                    let mut tx = respec::Pipeline::atomic();
+                    tx.add(args(&["SET", "taken", &v]));
+                    tx.add(args(&["INCR", "n"]));
+                    tx.run_blocking(c)
+                })
+                .unwrap();
+            back("taken", &v, "a WATCH transaction");
+
+            let v = format!("l{i}");
+            let replies = client
+                .pipeline(&[args(&["SET", "taken", &v]), args(&["INCR", "n"])])
+                .unwrap();
+            assert_eq!(replies.len(), 2);
+            back("taken", &v, "pipeline");
+
+            let v = format!("b{i}");
+            client
+                .without_cache()
+                .execute(&args(&["SET", "taken", &v]))
+                .unwrap();
+            back("taken", &v, "the bypassing handle");
+
+            let v = format!("a{i}");
+            let _: respec::connection::WithAttributes<String> = client
+                .query_with_attributes(&args(&["SET", "taken", &v]))
+                .unwrap();
+            back("taken", &v, "query_with_attributes");
+        }
+        let s = bstats(&client);
+        assert!(s.hits >= rounds, "{protocol:?} {s:?}");
+    }
+}

@@ -45,6 +45,11 @@
 //! connections taken from the client. Error replies are not cached.
 //! Module commands are not cached.
 //!
+//! [`query_with_attributes`](crate::Client::query_with_attributes) on a
+//! caching client always asks the server (a cached reply carries no
+//! attributes) and stores nothing; a write sent through it drops its keys'
+//! entries as every write of the client does (below).
+//!
 //! # Correctness
 //!
 //! - A read that misses reserves its entry before it is sent; its reply is
@@ -56,11 +61,24 @@
 //!   redirect connection ends, and when the server sends an invalidation
 //!   without keys (`FLUSHALL`, `FLUSHDB`).
 //! - A write sent through the caching client (a command the spec flags
-//!   `write`, with keys; alone or in a pipeline) drops the entries of its
-//!   keys before it is sent, and until it is answered no read of them
-//!   stores its reply, so the client reads its own writes. (Writes in
-//!   `WATCH` transactions and on connections taken from the client come
-//!   back as the server's invalidations, as another client's do.)
+//!   `write`, with keys) drops the entries of its keys before it is sent,
+//!   and until it is answered no read of them stores its reply, so the
+//!   client reads its own writes: a cached read right after it returns the
+//!   new value, without waiting for the server's invalidation to be read.
+//!   That holds whatever path the write takes: alone or in a pipeline,
+//!   through [`without_cache`](crate::Client::without_cache) or
+//!   `query_with_attributes`, in a `WATCH` transaction
+//!   ([`transaction`](crate::Client::transaction),
+//!   [`transact`](crate::Client::transact): writes sent in the closure and
+//!   the transaction's own), and on the connections taken from the client
+//!   ([`dedicated`](crate::Client::dedicated), its
+//!   [`pool`](crate::Client::pool)'s; the blocking client's
+//!   [`with_connection`](crate::blocking::Client::with_connection) and
+//!   [`pipeline`](crate::blocking::Client::pipeline)). Those connections
+//!   find the keys in each request's encoding as it is sent. A write
+//!   whose reply is not waited for (its future dropped, `write_command`)
+//!   holds reads back only until then; the server's invalidation covers
+//!   it.
 //! - A write by another client reaches the cache with the server's
 //!   invalidation: every reply the shared connection reads after that
 //!   write completed comes after the invalidation, so one round trip of the
@@ -88,7 +106,8 @@
 //! of a write that completed before it began is applied. Its other
 //! commands run on the pooled connections as before; a write of keys drops
 //! their entries before it is sent, and until it is answered no read of
-//! them stores its reply (it may run on the server before the write).
+//! them stores its reply (it may run on the server before the write), by
+//! every path listed under [Correctness](#correctness).
 //!
 //! # The cluster clients
 //!
@@ -172,7 +191,8 @@
 //!   meanwhile share the next one. It costs a round trip on the redirect
 //!   connection per call (latency, not the server's work per call); hits
 //!   cost nothing. `WATCH` transactions and connections taken from the
-//!   client do not wait on the fence.
+//!   client do not wait on the fence (their writes need none: they drop
+//!   their keys' entries themselves, see [Correctness](#correctness)).
 //! - *The redirect connection failing* (closed, killed with
 //!   `CLIENT KILL`, a fence `PING` failing or timing out) would leave the
 //!   server tracking for a connection that hears nothing (it drops the
@@ -787,6 +807,60 @@ impl Cache {
         })
     }
 
+    /// The own-write rule for a request about to be sent on a connection
+    /// taken from a caching client (a pooled connection, the connection of
+    /// a `WATCH` transaction): drops the entries of the keys its writes name
+    /// (each encoded command in `buf`, the large values `parts` standing at
+    /// their offsets of it); until the guard is dropped, once the request
+    /// is answered, no read of them stores its reply. `None` when it writes
+    /// no keys.
+    pub(crate) fn before_request(
+        self: &Arc<Self>,
+        buf: &[u8],
+        parts: &[(usize, Bytes)],
+    ) -> Option<WriteGuard> {
+        let joined;
+        let bytes = if parts.is_empty() {
+            buf
+        } else {
+            joined = join_parts(buf, parts);
+            &joined[..]
+        };
+        let mut keys: Vec<&[u8]> = Vec::new();
+        for command in crate::connection::commands_in(bytes) {
+            let name = crate::connection::aio_name_of(command);
+            let Some(spec) = crate::commands::spec_of(&name) else {
+                continue;
+            };
+            if !policy::class(spec).writes_keys {
+                continue;
+            }
+            let args = split_encoded(command);
+            for_each_key_position(spec.key_specs, &args[..], |i| keys.push(args[i]));
+        }
+        if keys.is_empty() {
+            return None;
+        }
+        let writing = self.lock().begin_write(keys);
+        Some(WriteGuard {
+            cache: self.clone(),
+            keys: writing,
+        })
+    }
+
+    /// [`before_request`](Self::before_request) for one command.
+    pub(crate) fn before_command<C: Command + ?Sized>(
+        self: &Arc<Self>,
+        cmd: &C,
+    ) -> Option<WriteGuard> {
+        if !cmd.spec().is_some_and(|s| policy::class(s).writes_keys) {
+            return None;
+        }
+        let mut buf = BytesMut::new();
+        cmd.encode(&mut buf);
+        self.before_request(&buf, &[])
+    }
+
     /// Drops everything.
     pub(crate) fn flush(&self) {
         self.lock().flush();
@@ -928,6 +1002,21 @@ impl Cache {
     fn links(&self) -> MutexGuard<'_, Links> {
         self.links.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The bytes of an encoding whose large values stand elsewhere: `parts[i].1`
+/// belongs at offset `parts[i].0` of `buf` (offsets ascending).
+fn join_parts(buf: &[u8], parts: &[(usize, Bytes)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(buf.len() + parts.iter().map(|(_, p)| p.len()).sum::<usize>());
+    let mut at = 0;
+    for (offset, part) in parts {
+        let offset = (*offset).clamp(at, buf.len());
+        out.extend_from_slice(&buf[at..offset]);
+        out.extend_from_slice(part);
+        at = offset;
+    }
+    out.extend_from_slice(&buf[at..]);
+    out
 }
 
 /// The channel the server publishes invalidations on for a redirect
@@ -1120,6 +1209,56 @@ mod tests {
             assert_eq!(hit(&cache, &get(k)), value("new").ok(), "{k}");
         }
         assert!(cache.lock().writes_in_flight() == 0);
+    }
+
+    #[test]
+    fn a_request_on_a_taken_connection_drops_the_keys_of_its_writes() {
+        let cache = Cache::new(&CacheConfig::default());
+        for k in ["a", "b", "c", "big"] {
+            miss(&cache, &get(k)).fill(&value("old"));
+        }
+        // A transaction: reads and keyless commands drop nothing.
+        let mut request = Vec::new();
+        for args in [
+            &["multi"][..],
+            &["set", "a", "1"],
+            &["get", "b"],
+            &["ping"],
+            &["exec"],
+        ] {
+            request.extend_from_slice(
+                &crate::Cmd::from_args(args.iter().copied())
+                    .unwrap()
+                    .to_bytes(),
+            );
+        }
+        let write = cache.before_request(&request, &[]).expect("a write of a");
+        assert_eq!(hit(&cache, &get("a")), None);
+        assert!(hit(&cache, &get("b")).is_some());
+        miss(&cache, &get("a")).fill(&value("maybe old"));
+        assert_eq!(hit(&cache, &get("a")), None, "held back until answered");
+        drop(write);
+        assert!(cache.lock().writes_in_flight() == 0);
+        let reads = crate::Cmd::from_args(["MGET", "b", "c"])
+            .unwrap()
+            .to_bytes();
+        assert!(cache.before_request(&reads, &[]).is_none());
+        // A key standing elsewhere (a large value shared, not copied).
+        let head = b"*3\r\n$3\r\nDEL\r\n$1\r\nc\r\n$3\r\n";
+        let mut buf = head.to_vec();
+        let at = buf.len();
+        buf.extend_from_slice(b"\r\n");
+        let parts = vec![(at, Bytes::from_static(b"big"))];
+        assert_eq!(
+            join_parts(&buf, &parts),
+            b"*3\r\n$3\r\nDEL\r\n$1\r\nc\r\n$3\r\nbig\r\n"
+        );
+        let write = cache
+            .before_request(&buf, &parts)
+            .expect("a write of c and big");
+        assert_eq!(hit(&cache, &get("c")), None);
+        assert_eq!(hit(&cache, &get("big")), None);
+        drop(write);
     }
 
     #[test]

@@ -571,6 +571,10 @@ pub struct Connection {
     info: Arc<ServerInfo>,
     state: Arc<ConnState>,
     timeout: Option<Duration>,
+    /// The cache of the client this connection was taken from: the keys
+    /// of the writes sent through this handle drop their entries first
+    /// (see [`crate::cache`]).
+    writes: Option<Arc<crate::cache::Cache>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -779,6 +783,7 @@ impl Connection {
                 info: Arc::new(info),
                 state,
                 timeout: cfg.response_timeout,
+                writes: None,
             },
             push_rx,
         ))
@@ -841,6 +846,13 @@ impl Connection {
         } else {
             crate::cmd::Target::Shared
         }
+    }
+
+    /// This handle (and its clones) with the writes it sends going
+    /// through `cache`'s own-write rule.
+    pub(crate) fn with_cache_writes(mut self, cache: Option<Arc<crate::cache::Cache>>) -> Self {
+        self.writes = cache;
+        self
     }
 
     /// Marks a dedicated connection as holding no `WATCH` or transaction
@@ -990,6 +1002,29 @@ impl Connection {
                 format!("{replies} replies in one request are more than a connection takes"),
             )));
         };
+        if let Some(cache) = &self.writes {
+            let (buf, parts) = bytes.with_parts();
+            if let Some(writing) = cache.before_request(buf, parts) {
+                let sent = self.send_request_unwatched(bytes, replies, limit, attributes);
+                // Until it is answered, reads of its keys store nothing.
+                return ResponseFuture::boxed(async move {
+                    let reply = sent.await;
+                    drop(writing);
+                    reply
+                });
+            }
+        }
+        self.send_request_unwatched(bytes, replies, limit, attributes)
+    }
+
+    /// [`send_request`](Self::send_request) past the cache's own-write rule.
+    fn send_request_unwatched(
+        &self,
+        bytes: Payload,
+        replies: u32,
+        limit: Option<Duration>,
+        attributes: bool,
+    ) -> ResponseFuture {
         let (tx, rx) = reply::channel();
         if self.state.tracked && replies > 0 {
             self.state.in_flight.fetch_add(1, Ordering::AcqRel);

@@ -267,6 +267,10 @@ pub struct Connection {
     /// A RESP2 subscriber: the pub/sub arrays it reads (messages,
     /// confirmations) are push frames, not replies.
     pubsub_arrays: bool,
+    /// While the connection is lent out by a caching client: its cache,
+    /// whose entries the keys of the writes sent here drop first (see
+    /// [`crate::cache`]).
+    writes: Option<std::sync::Arc<crate::cache::Cache>>,
 }
 
 impl Drop for Connection {
@@ -401,6 +405,7 @@ impl Connection {
             counting: false,
             broken_by: None,
             pubsub_arrays: false,
+            writes: None,
         };
         let (credentials, session) = crate::auth::for_connect(cfg)?;
         conn.session = session;
@@ -513,6 +518,32 @@ impl Connection {
     }
 
     /// When the connection finished its handshake.
+    /// Sends the writes from now on through `cache`'s own-write rule
+    /// (`None`: no longer).
+    pub(crate) fn set_cache_writes(&mut self, cache: Option<std::sync::Arc<crate::cache::Cache>>) {
+        self.writes = cache;
+    }
+
+    /// The own-write rule for the commands encoded into the output buffer
+    /// from `start` on (`parts`: their large values, at offsets of the
+    /// buffer): the guard to hold until they are answered.
+    fn own_writes(
+        &self,
+        start: usize,
+        parts: &crate::resp::encode::SharedParts,
+    ) -> Option<crate::cache::WriteGuard> {
+        let cache = self.writes.as_ref()?;
+        let buf = self.out.get(start..)?;
+        if parts.is_empty() {
+            return cache.before_request(buf, &[]);
+        }
+        let parts: Vec<(usize, bytes::Bytes)> = parts
+            .iter()
+            .map(|(at, p)| (at.saturating_sub(start), p.clone()))
+            .collect();
+        cache.before_request(buf, &parts)
+    }
+
     pub(crate) fn opened_at(&self) -> Instant {
         self.opened_at
     }
@@ -960,6 +991,8 @@ impl Connection {
         let mut parts = crate::resp::encode::SharedParts::new();
         cmd.encode_shared(&mut self.out, &mut parts);
         self.note_state(name, start);
+        // Held until the reply is read.
+        let _writing = self.own_writes(start, &parts);
         self.set_read_timeout(limit)?;
         let r = match self.flush_with(&parts) {
             Ok(()) => self.read_annotated_reply(),
@@ -1012,11 +1045,13 @@ impl Connection {
             };
         }
         self.reauthenticate_if_due()?;
+        let first = self.out.len();
         for c in cmds {
             let start = self.out.len();
             c.encode(&mut self.out);
             self.note_state(c.name(), start);
         }
+        let _writing = self.own_writes(first, &Vec::new());
         let limit = block.deadline(self.response_timeout);
         self.write_then_read(limit, cmds.len())
     }
@@ -1036,6 +1071,10 @@ impl Connection {
     ) -> Result<Vec<Frame>> {
         self.check()?;
         self.reauthenticate_if_due()?;
+        let _writing = self
+            .writes
+            .as_ref()
+            .and_then(|c| c.before_request(bytes, &[]));
         self.out.extend_from_slice(bytes);
         self.write_then_read(limit, replies)
     }
@@ -1075,7 +1114,11 @@ impl Connection {
     /// connection is no longer [reusable](Self::is_reusable) afterwards.
     pub fn write_command<C: Command + ?Sized>(&mut self, cmd: &C) -> Result<()> {
         self.check()?;
+        let start = self.out.len();
         cmd.encode(&mut self.out);
+        // Its reply is not waited for: reads of its keys may store theirs
+        // as soon as it is written.
+        let _writing = self.own_writes(start, &Vec::new());
         self.unread = true;
         self.flush()
     }
