@@ -731,7 +731,8 @@ async fn renew(config: &ConnectionConfig, subs: &Subscriptions) -> Result<Renewe
     Ok((conn, pushes, queued, dropped))
 }
 
-fn names<I, S>(items: I) -> Vec<Bytes>
+/// Channel or pattern names as the commands carry them.
+pub(crate) fn names<I, S>(items: I) -> Vec<Bytes>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<[u8]>,

@@ -757,83 +757,16 @@ fn a_blocking_resp2_cached_reader_never_sees_a_value_older_than_the_last_complet
 }
 
 fn blocking_race(protocol: Protocol) {
-    const WRITES: u64 = 2_000;
-    const LIMIT: Duration = Duration::from_secs(20);
     let server = support::server(Kind::Redis);
     let client = Arc::new(bcached(&server.url(), protocol));
     let other = Arc::new(respec::blocking::Client::open(&server.url()).unwrap());
-    let keys = ["race:a", "race:b", "race:c"];
-    for k in keys {
-        other.execute(&args(&["SET", k, "0"])).unwrap();
+    support::race::BlockingRace {
+        writes: 2_000,
+        readers: 2,
+        keys: ["race:a", "race:b", "race:c"],
+        barrier: |_, r, reads| format!("barrier:{r}:{reads}"),
     }
-    let completed: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
-    let done = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    // Counters: every write makes the value grow. Half the writes are
-    // `INCR` (a write the caching client fences before sending), half an
-    // `INCR` inside a script (which it cannot see into: only the server's
-    // invalidation covers it).
-    let mut writers = Vec::new();
-    for (own, writer) in [(false, other.clone()), (true, client.clone())] {
-        let completed = completed.clone();
-        writers.push(std::thread::spawn(move || {
-            let mut i = 0u64;
-            while i < WRITES && started.elapsed() < LIMIT {
-                let k = (i % 3) as usize;
-                let now: i64 = if i.is_multiple_of(2) {
-                    writer.query(&args(&["INCR", keys[k]])).unwrap()
-                } else {
-                    writer
-                        .query(&args(&[
-                            "EVAL",
-                            "return redis.call('INCR', KEYS[1])",
-                            "1",
-                            keys[k],
-                        ]))
-                        .unwrap()
-                };
-                completed[k].fetch_max(now as u64, Ordering::SeqCst);
-                if own && i.is_multiple_of(2) {
-                    // Its own fenced write, read back at once (no round
-                    // trip): a read that raced it stored nothing.
-                    let v: u64 = bget(&writer, keys[k]).unwrap().parse().unwrap();
-                    assert!(v >= now as u64, "read {v} right after writing {now}");
-                }
-                i += 1;
-            }
-        }));
-    }
-    let mut readers = Vec::new();
-    for r in 0..2 {
-        let client = client.clone();
-        let completed = completed.clone();
-        let done = done.clone();
-        readers.push(std::thread::spawn(move || {
-            let mut reads = 0u64;
-            while !done.load(Ordering::SeqCst) && started.elapsed() < LIMIT {
-                let k = (reads as usize + r) % 3;
-                let floor = completed[k].load(Ordering::SeqCst);
-                // A miss: a round trip on the tracked connection.
-                assert_eq!(bget(&client, &format!("barrier:{r}:{reads}")), None);
-                let v: u64 = bget(&client, keys[k]).unwrap().parse().unwrap();
-                assert!(
-                    v >= floor,
-                    "read {v} of {} after {floor} completed",
-                    keys[k]
-                );
-                let again: u64 = bget(&client, keys[k]).unwrap().parse().unwrap();
-                assert!(again >= floor, "read {again} after {floor}");
-                reads += 1;
-            }
-            reads
-        }));
-    }
-    for w in writers {
-        w.join().unwrap();
-    }
-    done.store(true, Ordering::SeqCst);
-    let reads: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
-    assert!(reads > 0);
+    .run(client.clone(), other);
     let s = bstats(&client);
     assert!(s.hits > 0 && s.invalidations > 0, "{s:?}");
 }

@@ -427,12 +427,7 @@ async fn moved_slot(
     let k = "moving:{a}";
     let slot = key_slot(k.as_bytes());
     let from = cluster.primary_for_key(k.as_bytes()).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     set(other, k, "old").await;
     assert_eq!(get(client, k).await.as_deref(), Some("old"));
     assert_eq!(get(client, k).await.as_deref(), Some("old"));
@@ -465,12 +460,7 @@ async fn moved_slot(
     let gone = "{empty}";
     let slot = key_slot(gone.as_bytes());
     let from = cluster.primary_for_key(gone.as_bytes()).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     assert_eq!(get(client, gone).await, None);
     assert_eq!(get(client, gone).await, None);
     let flushes = stats(client).flushes;
@@ -758,12 +748,7 @@ fn blocking_cluster_cache() {
     let k = "moving:{a}";
     let slot = key_slot(k.as_bytes());
     let from = cluster.primary_for_key(k.as_bytes()).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     bset(&other, k, "old");
     assert_eq!(bget(&client, k).as_deref(), Some("old"));
     assert_eq!(bget(&client, k).as_deref(), Some("old"));
@@ -786,78 +771,16 @@ fn blocking_cluster_cache() {
 /// in iterations and in time.
 #[test]
 fn a_blocking_cached_cluster_reader_never_sees_a_value_older_than_the_last_completed_write() {
-    const WRITES: u64 = 1_500;
-    const LIMIT: Duration = Duration::from_secs(20);
     let cluster = Cluster::start(Kind::Redis, 3, 0);
     let client = Arc::new(bcached(&cluster));
     let other = Arc::new(BlockingClusterClient::open(&cluster.seed_urls().join(",")).unwrap());
-    for k in SPREAD {
-        bset(&other, k, "0");
+    support::race::BlockingRace {
+        writes: 1_500,
+        readers: 2,
+        keys: SPREAD,
+        barrier: |key, r, reads| barrier(key, reads * 2 + r as u64),
     }
-    let completed: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
-    let done = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    // Counters: `INCR` (fenced by the caching client when it writes) and
-    // `INCR` in a script (only the server's invalidation covers it).
-    let mut writers = Vec::new();
-    for (own, writer) in [(false, other.clone()), (true, client.clone())] {
-        let completed = completed.clone();
-        writers.push(std::thread::spawn(move || {
-            let mut i = 0u64;
-            while i < WRITES && started.elapsed() < LIMIT {
-                let k = (i % 3) as usize;
-                let now: i64 = if i.is_multiple_of(2) {
-                    writer.query(&args(&["INCR", SPREAD[k]])).unwrap()
-                } else {
-                    writer
-                        .query(&args(&[
-                            "EVAL",
-                            "return redis.call('INCR', KEYS[1])",
-                            "1",
-                            SPREAD[k],
-                        ]))
-                        .unwrap()
-                };
-                completed[k].fetch_max(now as u64, Ordering::SeqCst);
-                if own && i.is_multiple_of(2) {
-                    let v: u64 = bget(&writer, SPREAD[k]).unwrap().parse().unwrap();
-                    assert!(v >= now as u64, "read {v} right after writing {now}");
-                }
-                i += 1;
-            }
-        }));
-    }
-    let mut readers = Vec::new();
-    for r in 0..2 {
-        let client = client.clone();
-        let completed = completed.clone();
-        let done = done.clone();
-        readers.push(std::thread::spawn(move || {
-            let mut reads = 0u64;
-            while !done.load(Ordering::SeqCst) && started.elapsed() < LIMIT {
-                let k = (reads as usize + r) % 3;
-                let floor = completed[k].load(Ordering::SeqCst);
-                let b = barrier(SPREAD[k], reads * 2 + r as u64);
-                assert_eq!(bget(&client, &b), None);
-                let v: u64 = bget(&client, SPREAD[k]).unwrap().parse().unwrap();
-                assert!(
-                    v >= floor,
-                    "read {v} of {} after {floor} completed",
-                    SPREAD[k]
-                );
-                let again: u64 = bget(&client, SPREAD[k]).unwrap().parse().unwrap();
-                assert!(again >= floor, "read {again} after {floor}");
-                reads += 1;
-            }
-            reads
-        }));
-    }
-    for w in writers {
-        w.join().unwrap();
-    }
-    done.store(true, Ordering::SeqCst);
-    let reads: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
-    assert!(reads > 0);
+    .run(client.clone(), other);
     let s = bstats(&client);
     assert!(s.hits > 0 && s.invalidations > 0, "{s:?}");
 }

@@ -487,12 +487,7 @@ fn the_blocking_cluster_client_routes_splits_and_follows_moves() {
     let key = "b:1:1";
     let slot = key_slot(key.as_bytes());
     let from = cluster.primary_for_slot(slot).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     cluster.move_slots([slot], from, to);
     let v = client.get(key).run().unwrap();
     assert_eq!(v.map(|v| v.to_string()).as_deref(), Some(key));
@@ -524,12 +519,7 @@ async fn pipelines_and_transactions(kind: Kind) {
     let key = "p:42";
     let slot = key_slot(key.as_bytes());
     let from = cluster.primary_for_slot(slot).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     let cluster = tokio::task::spawn_blocking(move || {
         cluster.move_slots([slot], from, to);
         cluster
@@ -1582,12 +1572,7 @@ fn blocking_cluster_at_par(kind: Kind) {
     let key = "bp:42";
     let slot = key_slot(key.as_bytes());
     let from = cluster.primary_for_slot(slot).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     cluster.move_slots([slot], from, to);
     let mut reads = respec::Pipeline::new();
     let handles: Vec<_> = (0..100)
@@ -1815,12 +1800,7 @@ fn blocking_sharded_pubsub_follows_a_moving_slot() {
     let moving = &chans[0];
     let slot = key_slot(moving.as_bytes());
     let from = cluster.primary_for_slot(slot).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     // A plain blocking subscriber on the old owner, beside it, with a
     // shard channel of another slot that stays.
     let plain_client = respec::blocking::Client::open(&cluster.node_by_port(from).url()).unwrap();

@@ -47,6 +47,14 @@ impl Seen {
         move |e: &Event| seen.lock().unwrap().push(e.clone())
     }
 
+    /// An async client of `url` whose events this records.
+    fn client(&self, url: &str) -> respec::Client {
+        respec::Client::builder(url)
+            .unwrap()
+            .on_event(self.listener())
+            .build()
+    }
+
     fn all(&self) -> Vec<Event> {
         self.0.lock().unwrap().clone()
     }
@@ -59,16 +67,28 @@ impl Seen {
     async fn wait_for(&self, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(e) = self.all().into_iter().find(|e| pred(e)) {
+            if let Some(e) = self.first_before(what, &pred, deadline) {
                 return e;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} event within 20 s; seen: {:#?}",
-                self.all()
-            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// The first event matching `pred` seen so far; fails the test when
+    /// there is none and `deadline` (20 s after the wait began) passed.
+    fn first_before(
+        &self,
+        what: &str,
+        pred: &impl Fn(&Event) -> bool,
+        deadline: Instant,
+    ) -> Option<Event> {
+        let found = self.all().into_iter().find(|e| pred(e));
+        assert!(
+            found.is_some() || Instant::now() < deadline,
+            "no {what} event within 20 s; seen: {:#?}",
+            self.all()
+        );
+        found
     }
 }
 
@@ -207,10 +227,7 @@ async fn a_retry_is_an_event_with_the_command_name_only() {
     let server = support::server(Kind::Redis);
     let proxy = Proxy::to(&server);
     let seen = Seen::default();
-    let client = respec::Client::builder(&proxy.url())
-        .unwrap()
-        .on_event(seen.listener())
-        .build();
+    let client = seen.client(&proxy.url());
     client
         .execute(&args(&["SET", "retry:secret-key", "v"]))
         .await
@@ -471,14 +488,9 @@ impl Seen {
     fn wait_for_blocking(&self, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(e) = self.all().into_iter().find(|e| pred(e)) {
+            if let Some(e) = self.first_before(what, &pred, deadline) {
                 return e;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} event within 20 s; seen: {:#?}",
-                self.all()
-            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -541,10 +553,7 @@ async fn a_subscriber_that_reconnects_is_seen_in_the_events() {
     let server = support::server(Kind::Redis);
     let proxy = Proxy::to(&server);
     let seen = Seen::default();
-    let client = respec::Client::builder(&proxy.url())
-        .unwrap()
-        .on_event(seen.listener())
-        .build();
+    let client = seen.client(&proxy.url());
     let mut sub = within(Duration::from_secs(10), "subscriber", client.subscriber())
         .await
         .unwrap();
@@ -653,12 +662,7 @@ async fn a_moved_slot_is_a_redirect_event() {
     assert_eq!(seen.count(|e| matches!(e, Event::Redirected { .. })), 0);
     let slot = respec::cluster::key_slot(key.as_bytes());
     let from = cluster.primary_for_slot(slot).port;
-    let to = cluster
-        .primaries()
-        .iter()
-        .map(|n| n.port)
-        .find(|&p| p != from)
-        .unwrap();
+    let to = cluster.other_primary(from);
     cluster.move_slots([slot], from, to);
     let v = within(Duration::from_secs(20), "GET", client.get(key))
         .await

@@ -13,7 +13,7 @@ use super::client::{unreachable_owner, ClusterConfig, ReadFrom};
 use super::map::{no_topology, record_moved, SlotMap};
 use super::pipeline::transaction_slot;
 use super::plan::{self, Raw};
-use super::redirect::{Attempts, Next, NodeAddr, Redirect};
+use super::redirect::{cached_read_runs_again, Attempts, Next, NodeAddr, Redirect};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use super::transaction::{gave_up, no_owner, redirect_inside, slot_mismatch, watched_slot};
 use crate::cache::{Cache, CacheStats, Lookup};
@@ -520,15 +520,9 @@ impl BlockingClusterClient {
             Ok(frame) => return Some(Ok(frame)),
             Err(e) => e,
         };
-        let redirect = Redirect::from_error(&e);
-        if let Some(Redirect::Moved { slot: s, to }) = &redirect {
-            to.report_redirect(&self.config.node.observer, RedirectKind::Moved, *s);
-            self.note_moved(*s, to);
-        }
-        let again = redirect.is_some()
-            || replica
-            || e.is_unsent()
-            || (!e.is_server_error() && self.config.node.retry.may_resend(&e, safe));
+        let again = cached_read_runs_again(&e, replica, safe, &self.config.node, |s, to| {
+            self.note_moved(s, to)
+        });
         if !again {
             return Some(Err(e));
         }

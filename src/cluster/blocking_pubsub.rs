@@ -12,7 +12,7 @@ use super::redirect::{NodeAddr, Redirect};
 use crate::cmd::Cmd;
 use crate::connection::sync::Connection;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pubsub::Message;
+use crate::pubsub::{names, Message};
 use crate::resp::Frame;
 
 /// How long the channels of a lost node, or of a slot that moved, are
@@ -429,27 +429,7 @@ fn connect_any(
             Err(e) => last = Some(e),
         }
     }
-    Err(match last {
-        Some(e) => Error::new(
-            e.kind().clone(),
-            format!("no node of the cluster took a subscriber: {e}"),
-        ),
-        None => Error::new(
-            ErrorKind::ConnectionClosed,
-            "no node of the cluster is known",
-        ),
-    })
-}
-
-fn names<I, S>(items: I) -> Vec<Bytes>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<[u8]>,
-{
-    items
-        .into_iter()
-        .map(|s| Bytes::copy_from_slice(s.as_ref()))
-        .collect()
+    Err(super::pubsub::no_subscriber_node(last))
 }
 
 impl BlockingClusterSubscriber<'_> {
@@ -485,12 +465,7 @@ impl BlockingClusterSubscriber<'_> {
     {
         let names = names(channels);
         self.sub.unsubscribe(&names)?;
-        if names.is_empty() {
-            self.channels.clear();
-        }
-        for n in &names {
-            self.channels.remove(n);
-        }
+        super::pubsub::forget(&mut self.channels, &names);
         Ok(())
     }
 
@@ -502,12 +477,7 @@ impl BlockingClusterSubscriber<'_> {
     {
         let names = names(patterns);
         self.sub.punsubscribe(&names)?;
-        if names.is_empty() {
-            self.patterns.clear();
-        }
-        for n in &names {
-            self.patterns.remove(n);
-        }
+        super::pubsub::forget(&mut self.patterns, &names);
         Ok(())
     }
 

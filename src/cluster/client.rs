@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::map::{no_topology, record_moved, SlotMap};
 use super::plan;
-use super::redirect::{Attempts, Next, NodeAddr, Redirect};
+use super::redirect::{cached_read_runs_again, Attempts, Next, NodeAddr};
 use super::route::{join, route, split, ResponsePolicy, Route};
 use crate::cache::{Cache, CacheConfig, CacheStats, Fill, Lookup};
 use crate::cmd::{Block, Command};
@@ -958,15 +958,10 @@ impl Inner {
                     }
                     Err(e) => e,
                 };
-                let redirect = Redirect::from_error(&e);
-                if let Some(Redirect::Moved { slot: s, to }) = &redirect {
-                    to.report_redirect(&self.config.node.observer, RedirectKind::Moved, *s);
-                    self.note_moved(*s, to);
-                }
-                let again = redirect.is_some()
-                    || replica
-                    || e.is_unsent()
-                    || (!e.is_server_error() && self.config.node.retry.may_resend(&e, safe));
+                let again =
+                    cached_read_runs_again(&e, replica, safe, &self.config.node, |s, to| {
+                        self.note_moved(s, to)
+                    });
                 if !again {
                     return Err(e);
                 }

@@ -12,7 +12,7 @@ use super::map::SlotMap;
 use super::redirect::{NodeAddr, Redirect};
 use crate::connection::Addr;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pubsub::{Message, Subscriber};
+use crate::pubsub::{names, Message, Subscriber};
 
 /// How long a node's subscriber tries to reconnect to the same node before
 /// the channels it served are placed again from a fresh topology.
@@ -384,7 +384,13 @@ async fn connect_any(
             Err(e) => last = Some(e),
         }
     }
-    Err(match last {
+    Err(no_subscriber_node(last))
+}
+
+/// The error when no node took a subscriber: the last node's failure,
+/// or none known at all.
+pub(super) fn no_subscriber_node(last: Option<Error>) -> Error {
+    match last {
         Some(e) => Error::new(
             e.kind().clone(),
             format!("no node of the cluster took a subscriber: {e}"),
@@ -393,7 +399,18 @@ async fn connect_any(
             ErrorKind::ConnectionClosed,
             "no node of the cluster is known",
         ),
-    })
+    }
+}
+
+/// Drops `names` from a subscriber's `set` after an unsubscribe (every
+/// name when `names` is empty, as the command means).
+pub(super) fn forget(set: &mut BTreeSet<Bytes>, names: &[Bytes]) {
+    if names.is_empty() {
+        set.clear();
+    }
+    for n in names {
+        set.remove(n);
+    }
 }
 
 /// The nodes a classic subscriber may go to, in the order to try them:
@@ -446,12 +463,7 @@ impl ClusterSubscriber {
     {
         let names = names(channels);
         self.sub.unsubscribe(&names).await?;
-        if names.is_empty() {
-            self.channels.clear();
-        }
-        for n in &names {
-            self.channels.remove(n);
-        }
+        forget(&mut self.channels, &names);
         Ok(())
     }
 
@@ -463,12 +475,7 @@ impl ClusterSubscriber {
     {
         let names = names(patterns);
         self.sub.punsubscribe(&names).await?;
-        if names.is_empty() {
-            self.patterns.clear();
-        }
-        for n in &names {
-            self.patterns.remove(n);
-        }
+        forget(&mut self.patterns, &names);
         Ok(())
     }
 
@@ -527,15 +534,4 @@ impl ClusterSubscriber {
         self.sub = sub;
         Ok(())
     }
-}
-
-fn names<I, S>(items: I) -> Vec<Bytes>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<[u8]>,
-{
-    items
-        .into_iter()
-        .map(|s| Bytes::copy_from_slice(s.as_ref()))
-        .collect()
 }

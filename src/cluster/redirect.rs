@@ -150,6 +150,30 @@ pub(super) enum Next {
     Fail,
 }
 
+/// After a read of `slot` that went to the cache's tracked connection
+/// failed with `e`: reports a `MOVED` to `node`'s observer and hands it
+/// to `moved` (which records it), and says whether the read runs again
+/// the ordinary way. It does after any redirect, after a `replica` that
+/// failed, after nothing was sent, and after a failure the retry policy
+/// would resend (a read that is `safe` to repeat).
+pub(super) fn cached_read_runs_again(
+    e: &Error,
+    replica: bool,
+    safe: bool,
+    node: &crate::connection::ConnectionConfig,
+    moved: impl FnOnce(u16, &NodeAddr),
+) -> bool {
+    let redirect = Redirect::from_error(e);
+    if let Some(Redirect::Moved { slot, to }) = &redirect {
+        to.report_redirect(&node.observer, crate::events::RedirectKind::Moved, *slot);
+        moved(*slot, to);
+    }
+    redirect.is_some()
+        || replica
+        || e.is_unsent()
+        || (!e.is_server_error() && node.retry.may_resend(e, safe))
+}
+
 /// The bounds of one request's redirects and retries: `MOVED`, `ASK`,
 /// `TRYAGAIN` and `CLUSTERDOWN` within the cluster's `max_redirects` (the
 /// last two after a wait from `retry_delay`, doubled each time, at most

@@ -849,6 +849,16 @@ impl Cluster {
         p
     }
 
+    /// The port of a primary other than the one on `port`: the first in
+    /// slot order (where a test moves a slot to).
+    pub fn other_primary(&self, port: u16) -> u16 {
+        self.primaries()
+            .iter()
+            .map(|n| n.port)
+            .find(|&p| p != port)
+            .unwrap_or_else(|| panic!("no primary other than {port}"))
+    }
+
     /// The replicas of the node on `primary_port`.
     pub fn replicas_of(&self, primary_port: u16) -> Vec<&Node> {
         let id = &self.node_by_port(primary_port).id;

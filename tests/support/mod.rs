@@ -13,6 +13,7 @@
 
 pub mod cluster;
 pub mod proxy;
+pub mod race;
 pub mod sentinel;
 
 use std::fs;
