@@ -99,36 +99,74 @@ impl Block {
 /// cmd.arg("key").arg(42).arg("EX").arg(60);
 /// assert_eq!(cmd.argc(), 5);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Cmd {
-    /// The upper-cased name, when the name as written is not upper case
-    /// already (otherwise it is read from `body`, saving an allocation).
+    /// The spec of the command the name names, when the specs have it
+    /// (found once, when the name is set): its `name` is then the
+    /// command's name, read without looking at `body` again.
+    spec: Option<&'static crate::commands::CommandSpec>,
+    /// The upper-cased name, when the specs do not have the name and it is
+    /// not upper case already (otherwise it is read from `spec` or `body`,
+    /// saving an allocation).
     name: Option<String>,
-    /// Where the name's bytes lie in `body`, when `name` is `None`.
+    /// Where the name's bytes lie in `body`, when `spec` and `name` are
+    /// `None`.
     name_at: std::ops::Range<usize>,
     /// The arguments, each already written as a RESP bulk string.
     body: BytesMut,
     argc: usize,
     blocking: bool,
-    /// Whether the spec gives the command a block time to read from its
-    /// arguments (found once, when the name is set).
-    timed: bool,
+}
+
+impl std::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cmd")
+            .field("name", &self.name())
+            .field("body", &self.body)
+            .field("argc", &self.argc)
+            .field("blocking", &self.blocking)
+            .finish()
+    }
+}
+
+/// The spec of the command named `name` (in any case), and the upper-cased
+/// name when the specs do not have it and it is not upper case already.
+fn resolve(
+    name: &str,
+) -> (
+    Option<&'static crate::commands::CommandSpec>,
+    Option<String>,
+) {
+    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        return (crate::commands::spec_of(name), None);
+    }
+    // Upper-cased on the stack: a known name in lower case costs no
+    // allocation. No spec name is longer than the buffer.
+    let mut buf = [0u8; 64];
+    if let Some(upper) = buf.get_mut(..name.len()) {
+        upper.copy_from_slice(name.as_bytes());
+        upper.make_ascii_uppercase();
+        if let Some(spec) = std::str::from_utf8(upper)
+            .ok()
+            .and_then(crate::commands::spec_of)
+        {
+            return (Some(spec), None);
+        }
+    }
+    (None, Some(name.to_ascii_uppercase()))
 }
 
 impl Cmd {
     /// A command whose first argument is `name` (for example `"GET"`).
     pub fn new(name: &str) -> Self {
-        let upper = !name.bytes().any(|b| b.is_ascii_lowercase());
-        let upper_name = (!upper).then(|| name.to_ascii_uppercase());
-        let timed = crate::commands::block_rule_of(upper_name.as_deref().unwrap_or(name))
-            != crate::commands::support::BlockRule::Never;
+        let (spec, upper_name) = resolve(name);
         let mut cmd = Cmd {
+            spec,
             name: upper_name,
             name_at: 0..0,
             body: BytesMut::with_capacity(64),
             argc: 0,
             blocking: false,
-            timed,
         };
         cmd.arg(name);
         // `$<len>\r\n<name>\r\n`: the name ends two bytes before the end.
@@ -150,19 +188,18 @@ impl Cmd {
         let mut body = BytesMut::with_capacity(64);
         first.write_arg(&mut body);
         let name_at = first_arg(&body);
-        let raw = &body[name_at.clone()];
-        let upper = std::str::from_utf8(raw).is_ok() && !raw.iter().any(u8::is_ascii_lowercase);
-        let name = (!upper).then(|| name_of(&body));
+        let (spec, name) = match std::str::from_utf8(&body[name_at.clone()]) {
+            Ok(name) => resolve(name),
+            Err(_) => (None, Some(name_of(&body))),
+        };
         let mut cmd = Cmd {
+            spec,
             name,
             name_at,
             body,
             argc: 1,
             blocking: false,
-            timed: false,
         };
-        cmd.timed = crate::commands::block_rule_of(cmd.name())
-            != crate::commands::support::BlockRule::Never;
         for a in it {
             cmd.arg(a);
         }
@@ -247,11 +284,11 @@ fn name_of(body: &[u8]) -> String {
 
 impl Command for Cmd {
     fn spec(&self) -> Option<&'static crate::commands::CommandSpec> {
-        let name = self.name();
-        if let Some(spec) = crate::commands::spec_of(name) {
-            return Some(spec);
+        if self.spec.is_some() {
+            return self.spec;
         }
         // A container command: its name with the subcommand.
+        let name = self.name();
         let mut out = BytesMut::new();
         self.encode(&mut out);
         let full = crate::connection::aio_name_of(&out);
@@ -263,6 +300,9 @@ impl Command for Cmd {
     }
 
     fn name(&self) -> &str {
+        if let Some(spec) = self.spec {
+            return spec.name;
+        }
         match &self.name {
             Some(n) => n,
             // Checked to be UTF-8 without lower-case letters when built.
@@ -276,10 +316,9 @@ impl Command for Cmd {
     }
 
     fn blocks(&self) -> Block {
-        let rule = match self.timed {
-            true => crate::commands::block_rule_of(self.name()),
-            false => crate::commands::support::BlockRule::Never,
-        };
+        let rule = self
+            .spec
+            .map_or(crate::commands::support::BlockRule::Never, |s| s.block);
         if rule == crate::commands::support::BlockRule::Never {
             return if self.blocking {
                 Block::Forever
@@ -452,5 +491,78 @@ mod tests {
         let c = Cmd::from_args(["client", "id"]).unwrap();
         assert_eq!(c.name(), "CLIENT");
         assert_eq!(c.argc(), 2);
+    }
+
+    #[test]
+    fn every_spec_is_found_by_its_name_in_any_case() {
+        for spec in crate::commands::ALL.iter().copied() {
+            let found = crate::commands::spec_of(spec.name);
+            assert!(
+                found.is_some_and(|f| std::ptr::eq(f, spec)),
+                "{}",
+                spec.name
+            );
+            assert!(
+                spec.name.len() <= 64,
+                "{} is longer than the buffer",
+                spec.name
+            );
+            for name in [spec.name.to_string(), spec.name.to_ascii_lowercase()] {
+                let c = Cmd::new(&name);
+                assert_eq!(c.name(), spec.name);
+                assert!(c.spec().is_some_and(|f| std::ptr::eq(f, spec)));
+                let c = Cmd::from_args([name.as_str()]).unwrap();
+                assert_eq!(c.name(), spec.name);
+                assert!(c.spec().is_some_and(|f| std::ptr::eq(f, spec)));
+            }
+        }
+        assert!(crate::commands::spec_of("get").is_none());
+        assert!(crate::commands::spec_of("GETX").is_none());
+        assert!(crate::commands::spec_of("").is_none());
+    }
+
+    #[test]
+    fn names_the_specs_lack_are_upper_cased_as_written() {
+        let c = Cmd::new("my.Command");
+        assert_eq!(c.name(), "MY.COMMAND");
+        assert!(c.spec().is_none());
+        assert_eq!(&c.to_bytes()[..], b"*1\r\n$10\r\nmy.Command\r\n");
+        let c = Cmd::new("NOSUCHCMD");
+        assert_eq!(c.name(), "NOSUCHCMD");
+        assert!(c.spec().is_none());
+        let long = "x".repeat(100);
+        assert_eq!(Cmd::new(&long).name(), long.to_ascii_uppercase());
+        let c = Cmd::from_args([&b"bad\xffname"[..], b"k"]).unwrap();
+        assert_eq!(c.name(), "BAD\u{fffd}NAME");
+        assert!(c.spec().is_none());
+        assert_eq!(c.argc(), 2);
+    }
+
+    #[test]
+    fn a_container_finds_the_spec_of_its_subcommand() {
+        let mut c = Cmd::new("client");
+        c.arg("kill").arg("ID").arg(7);
+        assert_eq!(c.name(), "CLIENT");
+        assert_eq!(c.spec().map(|s| s.name), Some("CLIENT KILL"));
+        let mut c = Cmd::new("CLIENT");
+        c.arg("NOSUCH");
+        assert_eq!(c.name(), "CLIENT");
+        assert_eq!(c.spec().map(|s| s.name), None);
+    }
+
+    #[test]
+    fn block_time_comes_from_the_spec() {
+        let mut c = Cmd::new("blpop");
+        c.arg("k").arg(5);
+        assert_eq!(c.blocks(), Block::For(std::time::Duration::from_secs(5)));
+        let mut c = Cmd::new("BLPOP");
+        c.arg("k").arg(0);
+        assert_eq!(c.blocks(), Block::Forever);
+        let mut c = Cmd::new("GET");
+        c.arg("k");
+        assert_eq!(c.blocks(), Block::No);
+        let mut c = Cmd::new("MY.BLOCKING");
+        c.set_blocking(true);
+        assert_eq!(c.blocks(), Block::Forever);
     }
 }

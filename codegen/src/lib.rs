@@ -365,6 +365,7 @@ pub fn generate_with_modules(
     let mut samples = Vec::new();
     let mut block_arms = Vec::new();
     let mut spec_arms = Vec::new();
+    let mut hashed = BTreeMap::new();
     let shared = emit::shared_enums(&callable(spec));
     let mut shared_used = std::collections::BTreeSet::new();
     for (group, cmds) in &groups {
@@ -391,7 +392,22 @@ pub fn generate_with_modules(
             let module_id = format_ident!("{}", module);
             table.push(quote!(&#module_id::#spec_static));
             let server_name = cmd.server_name();
-            spec_arms.push(quote!(#server_name => Some(&#module_id::#spec_static),));
+            let hash = name_hash(server_name.as_bytes());
+            match hashed.insert(hash, server_name.clone()) {
+                None => {
+                    let hash = proc_macro2::Literal::u64_suffixed(hash);
+                    spec_arms.push(quote!(
+                        #hash => if name == #server_name { Some(&#module_id::#spec_static) } else { None },
+                    ));
+                }
+                // A name seen before: its first spec stays the one found.
+                Some(other) if other == server_name => {}
+                Some(other) => {
+                    return Err(format!(
+                        "the names `{other}` and `{server_name}` have the same hash: change `name_hash`"
+                    ))
+                }
+            }
             if cmd.doc.flags.iter().any(|f| f == "blocking") {
                 let rule = emit::block_rule(cmd.doc);
                 let name = cmd.server_name();
@@ -547,7 +563,10 @@ pub fn generate_with_modules(
         /// subcommand: `"CLIENT KILL"`), if the specs have it.
         #[allow(deprecated)]
         pub fn spec_of(name: &str) -> Option<&'static CommandSpec> {
-            match name {
+            // One hash of the name, a `match` on integers (a few
+            // comparisons), then one comparison of the name: a `match` on
+            // the names themselves compares them one arm after another.
+            match support::name_hash(name.as_bytes()) {
                 #(#spec_arms)*
                 _ => None,
             }
@@ -584,6 +603,18 @@ pub fn generate_with_modules(
         source: format(&samples_file.to_string(), "samples.rs")?,
     });
     Ok(files)
+}
+
+/// The 64-bit FNV-1a hash of a command name; the same function as
+/// `respec::commands::support::name_hash`, which the generated `spec_of`
+/// calls at run time.
+fn name_hash(name: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 fn format(source: &str, what: &str) -> Result<String, String> {

@@ -410,6 +410,21 @@ pub fn for_each_key_position<A: ArgList + ?Sized>(
     }
 }
 
+/// The 64-bit FNV-1a hash of a command name, what the generated
+/// [`spec_of`](crate::commands::spec_of) dispatches on before it compares
+/// the name itself. The code generator computes the same hash of every
+/// spec name and makes sure no two collide.
+pub const fn name_hash(name: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < name.len() {
+        hash ^= name[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
 /// Splits an encoded command (`*N` then bulk strings) into its arguments.
 pub fn split_encoded(bytes: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
