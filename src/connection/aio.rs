@@ -519,8 +519,9 @@ impl Drop for DriverTask {
 
 impl DriverTask {
     fn poll_locked(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        // A panic while the lock was held leaves the driver to the task
-        // only (the handles find the lock poisoned and use the channel).
+        // A panic while the lock is held poisons it: the handles then use
+        // the channel, and the runtime drops this task, which takes the
+        // driver out and wakes whom it answered (see the `Drop` impl).
         let mut core = self
             .cell
             .core
@@ -529,31 +530,14 @@ impl DriverTask {
         if !core.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             core.waker = Some(cx.waker().clone());
         }
-        /// Drops the driver (closing the socket, failing the waiters
-        /// through their dropped senders) if its poll panics, and wakes
-        /// the callers it answered.
-        struct Unwind<'a>(&'a mut Option<Driver>);
-        impl Drop for Unwind<'_> {
-            fn drop(&mut self) {
-                if std::thread::panicking() {
-                    if let Some(d) = self.0.take() {
-                        d.wakes.into_iter().for_each(std::task::Waker::wake);
-                    }
-                }
-            }
-        }
-        let guard = Unwind(&mut core.driver);
-        let Some(driver) = guard.0.as_mut() else {
+        let Some(driver) = core.driver.as_mut() else {
             return Poll::Ready(());
         };
         let poll = driver.poll_turns(cx);
         driver.tally.flush(driver.observer.counters());
         std::mem::swap(&mut driver.wakes, &mut self.wakes);
         if poll.is_ready() {
-            *guard.0 = None;
-        }
-        drop(guard);
-        if poll.is_ready() {
+            core.driver = None;
             core.waker = None;
         }
         poll
