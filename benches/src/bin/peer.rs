@@ -196,18 +196,12 @@ async fn respec_cache(url: &str, scenario: &str) {
             let m = Measure::start();
             let mut handles = Vec::new();
             for t in 0..K_TASKS {
-                let client = client.clone();
-                handles.push(tokio::spawn(async move {
-                    let key = format!("bench:kw:{t}");
-                    for i in 0..K_OPS.get() / K_TASKS / 2 {
-                        let mut c = Cmd::new("SET");
-                        c.arg(&key).arg(i);
-                        client.execute(&c).await.unwrap();
-                        let mut c = Cmd::new("GET");
-                        c.arg(&key);
-                        let _: Option<bytes::Bytes> = client.query(&c).await.unwrap();
-                    }
-                }));
+                let pairs = K_OPS.get() / K_TASKS / 2;
+                handles.push(tokio::spawn(respec_set_get(
+                    client.clone(),
+                    format!("bench:kw:{t}"),
+                    pairs,
+                )));
             }
             for h in handles {
                 h.await.unwrap();
@@ -215,6 +209,18 @@ async fn respec_cache(url: &str, scenario: &str) {
             m.done("respec", scenario, K_OPS.get());
         }
         _ => unreachable!(),
+    }
+}
+
+/// One task of c, f, kv and kw: `pairs` times a SET of `key`, then a GET.
+async fn respec_set_get(client: respec::Client, key: String, pairs: usize) {
+    for i in 0..pairs {
+        let mut c = respec::Cmd::new("SET");
+        c.arg(&key).arg(i);
+        client.execute(&c).await.unwrap();
+        let mut c = respec::Cmd::new("GET");
+        c.arg(&key);
+        let _: Option<bytes::Bytes> = client.query(&c).await.unwrap();
     }
 }
 
@@ -269,18 +275,11 @@ async fn respec_async(url: &str, scenario: &str) {
             let m = Measure::start();
             let mut handles = Vec::new();
             for t in 0..tasks {
-                let client = clients[t % conns].clone();
-                handles.push(tokio::spawn(async move {
-                    let key = format!("bench:{t}");
-                    for i in 0..ops / tasks / 2 {
-                        let mut c = Cmd::new("SET");
-                        c.arg(&key).arg(i);
-                        client.execute(&c).await.unwrap();
-                        let mut c = Cmd::new("GET");
-                        c.arg(&key);
-                        let _: Option<bytes::Bytes> = client.query(&c).await.unwrap();
-                    }
-                }));
+                handles.push(tokio::spawn(respec_set_get(
+                    clients[t % conns].clone(),
+                    format!("bench:{t}"),
+                    ops / tasks / 2,
+                )));
             }
             for h in handles {
                 h.await.unwrap();
