@@ -17,6 +17,15 @@ fn cmd(args: &[&str]) -> Cmd {
     Cmd::from_args(args.iter().copied()).expect("non-empty")
 }
 
+/// The error a `PING` through a new client for `url` fails with.
+async fn ping_error(url: &str) -> respec::Error {
+    respec::Client::open(url)
+        .unwrap()
+        .execute(&cmd(&["PING"]))
+        .await
+        .unwrap_err()
+}
+
 fn text(f: &Frame) -> String {
     String::from_utf8_lossy(
         f.as_bytes()
@@ -252,11 +261,7 @@ async fn tls_with_ca_client_certificates_and_insecure() {
         "{base}?ssl_ca_certs={}&ssl_certfile={cert}&ssl_keyfile={key}",
         other.ca.display()
     );
-    let e = respec::Client::open(&wrong_ca)
-        .unwrap()
-        .execute(&cmd(&["PING"]))
-        .await
-        .unwrap_err();
+    let e = ping_error(&wrong_ca).await;
     assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
     let host = base.trim_start_matches("rediss://");
     assert!(
@@ -273,14 +278,11 @@ async fn tls_with_ca_client_certificates_and_insecure() {
     assert!(e.to_string().contains(unknown_issuer), "{e}");
     // An impostor CA with the trusted one's name: its signature fails.
     let impostor = support::make_certs(&support::scratch_dir("impostor-ca"));
-    let e = respec::Client::open(&format!(
+    let e = ping_error(&format!(
         "{base}?ssl_ca_certs={}&ssl_certfile={cert}&ssl_keyfile={key}",
         impostor.ca.display()
     ))
-    .unwrap()
-    .execute(&cmd(&["PING"]))
-    .await
-    .unwrap_err();
+    .await;
     assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
     assert!(
         e.to_string().contains(
@@ -296,11 +298,7 @@ async fn tls_with_ca_client_certificates_and_insecure() {
     let no_cert = format!("{base}?ssl_ca_certs={ca}");
     let wants_cert = "received fatal alert: CertificateRequired: the server requires a client \
                       certificate";
-    let e = respec::Client::open(&no_cert)
-        .unwrap()
-        .execute(&cmd(&["PING"]))
-        .await
-        .unwrap_err();
+    let e = ping_error(&no_cert).await;
     assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
     assert!(e.to_string().contains(wants_cert), "{e}");
     let e = respec::blocking::Client::open(&no_cert)
@@ -315,11 +313,7 @@ async fn tls_with_ca_client_certificates_and_insecure() {
         other.client_cert.display(),
         other.client_key.display()
     );
-    let e = respec::Client::open(&foreign_cert)
-        .unwrap()
-        .execute(&cmd(&["PING"]))
-        .await
-        .unwrap_err();
+    let e = ping_error(&foreign_cert).await;
     assert_eq!(e.kind(), &ErrorKind::Tls, "{e}");
     assert!(
         e.to_string()
