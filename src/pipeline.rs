@@ -50,6 +50,7 @@
 //! between `MULTI` and `EXEC`), on one of its connections (for `WATCH`), on
 //! the cluster client, and on the blocking client.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,8 +114,9 @@ pub struct Pipeline {
     id: Id,
     buf: Wire,
     /// Every command's name, one after another, and where each ends.
-    names: String,
-    name_ends: Vec<u32>,
+    /// How many commands were added (their names are read back from the
+    /// encoded bytes when an error or a cluster run needs them).
+    count: usize,
     required: crate::commands::Requires,
     atomic: bool,
     /// How long the commands may block in all.
@@ -161,6 +163,10 @@ impl Wire {
         let state = self.0.get_mut().unwrap_or_else(|e| e.into_inner());
         if let Some(bytes) = state.sent.take() {
             state.buf = BytesMut::from(bytes);
+        }
+        if state.buf.capacity() == 0 {
+            // Room for a few dozen short commands before the first growth.
+            state.buf.reserve(1024);
         }
         &mut state.buf
     }
@@ -211,8 +217,6 @@ impl Pipeline {
     pub fn with_capacity(commands: usize) -> Self {
         Pipeline {
             buf: Wire::with_capacity(commands * 32),
-            names: String::with_capacity(commands * 4),
-            name_ends: Vec::with_capacity(commands),
             ..Pipeline::default()
         }
     }
@@ -247,6 +251,7 @@ impl Pipeline {
     pub fn add<C: Command>(&mut self, cmd: C) -> &mut Self {
         // The name is read once: for `Cmd` it is checked UTF-8 each time.
         let name = cmd.name();
+        self.count += 1;
         if let Err(e) = cmd
             .check()
             .and_then(|()| crate::cmd::check_in_pipeline(&cmd, name))
@@ -264,8 +269,6 @@ impl Pipeline {
             (Block::No, b) | (b, Block::No) => b,
         };
         cmd.encode(self.buf.building());
-        self.names.push_str(name);
-        self.name_ends.push(self.names.len() as u32);
         self.required = self.required.max(cmd.requires());
         self
     }
@@ -346,7 +349,7 @@ impl Pipeline {
     fn next_handle<T>(&self, name: &'static str) -> Handle<T> {
         Handle {
             pipeline: self.id.0,
-            index: self.name_ends.len() as u32,
+            index: self.count as u32,
             name,
             reply: PhantomData,
         }
@@ -379,32 +382,38 @@ impl Pipeline {
 
     /// The number of commands added.
     pub fn len(&self) -> usize {
-        self.name_ends.len()
+        self.count
     }
 
     /// True when no command was added.
     pub fn is_empty(&self) -> bool {
-        self.name_ends.is_empty()
+        self.count == 0
     }
 
-    /// The names of the commands, in order.
-    fn names(&self) -> impl Iterator<Item = &str> + '_ {
-        let mut start = 0;
-        self.name_ends.iter().map(move |&end| {
-            let name = &self.names[start..end as usize];
-            start = end as usize;
-            name
-        })
+    /// The commands' names, read back from the encoded bytes when an
+    /// error message needs one (the happy path does not): `names(i)` is
+    /// the name of command `i`, counted from 0.
+    fn names(&self) -> impl Fn(usize) -> String + '_ {
+        let names = std::cell::OnceCell::new();
+        move |i| {
+            let names: &Vec<Cow<'static, str>> = names.get_or_init(|| {
+                let wire = self.buf.bytes();
+                crate::connection::commands_in(&wire)
+                    .map(spec_name_of)
+                    .collect()
+            });
+            names.get(i).map_or("pipeline", |n| n).to_string()
+        }
     }
 
-    /// Each command's name and encoded bytes (a slice of the pipeline's
-    /// bytes, not a copy), in order.
-    pub(crate) fn commands(&self) -> impl Iterator<Item = (&str, Bytes)> + '_ {
+    /// Each command's name (as [`spec_name_of`] reads it) and encoded bytes
+    /// (a slice of the pipeline's bytes, not a copy), in order.
+    pub(crate) fn commands(&self) -> impl Iterator<Item = (Cow<'static, str>, Bytes)> + '_ {
         let wire = self.buf.bytes();
         let slices: Vec<Bytes> = crate::connection::commands_in(&wire)
             .map(|c| wire.slice_ref(c))
             .collect();
-        self.names().zip(slices)
+        slices.into_iter().map(|c| (spec_name_of(&c), c))
     }
 
     /// Removes every command, keeping the buffer's memory. The handles
@@ -412,8 +421,7 @@ impl Pipeline {
     pub fn clear(&mut self) {
         self.id = Id::next();
         self.buf.clear();
-        self.names.clear();
-        self.name_ends.clear();
+        self.count = 0;
         self.required = crate::commands::Requires::ANY;
         self.scripts.clear();
         self.invalid = None;
@@ -469,11 +477,12 @@ impl Pipeline {
                 ),
             ));
         }
+        let names = self.names();
         Ok(replies
             .into_iter()
-            .zip(self.names())
-            .map(|(frame, name)| match frame.error_message() {
-                Some(m) => Err(Error::from_server_reply(m).for_command(name)),
+            .enumerate()
+            .map(|(i, frame)| match frame.error_message() {
+                Some(m) => Err(Error::from_server_reply(m).for_command(names(i))),
                 None => Ok(frame),
             })
             .collect())
@@ -487,8 +496,9 @@ impl Pipeline {
         }
         // A command rejected while queueing (syntax, arity, unknown command)
         // makes the server discard the whole transaction: name the culprit.
-        for (i, (queued, name)) in replies.iter().skip(1).zip(self.names()).enumerate() {
+        for (i, queued) in replies.iter().skip(1).enumerate() {
             if let Some(m) = queued.error_message() {
+                let name = self.names()(i);
                 let reason = String::from_utf8_lossy(m);
                 return Err(Error::new(
                     ErrorKind::Server {
@@ -959,10 +969,11 @@ impl<R: FromResp> TypedPipeline<R> {
     }
 
     fn convert_all(&self, results: Vec<Result<Frame>>) -> Vec<Result<R>> {
+        let names = self.pipe.names();
         results
             .into_iter()
-            .zip(self.pipe.names())
-            .map(|(r, name)| r.and_then(|f| R::from_resp(f).map_err(|e| e.for_command(name))))
+            .enumerate()
+            .map(|(i, r)| r.and_then(|f| R::from_resp(f).map_err(|e| e.for_command(names(i)))))
             .collect()
     }
 }
@@ -980,5 +991,29 @@ impl<R: FromResp, C: GeneratedCommand<Reply = R>> FromIterator<C> for TypedPipel
         let mut pipe = TypedPipeline::new();
         pipe.extend(iter);
         pipe
+    }
+}
+
+/// The name of the encoded command `bytes` as the specs spell it: `CLIENT
+/// KILL` for a subcommand of a container, `GET` for `get`; the first word
+/// upper-cased when the specs do not know the command.
+fn spec_name_of(bytes: &[u8]) -> Cow<'static, str> {
+    let mut words = crate::commands::support::split_encoded(bytes).into_iter();
+    let first = words.next().unwrap_or_default().to_ascii_uppercase();
+    if let Some(second) = words.next() {
+        let mut both = first.clone();
+        both.push(b' ');
+        both.extend(second.to_ascii_uppercase());
+        if let Some(spec) = std::str::from_utf8(&both)
+            .ok()
+            .and_then(crate::commands::spec_of)
+        {
+            return Cow::Borrowed(spec.name);
+        }
+    }
+    let first = String::from_utf8_lossy(&first);
+    match crate::commands::spec_of(&first) {
+        Some(spec) => Cow::Borrowed(spec.name),
+        None => Cow::Owned(first.into_owned()),
     }
 }

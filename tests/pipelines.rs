@@ -172,6 +172,42 @@ async fn handles_read_each_commands_own_type_async() {
 }
 
 #[tokio::test]
+async fn errors_name_their_command_as_the_specs_spell_it() {
+    let server = support::server(Kind::Redis);
+    let client = Client::open(&server.url()).unwrap();
+    client.set("names:s", "text").await.unwrap();
+    let mut pipe = Pipeline::new();
+    pipe.add(Cmd::from_args(["incr", "names:s"]).unwrap())
+        .add(Cmd::from_args(["client", "kill", "id", "not-a-number"]).unwrap())
+        .add(incr("names:s"))
+        .add(Cmd::from_args(["get", "names:s"]).unwrap())
+        .add(Cmd::from_args(["nosuchcommand", "x"]).unwrap());
+    let results = within(10, "pipeline", pipe.execute(&client)).await.unwrap();
+    let command = |i: usize| {
+        results[i]
+            .as_ref()
+            .unwrap_err()
+            .command()
+            .map(str::to_string)
+    };
+    assert_eq!(command(0).as_deref(), Some("INCR"));
+    assert_eq!(command(1).as_deref(), Some("CLIENT KILL"));
+    assert_eq!(command(2).as_deref(), Some("INCR"));
+    assert!(results[3].is_ok());
+    assert_eq!(command(4).as_deref(), Some("NOSUCHCOMMAND"));
+
+    // A reply that does not convert names its command too.
+    let mut typed = respec::pipeline::TypedPipeline::<i64>::new();
+    typed.push(incr("names:n"));
+    typed.push(get("names:s").reply::<i64>());
+    let results = within(10, "typed", typed.run(&client)).await.unwrap();
+    assert_eq!(results[0].as_ref().unwrap(), &1);
+    let e = results[1].as_ref().unwrap_err();
+    assert_eq!(e.command(), Some("GET"), "{e}");
+    client.del(["names:s", "names:n"]).await.unwrap();
+}
+
+#[tokio::test]
 async fn one_reply_type_pipeline_of_1000_commands_async() {
     let server = support::server(Kind::Redis);
     for proto in PROTOCOLS {
@@ -246,6 +282,7 @@ async fn atomic_pipeline_and_watch_abort_async() {
         bad.add(Cmd::new("INCR"));
         let e = within(10, "EXECABORT", bad.run(&client)).await.unwrap_err();
         assert_eq!(e.code(), Some("EXECABORT"), "{e}");
+        assert!(e.to_string().contains("command #2 (INCR)"), "{e}");
         let _ = n;
 
         // WATCH: a watched key changed, so EXEC ran nothing. That is the

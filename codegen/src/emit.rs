@@ -1944,9 +1944,21 @@ pub fn command(
     let ty = ident(&ty_name);
     let fn_name = ident(&cmd.fn_name());
     let server_name = cmd.server_name();
-    let name_parts: Vec<String> = server_name.split(' ').map(str::to_string).collect();
+    let name_words = proc_macro2::Literal::usize_unsuffixed(server_name.split(' ').count());
+    // The name's words as RESP bulk strings, written once per command.
+    let name_wire = proc_macro2::Literal::byte_string(
+        server_name
+            .split(' ')
+            .map(|w| format!("${}\r\n{w}\r\n", w.len()))
+            .collect::<String>()
+            .as_bytes(),
+    );
     let spec_static = format_ident!(
         "{}_SPEC",
+        cmd.fn_name().trim_end_matches('_').to_ascii_uppercase()
+    );
+    let head_const = format_ident!(
+        "{}_HEAD",
         cmd.fn_name().trim_end_matches('_').to_ascii_uppercase()
     );
 
@@ -2050,6 +2062,8 @@ pub fn command(
 
         #spec
 
+        const #head_const: Head = Head { words: #name_words, wire: #name_wire };
+
         impl #ty {
             #[doc = #ctor_doc]
             pub fn new(#(#params),*) -> Self {
@@ -2081,9 +2095,9 @@ pub fn command(
 
         impl<E, R> Command for #ty<E, R> {
             fn name(&self) -> &str { #server_name }
-            fn encode(&self, out: &mut BytesMut) { self.args.encode(&[#(#name_parts),*], out) }
+            fn encode(&self, out: &mut BytesMut) { self.args.encode(#head_const, out) }
             fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-                self.args.encode_shared(&[#(#name_parts),*], out, parts)
+                self.args.encode_shared(#head_const, out, parts)
             }
             fn requires(&self) -> Requires { #spec_static.requires.max(self.args.required()) }
             fn spec(&self) -> Option<&'static CommandSpec> { Some(&#spec_static) }

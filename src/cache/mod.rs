@@ -786,7 +786,7 @@ impl Cache {
     pub(crate) fn before_pipeline(self: &Arc<Self>, pipe: &crate::Pipeline) -> Option<WriteGuard> {
         let mut keys = Vec::new();
         for (name, bytes) in pipe.commands() {
-            let Some(spec) = crate::commands::spec_of(name) else {
+            let Some(spec) = crate::commands::spec_of(&name) else {
                 continue;
             };
             if !policy::class(spec).writes_keys {

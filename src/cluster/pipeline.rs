@@ -29,7 +29,7 @@ impl Pipeline {
     /// The commands, each with its name, as owned values (for the parts of
     /// a cluster run).
     pub(super) fn named_commands(&self) -> Vec<(String, Bytes)> {
-        self.commands().map(|(n, b)| (n.to_string(), b)).collect()
+        self.commands().map(|(n, b)| (n.into_owned(), b)).collect()
     }
 
     /// Sends the pipeline on a cluster (see the [module docs](crate::cluster));
@@ -175,7 +175,7 @@ pub(super) fn transaction_slot(pipe: &Pipeline) -> Result<Option<u16>> {
     let mut slot = None;
     for (name, bytes) in pipe.commands() {
         match route(&Raw {
-            name,
+            name: &name,
             bytes: &bytes,
         })? {
             Route::Slot { slot: s, .. } => match slot {

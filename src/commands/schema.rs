@@ -674,7 +674,13 @@ mod tests {
             return Err(e);
         }
         let mut out = bytes::BytesMut::new();
-        args.encode(&[], &mut out);
+        args.encode(
+            crate::commands::support::Head {
+                words: 0,
+                wire: b"",
+            },
+            &mut out,
+        );
         Ok(crate::commands::support::split_encoded(&out)
             .iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())

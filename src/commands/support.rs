@@ -610,45 +610,61 @@ impl ArgWriter<'_> {
     }
 }
 
-/// Where the argument buffers of command values come from: slices of a
-/// per-thread block, so that building a small command allocates nothing.
+/// Where the argument buffers of command values come from: a short
+/// per-thread list of buffers that commands dropped, so that building a
+/// small command allocates nothing once the thread has built one before.
 ///
-/// Each command value takes [`SLICE`](arena::SLICE) bytes of the block; a
-/// command that outgrows its slice moves to a buffer of its own (one
-/// allocation, as any growing buffer). When the block is used up it is
-/// taken back whole if no command holds a slice of it any more (the usual
-/// case: a command lives until it is sent), and a new block is allocated
-/// otherwise. A slice kept alive keeps its block's memory, which is never
-/// more than the slices would have taken one by one.
+/// A command takes a buffer when its first argument is set and gives it
+/// back, emptied, when it is dropped (a buffer that grew past
+/// [`KEEP_UP_TO`](arena::KEEP_UP_TO) bytes is freed instead, and at most
+/// [`KEEP`](arena::KEEP) buffers wait per thread). A command built on one
+/// thread and dropped on another gives its buffer to the other thread's
+/// list.
 mod arena {
     use bytes::BytesMut;
     use std::cell::RefCell;
 
-    /// The capacity of one command's slice: a command name, a key and a
-    /// short value, with their RESP framing.
+    /// The capacity of a new buffer: a command name, a key and a short
+    /// value, with their RESP framing.
     pub(super) const SLICE: usize = 64;
-    /// The size of a block: 64 slices.
-    const BLOCK: usize = SLICE * 64;
+    /// The largest buffer kept for reuse.
+    pub(super) const KEEP_UP_TO: usize = 1024;
+    /// How many buffers wait per thread.
+    pub(super) const KEEP: usize = 16;
 
     thread_local! {
-        static BLOCK_BUF: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+        static FREE: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// An empty buffer with room for [`SLICE`] bytes.
+    /// An empty buffer with room for at least [`SLICE`] bytes.
     pub(super) fn take() -> BytesMut {
-        BLOCK_BUF
-            .try_with(|block| {
-                let Ok(mut block) = block.try_borrow_mut() else {
-                    return BytesMut::with_capacity(SLICE);
-                };
-                if block.capacity() < SLICE {
-                    // Taken back in place when every slice of it is gone.
-                    block.reserve(BLOCK);
+        FREE.try_with(|free| free.try_borrow_mut().ok().and_then(|mut f| f.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| BytesMut::with_capacity(SLICE))
+    }
+
+    /// Takes back the buffer of a dropped command.
+    pub(super) fn give(mut buf: BytesMut) {
+        if !(SLICE..=KEEP_UP_TO).contains(&buf.capacity()) {
+            return;
+        }
+        buf.clear();
+        let _ = FREE.try_with(|free| {
+            if let Ok(mut free) = free.try_borrow_mut() {
+                if free.len() < KEEP {
+                    free.push(buf);
                 }
-                let rest = block.split_off(SLICE);
-                std::mem::replace(&mut *block, rest)
-            })
-            .unwrap_or_else(|_| BytesMut::with_capacity(SLICE))
+            }
+        });
+    }
+}
+
+impl<const N: usize> Drop for Args<N> {
+    fn drop(&mut self) {
+        if self.buf.capacity() > 0 {
+            arena::give(std::mem::take(&mut self.buf));
+        }
     }
 }
 
@@ -665,6 +681,17 @@ struct Span {
     /// [`Args::append_item`] and [`Args::continue_item`].
     item: u8,
     part: u8,
+}
+
+/// A command's name as it starts the command on the wire: its words
+/// (`CLIENT KILL` has two) and their RESP bulk strings, written by the
+/// generator.
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+    /// How many words the name has.
+    pub words: usize,
+    /// The words as bulk strings: `$6\r\nCLIENT\r\n$4\r\nKILL\r\n`.
+    pub wire: &'static [u8],
 }
 
 /// The arguments of one command, held in argument-slot order of the spec
@@ -869,12 +896,24 @@ impl<const N: usize> Args<N> {
 
     /// Writes the command: its name tokens, then every slot in spec order
     /// (large shared values copied in).
-    pub fn encode(&self, name: &[&str], out: &mut BytesMut) {
+    pub fn encode(&self, name: Head, out: &mut BytesMut) {
         self.write_head(name, out);
         if self.parts.is_empty() {
+            // Slots written in spec order lie end to end in `buf`: each run
+            // of them is one copy.
+            let mut run = 0..0;
             for s in &self.spans {
-                out.extend_from_slice(&self.buf[s.start as usize..s.end as usize]);
+                let (start, end) = (s.start as usize, s.end as usize);
+                if start == end {
+                    continue;
+                }
+                if start != run.end {
+                    out.extend_from_slice(&self.buf[run]);
+                    run = start..start;
+                }
+                run.end = end;
             }
+            out.extend_from_slice(&self.buf[run]);
             return;
         }
         for s in &self.spans {
@@ -891,7 +930,7 @@ impl<const N: usize> Args<N> {
 
     /// Like [`encode`](Self::encode), with the large shared values left
     /// out of `out` and listed in `parts` at their offsets.
-    pub fn encode_shared(&self, name: &[&str], out: &mut BytesMut, parts: &mut SharedParts) {
+    pub fn encode_shared(&self, name: Head, out: &mut BytesMut, parts: &mut SharedParts) {
         if self.parts.is_empty() {
             return self.encode(name, out);
         }
@@ -908,12 +947,10 @@ impl<const N: usize> Args<N> {
         }
     }
 
-    fn write_head(&self, name: &[&str], out: &mut BytesMut) {
+    fn write_head(&self, name: Head, out: &mut BytesMut) {
         let argc: u32 = self.spans.iter().map(|s| s.argc).sum();
-        write_array_header(out, name.len() + argc as usize);
-        for n in name {
-            write_bulk(out, n.as_bytes());
-        }
+        write_array_header(out, name.words + argc as usize);
+        out.extend_from_slice(name.wire);
     }
 
     /// The shared values inside `start..end` of the buffer (a slot that was
@@ -1016,9 +1053,33 @@ impl Executor for crate::blocking::WithoutCache<'_> {}
 mod tests {
     use super::*;
 
+    const CMD: Head = Head {
+        words: 1,
+        wire: b"$3\r\nCMD\r\n",
+    };
+
+    #[test]
+    fn a_dropped_commands_buffer_is_taken_again_empty() {
+        let mut args = Args::<2>::new();
+        args.set(0, |w| {
+            w.arg_owned("key");
+        });
+        let ptr = args.buf.as_ptr();
+        drop(args);
+        let again = arena::take();
+        assert_eq!(again.as_ptr(), ptr);
+        assert!(again.is_empty());
+        // A buffer that grew large is freed, not kept.
+        let mut big = BytesMut::with_capacity(arena::KEEP_UP_TO * 2);
+        big.extend_from_slice(b"x");
+        let big_ptr = big.as_ptr();
+        arena::give(big);
+        assert_ne!(arena::take().as_ptr(), big_ptr);
+    }
+
     fn encoded(args: &Args<2>) -> Vec<u8> {
         let mut out = BytesMut::new();
-        args.encode(&["CMD"], &mut out);
+        args.encode(CMD, &mut out);
         out.to_vec()
     }
 
@@ -1104,7 +1165,7 @@ mod tests {
         assert_eq!(encoded(&args), want.to_vec());
         // The shared form: the value left out at its offset.
         let (mut out, mut parts) = (BytesMut::new(), SharedParts::new());
-        args.encode_shared(&["CMD"], &mut out, &mut parts);
+        args.encode_shared(CMD, &mut out, &mut parts);
         assert_eq!(parts.len(), 1);
         let (at, bytes) = &parts[0];
         let mut joined = out[..*at].to_vec();

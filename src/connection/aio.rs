@@ -1789,6 +1789,10 @@ impl Driver {
         };
         waiter.due -= 1;
         let reply = if waiter.due > 0 || !waiter.collected.is_empty() {
+            if waiter.collected.capacity() == 0 {
+                // The first of several replies: room for all of them.
+                waiter.collected.reserve_exact(waiter.due as usize + 1);
+            }
             waiter
                 .collected
                 .push(with_attributes_if(frame, waiter.attributes));

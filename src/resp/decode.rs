@@ -170,6 +170,13 @@ impl Decoder {
     /// consumed; call again after reading more). A [`ProtocolError`] means
     /// the stream is unusable from this point on.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, ProtocolError> {
+        // The most common reply of all, whole at the front: no scan needed.
+        if buf.starts_with(b"+OK\r\n") {
+            self.need = 0;
+            self.resume = None;
+            buf.advance(5);
+            return Ok(Some(Frame::SimpleString(Bytes::from_static(b"OK"))));
+        }
         if buf.len() < self.need.max(1) {
             return Ok(None);
         }
@@ -702,6 +709,30 @@ fn is_big_number(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ok_at_the_front_is_read_in_pieces_and_among_other_frames() {
+        let mut d = Decoder::default();
+        let mut buf = BytesMut::from(&b"+O"[..]);
+        assert_eq!(d.decode(&mut buf).unwrap(), None);
+        buf.extend_from_slice(b"K\r");
+        assert_eq!(d.decode(&mut buf).unwrap(), None);
+        buf.extend_from_slice(b"\n+OKAY\r\n+OK\r\n$5\r\nhel");
+        let ok = Frame::SimpleString(Bytes::from_static(b"OK"));
+        assert_eq!(d.decode(&mut buf).unwrap(), Some(ok.clone()));
+        assert_eq!(
+            d.decode(&mut buf).unwrap(),
+            Some(Frame::SimpleString(Bytes::from_static(b"OKAY")))
+        );
+        assert_eq!(d.decode(&mut buf).unwrap(), Some(ok));
+        assert_eq!(d.decode(&mut buf).unwrap(), None);
+        buf.extend_from_slice(b"lo\r\n");
+        assert_eq!(
+            d.decode(&mut buf).unwrap(),
+            Some(Frame::BulkString("hello".into()))
+        );
+        assert!(buf.is_empty());
+    }
 
     #[test]
     fn payload_free_frames_match_the_general_path() {

@@ -44,18 +44,30 @@ pub const SHARE_ABOVE: usize = 64 * 1024;
 /// Writes the `*<argc>\r\n` header of a command of `argc` arguments.
 #[inline]
 pub fn write_array_header(out: &mut BytesMut, argc: usize) {
-    out.put_u8(b'*');
-    put_decimal(out, argc as i64);
-    out.put_slice(b"\r\n");
+    put_header(out, b'*', argc);
+}
+
+/// Appends `<kind><n>\r\n`; the common short lengths as one copy of a
+/// fixed size.
+#[inline]
+fn put_header(out: &mut BytesMut, kind: u8, n: usize) {
+    if n < 10 {
+        out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']);
+    } else if n < 100 {
+        let pair = &DIGIT_PAIRS[n * 2..n * 2 + 2];
+        out.extend_from_slice(&[kind, pair[0], pair[1], b'\r', b'\n']);
+    } else {
+        out.put_u8(kind);
+        put_decimal(out, n as i64);
+        out.put_slice(b"\r\n");
+    }
 }
 
 /// Writes `bytes` as one bulk string.
 #[inline]
 pub fn write_bulk(out: &mut BytesMut, bytes: &[u8]) {
     out.reserve(bytes.len() + 16);
-    out.put_u8(b'$');
-    put_decimal(out, bytes.len() as i64);
-    out.put_slice(b"\r\n");
+    put_header(out, b'$', bytes.len());
     out.put_slice(bytes);
     out.put_slice(b"\r\n");
 }
@@ -242,9 +254,7 @@ macro_rules! int_arg {
                 let digits = format_decimal((*self as i128).unsigned_abs() as u64, &mut buf);
                 let len = digits.len() + negative as usize;
                 out.reserve(len + 8);
-                out.put_u8(b'$');
-                put_decimal(out, len as i64);
-                out.put_slice(b"\r\n");
+                put_header(out, b'$', len);
                 if negative {
                     out.put_u8(b'-');
                 }

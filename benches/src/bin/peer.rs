@@ -11,6 +11,8 @@
 //! - `d`: pipelines of 100 commands, 1M commands
 //! - `e`: 100 KB values, 5k GETs
 //! - `f`: 16 connections (or a pool of 16), 256 tasks (256k ops)
+//! - `g` (respec only): d on the blocking client, the reference for the
+//!   async client's CPU per pipelined command
 //!
 //! Cluster scenarios (`URL` is the nodes' `redis://host:port` URLs joined by
 //! commas; each client uses its own cluster client):
@@ -115,6 +117,14 @@ fn main() {
     if scenario.starts_with('k') && client != "respec" {
         eprintln!("the client-side caching scenarios compare respec with itself");
         std::process::exit(3);
+    }
+    if scenario == "g" {
+        if client != "respec" {
+            eprintln!("scenario g is respec's own blocking reference for d");
+            std::process::exit(3);
+        }
+        respec_g(url);
+        return;
     }
     if scenario == "a" {
         match client {
@@ -243,6 +253,22 @@ fn respec_a(url: &str) {
     m.done("respec", "a", 2 * A_OPS.get());
 }
 
+/// d on the blocking client.
+fn respec_g(url: &str) {
+    let client = respec::blocking::Client::open(url).unwrap();
+    client.execute(&respec::Cmd::new("PING")).unwrap();
+    let m = Measure::start();
+    for p in 0..D_OPS.get() / D_PIPE {
+        let mut pipe = respec::Pipeline::new();
+        for i in 0..D_PIPE {
+            pipe.add(respec::commands::set("bench:d", p * D_PIPE + i));
+        }
+        let results = pipe.execute_blocking(&client).unwrap();
+        assert_eq!(results.len(), D_PIPE);
+    }
+    m.done("respec", "g", D_OPS.get());
+}
+
 async fn respec_async(url: &str, scenario: &str) {
     use respec::{Cmd, Pipeline};
     let client = respec::Client::open(url).unwrap();
@@ -291,9 +317,7 @@ async fn respec_async(url: &str, scenario: &str) {
             for p in 0..D_OPS.get() / D_PIPE {
                 let mut pipe = Pipeline::new();
                 for i in 0..D_PIPE {
-                    let mut c = Cmd::new("SET");
-                    c.arg("bench:d").arg(p * D_PIPE + i);
-                    pipe.add(c);
+                    pipe.add(respec::commands::set("bench:d", p * D_PIPE + i));
                 }
                 let results = pipe.execute(&client).await.unwrap();
                 assert_eq!(results.len(), D_PIPE);

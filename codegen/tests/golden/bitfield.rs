@@ -73,6 +73,10 @@ pub static BITFIELD_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const BITFIELD_HEAD: Head = Head {
+    words: 1,
+    wire: b"$8\r\nBITFIELD\r\n",
+};
 impl Bitfield {
     ///A detached `BITFIELD` command, for pipelines and transactions.
     pub fn new(key: impl ToArg) -> Self {
@@ -191,10 +195,10 @@ impl<E, R> Command for Bitfield<E, R> {
         "BITFIELD"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["BITFIELD"], out)
+        self.args.encode(BITFIELD_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["BITFIELD"], out, parts)
+        self.args.encode_shared(BITFIELD_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         BITFIELD_SPEC.requires.max(self.args.required())

@@ -78,6 +78,10 @@ pub static BITPOS_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const BITPOS_HEAD: Head = Head {
+    words: 1,
+    wire: b"$6\r\nBITPOS\r\n",
+};
 impl Bitpos {
     ///A detached `BITPOS` command, for pipelines and transactions.
     pub fn new(key: impl ToArg, bit: i64) -> Self {
@@ -194,10 +198,10 @@ impl<E, R> Command for Bitpos<E, R> {
         "BITPOS"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["BITPOS"], out)
+        self.args.encode(BITPOS_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["BITPOS"], out, parts)
+        self.args.encode_shared(BITPOS_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         BITPOS_SPEC.requires.max(self.args.required())

@@ -76,6 +76,10 @@ pub static CLIENT_KILL_SPEC: CommandSpec = CommandSpec {
     key_specs: &[],
     block: BlockRule::Never,
 };
+const CLIENT_KILL_HEAD: Head = Head {
+    words: 2,
+    wire: b"$6\r\nCLIENT\r\n$4\r\nKILL\r\n",
+};
 impl ClientKill {
     ///A detached `CLIENT KILL` command, for pipelines and transactions.
     pub fn new(filter: ClientKillFilter) -> Self {
@@ -117,10 +121,10 @@ impl<E, R> Command for ClientKill<E, R> {
         "CLIENT KILL"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["CLIENT", "KILL"], out)
+        self.args.encode(CLIENT_KILL_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["CLIENT", "KILL"], out, parts)
+        self.args.encode_shared(CLIENT_KILL_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         CLIENT_KILL_SPEC.requires.max(self.args.required())

@@ -88,6 +88,10 @@ pub static FT_AGGREGATE_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const FT_AGGREGATE_HEAD: Head = Head {
+    words: 1,
+    wire: b"$12\r\nFT.AGGREGATE\r\n",
+};
 impl FtAggregate {
     ///A detached `FT.AGGREGATE` command, for pipelines and transactions.
     pub fn new(index: impl ToArg, query: impl ToArg) -> Self {
@@ -518,10 +522,10 @@ impl<E, R> Command for FtAggregate<E, R> {
         "FT.AGGREGATE"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["FT.AGGREGATE"], out)
+        self.args.encode(FT_AGGREGATE_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["FT.AGGREGATE"], out, parts)
+        self.args.encode_shared(FT_AGGREGATE_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         FT_AGGREGATE_SPEC.requires.max(self.args.required())

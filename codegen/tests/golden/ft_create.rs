@@ -110,6 +110,10 @@ pub static FT_CREATE_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const FT_CREATE_HEAD: Head = Head {
+    words: 1,
+    wire: b"$9\r\nFT.CREATE\r\n",
+};
 impl FtCreate {
     ///A detached `FT.CREATE` command, for pipelines and transactions.
     pub fn new(
@@ -427,10 +431,10 @@ impl<E, R> Command for FtCreate<E, R> {
         "FT.CREATE"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["FT.CREATE"], out)
+        self.args.encode(FT_CREATE_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["FT.CREATE"], out, parts)
+        self.args.encode_shared(FT_CREATE_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         FT_CREATE_SPEC.requires.max(self.args.required())

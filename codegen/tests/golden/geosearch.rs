@@ -101,6 +101,10 @@ pub static GEOSEARCH_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const GEOSEARCH_HEAD: Head = Head {
+    words: 1,
+    wire: b"$9\r\nGEOSEARCH\r\n",
+};
 impl Geosearch {
     ///A detached `GEOSEARCH` command, for pipelines and transactions.
     pub fn new(key: impl ToArg, from: GeosearchFrom, by: GeosearchBy) -> Self {
@@ -270,10 +274,10 @@ impl<E, R> Command for Geosearch<E, R> {
         "GEOSEARCH"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["GEOSEARCH"], out)
+        self.args.encode(GEOSEARCH_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["GEOSEARCH"], out, parts)
+        self.args.encode_shared(GEOSEARCH_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         GEOSEARCH_SPEC.requires.max(self.args.required())

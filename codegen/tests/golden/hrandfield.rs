@@ -76,6 +76,10 @@ pub static HRANDFIELD_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const HRANDFIELD_HEAD: Head = Head {
+    words: 1,
+    wire: b"$10\r\nHRANDFIELD\r\n",
+};
 impl Hrandfield {
     ///A detached `HRANDFIELD` command, for pipelines and transactions.
     pub fn new(key: impl ToArg) -> Self {
@@ -149,10 +153,10 @@ impl<E, R> Command for Hrandfield<E, R> {
         "HRANDFIELD"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["HRANDFIELD"], out)
+        self.args.encode(HRANDFIELD_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["HRANDFIELD"], out, parts)
+        self.args.encode_shared(HRANDFIELD_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         HRANDFIELD_SPEC.requires.max(self.args.required())

@@ -101,6 +101,10 @@ pub static LMOVE_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const LMOVE_HEAD: Head = Head {
+    words: 1,
+    wire: b"$5\r\nLMOVE\r\n",
+};
 impl Lmove {
     ///A detached `LMOVE` command, for pipelines and transactions.
     pub fn new(
@@ -174,10 +178,10 @@ impl<E, R> Command for Lmove<E, R> {
         "LMOVE"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["LMOVE"], out)
+        self.args.encode(LMOVE_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["LMOVE"], out, parts)
+        self.args.encode_shared(LMOVE_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         LMOVE_SPEC.requires.max(self.args.required())

@@ -87,6 +87,10 @@ pub static SET_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const SET_HEAD: Head = Head {
+    words: 1,
+    wire: b"$3\r\nSET\r\n",
+};
 impl Set {
     ///A detached `SET` command, for pipelines and transactions.
     pub fn new(key: impl ToArg, value: impl ToArg) -> Self {
@@ -279,10 +283,10 @@ impl<E, R> Command for Set<E, R> {
         "SET"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["SET"], out)
+        self.args.encode(SET_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["SET"], out, parts)
+        self.args.encode_shared(SET_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         SET_SPEC.requires.max(self.args.required())

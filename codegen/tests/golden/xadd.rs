@@ -93,6 +93,10 @@ pub static XADD_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const XADD_HEAD: Head = Head {
+    words: 1,
+    wire: b"$4\r\nXADD\r\n",
+};
 impl Xadd {
     ///A detached `XADD` command, for pipelines and transactions.
     pub fn new(
@@ -322,10 +326,10 @@ impl<E, R> Command for Xadd<E, R> {
         "XADD"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["XADD"], out)
+        self.args.encode(XADD_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["XADD"], out, parts)
+        self.args.encode_shared(XADD_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         XADD_SPEC.requires.max(self.args.required())

@@ -80,6 +80,10 @@ pub static XPENDING_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const XPENDING_HEAD: Head = Head {
+    words: 1,
+    wire: b"$8\r\nXPENDING\r\n",
+};
 impl Xpending {
     ///A detached `XPENDING` command, for pipelines and transactions.
     pub fn new(key: impl ToArg, group: impl ToArg) -> Self {
@@ -203,10 +207,10 @@ impl<E, R> Command for Xpending<E, R> {
         "XPENDING"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["XPENDING"], out)
+        self.args.encode(XPENDING_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["XPENDING"], out, parts)
+        self.args.encode_shared(XPENDING_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         XPENDING_SPEC.requires.max(self.args.required())

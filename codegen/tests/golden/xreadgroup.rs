@@ -97,6 +97,10 @@ pub static XREADGROUP_SPEC: CommandSpec = CommandSpec {
         millis: true,
     },
 };
+const XREADGROUP_HEAD: Head = Head {
+    words: 1,
+    wire: b"$10\r\nXREADGROUP\r\n",
+};
 impl Xreadgroup {
     ///A detached `XREADGROUP` command, for pipelines and transactions.
     pub fn new(
@@ -205,10 +209,10 @@ impl<E, R> Command for Xreadgroup<E, R> {
         "XREADGROUP"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["XREADGROUP"], out)
+        self.args.encode(XREADGROUP_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["XREADGROUP"], out, parts)
+        self.args.encode_shared(XREADGROUP_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         XREADGROUP_SPEC.requires.max(self.args.required())

@@ -79,6 +79,10 @@ pub static XTRIM_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const XTRIM_HEAD: Head = Head {
+    words: 1,
+    wire: b"$5\r\nXTRIM\r\n",
+};
 impl Xtrim {
     ///A detached `XTRIM` command, for pipelines and transactions.
     pub fn new(key: impl ToArg) -> Self {
@@ -262,10 +266,10 @@ impl<E, R> Command for Xtrim<E, R> {
         "XTRIM"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["XTRIM"], out)
+        self.args.encode(XTRIM_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["XTRIM"], out, parts)
+        self.args.encode_shared(XTRIM_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         XTRIM_SPEC.requires.max(self.args.required())

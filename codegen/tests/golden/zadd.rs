@@ -88,6 +88,10 @@ pub static ZADD_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const ZADD_HEAD: Head = Head {
+    words: 1,
+    wire: b"$4\r\nZADD\r\n",
+};
 impl Zadd {
     ///A detached `ZADD` command, for pipelines and transactions.
     pub fn new(
@@ -266,10 +270,10 @@ impl<E, R> Command for Zadd<E, R> {
         "ZADD"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["ZADD"], out)
+        self.args.encode(ZADD_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["ZADD"], out, parts)
+        self.args.encode_shared(ZADD_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         ZADD_SPEC.requires.max(self.args.required())

@@ -94,6 +94,10 @@ pub static ZRANGEBYSCORE_SPEC: CommandSpec = CommandSpec {
     ],
     block: BlockRule::Never,
 };
+const ZRANGEBYSCORE_HEAD: Head = Head {
+    words: 1,
+    wire: b"$13\r\nZRANGEBYSCORE\r\n",
+};
 impl Zrangebyscore {
     ///A detached `ZRANGEBYSCORE` command, for pipelines and transactions.
     pub fn new(
@@ -196,10 +200,10 @@ impl<E, R> Command for Zrangebyscore<E, R> {
         "ZRANGEBYSCORE"
     }
     fn encode(&self, out: &mut BytesMut) {
-        self.args.encode(&["ZRANGEBYSCORE"], out)
+        self.args.encode(ZRANGEBYSCORE_HEAD, out)
     }
     fn encode_shared(&self, out: &mut BytesMut, parts: &mut SharedParts) {
-        self.args.encode_shared(&["ZRANGEBYSCORE"], out, parts)
+        self.args.encode_shared(ZRANGEBYSCORE_HEAD, out, parts)
     }
     fn requires(&self) -> Requires {
         ZRANGEBYSCORE_SPEC.requires.max(self.args.required())
