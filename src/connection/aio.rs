@@ -116,6 +116,24 @@ impl AsyncWrite for Stream {
     ) -> Poll<io::Result<usize>> {
         delegate!(self, s => Pin::new(s).poll_write(cx, buf))
     }
+    // Without these, a vectored write would fall back to writing the first
+    // piece alone: a pipeline and its marker would take two system calls
+    // (and reach the server as two reads).
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+    }
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Tcp(s) => s.is_write_vectored(),
+            Stream::Unix(s) => s.is_write_vectored(),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         delegate!(self, s => Pin::new(s).poll_flush(cx))
     }
@@ -2392,6 +2410,27 @@ impl Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pipeline and the marker behind it are two pieces: one vectored
+    /// write takes both (the default of `AsyncWrite` would write the first
+    /// piece alone).
+    #[tokio::test]
+    async fn a_stream_writes_every_piece_of_a_vectored_write() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tcp, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
+        let mut stream = Stream::Tcp(tcp.unwrap());
+        assert!(stream.is_write_vectored());
+        let pieces = [io::IoSlice::new(b"pipeline "), io::IoSlice::new(b"marker")];
+        let n = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_write_vectored(cx, &pieces))
+            .await
+            .unwrap();
+        assert_eq!(n, 15);
+        let mut got = [0u8; 15];
+        accepted.unwrap().0.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"pipeline marker");
+    }
 
     #[test]
     fn marker_tokens() {
