@@ -54,7 +54,8 @@
 //!   one, after `MOVED` or `ASK`), recorded once it is known, and stays
 //!   empty for a command sent to several nodes (every primary, or split
 //!   by slot). Pipelines run in a `redis.pipeline` span with
-//!   `db.operation.batch.size`. Without the feature, nothing of `tracing`
+//!   `db.operation.batch.size` (on a cluster without `server.address`:
+//!   its commands are split by node, each part in no span of its own). Without the feature, nothing of `tracing`
 //!   is compiled in.
 //! - `metrics` (off by default): the counts are also recorded through the
 //!   [`metrics`](https://docs.rs/metrics) crate, in the recorder installed
@@ -436,6 +437,21 @@ pub(crate) fn pipeline_span(len: usize, addr: &Addr, db: i64) -> tracing::Span {
         db.operation.batch.size = len,
         server.address = %addr,
         db.namespace = db,
+    )
+}
+
+/// The span a cluster client's pipeline runs in (feature `tracing`): the
+/// `redis.pipeline` span of a standalone client, with no single
+/// `server.address` (a pipeline is split by node).
+#[cfg(feature = "tracing")]
+pub(crate) fn cluster_pipeline_span(len: usize) -> tracing::Span {
+    tracing::debug_span!(
+        "redis.pipeline",
+        db.system = "redis",
+        db.operation.name = "PIPELINE",
+        db.operation.batch.size = len,
+        server.address = tracing::field::Empty,
+        db.namespace = 0,
     )
 }
 

@@ -172,7 +172,8 @@ async fn commands_run_in_spans_that_name_them_and_never_their_arguments() {
 /// with the node each went to (after a `MOVED`, the node that answered,
 /// with the redirect as an event);
 /// a command sent to every primary names no single node; never an
-/// argument value.
+/// argument value. Their pipelines run in a `redis.pipeline` span that
+/// names no node (a pipeline is split by node).
 #[tokio::test]
 async fn cluster_commands_run_in_spans_that_name_their_node() {
     use support::cluster::Cluster;
@@ -208,7 +209,6 @@ async fn cluster_commands_run_in_spans_that_name_their_node() {
     cluster.move_slots([respec::cluster::key_slot(KEY.as_bytes())], owner, to);
     let got = blocking.execute(&args(&["GET", KEY])).unwrap();
     assert_eq!(got.as_bytes(), Some(VALUE.as_bytes()));
-
     let records = capture.0.lock().unwrap().clone();
     let node = format!("127.0.0.1:{owner}");
     let spans: Vec<&Record> = records
@@ -253,6 +253,26 @@ async fn cluster_commands_run_in_spans_that_name_their_node() {
     let text = format!("{records:?}");
     for secret in [VALUE, KEY] {
         assert!(!text.contains(secret), "{secret} shows in: {text}");
+    }
+
+    // Pipelines, split by node: a `redis.pipeline` span each, no node.
+    let mut pipe = respec::Pipeline::new();
+    pipe.add(args(&["GET", KEY]))
+        .add(args(&["GET", "{other}key"]));
+    assert_eq!(pipe.execute_cluster(&client).await.unwrap().len(), 2);
+    pipe.add(args(&["GET", KEY]));
+    assert_eq!(pipe.execute_blocking_cluster(&blocking).unwrap().len(), 3);
+
+    let records = capture.0.lock().unwrap().clone();
+    let pipelines: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.span && r.name == "redis.pipeline")
+        .collect();
+    assert_eq!(pipelines.len(), 2, "{pipelines:#?}");
+    for (span, size) in pipelines.iter().zip(["2", "3"]) {
+        assert_eq!(span.fields["db.operation.batch.size"], size, "{span:#?}");
+        assert_eq!(span.fields["db.namespace"], "0");
+        assert_eq!(span.fields.get("server.address"), None, "{span:#?}");
     }
 }
 

@@ -745,6 +745,8 @@ impl BlockingClusterClient {
 
     /// Sends a pipeline (see [`Pipeline::execute_blocking_cluster`]).
     fn run_pipeline(&self, pipe: &Pipeline) -> Result<Vec<Result<Frame>>> {
+        #[cfg(feature = "tracing")]
+        let _span = crate::events::cluster_pipeline_span(pipe.len()).entered();
         pipe.validate()?;
         if pipe.is_empty() {
             return Ok(Vec::new());

@@ -35,6 +35,18 @@ impl Pipeline {
     /// Sends the pipeline on a cluster (see the [module docs](crate::cluster));
     /// one result per command, in the order they were added.
     pub async fn execute_cluster(&self, client: &ClusterClient) -> Result<Vec<Result<Frame>>> {
+        #[cfg(feature = "tracing")]
+        {
+            let span = crate::events::cluster_pipeline_span(self.len());
+            if !span.is_disabled() {
+                use tracing::Instrument;
+                return self.execute_cluster_untraced(client).instrument(span).await;
+            }
+        }
+        self.execute_cluster_untraced(client).await
+    }
+
+    async fn execute_cluster_untraced(&self, client: &ClusterClient) -> Result<Vec<Result<Frame>>> {
         self.validate()?;
         if self.is_empty() {
             return Ok(Vec::new());
