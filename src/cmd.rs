@@ -118,6 +118,13 @@ pub struct Cmd {
     blocking: bool,
 }
 
+impl Drop for Cmd {
+    fn drop(&mut self) {
+        // The buffer goes back for the next command built on this thread.
+        crate::commands::support::arena::give(std::mem::take(&mut self.body));
+    }
+}
+
 impl std::fmt::Debug for Cmd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cmd")
@@ -164,7 +171,7 @@ impl Cmd {
             spec,
             name: upper_name,
             name_at: 0..0,
-            body: BytesMut::with_capacity(64),
+            body: crate::commands::support::arena::take(),
             argc: 0,
             blocking: false,
         };
@@ -185,7 +192,7 @@ impl Cmd {
     {
         let mut it = args.into_iter();
         let first = it.next()?;
-        let mut body = BytesMut::with_capacity(64);
+        let mut body = crate::commands::support::arena::take();
         first.write_arg(&mut body);
         let name_at = first_arg(&body);
         let (spec, name) = match std::str::from_utf8(&body[name_at.clone()]) {

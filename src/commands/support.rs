@@ -610,7 +610,8 @@ impl ArgWriter<'_> {
     }
 }
 
-/// Where the argument buffers of command values come from: a short
+/// Where the argument buffers of command values (and of [`Cmd`](crate::Cmd))
+/// come from: a short
 /// per-thread list of buffers that commands dropped, so that building a
 /// small command allocates nothing once the thread has built one before.
 ///
@@ -620,7 +621,7 @@ impl ArgWriter<'_> {
 /// [`KEEP`](arena::KEEP) buffers wait per thread). A command built on one
 /// thread and dropped on another gives its buffer to the other thread's
 /// list.
-mod arena {
+pub(crate) mod arena {
     use bytes::BytesMut;
     use std::cell::RefCell;
 
@@ -637,7 +638,7 @@ mod arena {
     }
 
     /// An empty buffer with room for at least [`SLICE`] bytes.
-    pub(super) fn take() -> BytesMut {
+    pub(crate) fn take() -> BytesMut {
         FREE.try_with(|free| free.try_borrow_mut().ok().and_then(|mut f| f.pop()))
             .ok()
             .flatten()
@@ -645,7 +646,7 @@ mod arena {
     }
 
     /// Takes back the buffer of a dropped command.
-    pub(super) fn give(mut buf: BytesMut) {
+    pub(crate) fn give(mut buf: BytesMut) {
         if !(SLICE..=KEEP_UP_TO).contains(&buf.capacity()) {
             return;
         }
