@@ -996,24 +996,80 @@ impl<R: FromResp, C: GeneratedCommand<Reply = R>> FromIterator<C> for TypedPipel
 
 /// The name of the encoded command `bytes` as the specs spell it: `CLIENT
 /// KILL` for a subcommand of a container, `GET` for `get`; the first word
-/// upper-cased when the specs do not know the command.
+/// upper-cased when the specs do not know the command. Allocates only for
+/// a command the specs do not know.
 fn spec_name_of(bytes: &[u8]) -> Cow<'static, str> {
-    let mut words = crate::commands::support::split_encoded(bytes).into_iter();
-    let first = words.next().unwrap_or_default().to_ascii_uppercase();
-    if let Some(second) = words.next() {
-        let mut both = first.clone();
-        both.push(b' ');
-        both.extend(second.to_ascii_uppercase());
-        if let Some(spec) = std::str::from_utf8(&both)
+    let first = bulk_at(bytes, 0);
+    let second = first.and_then(|(_, next)| bulk_at(bytes, next));
+    let first = first.map_or(&b""[..], |(word, _)| word);
+    let mut buf = [0u8; 64];
+    let mut spec_of_upper = |words: &[&[u8]]| {
+        let mut len = 0;
+        for (i, word) in words.iter().enumerate() {
+            let sep = usize::from(i > 0);
+            let dst = buf.get_mut(len..len + sep + word.len())?;
+            dst[..sep].copy_from_slice(&b" "[..sep]);
+            dst[sep..].copy_from_slice(word);
+            dst.make_ascii_uppercase();
+            len += sep + word.len();
+        }
+        std::str::from_utf8(&buf[..len])
             .ok()
             .and_then(crate::commands::spec_of)
-        {
-            return Cow::Borrowed(spec.name);
-        }
+    };
+    if let Some(spec) = second.and_then(|(second, _)| spec_of_upper(&[first, second])) {
+        return Cow::Borrowed(spec.name);
     }
-    let first = String::from_utf8_lossy(&first);
-    match crate::commands::spec_of(&first) {
+    match spec_of_upper(&[first]) {
         Some(spec) => Cow::Borrowed(spec.name),
-        None => Cow::Owned(first.into_owned()),
+        None => Cow::Owned(String::from_utf8_lossy(first).to_ascii_uppercase()),
+    }
+}
+
+/// The bulk string of an encoded command that starts at `at` (0: the
+/// first, after the array header), and where the next one starts.
+fn bulk_at(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let line_end = |from: usize| {
+        bytes
+            .get(from..)?
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| from + i)
+    };
+    let start = if at == 0 { line_end(0)? + 1 } else { at };
+    let nl = line_end(start)?;
+    let len: usize = std::str::from_utf8(bytes.get(start + 1..nl.checked_sub(1)?)?)
+        .ok()?
+        .parse()
+        .ok()?;
+    let word = bytes.get(nl + 1..nl + 1 + len)?;
+    Some((word, nl + 1 + len + 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(args: &[&str]) -> BytesMut {
+        let mut out = BytesMut::new();
+        Cmd::from_args(args.iter().copied())
+            .unwrap()
+            .encode(&mut out);
+        out
+    }
+
+    #[test]
+    fn names_are_read_back_as_the_specs_spell_them() {
+        let name = |args: &[&str]| spec_name_of(&encoded(args)).into_owned();
+        assert_eq!(name(&["client", "kill", "id", "7"]), "CLIENT KILL");
+        assert_eq!(name(&["CLIENT"]), "CLIENT");
+        assert_eq!(name(&["get", "k"]), "GET");
+        assert_eq!(name(&["SET", "kill", "v"]), "SET");
+        assert_eq!(name(&["object", "encoding", "k"]), "OBJECT ENCODING");
+        assert_eq!(name(&["nosuch", "x"]), "NOSUCH");
+        let long = "x".repeat(100);
+        assert_eq!(name(&[long.as_str(), "y"]), long.to_ascii_uppercase());
+        assert_eq!(spec_name_of(b"*1\r\n$3\r\nGE"), "");
+        assert_eq!(spec_name_of(b""), "");
     }
 }
