@@ -55,8 +55,8 @@
 //!   empty for a command sent to several nodes (every primary, or split
 //!   by slot). Pipelines run in a `redis.pipeline` span with
 //!   `db.operation.batch.size` (on a cluster without `server.address`:
-//!   its commands are split by node, each part in no span of its own). Without the feature, nothing of `tracing`
-//!   is compiled in.
+//!   its commands are split by node, each part in no span of its own).
+//!   Without the feature, nothing of `tracing` is compiled in.
 //! - `metrics` (off by default): the counts are also recorded through the
 //!   [`metrics`](https://docs.rs/metrics) crate, in the recorder installed
 //!   when the client is built (see [`MetricsSnapshot`] for the names).

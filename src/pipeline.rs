@@ -113,7 +113,6 @@ impl Clone for Id {
 pub struct Pipeline {
     id: Id,
     buf: Wire,
-    /// Every command's name, one after another, and where each ends.
     /// How many commands were added (their names are read back from the
     /// encoded bytes when an error or a cluster run needs them).
     count: usize,

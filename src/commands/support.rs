@@ -663,9 +663,9 @@ pub(crate) mod arena {
 
 impl<const N: usize> Drop for Args<N> {
     fn drop(&mut self) {
-        if self.buf.capacity() > 0 {
-            arena::give(std::mem::take(&mut self.buf));
-        }
+        // A command that never took a buffer gives back an empty one,
+        // which `give` does not keep.
+        arena::give(std::mem::take(&mut self.buf));
     }
 }
 

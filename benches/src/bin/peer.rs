@@ -253,24 +253,29 @@ fn respec_a(url: &str) {
     m.done("respec", "a", 2 * A_OPS.get());
 }
 
+/// Pipeline `p` of d (and g): 100 SETs from the generated command.
+fn respec_d_pipeline(p: usize) -> respec::Pipeline {
+    let mut pipe = respec::Pipeline::new();
+    for i in 0..D_PIPE {
+        pipe.add(respec::commands::set("bench:d", p * D_PIPE + i));
+    }
+    pipe
+}
+
 /// d on the blocking client.
 fn respec_g(url: &str) {
     let client = respec::blocking::Client::open(url).unwrap();
     client.execute(&respec::Cmd::new("PING")).unwrap();
     let m = Measure::start();
     for p in 0..D_OPS.get() / D_PIPE {
-        let mut pipe = respec::Pipeline::new();
-        for i in 0..D_PIPE {
-            pipe.add(respec::commands::set("bench:d", p * D_PIPE + i));
-        }
-        let results = pipe.execute_blocking(&client).unwrap();
+        let results = respec_d_pipeline(p).execute_blocking(&client).unwrap();
         assert_eq!(results.len(), D_PIPE);
     }
     m.done("respec", "g", D_OPS.get());
 }
 
 async fn respec_async(url: &str, scenario: &str) {
-    use respec::{Cmd, Pipeline};
+    use respec::Cmd;
     let client = respec::Client::open(url).unwrap();
     client.execute(&Cmd::new("PING")).await.unwrap();
     match scenario {
@@ -315,11 +320,7 @@ async fn respec_async(url: &str, scenario: &str) {
         "d" => {
             let m = Measure::start();
             for p in 0..D_OPS.get() / D_PIPE {
-                let mut pipe = Pipeline::new();
-                for i in 0..D_PIPE {
-                    pipe.add(respec::commands::set("bench:d", p * D_PIPE + i));
-                }
-                let results = pipe.execute(&client).await.unwrap();
+                let results = respec_d_pipeline(p).execute(&client).await.unwrap();
                 assert_eq!(results.len(), D_PIPE);
             }
             m.done("respec", "d", D_OPS.get());
